@@ -1,0 +1,3 @@
+from hygiene.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""The one entry point and the one error boundary.
+
+`main(argv) -> int` never raises: user mistakes become one line on stderr and exit 2, internal
+errors one line plus a log file under HYGIENE_HOME (exit 3), Ctrl-C exit 130. Typer's pretty
+tracebacks stay off so that a database URL with a password never lands in a traceback panel.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from hygiene.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, HygieneError
+
+
+def _say(message: str) -> None:
+    print(f"hygiene: {message}", file=sys.stderr)
+
+
+def _crash_log(exc: BaseException) -> str:
+    import datetime
+    import platform
+    import traceback
+
+    from hygiene import __version__
+    from hygiene.paths import hygiene_home
+
+    folder = hygiene_home() / "logs"
+    stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
+    path = folder / f"crash-{stamp}.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            f"hygiene {__version__}\npython {platform.python_version()} on {platform.platform()}\n"
+            f"argv {sys.argv!r}\n\n{''.join(traceback.format_exception(exc))}",
+            encoding="utf-8",
+        )
+    except OSError:
+        return "no log written"
+    return str(path)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(args)
+    except HygieneError as exc:
+        _say(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `hygiene scan | head`: the reader left; that is not an error.
+        sys.stderr.close()
+        return 0
+    except Exception as exc:
+        _say(f"internal error: {type(exc).__name__}: {exc} (details in {_crash_log(exc)})")
+        return EXIT_INTERNAL
+
+
+def _run(args: list[str]) -> int:
+    import typer
+    import typer.main
+
+    from hygiene.cli.app import build_app
+
+    # typer >= 0.29 carries its own copy of click; older releases use click itself.
+    try:
+        from typer._click import exceptions as cx
+    except ImportError:  # pragma: no cover
+        from click import exceptions as cx  # type: ignore[no-redef]
+
+    command = typer.main.get_command(build_app())
+    try:
+        result = command.main(args=args, prog_name="hygiene", standalone_mode=False)
+    except cx.NoArgsIsHelpError as exc:
+        # `hygiene db` with nothing after it: the group's help, on stdout, is the answer.
+        print(exc.ctx.get_help() if exc.ctx else "")
+        return 0
+    except cx.UsageError as exc:
+        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        _say(f"{where}{exc.format_message()}{hint}")
+        return EXIT_USAGE
+    except typer.Abort:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except cx.ClickException as exc:
+        _say(exc.format_message())
+        return EXIT_USAGE
+    return int(result) if isinstance(result, int) else 0

@@ -1,0 +1,64 @@
+"""What hygiene must never report as removable: `.hygieneignore` files and the `protect` list.
+
+Both use gitignore syntax (via pathspec). `.hygieneignore` is read in every scanned root and in
+every repository found, anchored where it lives, so a repo protects itself wherever the scan
+starts. `protect` patterns from the config are anchored at each root.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pathspec
+
+IGNORE_FILE = ".hygieneignore"
+
+
+@dataclass(frozen=True)
+class ProtectSet:
+    specs: tuple[tuple[str, pathspec.PathSpec], ...]
+
+    @classmethod
+    def build(
+        cls, roots: Iterable[str], repos: Mapping[str, bool], patterns: Iterable[str]
+    ) -> ProtectSet:
+        patterns = list(patterns)
+        specs: list[tuple[str, pathspec.PathSpec]] = []
+        for base in {*roots, *repos}:
+            lines = list(patterns) if base in roots else []
+            try:
+                with open(os.path.join(base, IGNORE_FILE), encoding="utf-8") as handle:
+                    lines.extend(handle.read().splitlines())
+            except (OSError, UnicodeDecodeError):
+                pass
+            if lines:
+                specs.append((base, pathspec.GitIgnoreSpec.from_lines(lines)))
+        return cls(tuple(specs))
+
+    def covers(self, path: str, *, folder: bool) -> bool:
+        """True if `path`, anything above it, or (for a folder) anything inside it is protected."""
+        for base, spec in self.specs:
+            if path != base and not path.startswith(base.rstrip(os.sep) + os.sep):
+                continue
+            rel = os.path.relpath(path, base).replace(os.sep, "/")
+            if spec.match_file(rel + "/" if folder else rel):
+                return True
+            parts = rel.split("/")
+            for i in range(1, len(parts)):
+                if spec.match_file("/".join(parts[:i]) + "/"):
+                    return True
+            if folder and self._protects_inside(base, spec, path):
+                return True
+        return False
+
+    @staticmethod
+    def _protects_inside(base: str, spec: pathspec.PathSpec, folder: str) -> bool:
+        # A protected file inside a candidate folder keeps the whole folder.
+        for dirpath, dirnames, filenames in os.walk(folder):
+            for name in (*filenames, *dirnames):
+                rel = os.path.relpath(os.path.join(dirpath, name), base).replace(os.sep, "/")
+                if spec.match_file(rel):
+                    return True
+        return False

@@ -1,0 +1,1 @@
+"""Renderers: the same results as rich tables for people and JSON for programs."""

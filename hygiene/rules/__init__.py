@@ -1,0 +1,183 @@
+"""The artifact rule table: one list, assembled from one module per ecosystem.
+
+A rule says what a name means and what evidence proves it. Evidence is judged per folder, so a
+Python service with a React front end inside is two projects, both found (kondo #175):
+- `beside`: any one of these names (or globs) in the same folder as the candidate (the marker);
+- `inside`: any one of these names inside the candidate (self-identifying: `pyvenv.cfg`,
+  `CMakeCache.txt`, `CACHEDIR.TAG`).
+A rule with no evidence matches on its name alone; such names must be unambiguous. A rule with
+no names matches any folder that holds its `inside` evidence.
+
+Precious rules (`precious=True`, categories `secret` and `state`) mark what is never an artifact,
+whatever another rule says, and nothing inside a precious folder is an artifact either.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Category = Literal["cache", "build", "dependencies", "virtualenv", "junk", "secret", "state"]
+ARTIFACT_CATEGORIES: tuple[Category, ...] = ("cache", "build", "dependencies", "virtualenv", "junk")
+PRECIOUS_CATEGORIES: tuple[Category, ...] = ("secret", "state")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    ecosystem: str
+    category: Category
+    names: tuple[str, ...]
+    folder: bool = True
+    beside: tuple[str, ...] = ()
+    inside: tuple[str, ...] = ()
+    recreate: str = ""
+    # The line `hygiene fix` suggests for .gitignore; default: the name with a trailing slash.
+    ignore_line: str = ""
+
+    @property
+    def precious(self) -> bool:
+        return self.category in PRECIOUS_CATEGORIES
+
+    def gitignore_line(self, name: str) -> str:
+        if self.ignore_line:
+            return self.ignore_line
+        return f"{name}/" if self.folder else name
+
+
+def is_glob(pattern: str) -> bool:
+    return any(ch in pattern for ch in "*?[")
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: Rule
+    reason: str
+
+
+class RuleIndex:
+    """The table compiled for the walker: exact names in dicts, globs in one regex per kind."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = tuple(rules)
+        self._exact: dict[tuple[bool, str], list[Rule]] = {}
+        self._globs: dict[bool, list[tuple[re.Pattern[str], Rule]]] = {True: [], False: []}
+        self.anyname: list[Rule] = []
+        for rule in self.rules:
+            if not rule.names:
+                self.anyname.append(rule)
+            for name in rule.names:
+                if is_glob(name):
+                    self._globs[rule.folder].append((re.compile(fnmatch.translate(name)), rule))
+                else:
+                    self._exact.setdefault((rule.folder, name), []).append(rule)
+        # One alternation per kind answers "could any glob match?" in a single regex call.
+        self._any_glob = {
+            kind: re.compile("|".join(f"(?:{p.pattern})" for p, _ in pats)) if pats else None
+            for kind, pats in self._globs.items()
+        }
+        self.inside_names = frozenset(n for r in self.rules for n in r.inside)
+        self.exact_folder_names = frozenset(n for (folder, n) in self._exact if folder)
+
+    def candidates(self, name: str, *, folder: bool) -> list[Rule]:
+        """Rules whose name matches, in table order (ecosystem-specific rules come first)."""
+        found = list(self._exact.get((folder, name), ()))
+        any_glob = self._any_glob[folder]
+        if any_glob is not None and any_glob.match(name):
+            found.extend(rule for pat, rule in self._globs[folder] if pat.match(name))
+            order = {id(rule): i for i, rule in enumerate(self.rules)}
+            found.sort(key=lambda rule: order[id(rule)])
+        return found
+
+    def may_match_file(self, name: str) -> bool:
+        if (False, name) in self._exact:
+            return True
+        any_glob = self._any_glob[False]
+        return any_glob is not None and any_glob.match(name) is not None
+
+
+def _beside_holds(rule: Rule, siblings: frozenset[str] | set[str]) -> str | None:
+    for marker in rule.beside:
+        if is_glob(marker):
+            for sibling in siblings:
+                if fnmatch.fnmatchcase(sibling, marker):
+                    return sibling
+        elif marker in siblings:
+            return marker
+    return None
+
+
+def _inside_holds(rule: Rule, contents: frozenset[str] | set[str] | None) -> str | None:
+    if contents is None:
+        return None
+    for marker in rule.inside:
+        if marker in contents:
+            return marker
+    return None
+
+
+def judge(
+    rules: list[Rule],
+    name: str,
+    siblings: frozenset[str] | set[str],
+    contents: frozenset[str] | set[str] | None,
+) -> Match | None:
+    """The first rule whose evidence holds, with the reason in words."""
+    for rule in rules:
+        if not rule.beside and not rule.inside:
+            return Match(rule, f"name {name!r}")
+        marker = _beside_holds(rule, siblings)
+        if marker is not None:
+            return Match(rule, f"{name!r} beside {marker}")
+        evidence = _inside_holds(rule, contents)
+        if evidence is not None:
+            return Match(rule, f"{name!r} holds {evidence}")
+    return None
+
+
+def judge_anyname(
+    rules: list[Rule], name: str, contents: frozenset[str] | set[str]
+) -> Match | None:
+    for rule in rules:
+        evidence = _inside_holds(rule, contents)
+        if evidence is not None:
+            return Match(rule, f"{name!r} holds {evidence}")
+    return None
+
+
+def all_rules() -> tuple[Rule, ...]:
+    """The whole table. Order matters: specific ecosystems first, generic evidence last."""
+    from hygiene.rules import (
+        dotnet,
+        generic,
+        jvm,
+        native,
+        node,
+        other,
+        precious,
+        python,
+    )
+
+    return (
+        *precious.RULES,
+        *python.RULES,
+        *node.RULES,
+        *native.RULES,
+        *jvm.RULES,
+        *dotnet.RULES,
+        *other.RULES,
+        *generic.RULES,
+    )
+
+
+_INDEX: RuleIndex | None = None
+
+
+def default_index() -> RuleIndex:
+    global _INDEX
+    if _INDEX is None:
+        _INDEX = RuleIndex(all_rules())
+    return _INDEX

@@ -1,0 +1,32 @@
+"""Secrets and local state: never artifacts, whatever another rule says (R3 in the reference)."""
+
+from __future__ import annotations
+
+from hygiene.rules import Rule
+
+RULES: tuple[Rule, ...] = (
+    Rule("secret.dotenv", "generic", "secret", (".env", ".env.*", ".envrc"), folder=False,
+         ignore_line=".env*"),
+    Rule("secret.keys", "generic", "secret",
+         ("*.pem", "*.key", "id_rsa", "id_ed25519", "id_ecdsa", "*.p12", "*.pfx"), folder=False),
+    Rule("secret.pypirc", "python", "secret", (".pypirc",), folder=False),
+    Rule("secret.streamlit", "python", "secret", ("secrets.toml",), folder=False),
+    Rule("secret.local-settings", "python", "secret", ("local_settings.py",), folder=False),
+    Rule("secret.rails-master-key", "ruby", "secret", ("master.key",), folder=False),
+    Rule("state.tfstate", "terraform", "state", ("*.tfstate", "*.tfstate.*", "*.tfvars"),
+         folder=False),
+    Rule("state.local-properties", "java", "state", ("local.properties",), folder=False),
+    Rule("state.user-settings", "dotnet", "state", ("*.user", "*.suo"), folder=False),
+    Rule("state.dev-database", "generic", "state",
+         ("*.sqlite", "*.sqlite3", "*.sqlite3-journal", "*.db", "*.rdb", "*.aof"), folder=False),
+    Rule("state.vagrant", "generic", "state", (".vagrant",)),
+    Rule("state.unreal-saved", "unreal", "state", ("Saved",), beside=("*.uproject",)),
+    Rule("state.unity-user-settings", "unity", "state", ("UserSettings",),
+         beside=("ProjectSettings", "Assets")),
+    Rule("state.ml-runs", "python", "state",
+         ("mlruns", ".mlruns", "wandb", "lightning_logs", "outputs", "runs")),
+    Rule("state.hypothesis", "python", "state", (".hypothesis",)),
+    Rule("state.local-services", "generic", "state",
+         (".dynamodb", ".firebase", "mnesia", "rabbitmq-data", "activemq-data")),
+    Rule("state.flask-instance", "python", "state", ("instance",), beside=("app.py", "wsgi.py")),
+)

@@ -1,0 +1,197 @@
+"""The scan engine: walk -> detect -> findings. Returns a `ScanResult`; never prints.
+
+The walk proposes candidates by the rule table; then each candidate must survive the checks that
+need more than names: git (a folder holding tracked files is never an artifact), `.hygieneignore`
+and `protect`, and nested repositories. A candidate refused for holding tracked files is walked
+again, so the artifacts inside it (an untracked `__pycache__` in a tracked `build/`) are found.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hygiene.config import Config
+from hygiene.detect import Classifier
+from hygiene.gitrepo import GitError, holding_tracked
+from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
+from hygiene.protect import ProtectSet
+from hygiene.rules import default_index
+from hygiene.walk import (
+    FileHit,
+    FileSeen,
+    FolderHit,
+    RepoSeen,
+    Walker,
+    WalkOptions,
+    enclosing_repo,
+)
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Filters:
+    older_than: float | None = None  # seconds: keep findings whose newest file is older
+    min_size: int | None = None
+    ecosystems: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+
+    def keep(self, finding: Artifact, now: float) -> bool:
+        if self.older_than is not None and finding.newest_mtime > now - self.older_than:
+            return False
+        if self.min_size is not None and finding.bytes < self.min_size:
+            return False
+        if self.ecosystems and finding.ecosystem not in self.ecosystems:
+            return False
+        return not self.categories or finding.category in self.categories
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    roots: tuple[Path, ...]
+    config: Config = field(default_factory=Config)
+    filters: Filters = field(default_factory=Filters)
+    now: float = field(default_factory=time.time)
+    # Ask the walker for files other detectors need (part 2: large files, databases).
+    large: int | None = None
+    sqlite: bool = False
+
+
+@dataclass
+class WalkHarvest:
+    """Everything the walk proposed, before the git and protection checks."""
+
+    folders: list[FolderHit] = field(default_factory=list)
+    files: list[FileHit] = field(default_factory=list)
+    seen: list[FileSeen] = field(default_factory=list)
+    repos: dict[str, bool] = field(default_factory=dict)  # path -> bare
+
+    def take(self, events: Iterable[object]) -> None:
+        for event in events:
+            if isinstance(event, FolderHit):
+                self.folders.append(event)
+            elif isinstance(event, FileHit):
+                self.files.append(event)
+            elif isinstance(event, FileSeen):
+                self.seen.append(event)
+            elif isinstance(event, RepoSeen):
+                self.repos[event.path] = event.bare
+
+
+def _tracked(hits: Sequence[FolderHit | FileHit], errors: list[ScanIssue]) -> set[str]:
+    """Paths among `hits` that git tracks or that hold tracked files. Unknown counts as tracked."""
+    by_repo: dict[str, list[str]] = {}
+    for hit in hits:
+        if hit.repo is not None:
+            by_repo.setdefault(hit.repo, []).append(hit.path)
+    held: set[str] = set()
+    for repo, paths in by_repo.items():
+        rel = {os.path.relpath(p, repo): p for p in paths}
+        try:
+            held.update(rel[r] for r in holding_tracked(repo, list(rel)))
+        except GitError as exc:
+            errors.append(ScanIssue(repo, f"{exc}; its findings are left out"))
+            held.update(paths)
+    return held
+
+
+def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResult:
+    config = request.config
+    walker = Walker(
+        Classifier(default_index()),
+        WalkOptions(
+            cross_mounts=config.cross_mounts,
+            large=request.large,
+            sqlite_shaped=request.sqlite,
+            progress=progress,
+        ),
+    )
+    harvest = WalkHarvest()
+    roots = tuple(os.path.abspath(r) for r in request.roots)
+    for root in roots:
+        harvest.take(walker.walk(root, repo=enclosing_repo(root)))
+
+    errors = walker.errors
+    protect = ProtectSet.build(roots, harvest.repos, config.protect)
+    artifacts: list[Artifact] = []
+    precious: list[Precious] = []
+    pending_folders = harvest.folders
+    pending_files = harvest.files
+    while pending_folders or pending_files:
+        tracked = _tracked([*pending_folders, *pending_files], errors)
+        rewalk: list[FolderHit] = []
+        for hit in pending_folders:
+            rule = hit.match.rule
+            if rule.precious:
+                precious.append(Precious(hit.path, rule.category, rule.id, hit.repo, True))
+                continue
+            refused = hit.path in tracked or hit.measure.contains_repo
+            if refused or protect.covers(hit.path, folder=True):
+                # Walk a refused build or cache folder again to find what is inside it; the
+                # insides of dependency folders and virtualenvs are never judged on their own.
+                if refused and rule.category in ("build", "cache", "junk"):
+                    rewalk.append(hit)
+                continue
+            m = hit.measure
+            artifacts.append(
+                Artifact(
+                    path=hit.path, bytes=m.bytes, disk_bytes=m.disk_bytes,
+                    reclaimable_bytes=m.reclaimable, files=m.files, newest_mtime=m.newest_mtime,
+                    ecosystem=rule.ecosystem, category=rule.category, rule=rule.id,
+                    reason=hit.match.reason, recreate=rule.recreate, repo=hit.repo, folder=True,
+                    device=hit.device, inode=hit.inode,
+                )
+            )
+        for fhit in pending_files:
+            rule = fhit.match.rule
+            if rule.precious:
+                precious.append(Precious(fhit.path, rule.category, rule.id, fhit.repo, False))
+                continue
+            if fhit.path in tracked or protect.covers(fhit.path, folder=False):
+                continue
+            st = fhit.st
+            disk = st.st_blocks * 512
+            artifacts.append(
+                Artifact(
+                    path=fhit.path, bytes=st.st_size, disk_bytes=disk,
+                    reclaimable_bytes=disk if st.st_nlink == 1 else 0, files=1,
+                    newest_mtime=st.st_mtime, ecosystem=rule.ecosystem, category=rule.category,
+                    rule=rule.id, reason=fhit.match.reason, recreate=rule.recreate,
+                    repo=fhit.repo, folder=False, device=st.st_dev, inode=st.st_ino,
+                )
+            )
+        again = WalkHarvest()
+        for hit in rewalk:
+            again.take(walker.walk(hit.path, repo=hit.repo))
+        harvest.seen.extend(again.seen)
+        harvest.repos.update(again.repos)
+        pending_folders, pending_files = again.folders, again.files
+
+    kept = [a for a in artifacts if request.filters.keep(a, request.now)]
+    kept.sort(key=lambda a: (-a.bytes, a.path))
+    findings: list[Finding] = list(kept)
+
+    t = walker.totals
+    totals = Totals(
+        scanned_files=t.files,
+        scanned_dirs=t.dirs,
+        scanned_bytes=t.bytes,
+        scanned_disk_bytes=t.disk_bytes,
+        findings=len(findings),
+        artifact_bytes=sum(a.bytes for a in kept),
+        artifact_disk_bytes=sum(a.disk_bytes for a in kept),
+        reclaimable_bytes=sum(a.reclaimable_bytes for a in kept),
+    )
+    return ScanResult(
+        roots=roots,
+        findings=tuple(findings),
+        totals=totals,
+        errors=tuple(errors),
+        repos=tuple(sorted(harvest.repos)),
+        precious=tuple(precious),
+        extra={"seen": harvest.seen},
+    )

@@ -1,0 +1,1 @@
+"""The collection timetable: jobs, their cron schedules, the due-run tick, exports, history."""

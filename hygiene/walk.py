@@ -1,0 +1,264 @@
+"""One streaming pass over a tree: sizes, ages and the folders and files worth a rule's look.
+
+Never follows symlinks, stays on one filesystem unless asked, never enters `.git` internals,
+counts a hard-linked file once, and keeps no list of the paths it saw: memory grows with the
+depth of the tree and the number of findings, not the number of files. Problems (unreadable
+folders, files that vanish mid-walk) are recorded and the walk goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import stat as statmod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from hygiene.detect import Classifier
+from hygiene.model import ScanIssue
+from hygiene.rules import Match
+
+S_ISDIR = statmod.S_ISDIR
+S_ISREG = statmod.S_ISREG
+
+
+@dataclass
+class Measure:
+    """Sizes of a subtree. `reclaimable` counts a multi-link inode only if all links are inside."""
+
+    bytes: int = 0
+    disk_bytes: int = 0
+    files: int = 0
+    dirs: int = 0
+    newest_mtime: float = 0.0
+    reclaimable: int = 0
+    contains_repo: bool = False
+
+
+@dataclass(frozen=True)
+class FolderHit:
+    path: str
+    match: Match
+    repo: str | None
+    measure: Measure
+    device: int
+    inode: int
+
+
+@dataclass(frozen=True)
+class FileHit:
+    path: str
+    match: Match
+    repo: str | None
+    st: os.stat_result
+
+
+@dataclass(frozen=True)
+class FileSeen:
+    """A regular file another detector asked about (large, or shaped like a SQLite file)."""
+
+    path: str
+    repo: str | None
+    st: os.stat_result
+
+
+@dataclass(frozen=True)
+class RepoSeen:
+    path: str
+    bare: bool
+
+
+Event = FolderHit | FileHit | FileSeen | RepoSeen
+
+
+@dataclass
+class WalkOptions:
+    cross_mounts: bool = False
+    # Report regular files at or above this size as `FileSeen` (None: never).
+    large: int | None = None
+    # Report files whose size is a whole number of 512-byte units (SQLite candidates).
+    sqlite_shaped: bool = False
+    progress: Callable[[int, int, str], None] | None = None
+
+
+def _is_bare_repo(names: frozenset[str]) -> bool:
+    return "HEAD" in names and "objects" in names and "refs" in names and ".git" not in names
+
+
+@dataclass
+class Walker:
+    classifier: Classifier
+    options: WalkOptions = field(default_factory=WalkOptions)
+    totals: Measure = field(default_factory=Measure)
+    errors: list[ScanIssue] = field(default_factory=list)
+    # (dev, ino) of every multi-link file already counted, so a hard link counts once.
+    _linked: set[tuple[int, int]] = field(default_factory=set)
+    _dirs_seen: int = 0
+
+    def _error(self, path: str, exc: OSError) -> None:
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, FileNotFoundError):
+            reason = "vanished during the scan"
+        self.errors.append(ScanIssue(path, reason))
+
+    def _tick(self, path: str) -> None:
+        self._dirs_seen += 1
+        if self.options.progress is not None and self._dirs_seen % 512 == 0:
+            self.options.progress(self.totals.files, self.totals.bytes, path)
+
+    def _listdir(self, path: str) -> list[os.DirEntry[str]] | None:
+        try:
+            with os.scandir(path) as it:
+                return list(it)
+        except OSError as exc:
+            self._error(path, exc)
+            return None
+
+    def measure(self, path: str, entries: list[os.DirEntry[str]], dev: int) -> Measure:
+        """Size a whole subtree (already listed at the top) without judging anything inside it."""
+        m = Measure()
+        local_links: dict[tuple[int, int], list[int]] = {}
+        linked = self._linked
+        cross = self.options.cross_mounts
+        total = disk = files = dirs = reclaim = 0
+        newest = 0.0
+        pending: list[list[os.DirEntry[str]]] = [entries]
+        while pending:
+            for entry in pending.pop():
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    self._error(entry.path, exc)
+                    continue
+                mode = st.st_mode
+                if S_ISDIR(mode):
+                    if st.st_dev != dev and not cross:
+                        continue
+                    dirs += 1
+                    if entry.name == ".git":
+                        m.contains_repo = True
+                    children = self._listdir(entry.path)
+                    if children is not None:
+                        pending.append(children)
+                        self._tick(entry.path)
+                elif st.st_nlink > 1 and not S_ISDIR(mode):
+                    key = (st.st_dev, st.st_ino)
+                    counts = local_links.get(key)
+                    if counts is None:
+                        local_links[key] = [st.st_nlink, 1, st.st_blocks * 512]
+                    else:
+                        counts[1] += 1
+                    if key in linked:
+                        continue
+                    linked.add(key)
+                    files += 1
+                    total += st.st_size
+                    disk += st.st_blocks * 512
+                    if st.st_mtime > newest:
+                        newest = st.st_mtime
+                    continue
+                else:
+                    files += 1
+                size = st.st_blocks * 512
+                total += st.st_size
+                disk += size
+                reclaim += size
+                if st.st_mtime > newest:
+                    newest = st.st_mtime
+        for nlink, seen, size in local_links.values():
+            if seen >= nlink:
+                reclaim += size
+        m.bytes, m.disk_bytes, m.files, m.dirs = total, disk, files, dirs
+        m.newest_mtime, m.reclaimable = newest, reclaim
+        t = self.totals
+        t.bytes += total
+        t.disk_bytes += disk
+        t.files += files
+        t.dirs += dirs
+        return m
+
+    def walk(self, root: str, *, repo: str | None, classify_root: bool = False) -> Iterator[Event]:
+        """Walk `root`, judging every folder and file below it (never `root` itself)."""
+        try:
+            root_st = os.lstat(root)
+        except OSError as exc:
+            self._error(root, exc)
+            return
+        dev = root_st.st_dev
+        classifier = self.classifier
+        large = self.options.large
+        sqlite_shaped = self.options.sqlite_shaped
+        cross = self.options.cross_mounts
+        t = self.totals
+        # (path, its name, its parent's names or None for the root, repo it belongs to)
+        stack: list[tuple[str, str, frozenset[str] | None, str | None]] = [
+            (root, os.path.basename(root), None, repo)
+        ]
+        while stack:
+            path, name, siblings, repo_here = stack.pop()
+            entries = self._listdir(path)
+            if entries is None:
+                continue
+            self._tick(path)
+            names = frozenset(e.name for e in entries)
+            if siblings is not None or classify_root:
+                match = classifier.folder(path, name, siblings or frozenset(), names)
+                if match is not None:
+                    st = os.lstat(path)
+                    m = self.measure(path, entries, st.st_dev)
+                    yield FolderHit(path, match, repo_here, m, st.st_dev, st.st_ino)
+                    continue
+            if ".git" in names:
+                repo_here = path
+                yield RepoSeen(path, bare=False)
+            elif _is_bare_repo(names):
+                yield RepoSeen(path, bare=True)
+                self.measure(path, entries, dev)
+                continue
+            for entry in entries:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    self._error(entry.path, exc)
+                    continue
+                mode = st.st_mode
+                if S_ISDIR(mode):
+                    if st.st_dev != dev and not cross:
+                        continue
+                    t.dirs += 1
+                    t.bytes += st.st_size
+                    t.disk_bytes += st.st_blocks * 512
+                    if entry.name == ".git":
+                        children = self._listdir(entry.path)
+                        if children is not None:
+                            self.measure(entry.path, children, st.st_dev)
+                        continue
+                    stack.append((entry.path, entry.name, names, repo_here))
+                    continue
+                if st.st_nlink > 1:
+                    key = (st.st_dev, st.st_ino)
+                    if key in self._linked:
+                        continue
+                    self._linked.add(key)
+                t.files += 1
+                t.bytes += st.st_size
+                t.disk_bytes += st.st_blocks * 512
+                fmatch = classifier.file(entry.name, names)
+                if fmatch is not None:
+                    yield FileHit(entry.path, fmatch, repo_here, st)
+                if S_ISREG(mode) and (
+                    (large is not None and st.st_size >= large)
+                    or (sqlite_shaped and st.st_size >= 512 and st.st_size % 512 == 0)
+                ):
+                    yield FileSeen(entry.path, repo_here, st)
+
+
+def enclosing_repo(path: str) -> str | None:
+    """The work tree that holds `path` (the nearest ancestor with `.git`), if any."""
+    current = os.path.abspath(path)
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent

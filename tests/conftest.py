@@ -1,0 +1,155 @@
+"""Shared fixtures: an isolated HYGIENE_HOME and git config, real git repos, real DB servers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hygiene.cli.main import main
+
+POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MYSQL_DEFAULT = "mysql+pymysql://root@127.0.0.1:3306/test"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own HYGIENE_HOME, user config dir and git global config."""
+    home = tmp_path_factory.mktemp("hygiene-home")
+    monkeypatch.setenv("HYGIENE_HOME", str(home / "state"))
+    monkeypatch.setenv("HYGIENE_CONFIG_HOME", str(home / "config"))
+    gitconfig = home / "gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test\n\temail = test@example.com\n"
+        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    return home
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run `hygiene ARGS...` in-process through the real entry point."""
+
+    def run(*args: str | os.PathLike[str]) -> CliResult:
+        capsys.readouterr()
+        code = main([os.fspath(a) for a in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+@dataclass
+class Repo:
+    path: Path
+
+    def write(self, rel: str, content: str | bytes = "x\n") -> Path:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+        return target
+
+    def git(self, *args: str) -> str:
+        return git(self.path, *args)
+
+    def commit(self, *paths: str, message: str = "commit") -> None:
+        self.git("add", "-f", "--", *(paths or (".",)))
+        self.git("commit", "-q", "-m", message)
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """`make_repo("name")` -> a fresh git work tree under tmp_path."""
+
+    def make(name: str = "repo") -> Repo:
+        path = tmp_path / name
+        path.mkdir(parents=True, exist_ok=True)
+        git(path, "init", "-q")
+        return Repo(path)
+
+    return make
+
+
+def _server_url(env: str, default: str, probe: str) -> Iterator[str]:
+    url = os.environ.get(env, default)
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            conn.execute(text(probe))
+        engine.dispose()
+    except Exception as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{env}: server at {url} is required in CI but unreachable: {exc}")
+        pytest.skip(f"{env}: no server at {url} ({type(exc).__name__})")
+    yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    yield from _server_url("HYGIENE_TEST_POSTGRES_URL", POSTGRES_DEFAULT, "select 1")
+
+
+@pytest.fixture(scope="session")
+def mysql_server_url() -> Iterator[str]:
+    yield from _server_url("HYGIENE_TEST_MYSQL_URL", MYSQL_DEFAULT, "select 1")
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh database of its own on the real PostgreSQL server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"hyg_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def mysql_url(mysql_server_url: str) -> Iterator[str]:
+    """A fresh database of its own on the real MariaDB server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"hyg_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(mysql_server_url)
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE `{name}`"))
+    yield make_url(mysql_server_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    admin.dispose()
