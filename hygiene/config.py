@@ -88,7 +88,8 @@ def _parse(data: Mapping[str, Any], source: str) -> dict[str, Any]:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
     except FileNotFoundError:
         raise UsageError(f"{path}: config file not found") from None
     except IsADirectoryError:

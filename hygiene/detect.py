@@ -35,8 +35,9 @@ class Classifier:
             match = judge(named, name, siblings, contents)
             if match is not None:
                 return match
-        anyname: list[Rule] = [r for r in self.index.anyname if not r.inside or
-                               any(m in contents for m in r.inside)]
+        anyname: list[Rule] = [
+            r for r in self.index.anyname if not r.inside or any(m in contents for m in r.inside)
+        ]
         while anyname:
             match = judge_anyname(anyname, name, contents)
             if match is None:

@@ -11,9 +11,15 @@ from typing import ClassVar, Protocol
 
 class Finding(Protocol):
     kind: ClassVar[str]
-    path: str
-    bytes: int
-    disk_bytes: int
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def bytes(self) -> int: ...
+
+    @property
+    def disk_bytes(self) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,14 @@ IGNORE_FILE = ".hygieneignore"
 
 @dataclass(frozen=True)
 class ProtectSet:
-    specs: tuple[tuple[str, pathspec.PathSpec], ...]
+    specs: tuple[tuple[str, pathspec.GitIgnoreSpec], ...]
 
     @classmethod
     def build(
         cls, roots: Iterable[str], repos: Mapping[str, bool], patterns: Iterable[str]
     ) -> ProtectSet:
         patterns = list(patterns)
-        specs: list[tuple[str, pathspec.PathSpec]] = []
+        specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
         for base in {*roots, *repos}:
             lines = list(patterns) if base in roots else []
             try:
@@ -54,7 +54,7 @@ class ProtectSet:
         return False
 
     @staticmethod
-    def _protects_inside(base: str, spec: pathspec.PathSpec, folder: str) -> bool:
+    def _protects_inside(base: str, spec: pathspec.GitIgnoreSpec, folder: str) -> bool:
         # A protected file inside a candidate folder keeps the whole folder.
         for dirpath, dirnames, filenames in os.walk(folder):
             for name in (*filenames, *dirnames):

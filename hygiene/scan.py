@@ -139,11 +139,21 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
             m = hit.measure
             artifacts.append(
                 Artifact(
-                    path=hit.path, bytes=m.bytes, disk_bytes=m.disk_bytes,
-                    reclaimable_bytes=m.reclaimable, files=m.files, newest_mtime=m.newest_mtime,
-                    ecosystem=rule.ecosystem, category=rule.category, rule=rule.id,
-                    reason=hit.match.reason, recreate=rule.recreate, repo=hit.repo, folder=True,
-                    device=hit.device, inode=hit.inode,
+                    path=hit.path,
+                    bytes=m.bytes,
+                    disk_bytes=m.disk_bytes,
+                    reclaimable_bytes=m.reclaimable,
+                    files=m.files,
+                    newest_mtime=m.newest_mtime,
+                    ecosystem=rule.ecosystem,
+                    category=rule.category,
+                    rule=rule.id,
+                    reason=hit.match.reason,
+                    recreate=rule.recreate,
+                    repo=hit.repo,
+                    folder=True,
+                    device=hit.device,
+                    inode=hit.inode,
                 )
             )
         for fhit in pending_files:
@@ -157,11 +167,21 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
             disk = st.st_blocks * 512
             artifacts.append(
                 Artifact(
-                    path=fhit.path, bytes=st.st_size, disk_bytes=disk,
-                    reclaimable_bytes=disk if st.st_nlink == 1 else 0, files=1,
-                    newest_mtime=st.st_mtime, ecosystem=rule.ecosystem, category=rule.category,
-                    rule=rule.id, reason=fhit.match.reason, recreate=rule.recreate,
-                    repo=fhit.repo, folder=False, device=st.st_dev, inode=st.st_ino,
+                    path=fhit.path,
+                    bytes=st.st_size,
+                    disk_bytes=disk,
+                    reclaimable_bytes=disk if st.st_nlink == 1 else 0,
+                    files=1,
+                    newest_mtime=st.st_mtime,
+                    ecosystem=rule.ecosystem,
+                    category=rule.category,
+                    rule=rule.id,
+                    reason=fhit.match.reason,
+                    recreate=rule.recreate,
+                    repo=fhit.repo,
+                    folder=False,
+                    device=st.st_dev,
+                    inode=st.st_ino,
                 )
             )
         again = WalkHarvest()

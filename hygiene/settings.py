@@ -36,7 +36,9 @@ class Table:
         self._seen.add(name)
         return self.data.get(name)
 
-    def string(self, name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    def string(
+        self, name: str, default: str | None = None, *, required: bool = False
+    ) -> str | None:
         value = self.raw(name)
         if value is None:
             if required:

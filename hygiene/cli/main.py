@@ -63,13 +63,10 @@ def _run(args: list[str]) -> int:
     import typer
     import typer.main
 
-    from hygiene.cli.app import build_app
+    # typer >= 0.29 carries its own copy of click (pinned in pyproject.toml).
+    from typer._click import exceptions as cx
 
-    # typer >= 0.29 carries its own copy of click; older releases use click itself.
-    try:
-        from typer._click import exceptions as cx
-    except ImportError:  # pragma: no cover
-        from click import exceptions as cx  # type: ignore[no-redef]
+    from hygiene.cli.app import build_app
 
     command = typer.main.get_command(build_app())
     try:

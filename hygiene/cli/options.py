@@ -12,32 +12,41 @@ from hygiene.units import DURATION_EXPECTED, SIZE_EXPECTED, parse_duration, pars
 
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Config file (hygiene.toml or pyproject.toml).",
-                 dir_okay=False),
+    typer.Option(
+        "--config", "-c", help="Config file (hygiene.toml or pyproject.toml).", dir_okay=False
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or hints on stderr.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Say more on stderr.")]
 RootsArg = Annotated[
-    list[Path] | None, typer.Argument(help="Folders to scan (default: the current folder).",
-                                      show_default=False)
+    list[Path] | None,
+    typer.Argument(help="Folders to scan (default: the current folder).", show_default=False),
 ]
 OlderThanOpt = Annotated[
     str | None, typer.Option("--older-than", help="Only findings untouched this long (30d).")
 ]
-MinSizeOpt = Annotated[str | None, typer.Option("--min-size", help="Only findings this big (10MB).")]
+MinSizeOpt = Annotated[
+    str | None, typer.Option("--min-size", help="Only findings this big (10MB).")
+]
 EcosystemOpt = Annotated[
     list[str] | None,
     typer.Option("--ecosystem", "-e", help="Only this ecosystem (python, node, rust...); repeat."),
 ]
 CategoryOpt = Annotated[
     list[str] | None,
-    typer.Option("--category", help="Only this category (cache, build, dependencies, "
-                                    "virtualenv, junk); repeat."),
+    typer.Option(
+        "--category",
+        help="Only this category (cache, build, dependencies, virtualenv, junk); repeat.",
+    ),
 ]
 CrossMountsOpt = Annotated[
-    bool | None, typer.Option("--cross-mounts/--one-filesystem",
-                              help="Descend into other mounted filesystems.", show_default=False)
+    bool | None,
+    typer.Option(
+        "--cross-mounts/--one-filesystem",
+        help="Descend into other mounted filesystems.",
+        show_default=False,
+    ),
 ]
 
 
@@ -74,6 +83,7 @@ def choices_option(name: str, values: list[str] | None, allowed: set[str]) -> fr
     chosen = frozenset(v.lower() for v in values or ())
     unknown = sorted(chosen - allowed)
     if unknown:
-        raise UsageError(f"{name}: unknown value {unknown[0]!r} (expected one of "
-                         f"{', '.join(sorted(allowed))})")
+        raise UsageError(
+            f"{name}: unknown value {unknown[0]!r} (expected one of {', '.join(sorted(allowed))})"
+        )
     return chosen

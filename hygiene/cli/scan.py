@@ -29,7 +29,9 @@ from hygiene.errors import EXIT_FINDINGS, EXIT_OK
 def scan_command(
     roots: RootsArg = None,
     json_output: JsonOpt = False,
-    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N largest.")] = None,
+    top: Annotated[
+        int | None, typer.Option("--top", min=1, help="Show only the N largest.")
+    ] = None,
     older_than: OlderThanOpt = None,
     min_size: MinSizeOpt = None,
     ecosystem: EcosystemOpt = None,
@@ -72,8 +74,11 @@ def scan_command(
 
         print_scan(result, top=top, verbose=verbose)
     if result.errors and not quiet and not json_output:
-        print(f"hygiene: {len(result.errors)} path(s) could not be read"
-              f"{'' if verbose else ' (--verbose lists them)'}", file=sys.stderr)
+        print(
+            f"hygiene: {len(result.errors)} path(s) could not be read"
+            f"{'' if verbose else ' (--verbose lists them)'}",
+            file=sys.stderr,
+        )
         if verbose:
             for issue in result.errors:
                 from hygiene.paths import display

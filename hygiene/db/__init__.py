@@ -1,1 +1,1 @@
-"""Local dev database cleanup (the sewage plant): inspect, retention rules, archive, erase, vacuum."""
+"""Local dev database cleanup (the sewage plant): inspect, retain, archive, erase, vacuum."""

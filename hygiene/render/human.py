@@ -27,7 +27,7 @@ def short_path(path: str, roots: tuple[str, ...]) -> str:
         if path == root:
             return "."
         if path.startswith(root.rstrip(os.sep) + os.sep):
-            return display(os.path.relpath(path, root)) + ("" if len(roots) == 1 else "")
+            return display(os.path.relpath(path, root))
     return display(path)
 
 

@@ -10,18 +10,49 @@ TOOL_GITIGNORE = ".gitignore"
 
 RULES: tuple[Rule, ...] = (
     # https://bford.info/cachedir/: written by cargo, pytest, mypy, ruff and more.
-    Rule("generic.cachedir-tag", "generic", "cache", (), inside=("CACHEDIR.TAG",),
-         recreate="rebuilt by the tool that tagged it"),
-    Rule("generic.tool-gitignore", "generic", "cache", (), inside=(TOOL_GITIGNORE,),
-         recreate="rebuilt by the tool that wrote it"),
-    Rule("junk.macos", "os", "junk", (".DS_Store", "._*", ".AppleDouble", "__MACOSX"),
-         folder=False, recreate="not needed"),
-    Rule("junk.macos-folder", "os", "junk", ("__MACOSX", ".AppleDouble"),
-         recreate="not needed"),
-    Rule("junk.windows", "os", "junk", ("Thumbs.db", "ehthumbs.db", "desktop.ini",
-                                        "Desktop.ini"), folder=False, recreate="not needed"),
-    Rule("junk.backup", "editor", "junk", ("*~", ".#*", "#*#"), folder=False,
-         recreate="not needed"),
-    Rule("junk.vim-swap", "editor", "junk", ("*.swp", "*.swo"), folder=False,
-         recreate="vim -r <file> first if it holds unsaved work", ignore_line="*.sw[op]"),
+    Rule(
+        "generic.cachedir-tag",
+        "generic",
+        "cache",
+        (),
+        inside=("CACHEDIR.TAG",),
+        recreate="rebuilt by the tool that tagged it",
+    ),
+    Rule(
+        "generic.tool-gitignore",
+        "generic",
+        "cache",
+        (),
+        inside=(TOOL_GITIGNORE,),
+        recreate="rebuilt by the tool that wrote it",
+    ),
+    Rule(
+        "junk.macos",
+        "os",
+        "junk",
+        (".DS_Store", "._*", ".AppleDouble", "__MACOSX"),
+        folder=False,
+        recreate="not needed",
+    ),
+    Rule("junk.macos-folder", "os", "junk", ("__MACOSX", ".AppleDouble"), recreate="not needed"),
+    Rule(
+        "junk.windows",
+        "os",
+        "junk",
+        ("Thumbs.db", "ehthumbs.db", "desktop.ini", "Desktop.ini"),
+        folder=False,
+        recreate="not needed",
+    ),
+    Rule(
+        "junk.backup", "editor", "junk", ("*~", ".#*", "#*#"), folder=False, recreate="not needed"
+    ),
+    Rule(
+        "junk.vim-swap",
+        "editor",
+        "junk",
+        ("*.swp", "*.swo"),
+        folder=False,
+        recreate="vim -r <file> first if it holds unsaved work",
+        ignore_line="*.sw[op]",
+    ),
 )

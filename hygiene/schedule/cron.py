@@ -1,0 +1,120 @@
+"""Cron expressions: one parser for `hygiene schedule` and the simulator.
+
+croniter does the calendar work (field ranges, names, `@daily` aliases, DST gaps and folds);
+this module adds what both users need: validation with a readable message, time-zone-aware
+next runs, and a cheap per-day run count for simulations that must not iterate minute by minute.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+CRON_EXPECTED = (
+    "a cron expression of 5 fields (minute hour day month weekday) "
+    "or @hourly/@daily/@weekly/@monthly/@yearly"
+)
+
+
+def zone(name: str | None) -> dt.tzinfo:
+    """An IANA zone by name, or the machine's local zone for None."""
+    if name is None:
+        local = dt.datetime.now().astimezone().tzinfo
+        assert local is not None
+        return local
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r} (expected an IANA name such as Asia/Seoul)"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Cron:
+    expression: str
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days: frozenset[int] | None  # None: any day of the month
+    months: frozenset[int]
+    weekdays: frozenset[int] | None  # 0 = Sunday ... 6 = Saturday; None: any weekday
+
+    @classmethod
+    def parse(cls, expression: str) -> Cron:
+        """Parse or raise ValueError with a message fit for the user."""
+        from croniter import croniter
+
+        text = expression.strip()
+        if text.startswith("@") and text.lower() in {"@reboot", "@every"}:
+            raise ValueError(f"{expression!r} is not a calendar schedule; expected {CRON_EXPECTED}")
+        if not text.startswith("@") and len(text.split()) != 5:
+            raise ValueError(
+                f"{expression!r} has {len(text.split())} fields; expected {CRON_EXPECTED}"
+            )
+        try:
+            fields, _ = croniter.expand(text)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"{expression!r}: {exc}; expected {CRON_EXPECTED}") from None
+        if len(fields) != 5:
+            raise ValueError(f"{expression!r}: expected {CRON_EXPECTED}")
+
+        def as_set(values: list[int | str], full: range) -> frozenset[int]:
+            return frozenset(full) if values == ["*"] else frozenset(int(v) for v in values)
+
+        minutes = as_set(fields[0], range(60))
+        hours = as_set(fields[1], range(24))
+        days = None if fields[2] == ["*"] else as_set(fields[2], range(1, 32))
+        months = as_set(fields[3], range(1, 13))
+        weekdays = None if fields[4] == ["*"] else frozenset(int(v) % 7 for v in fields[4])
+        return cls(text, minutes, hours, days, months, weekdays)
+
+    def day_matches(self, day: dt.date) -> bool:
+        """Whether the schedule fires on this calendar day (cron's day-of-month OR weekday rule)."""
+        if day.month not in self.months:
+            return False
+        weekday = (day.weekday() + 1) % 7  # Python: Monday=0; cron: Sunday=0
+        if self.days is None and self.weekdays is None:
+            return True
+        if self.days is None:
+            return weekday in (self.weekdays or ())
+        if self.weekdays is None:
+            return day.day in self.days
+        # Both restricted: cron fires when either matches.
+        return day.day in self.days or weekday in self.weekdays
+
+    @property
+    def runs_per_matching_day(self) -> int:
+        return len(self.minutes) * len(self.hours)
+
+    def runs_on(self, day: dt.date) -> int:
+        """How many times it fires on `day` (wall-clock count, DST shifts ignored)."""
+        return self.runs_per_matching_day if self.day_matches(day) else 0
+
+    def next_after(self, when: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+        """The first run strictly after `when`, computed in `tz`, returned aware."""
+        from croniter import croniter
+
+        local = when.astimezone(tz)
+        nxt: dt.datetime = croniter(self.expression, local).get_next(dt.datetime)
+        return nxt
+
+    def runs_between(
+        self, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
+    ) -> Iterator[dt.datetime]:
+        """Runs in (start, end], in order."""
+        from croniter import croniter
+
+        it = croniter(self.expression, start.astimezone(tz))
+        while True:
+            nxt: dt.datetime = it.get_next(dt.datetime)
+            if nxt > end:
+                return
+            yield nxt
+
+    def month_days(self, year: int, month: int) -> list[int]:
+        """Days of a month on which it fires (for calendars and the simulator)."""
+        last = calendar.monthrange(year, month)[1]
+        return [d for d in range(1, last + 1) if self.day_matches(dt.date(year, month, d))]

@@ -1,0 +1,1 @@
+"""Synthetic city-scale workloads that show what scheduled cleanup saves."""
