@@ -15,7 +15,9 @@ def time_command(argv: Sequence[str]) -> float:
     return time.perf_counter() - start
 
 
-def alternate(commands: Mapping[str, Sequence[str]], runs: int, warmup: int = 1) -> dict[str, list[float]]:
+def alternate(
+    commands: Mapping[str, Sequence[str]], runs: int, warmup: int = 1
+) -> dict[str, list[float]]:
     """Run each command in turn, `runs` rounds, after `warmup` untimed rounds (warm cache)."""
     for _ in range(warmup):
         for argv in commands.values():
@@ -30,12 +32,16 @@ def alternate(commands: Mapping[str, Sequence[str]], runs: int, warmup: int = 1)
 def report(times: Mapping[str, list[float]], subject: str, reference: str) -> float:
     """Print medians and the median of per-round ratios; return that ratio."""
     for name, values in times.items():
-        print(f"{name:>12}: median {statistics.median(values):.3f}s  "
-              f"(min {min(values):.3f}s, max {max(values):.3f}s, {len(values)} runs)")
+        print(
+            f"{name:>12}: median {statistics.median(values):.3f}s  "
+            f"(min {min(values):.3f}s, max {max(values):.3f}s, {len(values)} runs)"
+        )
     ratios = [s / r for s, r in zip(times[subject], times[reference], strict=True)]
     ratio = statistics.median(ratios)
-    print(f"ratio {subject}/{reference}: median {ratio:.2f}x (per-round: "
-          f"{', '.join(f'{r:.2f}' for r in ratios)})")
+    print(
+        f"ratio {subject}/{reference}: median {ratio:.2f}x (per-round: "
+        f"{', '.join(f'{r:.2f}' for r in ratios)})"
+    )
     return ratio
 
 

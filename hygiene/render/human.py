@@ -82,8 +82,9 @@ def print_scan(result: ScanResult, *, top: int | None = None, verbose: bool = Fa
         out.print()
     t = result.totals
     shown = "" if top is None or top >= t.findings else f" (showing the largest {top})"
+    noun = "finding" if t.findings == 1 else "findings"
     out.print(
-        f"{t.findings} finding{'' if t.findings == 1 else 's'}{shown}: {format_bytes(t.artifact_bytes)} "
+        f"{t.findings} {noun}{shown}: {format_bytes(t.artifact_bytes)} "
         f"({format_bytes(t.artifact_disk_bytes)} on disk), "
         f"{format_bytes(t.reclaimable_bytes)} reclaimable; "
         f"{t.scanned_files:,} files, {format_bytes(t.scanned_bytes)} scanned.",
