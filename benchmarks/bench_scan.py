@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from timing import alternate, peak_rss_mb, report  # noqa: E402
-from workspace import generate  # noqa: E402
+from timing import alternate, peak_rss_mb, report
+from workspace import generate
 
 
 def main() -> None:
