@@ -76,7 +76,9 @@ def _run(args: list[str]) -> int:
         print(exc.ctx.get_help() if exc.ctx else "")
         return 0
     except cx.UsageError as exc:
-        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+        # The top level is already named by the "hygiene:" prefix; name subcommands only.
+        path = exc.ctx.command_path if exc.ctx is not None else "hygiene"
+        where = f"{path.removeprefix('hygiene').strip()}: " if path != "hygiene" else ""
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
         _say(f"{where}{exc.format_message()}{hint}")
         return EXIT_USAGE

@@ -95,9 +95,13 @@ def test_deep_tree_does_not_overflow(tmp_path: Path) -> None:
     """Deeper than Python's recursion limit; the walker keeps its own stack."""
     script = "import os\nfor _ in range(1500):\n    os.mkdir('d'); os.chdir('d')\nos.mkdir('__pycache__')"
     subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True)
-    result = scan(ScanRequest(roots=(tmp_path,)))
-    assert [Path(f.path).name for f in result.findings] == ["__pycache__"]
-    assert result.errors == ()
+    try:
+        result = scan(ScanRequest(roots=(tmp_path,)))
+        assert [Path(f.path).name for f in result.findings] == ["__pycache__"]
+        assert result.errors == ()
+    finally:
+        # pytest's own clean-up recurses and would hit the recursion limit on this tree.
+        subprocess.run(["rm", "-rf", str(tmp_path / "d")], check=True)
 
 
 def test_unreadable_folder_is_an_error_entry_and_the_scan_goes_on() -> None:
