@@ -67,7 +67,7 @@ def apply(change: Change) -> Iterator[str]:
         if item.path is None:
             _write_user_crontab(item.after)
             yield "user crontab updated"
-        elif change.remove and item.after == "":
+        elif change.target == "systemd" and item.after == "":  # a unit no job needs now
             item.path.unlink(missing_ok=True)
             yield f"removed {item.path}"
         else:
