@@ -151,6 +151,11 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def _number(value: float) -> str:
+    # Full precision: `:g` would round a Unix timestamp to six digits.
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def prometheus_text(report: Report) -> str:
     """The text exposition format (version 0.0.4), one HELP/TYPE pair per metric family."""
     lines: list[str] = []
@@ -162,7 +167,8 @@ def prometheus_text(report: Report) -> str:
         lines.append(f"# TYPE {name} {kind}")
         for labels, value in samples:
             label_text = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
-            lines.append(f"{name}{{{label_text}}} {value:g}" if labels else f"{name} {value:g}")
+            number = _number(value)
+            lines.append(f"{name}{{{label_text}}} {number}" if labels else f"{name} {number}")
 
     def job_samples(pick: Any) -> list[tuple[dict[str, str], float]]:
         samples = []

@@ -56,8 +56,9 @@ run = "scan ."
 
 
 def job(expression: str, timezone: str | None = None, name: str = "j", **kw) -> JobSpec:  # type: ignore[no-untyped-def]
-    return JobSpec(name=name, schedule=Cron.parse(expression), run=("scan", "."),
-                   timezone=timezone, **kw)
+    return JobSpec(
+        name=name, schedule=Cron.parse(expression), run=("scan", "."), timezone=timezone, **kw
+    )
 
 
 @pytest.fixture
@@ -98,7 +99,9 @@ def test_crontab_is_one_tick_line_inside_markers(cli, config: Path, tmp_path: Pa
 
 def test_tick_minutes_fall_back_to_every_minute_for_half_hour_zones() -> None:
     assert tick_minutes([job("15,45 2 * * *", "UTC"), job("0 3 * * *", "UTC")], year=2026) == [
-        0, 15, 45
+        0,
+        15,
+        45,
     ]
     assert tick_minutes([job("0 2 * * *", "Asia/Kolkata")], year=2026) is None
     assert tick_minutes([job("*/2 * * * *", "UTC")], year=2026) is None
@@ -118,7 +121,9 @@ def test_systemd_units_pass_systemd_analyze_verify(cli, config: Path, tmp_path: 
             assert "Persistent=true" in content
     done = subprocess.run(
         ["systemd-analyze", "verify", *(str(out / n) for n in files)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     # verify also complains when the ExecStart binary is missing; ours exists (this venv).
     assert done.returncode == 0, done.stderr
@@ -143,9 +148,17 @@ def test_systemd_calendar_fires_when_cron_does(expression: str, timezone: str | 
     horizon: dt.datetime | None = None
     for event in on_calendar(spec):
         done = subprocess.run(
-            ["systemd-analyze", "calendar", "--iterations=12",
-             f"--base-time={start:%Y-%m-%d %H:%M:%S} UTC", event],
-            capture_output=True, text=True, check=True, env={"TZ": "UTC", "PATH": "/usr/bin:/bin"},
+            [
+                "systemd-analyze",
+                "calendar",
+                "--iterations=12",
+                f"--base-time={start:%Y-%m-%d %H:%M:%S} UTC",
+                event,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"TZ": "UTC", "PATH": "/usr/bin:/bin"},
         )
         stamps = re.findall(r"(?:Next elapse|Iter\. #\d+): \w+ (\S+ \S+) UTC", done.stdout)
         assert len(stamps) == 12, done.stdout
@@ -168,11 +181,16 @@ def test_launchd_plist_loads_with_plistlib(cli, config: Path, tmp_path: Path) ->
     assert plist["RunAtLoad"] is True
 
 
-def test_k8s_cronjobs_load_as_yaml_with_the_required_fields(cli, config: Path, tmp_path: Path) -> None:
+def test_k8s_cronjobs_load_as_yaml_with_the_required_fields(
+    cli, config: Path, tmp_path: Path
+) -> None:
     [content] = exported(cli, config, "k8s", tmp_path / "out").values()
     docs = [d for d in yaml.safe_load_all(content) if d]
     assert [d["metadata"]["name"] for d in docs] == [
-        "hygiene-sessions", "hygiene-logs", "hygiene-soft-deleted", "hygiene-storage"
+        "hygiene-sessions",
+        "hygiene-logs",
+        "hygiene-soft-deleted",
+        "hygiene-storage",
     ]
     sessions, logs, _, storage = docs
     for doc in docs:
@@ -205,7 +223,8 @@ def test_github_actions_workflow_is_utc_with_a_guard_across_dst(
     for expression in crons:
         Cron.parse(expression)
     assert "0 17 * * *" in crons  # 02:00 Seoul (UTC+9, no DST) is 17:00 UTC the day before
-    assert "0 7 * * 0" in crons and "0 8 * * 0" in crons  # 03:00 New York, summer and winter
+    assert "0 7 * * 0" in crons
+    assert "0 8 * * 0" in crons
     steps = workflow["jobs"]["logs"]["steps"]
     assert steps[-1]["run"] == "hygiene schedule run logs --slot-window 50m"
     assert "--slot-window" not in workflow["jobs"]["sessions"]["steps"][-1]["run"]
@@ -230,12 +249,17 @@ def test_celery_module_uses_celerys_own_crontab(cli, config: Path, tmp_path: Pat
     module_path = tmp_path / "out" / "hygiene_beat.py"
     assert set(files) == {"hygiene_beat.py"}
     spec = importlib.util.spec_from_file_location("hygiene_beat", module_path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     entries = module.beat_schedule
-    assert set(entries) == {"hygiene-sessions", "hygiene-logs", "hygiene-soft-deleted",
-                            "hygiene-storage"}
+    assert set(entries) == {
+        "hygiene-sessions",
+        "hygiene-logs",
+        "hygiene-soft-deleted",
+        "hygiene-storage",
+    }
     sessions = entries["hygiene-sessions"]["schedule"]
     assert isinstance(sessions, crontab)
     assert (sessions.minute, sessions.hour) == ({0}, {2})
@@ -252,7 +276,7 @@ def test_celery_splits_day_or_weekday_into_two_entries(tmp_path: Path) -> None:
     context = ExportContext(("hygiene",), None, tmp_path, tmp_path / "log")
     [item] = export("celery", [job("30 1 1,15 * 5", "UTC", name="mixed")], context)
     namespace: dict[str, object] = {}
-    exec(compile(item.content, "hygiene_beat.py", "exec"), namespace)  # noqa: S102
+    exec(compile(item.content, "hygiene_beat.py", "exec"), namespace)
     entries = namespace["beat_schedule"]
     assert isinstance(entries, dict)
     assert entries["hygiene-mixed"]["schedule"].day_of_month == {1, 15}

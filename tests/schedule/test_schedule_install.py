@@ -35,7 +35,8 @@ def test_install_is_idempotent_and_keeps_other_lines(cli, crontab: Path, config:
     assert "+0 * * * * cd " in first.err  # the diff was shown
     text = crontab.read_text(encoding="utf-8")
     assert text.startswith(THEIRS)
-    assert text.count(BEGIN) == 1 and text.count(END) == 1
+    assert text.count(BEGIN) == 1
+    assert text.count(END) == 1
     again = cli("schedule", "install", "--yes", "--config", config)
     assert again.code == 0
     assert "already up to date" in again.err
@@ -60,7 +61,8 @@ def test_uninstall_removes_only_the_block_and_is_idempotent(
     assert cli("schedule", "uninstall", "--yes").code == 0
     assert crontab.read_text(encoding="utf-8") == THEIRS
     again = cli("schedule", "uninstall", "--yes")
-    assert again.code == 0 and "already absent" in again.err
+    assert again.code == 0
+    assert "already absent" in again.err
     assert crontab.read_text(encoding="utf-8") == THEIRS
 
 
@@ -103,7 +105,8 @@ def test_systemd_units_install_idempotently_and_uninstall_only_ours(
     config.write_text(JOBS.replace('"sessions"', '"nightly"'), encoding="utf-8")
     cli("schedule", "install", "--target", "systemd", "--yes", "--config", config)
     assert sorted(p.name for p in units.glob("hygiene-*")) == [
-        "hygiene-nightly.service", "hygiene-nightly.timer"
+        "hygiene-nightly.service",
+        "hygiene-nightly.timer",
     ]
     assert cli("schedule", "uninstall", "--target", "systemd", "--yes").code == 0
     assert sorted(p.name for p in units.iterdir()) == ["backup.timer"]

@@ -96,11 +96,31 @@ def test_run_job_now_and_unknown_job(cli, tmp_path: Path) -> None:
 
 def test_slot_window_skips_a_run_far_from_any_slot(cli, tmp_path: Path) -> None:
     config = project(tmp_path, DAILY)
-    late = cli("schedule", "run", "sessions", "--slot-window", "50m", "--json", "--config",
-               config, "--now", "2026-11-02T03:00+00:00")
+    late = cli(
+        "schedule",
+        "run",
+        "sessions",
+        "--slot-window",
+        "50m",
+        "--json",
+        "--config",
+        config,
+        "--now",
+        "2026-11-02T03:00+00:00",
+    )
     assert outcomes(late)["sessions"]["outcome"] == "waiting"
-    on_time = cli("schedule", "run", "sessions", "--slot-window", "50m", "--json", "--config",
-                  config, "--now", "2026-11-02T02:10+00:00")
+    on_time = cli(
+        "schedule",
+        "run",
+        "sessions",
+        "--slot-window",
+        "50m",
+        "--json",
+        "--config",
+        config,
+        "--now",
+        "2026-11-02T02:10+00:00",
+    )
     assert outcomes(on_time)["sessions"]["outcome"] == "ok"
 
 
@@ -111,9 +131,23 @@ def test_a_held_lock_means_busy_and_no_run(cli, tmp_path: Path) -> None:
         assert held
         # Another process's tick, while this one holds the lock.
         busy = subprocess.run(
-            [sys.executable, "-m", "hygiene", "schedule", "run", "--due", "--json", "--config",
-             str(config), "--now", "2026-11-02T03:00+00:00"],
-            capture_output=True, text=True, check=False, env=os.environ.copy(),
+            [
+                sys.executable,
+                "-m",
+                "hygiene",
+                "schedule",
+                "run",
+                "--due",
+                "--json",
+                "--config",
+                str(config),
+                "--now",
+                "2026-11-02T03:00+00:00",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=os.environ.copy(),
         )
     assert json.loads(busy.stdout)["jobs"][0]["outcome"] == "busy"
     assert history.runs() == []
@@ -126,19 +160,30 @@ def test_concurrent_ticks_in_real_processes_run_a_job_once(tmp_path: Path) -> No
         DAILY + '\n[[jobs]]\nname = "logs"\nschedule = "0 3 * * 0"\ntimezone = "UTC"\n'
         'run = "scan data"\n',
     )
-    argv = [sys.executable, "-m", "hygiene", "schedule", "run", "--due", "--json",
-            "--config", str(config)]
+    argv = [
+        sys.executable,
+        "-m",
+        "hygiene",
+        "schedule",
+        "run",
+        "--due",
+        "--json",
+        "--config",
+        str(config),
+    ]
     subprocess.run([*argv, "--now", "2026-11-01T00:30+00:00"], check=True, capture_output=True)
     procs = [
-        subprocess.Popen([*argv, "--now", "2026-11-02T09:00+00:00"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [*argv, "--now", "2026-11-02T09:00+00:00"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(4)
     ]
     results = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), results
-    seen = [
-        {j["job"]: j["outcome"] for j in json.loads(out)["jobs"]} for out, _ in results
-    ]
+    seen = [{j["job"]: j["outcome"] for j in json.loads(out)["jobs"]} for out, _ in results]
     for name in ("sessions", "logs"):
         got = sorted(s[name] for s in seen)
         assert got.count("ok") == 1, got

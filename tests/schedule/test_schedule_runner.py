@@ -55,8 +55,9 @@ def test_stops_retrying_at_the_first_success(tmp_path: Path) -> None:
 
 def test_zero_retries_means_one_attempt() -> None:
     waits: list[float] = []
-    result = run_command(python("raise SystemExit(1)"), timeout=60, retries=0, backoff=1.0,
-                         sleep=waits.append)
+    result = run_command(
+        python("raise SystemExit(1)"), timeout=60, retries=0, backoff=1.0, sleep=waits.append
+    )
     assert len(result.attempts) == 1
     assert waits == []
 
@@ -119,10 +120,12 @@ def test_note_reclaimed_outside_a_job_does_nothing(monkeypatch, tmp_path: Path) 
 
 
 def test_the_real_hygiene_command_runs_as_a_child(tmp_path: Path) -> None:
-    ok = run_command(hygiene_argv(["scan", str(tmp_path), "--json"]), timeout=120, retries=0,
-                     backoff=0.0)
+    ok = run_command(
+        hygiene_argv(["scan", str(tmp_path), "--json"]), timeout=120, retries=0, backoff=0.0
+    )
     assert ok.status == "ok"
-    bad = run_command(hygiene_argv(["scan", str(tmp_path / "missing")]), timeout=120, retries=0,
-                      backoff=0.0)
+    bad = run_command(
+        hygiene_argv(["scan", str(tmp_path / "missing")]), timeout=120, retries=0, backoff=0.0
+    )
     assert bad.attempts[0].exit_code == 2
     assert "does not exist" in bad.error

@@ -62,15 +62,27 @@ def test_catch_up_after_a_week_asleep_runs_once() -> None:
 def test_not_due_before_the_slot_and_due_exactly_at_it() -> None:
     spec = job("0 3 * * 0")  # Sunday 03:00
     served = dt.datetime(2026, 11, 28, 12, tzinfo=UTC)  # Saturday
-    assert decide(spec, served_until=served, now=dt.datetime(2026, 11, 29, 2, 59, tzinfo=UTC)).verdict == "waiting"  # noqa: E501
-    assert decide(spec, served_until=served, now=dt.datetime(2026, 11, 29, 3, tzinfo=UTC)).verdict == "due"  # noqa: E501
+    assert (
+        decide(spec, served_until=served, now=dt.datetime(2026, 11, 29, 2, 59, tzinfo=UTC)).verdict
+        == "waiting"
+    )
+    assert (
+        decide(spec, served_until=served, now=dt.datetime(2026, 11, 29, 3, tzinfo=UTC)).verdict
+        == "due"
+    )
 
 
 def test_time_zone_of_the_job_decides_the_slot() -> None:
     spec = job("0 2 * * *", "Asia/Seoul")  # 02:00 KST = 17:00 UTC the day before
     served = dt.datetime(2026, 11, 26, 16, tzinfo=UTC)
-    assert decide(spec, served_until=served, now=dt.datetime(2026, 11, 26, 16, 59, tzinfo=UTC)).verdict == "waiting"  # noqa: E501
-    assert decide(spec, served_until=served, now=dt.datetime(2026, 11, 26, 17, tzinfo=UTC)).verdict == "due"  # noqa: E501
+    assert (
+        decide(spec, served_until=served, now=dt.datetime(2026, 11, 26, 16, 59, tzinfo=UTC)).verdict
+        == "waiting"
+    )
+    assert (
+        decide(spec, served_until=served, now=dt.datetime(2026, 11, 26, 17, tzinfo=UTC)).verdict
+        == "due"
+    )
 
 
 def test_dst_fall_back_a_fixed_time_job_runs_once_in_the_repeated_hour() -> None:
