@@ -100,7 +100,7 @@ def list_command(
 
 def run_command(
     job_name: Annotated[
-        str | None, typer.Argument(help="Run this job now.", show_default=False)
+        str | None, typer.Argument(help="Run this job now.", show_default=False, metavar="JOB")
     ] = None,
     due: Annotated[
         bool, typer.Option("--due", help="Run every job whose time has come (the tick).")

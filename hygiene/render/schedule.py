@@ -8,16 +8,24 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hygiene import __version__
-from hygiene.render.human import console
 from hygiene.render.json import SCHEMA
 from hygiene.units import format_bytes
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from hygiene.schedule.dispatch import JobOutcome
     from hygiene.schedule.install import Change
     from hygiene.schedule.report import Report
     from hygiene.schedule.runner import Attempt
     from hygiene.schedule.settings import JobSpec
+
+
+def console() -> Console:
+    # Through render.human (and so rich) only when something is drawn: a quiet tick draws nothing.
+    from hygiene.render.human import console as make
+
+    return make()
 
 
 def _stamp(when: dt.datetime | None, tz: dt.tzinfo) -> str:

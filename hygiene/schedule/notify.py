@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 
 from hygiene.schedule.settings import NotifySettings
@@ -37,6 +35,10 @@ class Notifier:
         """Start the POST and return at once (None when no webhook is configured)."""
         if self.settings is None or self.settings.webhook is None:
             return None
+        # Imported here: urllib.request is a large import and most ticks send nothing.
+        import urllib.error
+        import urllib.request
+
         url, timeout = self.settings.webhook, self.settings.timeout
         body = json.dumps({"text": text}).encode("utf-8")
 
