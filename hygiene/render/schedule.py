@@ -67,15 +67,20 @@ def print_timetable(
 ) -> None:
     from rich.table import Table
 
-    table = Table(title="Collection timetable", title_justify="left", show_edge=False)
+    now = dt.datetime.now(dt.timezone.utc)
+    table = Table(
+        title=f"Collection timetable (times in {_zone_name(tz, now)})",
+        title_justify="left",
+        show_edge=False,
+    )
     for column in ("job", "schedule", "zone", "next runs", "retries", "timeout", "run"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in ("next runs", "schedule"))
     for job in jobs:
         table.add_row(
             job.name,
             job.schedule.expression,
             job.timezone or "local",
-            "\n".join(_stamp(r, tz) for r in runs[job.name]),
+            "\n".join(f"{r.astimezone(tz):%a %Y-%m-%d %H:%M}" for r in runs[job.name]),
             str(job.retries),
             f"{job.timeout / 60:g}m",
             job.command_line

@@ -85,7 +85,6 @@ def run_due(
                 missed=decision.missed,
                 next_run=decision.next_run,
                 moment=moment,
-                now=now,
                 policy=policy,
                 notifier=notifier,
                 check_conditions=True,
@@ -124,7 +123,6 @@ def run_now(
             missed=0,
             next_run=next_run,
             moment=moment,
-            now=now,
             policy=policy,
             notifier=notifier,
             check_conditions=not force,
@@ -140,7 +138,6 @@ def _carry_out(
     missed: int,
     next_run: dt.datetime,
     moment: dt.datetime,
-    now: Callable[[], dt.datetime],
     policy: RunPolicy,
     notifier: Notifier,
     check_conditions: bool,
@@ -169,6 +166,7 @@ def _carry_out(
         if on_attempt is not None:
             on_attempt(job.name, attempt)
 
+    began = time.monotonic()
     result: RunResult = run_command(
         policy.argv(job),
         timeout=job.timeout,
@@ -178,7 +176,8 @@ def _carry_out(
         sleep=policy.sleep,
         on_attempt=attempted,
     )
-    ended = now()
+    # Elapsed real time on top of the start: right under a replayed clock (`--now`) too.
+    ended = moment + dt.timedelta(seconds=time.monotonic() - began)
     history.record(
         history.RunRecord(
             job=job.name,
