@@ -5,7 +5,8 @@ Two kinds of consumer. Those that know time zones and catch up after downtime by
 entry per job calling `hygiene schedule run JOB`. Those that do not (cron, launchd) get the
 tick, `hygiene schedule run --due`, called at every minute a job can fall on: hygiene then does
 zones, anacron-like catch-up and conditions itself. GitHub Actions cron is UTC only, so its
-entries are shifted to UTC and guarded with `--slot-window` across DST.
+entries are shifted to UTC and guarded with `--slot-window` where the shift is inexact (DST,
+a day of the month crossing midnight).
 """
 
 from __future__ import annotations
@@ -348,34 +349,34 @@ def _utc_offsets(tz: dt.tzinfo, year: int) -> list[int]:
     return offsets
 
 
-def utc_expression(job: JobSpec, offset: int) -> str:
-    """The job's schedule shifted from a zone at `offset` seconds to UTC, or UsageError."""
+def utc_expression(job: JobSpec, offset: int) -> tuple[str, bool]:
+    """The job's schedule shifted from a zone at `offset` seconds to UTC, and whether the run
+    needs the `--slot-window` guard because the shift could not keep the day fields exact.
+
+    Crossing midnight moves weekdays along; a day of the month cannot move (the 1st in Seoul
+    is the last of the previous month in UTC), so the days are dropped and the guard picks the
+    right day in the job's own zone.
+    """
     cron = job.schedule
     if offset % 3600:
         raise UsageError(
             f"job {job.name!r}: {job.timezone} is not a whole number of hours from UTC; "
-            "GitHub Actions cron is UTC only"
+            "GitHub Actions cron is UTC only (use timezone = 'UTC')"
         )
     shift = offset // 3600
     shifted = {h - shift for h in cron.hours}
-    day_moves = {(h // 24) for h in shifted}
-    hours = {h % 24 for h in shifted}
-    if day_moves != {0}:
-        if len(day_moves) > 1 or cron.days is not None:
-            raise UsageError(
-                f"job {job.name!r}: {cron.expression} in {job.timezone} crosses midnight in UTC "
-                "on some days; GitHub Actions cron is UTC only (use timezone = 'UTC')"
-            )
-        move = day_moves.pop()
-        weekdays = (
-            None if cron.weekdays is None else frozenset((d + move) % 7 for d in cron.weekdays)
-        )
-        cron = Cron(cron.expression, cron.minutes, frozenset(hours), None, cron.months, weekdays)
+    hours = frozenset(h % 24 for h in shifted)
+    moves = {h // 24 for h in shifted}
+    restricted = cron.days is not None or cron.weekdays is not None
+    if moves == {0} or not restricted:
+        days, weekdays, guarded = cron.days, cron.weekdays, False
+    elif len(moves) == 1 and cron.days is None and cron.weekdays is not None:
+        move = moves.pop()
+        days, weekdays, guarded = None, frozenset((d + move) % 7 for d in cron.weekdays), False
     else:
-        cron = Cron(
-            cron.expression, cron.minutes, frozenset(hours), cron.days, cron.months, cron.weekdays
-        )
-    return cron_fields(cron)
+        days, weekdays, guarded = None, None, True
+    shifted_cron = Cron(cron.expression, cron.minutes, hours, days, cron.months, weekdays)
+    return cron_fields(shifted_cron), guarded
 
 
 def github_actions(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
@@ -386,14 +387,17 @@ def github_actions(jobs: Sequence[JobSpec], context: ExportContext) -> list[Expo
         tz = job.tz if job.timezone else dt.timezone.utc
         offsets = _utc_offsets(tz, year)
         expressions: list[str] = []
+        guarded = False
         for offset in offsets:
-            expression = utc_expression(job, offset)
+            expression, inexact = utc_expression(job, offset)
+            guarded = guarded or inexact
             if expression not in expressions:
                 expressions.append(expression)
         triggers += [{"cron": e} for e in expressions if {"cron": e} not in triggers]
         run = ["hygiene", "schedule", "run", job.name]
-        if len(expressions) > 1:
-            # One entry per DST offset; the one an hour off finds no slot in the window.
+        if guarded or len(expressions) > 1:
+            # One entry per DST offset, or days dropped: a firing with no slot of the job's
+            # own zone within the window does nothing.
             run += ["--slot-window", GITHUB_SLOT_WINDOW]
         condition = " || ".join(f"github.event.schedule == '{e}'" for e in expressions)
         workflow_jobs[job.name] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 import plistlib
 import re
 import shutil
@@ -231,15 +232,38 @@ def test_github_actions_workflow_is_utc_with_a_guard_across_dst(
     assert "github.event.schedule == '0 17 * * *'" in workflow["jobs"]["sessions"]["if"]
 
 
-def test_utc_shift_moves_weekdays_and_refuses_what_it_cannot_express() -> None:
-    assert utc_expression(job("0 2 * * 1", "Asia/Seoul"), 9 * 3600) == "0 17 * * 0"
-    assert utc_expression(job("0 23 * * 5", "America/New_York"), -5 * 3600) == "0 4 * * 6"
+def test_utc_shift_moves_weekdays_and_guards_what_it_cannot_express() -> None:
+    assert utc_expression(job("0 2 * * 1", "Asia/Seoul"), 9 * 3600) == ("0 17 * * 0", False)
+    assert utc_expression(job("0 23 * * 5", "America/New_York"), -5 * 3600) == (
+        "0 4 * * 6",
+        False,
+    )
+    # The 1st at 02:00 in Seoul is the last day of the month in UTC: daily, guarded.
+    assert utc_expression(job("0 2 1 * *", "Asia/Seoul"), 9 * 3600) == ("0 17 * * *", True)
     from hygiene.errors import UsageError
 
-    with pytest.raises(UsageError, match="crosses midnight"):
-        utc_expression(job("0 2 1 * *", "Asia/Seoul"), 9 * 3600)
     with pytest.raises(UsageError, match="whole number of hours"):
         utc_expression(job("0 2 * * *", "Asia/Kolkata"), 19800)
+
+
+def test_guarded_github_run_happens_only_on_the_right_day(cli, tmp_path: Path) -> None:
+    config = tmp_path / "hygiene.toml"
+    config.write_text(
+        '[[jobs]]\nname = "monthly"\nschedule = "0 2 1 * *"\ntimezone = "Asia/Seoul"\n'
+        'run = "scan ."\n',
+        encoding="utf-8",
+    )
+    [content] = exported(cli, config, "github-actions", tmp_path / "out").values()
+    workflow = yaml.safe_load(content)
+    assert (workflow.get("on") or workflow.get(True))["schedule"] == [{"cron": "0 17 * * *"}]
+    run = workflow["jobs"]["monthly"]["steps"][-1]["run"]
+    assert run == "hygiene schedule run monthly --slot-window 50m"
+    argv = [*run.split()[1:], "--json", "--config", str(config)]
+    # GitHub fires at 17:00 UTC daily; only the firing on the 1st in Seoul does the work.
+    wrong_day = cli(*argv, "--now", "2026-11-15T17:05+00:00")
+    assert json.loads(wrong_day.out)["jobs"][0]["outcome"] == "waiting"
+    right_day = cli(*argv, "--now", "2026-11-30T17:05+00:00")
+    assert json.loads(right_day.out)["jobs"][0]["outcome"] == "ok"
 
 
 def test_celery_module_uses_celerys_own_crontab(cli, config: Path, tmp_path: Path) -> None:

@@ -32,8 +32,17 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_list_json_has_the_next_runs_in_each_jobs_zone(cli, config: Path) -> None:
-    result = cli("schedule", "list", "--json", "-n", "2", "--config", config, "--now",
-                 "2026-11-26T12:00+00:00")
+    result = cli(
+        "schedule",
+        "list",
+        "--json",
+        "-n",
+        "2",
+        "--config",
+        config,
+        "--now",
+        "2026-11-26T12:00+00:00",
+    )
     assert result.code == 0, result.err
     doc = json.loads(result.out)
     assert doc["schema"] == 1
@@ -51,8 +60,7 @@ def test_list_table_and_week_grid(cli, config: Path) -> None:
     table = cli("schedule", "list", "--config", config, "--now", "2026-11-26T12:00+00:00")
     assert table.code == 0
     assert "Thu 2026-11-26 17:00" in table.out  # 02:00 in Seoul, shown in local time (UTC)
-    week = cli("schedule", "list", "--week", "--config", config, "--now",
-               "2026-11-26T12:00+00:00")
+    week = cli("schedule", "list", "--week", "--config", config, "--now", "2026-11-26T12:00+00:00")
     assert week.code == 0
     rows = {line.split("│")[1].strip(): line for line in week.out.splitlines() if "│" in line}
     cells = [c.strip() for c in rows["logs"].split("│")[2:-1]]
