@@ -240,3 +240,43 @@ def test_read_machine_reads_this_machine() -> None:
     machine = read_machine()
     assert machine.cpu_percent >= 0
     assert isinstance(machine.on_ac, bool)
+
+
+def test_a_tick_that_waited_for_the_lock_sees_the_other_ticks_run(tmp_path: Path) -> None:
+    """The race the lock alone does not close: this tick read the state, then another process
+    ran the job to the end before this one took the lock. The decision is taken again under
+    the lock, so the job is not run a second time."""
+    from hygiene.config import load_config
+
+    config = project(tmp_path, DAILY)
+    [spec] = load_config(tmp_path, config).jobs
+    first_seen = dt.datetime(2026, 11, 1, 12, tzinfo=UTC)
+    later = dt.datetime(2026, 11, 2, 3, tzinfo=UTC)
+    state.write_served("sessions", first_seen)
+    calls = []
+
+    def clock() -> dt.datetime:
+        calls.append(1)
+        if len(calls) == 1:  # after this tick read the (stale) state: another tick runs it all
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "hygiene",
+                    "schedule",
+                    "run",
+                    "--due",
+                    "--config",
+                    str(config),
+                    "--now",
+                    later.isoformat(),
+                ],
+                check=True,
+                capture_output=True,
+            )
+        return later
+
+    policy = RunPolicy(cwd=tmp_path)
+    [outcome] = run_due([spec], now=clock, policy=policy, notifier=Notifier(None))
+    assert outcome.outcome == "waiting"
+    assert [(r.job, r.status) for r in history.runs()] == [("sessions", "ok")]
