@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from hygiene.paths import hygiene_home
 from hygiene.schedule import history, state
 from hygiene.schedule.conditions import Machine, read_machine, unmet
 from hygiene.schedule.notify import Notifier, failure_text
@@ -25,6 +26,11 @@ from hygiene.schedule.settings import JobSpec
 from hygiene.schedule.tick import decide
 
 Outcome = Literal["ok", "failed", "timeout", "deferred", "busy", "waiting", "new"]
+
+
+def job_log(name: str) -> Path:
+    """Every attempt's full output is appended here (the history keeps only the error tail)."""
+    return hygiene_home() / "logs" / "jobs" / f"{name}.log"
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,7 @@ def _carry_out(
         retries=job.retries,
         backoff=policy.backoff,
         cwd=policy.cwd,
+        log=job_log(job.name),
         sleep=policy.sleep,
         on_attempt=attempted,
     )

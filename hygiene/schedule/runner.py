@@ -82,9 +82,11 @@ def run_command(
     backoff: float,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
+    log: Path | None = None,
     sleep: Callable[[float], None] = time.sleep,
     on_attempt: Callable[[Attempt], None] | None = None,
 ) -> RunResult:
+    """Run `argv` until it succeeds or `retries` retries are spent; append output to `log`."""
     attempts: list[Attempt] = []
     delays: list[float] = []
     total_bytes = total_rows = 0
@@ -93,8 +95,10 @@ def run_command(
         with tempfile.TemporaryDirectory(prefix="hygiene-job-") as scratch:
             report = os.path.join(scratch, "reclaimed.jsonl")
             child_env = {**(os.environ if env is None else env), REPORT_ENV: report}
-            attempt = _attempt(number, argv, timeout=timeout, cwd=cwd, env=child_env)
+            attempt, output = _attempt(number, argv, timeout=timeout, cwd=cwd, env=child_env)
             got_bytes, got_rows = read_reclaimed(report)
+        if log is not None:
+            _append_log(log, argv, attempt, output)
         # A failed attempt may still have freed space before failing: count it.
         total_bytes += got_bytes
         total_rows += got_rows
@@ -115,7 +119,7 @@ def _attempt(
     timeout: float,
     cwd: Path | None,
     env: Mapping[str, str],
-) -> Attempt:
+) -> tuple[Attempt, str]:
     posix = os.name == "posix"
     start = time.monotonic()
     try:
@@ -131,16 +135,36 @@ def _attempt(
             start_new_session=posix,
         )
     except OSError as exc:
-        return Attempt(number, 127, False, 0.0, f"cannot start {argv[0]}: {exc.strerror}")
+        message = f"cannot start {argv[0]}: {exc.strerror}"
+        return Attempt(number, 127, False, 0.0, message), message
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill(proc, posix=posix)
-        return Attempt(number, None, True, time.monotonic() - start, "")
+        return Attempt(number, None, True, time.monotonic() - start, ""), ""
     seconds = time.monotonic() - start
     text = (err or "").strip() or (out or "").strip()
     error = "" if proc.returncode == 0 else text[-ERROR_TAIL:]
-    return Attempt(number, proc.returncode, False, seconds, error)
+    return Attempt(number, proc.returncode, False, seconds, error), f"{out or ''}{err or ''}"
+
+
+def _append_log(log: Path, argv: Sequence[str], attempt: Attempt, output: str) -> None:
+    """The child's full output, for when the history's error tail is not enough."""
+    import datetime as dt
+
+    outcome = "timed out" if attempt.timed_out else f"exit {attempt.exit_code}"
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8", errors="replace") as handle:
+            handle.write(
+                f"==== {stamp} attempt {attempt.number}: {' '.join(argv)}: {outcome} "
+                f"in {attempt.seconds:.1f}s\n{output}"
+            )
+            if output and not output.endswith("\n"):
+                handle.write("\n")
+    except OSError:
+        pass  # a full disk must not turn a finished job into a failed one
 
 
 def _kill(proc: subprocess.Popen[str], *, posix: bool) -> None:

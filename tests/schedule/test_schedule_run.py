@@ -62,6 +62,9 @@ def test_tick_starts_the_timetable_then_runs_once_after_a_missed_week(cli, tmp_p
     assert outcomes(again)["sessions"]["outcome"] == "waiting"
     runs = history.runs()
     assert [(r.job, r.status, r.attempts, r.missed) for r in runs] == [("sessions", "ok", 1, 7)]
+    from hygiene.schedule.dispatch import job_log
+
+    assert "No artifacts found" in job_log("sessions").read_text(encoding="utf-8")  # scan's output
 
 
 def test_failed_job_exit_1_recorded_and_not_retried_by_the_next_tick(

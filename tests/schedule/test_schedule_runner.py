@@ -129,3 +129,14 @@ def test_the_real_hygiene_command_runs_as_a_child(tmp_path: Path) -> None:
     )
     assert bad.attempts[0].exit_code == 2
     assert "does not exist" in bad.error
+
+
+def test_every_attempts_output_is_appended_to_the_job_log(tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "jobs" / "j.log"
+    script = python('print("swept 3 folders"); raise SystemExit(4)')
+    run_command(script, timeout=60, retries=1, backoff=0.0, log=log, sleep=lambda _: None)
+    text = log.read_text(encoding="utf-8")
+    assert text.count("swept 3 folders\n") == 2
+    assert "attempt 1:" in text
+    assert "attempt 2:" in text
+    assert text.count(": exit 4 in ") == 2
