@@ -17,6 +17,7 @@ from pathlib import Path
 from hygiene.config import Config
 from hygiene.detect import Classifier
 from hygiene.gitrepo import GitError, holding_tracked
+from hygiene.measure import WorkerPool, default_workers
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
 from hygiene.protect import ProtectSet
 from hygiene.rules import default_index
@@ -59,6 +60,8 @@ class ScanRequest:
     # Ask the walker for files other detectors need (part 2: large files, databases).
     large: int | None = None
     sqlite: bool = False
+    # Worker processes for sizing big artifacts; None: one per CPU (at most 4), 0: none.
+    workers: int | None = None
 
 
 @dataclass
@@ -101,6 +104,8 @@ def _tracked(hits: Sequence[FolderHit | FileHit], errors: list[ScanIssue]) -> se
 
 def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResult:
     config = request.config
+    workers = default_workers() if request.workers is None else request.workers
+    pool = WorkerPool(workers) if workers > 0 else None
     walker = Walker(
         Classifier(default_index()),
         WalkOptions(
@@ -109,7 +114,17 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
             sqlite_shaped=request.sqlite,
             progress=progress,
         ),
+        pool=pool,
     )
+    try:
+        return _scan(request, walker)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
+    config = request.config
     harvest = WalkHarvest()
     roots = tuple(os.path.abspath(r) for r in request.roots)
     for root in roots:
@@ -195,6 +210,7 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
     kept.sort(key=lambda a: (-a.bytes, a.path))
     findings: list[Finding] = list(kept)
 
+    errors.sort(key=lambda issue: issue.path)
     t = walker.totals
     totals = Totals(
         scanned_files=t.files,

@@ -63,7 +63,7 @@ def _run(args: list[str]) -> int:
     import typer
     import typer.main
 
-    # typer >= 0.29 carries its own copy of click (pinned in pyproject.toml).
+    # typer >= 0.26 carries its own copy of click (pinned in pyproject.toml).
     from typer._click import exceptions as cx
 
     from hygiene.cli.app import build_app

@@ -61,7 +61,7 @@ def print_scan(result: ScanResult, *, top: int | None = None, verbose: bool = Fa
         table.add_column("files", justify="right")
         table.add_column("age", justify="right")
         table.add_column("ecosystem")
-        table.add_column("path", overflow="fold")
+        table.add_column("path", no_wrap=True)
         if verbose:
             table.add_column("why")
             table.add_column("make again with")
@@ -82,8 +82,9 @@ def print_scan(result: ScanResult, *, top: int | None = None, verbose: bool = Fa
         out.print()
     t = result.totals
     shown = "" if top is None or top >= t.findings else f" (showing the largest {top})"
+    noun = "finding" if t.findings == 1 else "findings"
     out.print(
-        f"{t.findings} findings{shown}: {format_bytes(t.artifact_bytes)} "
+        f"{t.findings} {noun}{shown}: {format_bytes(t.artifact_bytes)} "
         f"({format_bytes(t.artifact_disk_bytes)} on disk), "
         f"{format_bytes(t.reclaimable_bytes)} reclaimable; "
         f"{t.scanned_files:,} files, {format_bytes(t.scanned_bytes)} scanned.",
