@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hygiene import __version__
-from hygiene.render.json import SCHEMA
 from hygiene.units import format_bytes
 
 if TYPE_CHECKING:
@@ -26,6 +25,13 @@ def console() -> Console:
     from hygiene.render.human import console as make
 
     return make()
+
+
+def _header() -> dict[str, Any]:
+    # render.json pulls in the scan model; only JSON output pays for it.
+    from hygiene.render.json import SCHEMA
+
+    return {"schema": SCHEMA, "tool": "hygiene", "version": __version__}
 
 
 def _stamp(when: dt.datetime | None, tz: dt.tzinfo) -> str:
@@ -52,9 +58,7 @@ def timetable_document(
     jobs: Sequence[JobSpec], runs: Mapping[str, list[dt.datetime]], now: dt.datetime
 ) -> dict[str, Any]:
     return {
-        "schema": SCHEMA,
-        "tool": "hygiene",
-        "version": __version__,
+        **_header(),
         "now": now.isoformat(),
         "jobs": [
             {**job_dict(job), "next_runs": [r.isoformat() for r in runs[job.name]]} for job in jobs
@@ -144,9 +148,7 @@ def outcome_dict(outcome: JobOutcome) -> dict[str, Any]:
 
 def outcomes_document(outcomes: Sequence[JobOutcome]) -> dict[str, Any]:
     return {
-        "schema": SCHEMA,
-        "tool": "hygiene",
-        "version": __version__,
+        **_header(),
         "jobs": [outcome_dict(o) for o in outcomes],
     }
 
@@ -207,9 +209,7 @@ def print_change(change: Change) -> None:
 
 def report_document(report: Report) -> dict[str, Any]:
     return {
-        "schema": SCHEMA,
-        "tool": "hygiene",
-        "version": __version__,
+        **_header(),
         **report.as_dict(),
     }
 

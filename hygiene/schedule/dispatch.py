@@ -10,7 +10,6 @@ job due.
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -136,6 +135,12 @@ def run_now(
         )
 
 
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
 def _carry_out(
     job: JobSpec,
     *,
@@ -209,7 +214,7 @@ def _carry_out(
                 status=result.status,
                 attempts=len(result.attempts),
                 error=result.error,
-                host=socket.gethostname(),
+                host=_hostname(),
             )
         )
     return JobOutcome(
