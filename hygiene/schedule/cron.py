@@ -57,6 +57,10 @@ def zone(name: str | None) -> dt.tzinfo:
         ) from None
 
 
+# The longest each month gets (February in a leap year).
+_LONGEST_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 @dataclass(frozen=True)
 class Cron:
     expression: str
@@ -93,6 +97,11 @@ class Cron:
         days = None if fields[2] == ["*"] else as_set(fields[2], range(1, 32))
         months = as_set(fields[3], range(1, 13))
         weekdays = None if fields[4] == ["*"] else frozenset(int(v) % 7 for v in fields[4])
+        if days is not None and weekdays is None and not any(
+            day <= _LONGEST_MONTH[month - 1] for month in months for day in days
+        ):
+            # `0 0 30 2 *` passes croniter's field checks, then fails at the first next-run.
+            raise ValueError(f"{expression!r} never fires (no such day in those months)")
         return cls(text, minutes, hours, days, months, weekdays)
 
     def day_matches(self, day: dt.date) -> bool:

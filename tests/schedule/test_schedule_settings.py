@@ -55,6 +55,7 @@ def test_good_jobs_load_into_typed_values(tmp_path: Path) -> None:
     [
         ("schedule", '"0 2 * *"', "jobs[0].schedule: '0 2 * *' has 4 fields"),
         ("schedule", '"61 2 * * *"', "jobs[0].schedule:"),
+        ("schedule", '"0 0 30 2 *"', "jobs[0].schedule: '0 0 30 2 *' never fires"),
         ("run", '"vacuum everything"', "jobs[0].run: expected a hygiene command"),
         ("run", '"schedule run --due"', "jobs[0].run: a job cannot run the scheduler"),
         ("timeout", '"30"', "jobs[0].timeout: expected a duration"),
