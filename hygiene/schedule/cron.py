@@ -97,8 +97,10 @@ class Cron:
         days = None if fields[2] == ["*"] else as_set(fields[2], range(1, 32))
         months = as_set(fields[3], range(1, 13))
         weekdays = None if fields[4] == ["*"] else frozenset(int(v) % 7 for v in fields[4])
-        if days is not None and weekdays is None and not any(
-            day <= _LONGEST_MONTH[month - 1] for month in months for day in days
+        if (
+            days is not None
+            and weekdays is None
+            and not any(day <= _LONGEST_MONTH[month - 1] for month in months for day in days)
         ):
             # `0 0 30 2 *` passes croniter's field checks, then fails at the first next-run.
             raise ValueError(f"{expression!r} never fires (no such day in those months)")
