@@ -20,7 +20,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from hygiene.cli import scan
+    from hygiene.cli import report, scan, schedule
 
     app = typer.Typer(
         name="hygiene",
@@ -40,4 +40,6 @@ def build_app() -> typer.Typer:
         """Keep workstations, repositories and local dev databases clean."""
 
     app.command("scan", context_settings=CONTEXT)(scan.scan_command)
+    app.add_typer(schedule.build(), name="schedule", context_settings=CONTEXT)
+    app.command("report", context_settings=CONTEXT)(report.report_command)
     return app
