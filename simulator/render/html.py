@@ -47,6 +47,7 @@ _SCRIPT = """
     });
     svg.addEventListener('mouseleave', function () { tip.style.display = 'none'; });
   });
+  document.body.setAttribute('data-charts', 'ready');
 })();
 """
 
