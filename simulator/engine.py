@@ -225,11 +225,11 @@ class _State:
         self.deleted_units = np.zeros(k)
         self.t_count = t_count
         # Python lists for the one-cohort fast path (most days move exactly one cohort).
-        self.min_bytes = model.min_bytes.tolist()
-        self.factor = model.billable_factor.tolist()
-        self.flat = model.flat.tolist()
-        self.min_days = model.min_days.tolist()
-        self.read = model.read_fraction.tolist()
+        self.min_bytes: list[float] = model.min_bytes.tolist()
+        self.factor: list[list[float]] = model.billable_factor.tolist()
+        self.flat: list[float] = model.flat.tolist()
+        self.min_days: list[int] = model.min_days.tolist()
+        self.read: list[float] = model.read_fraction.tolist()
 
     def billable1(self, k: int, c: int) -> float:
         tier = int(self.tier[k, c])
@@ -359,7 +359,12 @@ class _Jobs:
         self.frontier = [dict.fromkeys(ks, 0) for ks in self.targets]
         self.backlog = np.zeros(len(jobs))
         self.peak = np.zeros(len(jobs))
-        archived = {k for job, ks in zip(jobs, self.targets) if job.action == "archive" for k in ks}
+        archived = {
+            k
+            for job, ks in zip(jobs, self.targets, strict=True)
+            if job.action == "archive"
+            for k in ks
+        }
         self.awaits_archive = [k in archived for k in range(len(names))]
         self.to_index = [
             model.tier_names.index(f"{model.scenario.provider}:{job.to_tier}")
@@ -418,9 +423,7 @@ class _Jobs:
         self.peak[j] = max(self.peak[j], waiting)
         return deleted
 
-    def _archive(
-        self, st: _State, j: int, k: int, lo: int, hi: int, t: int, costs: Floats
-    ) -> None:
+    def _archive(self, st: _State, j: int, k: int, lo: int, hi: int, t: int, costs: Floats) -> None:
         import numpy as np
 
         job = self.jobs[j]
@@ -470,7 +473,6 @@ class _Jobs:
         pending = np.flatnonzero(~settled)
         return lo + int(pending[0]) if pending.size else hi
 
-
     def _transition1(self, st: _State, j: int, k: int, c: int, t: int, costs: Floats) -> int:
         """`_transition` for a single cohort, in Python scalars."""
         to = self.to_index[j]
@@ -499,7 +501,7 @@ def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
     plan = _Jobs(model, jobs)
     fires = gen.fires if with_cleanup else np.zeros((0, days), dtype=np.int64)
     today: list[list[int]] = [[] for _ in range(days)]
-    for j, t in zip(*np.nonzero(fires)):
+    for j, t in zip(*np.nonzero(fires), strict=True):
         today[int(t)].append(int(j))
     tn = st.t_count
     # Generation per tier and day (every class starts in its home tier, unarchived), stacked
@@ -544,9 +546,21 @@ def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
             db_file[t] = st.file
         rec[:, :, t] = level
     rec_d = {name: rec[i] for i, name in enumerate(("B", "O", "M", "RB", "RO"))}
-    return _finish(model, gen, st, plan, rec_d, costs, deleted, compacted, backlog,
-                   db_dead, db_file, db_alloc, "with_cleanup" if with_cleanup else
-                   "without_cleanup")
+    return _finish(
+        model,
+        gen,
+        st,
+        plan,
+        rec_d,
+        costs,
+        deleted,
+        compacted,
+        backlog,
+        db_dead,
+        db_file,
+        db_alloc,
+        "with_cleanup" if with_cleanup else "without_cleanup",
+    )
 
 
 def _finish(
@@ -582,8 +596,9 @@ def _finish(
     costs[0] = storage
     costs[1] = tier_cost[:n].sum(axis=0) - storage
     costs[_REQ] += gen.put_cost
-    costs[5] = ((rec["RB"] / GIB * model.retrieval_gb[:, None]) +
-                rec["RO"] * model.retrieval_req[:, None]).sum(axis=0)
+    costs[5] = (
+        (rec["RB"] / GIB * model.retrieval_gb[:, None]) + rec["RO"] * model.retrieval_req[:, None]
+    ).sum(axis=0)
     multi = 2.0 if s.database.multi_az else 1.0
     db_billed = (db_alloc if model.db_allocated else db_file) * multi
     costs[6] = db_billed / GIB * model.db_price / dim
@@ -611,8 +626,9 @@ def _finish(
     shown = [
         i
         for i, name in enumerate(model.tier_names)
-        if (i < n and "object" in used) or (i == n and "disk" in used) or (
-            i == n + 1 and "db" in used)
+        if (i < n and "object" in used)
+        or (i == n and "disk" in used)
+        or (i == n + 1 and "db" in used)
     ]
     names = [c.name for c in s.classes]
     return Run(

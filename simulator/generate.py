@@ -45,7 +45,7 @@ def firing_days(cron: str, dates: tuple[dt.date, ...]) -> Ints:
 
 
 def generate(scenario: Scenario, *, put_fee: Floats | None = None) -> Generation:
-    """The workload of every day. `put_fee` is the per-object PUT price of each class's home tier."""
+    """Every day's workload; `put_fee` is the PUT price per object in each class's home tier."""
     import datetime as dt
 
     import numpy as np

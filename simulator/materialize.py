@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hygiene.errors import ActionFailed, UsageError
-from simulator.scenario import DataClass, Database, Job, Population, Scenario
+from simulator.scenario import Database, DataClass, Job, Population, Scenario
 
 if TYPE_CHECKING:
     import numpy as np
@@ -191,7 +191,7 @@ def _stamps(
         # The layout SQLAlchemy's SQLite DateTime writes, so string comparison orders correctly.
         prefix = [f"{(start + d * DAY):%Y-%m-%d} " for d in range(len(counts))]
         clock = _clock_strings()
-        return [prefix[d] + clock[s] for d, s in zip(day.tolist(), second.tolist())]
+        return [prefix[d] + clock[s] for d, s in zip(day.tolist(), second.tolist(), strict=True)]
     moments = np.datetime64(start, "us") + (day * 86400 + second).astype("timedelta64[s]")
     return list(moments.astype("datetime64[us]").tolist())
 
@@ -210,18 +210,46 @@ def _schema(conn: Connection) -> None:
     from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
 
     meta = MetaData()
-    Table("users", meta, Column("id", Integer, primary_key=True), Column("name", String(100)),
-          Column("email", String(200)), Column("created_at", DateTime))
-    Table("sessions", meta, Column("id", Integer, primary_key=True), Column("user_id", Integer),
-          Column("session_key", String(40)), Column("data", Text),
-          Column("created_at", DateTime), Column("expires_at", DateTime))
-    Table("request_logs", meta, Column("id", Integer, primary_key=True),
-          Column("user_id", Integer), Column("created_at", DateTime), Column("method", String(8)),
-          Column("path", String(300)), Column("status", Integer), Column("ip", String(45)),
-          Column("user_agent", String(400)))
-    Table("posts", meta, Column("id", Integer, primary_key=True), Column("user_id", Integer),
-          Column("title", String(200)), Column("body", Text), Column("created_at", DateTime),
-          Column("deleted_at", DateTime, nullable=True))
+    Table(
+        "users",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(100)),
+        Column("email", String(200)),
+        Column("created_at", DateTime),
+    )
+    Table(
+        "sessions",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", Integer),
+        Column("session_key", String(40)),
+        Column("data", Text),
+        Column("created_at", DateTime),
+        Column("expires_at", DateTime),
+    )
+    Table(
+        "request_logs",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", Integer),
+        Column("created_at", DateTime),
+        Column("method", String(8)),
+        Column("path", String(300)),
+        Column("status", Integer),
+        Column("ip", String(45)),
+        Column("user_agent", String(400)),
+    )
+    Table(
+        "posts",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", Integer),
+        Column("title", String(200)),
+        Column("body", Text),
+        Column("created_at", DateTime),
+        Column("deleted_at", DateTime, nullable=True),
+    )
     meta.drop_all(conn)
     meta.create_all(conn)
 
@@ -287,8 +315,9 @@ def materialize(request: MaterializeRequest, *, progress: Progress | None = None
             _insert(conn, "users", ("id", "name", "email", "created_at"), users)
             rows["users"] = len(users)
 
-            def measured(table: str, build: Callable[[], list[tuple[Any, ...]]],
-                         columns: tuple[str, ...]) -> None:
+            def measured(
+                table: str, build: Callable[[], list[tuple[Any, ...]]], columns: tuple[str, ...]
+            ) -> None:
                 before = _file_bytes(conn)
                 data = build()
                 _insert(conn, table, columns, data)
@@ -303,7 +332,7 @@ def materialize(request: MaterializeRequest, *, progress: Progress | None = None
                 uid = rng.integers(1, n_users + 1, n).tolist()
                 keys = [f"{v:032x}" for v in rng.integers(0, 2**62, n).tolist()]
                 data = np.array(pools.payloads, dtype=object)[rng.integers(0, 500, n)].tolist()
-                return list(zip(uid, keys, data, created, expires))
+                return list(zip(uid, keys, data, created, expires, strict=True))
 
             def logs() -> list[tuple[Any, ...]]:
                 c = counts["request_logs"]
@@ -312,15 +341,18 @@ def materialize(request: MaterializeRequest, *, progress: Progress | None = None
                 pick = rng.integers
                 methods = np.array(["GET", "GET", "GET", "POST", "PUT", "DELETE"], dtype=object)
                 statuses = np.array([200, 200, 200, 201, 204, 301, 404, 500])
-                return list(zip(
-                    pick(1, n_users + 1, n).tolist(),
-                    created,
-                    methods[pick(0, 6, n)].tolist(),
-                    np.array(pools.paths, dtype=object)[pick(0, 300, n)].tolist(),
-                    statuses[pick(0, 8, n)].tolist(),
-                    np.array(pools.ips, dtype=object)[pick(0, 500, n)].tolist(),
-                    np.array(pools.agents, dtype=object)[pick(0, 200, n)].tolist(),
-                ))
+                return list(
+                    zip(
+                        pick(1, n_users + 1, n).tolist(),
+                        created,
+                        methods[pick(0, 6, n)].tolist(),
+                        np.array(pools.paths, dtype=object)[pick(0, 300, n)].tolist(),
+                        statuses[pick(0, 8, n)].tolist(),
+                        np.array(pools.ips, dtype=object)[pick(0, 500, n)].tolist(),
+                        np.array(pools.agents, dtype=object)[pick(0, 200, n)].tolist(),
+                        strict=True,
+                    )
+                )
 
             def posts() -> list[tuple[Any, ...]]:
                 kept, gone = counts["posts"], counts["soft_deleted_posts"]
@@ -333,12 +365,17 @@ def materialize(request: MaterializeRequest, *, progress: Progress | None = None
                 titles = np.array(pools.titles, dtype=object)[rng.integers(0, 500, n)].tolist()
                 bodies = np.array(pools.bodies, dtype=object)[rng.integers(0, 200, n)].tolist()
                 uid = rng.integers(1, n_users + 1, n).tolist()
-                return list(zip(uid, titles, bodies, created + made, [None] * n_kept + deleted))
+                gone_at = [None] * n_kept + deleted
+                return list(zip(uid, titles, bodies, created + made, gone_at, strict=True))
 
-            measured("sessions", sessions,
-                     ("user_id", "session_key", "data", "created_at", "expires_at"))
-            measured("request_logs", logs,
-                     ("user_id", "created_at", "method", "path", "status", "ip", "user_agent"))
+            measured(
+                "sessions", sessions, ("user_id", "session_key", "data", "created_at", "expires_at")
+            )
+            measured(
+                "request_logs",
+                logs,
+                ("user_id", "created_at", "method", "path", "status", "ip", "user_agent"),
+            )
             measured("posts", posts, ("user_id", "title", "body", "created_at", "deleted_at"))
     finally:
         engine.dispose()
@@ -358,8 +395,9 @@ def materialize(request: MaterializeRequest, *, progress: Progress | None = None
         for name, table, _, _, _ in DB_RULES
     )
     disk = [k for k, c in enumerate(scenario.classes) if c.store == "disk"]
-    predicted_ws = float(sum(units[scenario.classes[k].name] * scenario.classes[k].unit_bytes
-                             for k in disk))
+    predicted_ws = float(
+        sum(units[scenario.classes[k].name] * scenario.classes[k].unit_bytes for k in disk)
+    )
     return Materialized(
         db_url=url,
         db_label=_mask(url),
@@ -397,7 +435,7 @@ def _rules_toml() -> str:
 def _workspace(
     root: Path, counts: dict[str, Any], scenario: Scenario, start: dt.datetime
 ) -> tuple[int, int]:
-    """Projects with build outputs (Rust `target/`) and caches (`__pycache__`), one file per unit."""
+    """Projects with build outputs (Rust `target/`) and caches (`__pycache__`): a file a unit."""
     projects = max(1, int(scenario.population.users) // 250)
     sizes = {c.name: int(c.unit_bytes) for c in scenario.classes if c.store == "disk"}
     blobs = {name: os.urandom(size) for name, size in sizes.items()}
@@ -410,8 +448,10 @@ def _workspace(
         (project / "__pycache__").mkdir(exist_ok=True)
     files = total = 0
     base = start.replace(tzinfo=dt.timezone.utc).timestamp()
-    for name, folder, suffix in (("build_outputs", "target/debug", "o"),
-                                 ("caches", "__pycache__", "pyc")):
+    for name, folder, suffix in (
+        ("build_outputs", "target/debug", "o"),
+        ("caches", "__pycache__", "pyc"),
+    ):
         for day, n in enumerate(counts[name].tolist()):
             for i in range(int(n)):
                 target = root / f"project-{(day + i) % projects:03d}" / folder
@@ -443,8 +483,17 @@ def _call(args: list[str], what: str) -> dict[str, Any]:
 def run_cleanup_tools(request: MaterializeRequest, written: Materialized) -> Comparison:
     """Run the real `hygiene db clean` and `hygiene clean` on the virtual clock and compare."""
     db_doc = _call(
-        ["db", "clean", written.db_url, "--yes", "--json", "--config", str(written.config),
-         "--now", written.now.isoformat()],
+        [
+            "db",
+            "clean",
+            written.db_url,
+            "--yes",
+            "--json",
+            "--config",
+            str(written.config),
+            "--now",
+            written.now.isoformat(),
+        ],
         "hygiene db clean",
     )
     clean_doc = _call(
@@ -502,8 +551,14 @@ def document(written: Materialized, comparison: Comparison | None) -> dict[str, 
             {"rule": p.name, "table": p.table, "rows": p.rows, "bytes": p.bytes}
             for p in written.predictions
         ]
-        + [{"rule": "workspace", "table": None, "rows": None,
-            "bytes": written.predicted_workspace_bytes}],
+        + [
+            {
+                "rule": "workspace",
+                "table": None,
+                "rows": None,
+                "bytes": written.predicted_workspace_bytes,
+            }
+        ],
         "comparison": None
         if comparison is None
         else [

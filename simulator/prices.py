@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from hygiene.errors import ConfigError, UsageError
+from hygiene.errors import UsageError
 from hygiene.settings import Table
 
 if sys.version_info >= (3, 11):
@@ -125,9 +125,12 @@ def _bands(table: Table) -> tuple[tuple[float, float], ...]:
             break
         pairs.append((float(item[0]), float(item[1])))
     uppers = [p[0] for p in pairs]
-    if not ok or uppers != sorted(uppers) or not math.isinf(uppers[-1]) or min(
-        p[1] for p in pairs
-    ) < 0:
+    if (
+        not ok
+        or uppers != sorted(uppers)
+        or not math.isinf(uppers[-1])
+        or min(p[1] for p in pairs) < 0
+    ):
         raise table.error(
             "bands", "expected [[upto_gib, price], ...] ascending, the last upto = inf"
         )
@@ -208,7 +211,8 @@ def builtin_prices() -> Prices:
             disk = table
         else:
             objects[table.provider] = table
-    assert database is not None and disk is not None, "simulator/data is incomplete"
+    assert database is not None, "simulator/data has no database table"
+    assert disk is not None, "simulator/data has no disk table"
     return Prices(objects=objects, database=database, disk=disk)
 
 
@@ -223,5 +227,8 @@ def with_override(prices: Prices, path: Path) -> Prices:
         return Prices(objects=prices.objects, database=table, disk=prices.disk)
     if table.kind == "disk":
         return Prices(objects=prices.objects, database=prices.database, disk=table)
-    return Prices(objects={**prices.objects, table.provider: table}, database=prices.database,
-                  disk=prices.disk)
+    return Prices(
+        objects={**prices.objects, table.provider: table},
+        database=prices.database,
+        disk=prices.disk,
+    )

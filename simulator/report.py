@@ -17,20 +17,38 @@ from simulator.simulation import Simulation
 SCHEMA = 1
 PAYBACK_SIZES = (4 * 1024, 16 * 1024, 64 * 1024, 128 * 1024, 1024**2, 10 * 1024**2, 100 * 1024**2)
 CITY = {
-    "purge": ("garbage truck", "collects what is past its date; the space stays dug up (dead "
-              "rows in the file) until the sewage plant runs"),
-    "vacuum": ("sewage plant", "makes dead space reusable inside the file; the file does not "
-               "shrink"),
-    "rewrite": ("rebuilding the landfill", "rewrites the tables so the file shrinks to what is "
-                "live"),
-    "drop_partition": ("demolishing a whole block", "drops whole partitions: the only DB job "
-                       "besides a rewrite that gives disk (and money) back"),
-    "archive": ("recycling centre", "compresses and bales into large bundles, so fewer objects "
-                "pay per-object fees"),
-    "transition": ("out-of-town depot", "the provider moves old objects to a cheaper, slower tier; "
-                   "each object pays a transition fee"),
-    "expire": ("incinerator", "deletes for good; objects deleted before a tier's minimum "
-               "duration still pay the remaining days"),
+    "purge": (
+        "garbage truck",
+        "collects what is past its date; the space stays dug up (dead "
+        "rows in the file) until the sewage plant runs",
+    ),
+    "vacuum": (
+        "sewage plant",
+        "makes dead space reusable inside the file; the file does not shrink",
+    ),
+    "rewrite": (
+        "rebuilding the landfill",
+        "rewrites the tables so the file shrinks to what is live",
+    ),
+    "drop_partition": (
+        "demolishing a whole block",
+        "drops whole partitions: the only DB job "
+        "besides a rewrite that gives disk (and money) back",
+    ),
+    "archive": (
+        "recycling centre",
+        "compresses and bales into large bundles, so fewer objects pay per-object fees",
+    ),
+    "transition": (
+        "out-of-town depot",
+        "the provider moves old objects to a cheaper, slower tier; "
+        "each object pays a transition fee",
+    ),
+    "expire": (
+        "incinerator",
+        "deletes for good; objects deleted before a tier's minimum "
+        "duration still pay the remaining days",
+    ),
 }
 
 
@@ -76,7 +94,7 @@ def monthly(sim: Simulation) -> list[Month]:
     out: list[Month] = []
     starts = [0] + [i for i in range(1, len(labels)) if labels[i] != labels[i - 1]]
     ends = [*starts[1:], len(labels)]
-    for lo, hi in zip(starts, ends):
+    for lo, hi in zip(starts, ends, strict=True):
         last = hi - 1
         out.append(
             Month(
@@ -138,9 +156,11 @@ def payback_table(sim: Simulation) -> list[Payback]:
         if klass.store == "object":
             size = klass.bundle_bytes or klass.unit_bytes
             sizes.append((f"{klass.name} ({_size_label(size)})", size))
-    for job in sim.scenario.jobs:
-        if job.action == "archive":
-            sizes.append((f"{job.name} bundle ({_size_label(job.bundle_bytes)})", job.bundle_bytes))
+    sizes.extend(
+        (f"{job.name} bundle ({_size_label(job.bundle_bytes)})", job.bundle_bytes)
+        for job in sim.scenario.jobs
+        if job.action == "archive"
+    )
     return [
         Payback(
             label=label,
@@ -224,9 +244,7 @@ def _round(value: float) -> float:
 def _run_document(run: Run, dates: list[str], tier_names: tuple[str, ...]) -> dict[str, Any]:
     d = run.daily
     all_names = list(tier_names)
-    tier_rows = {
-        name: d.tier_bytes[i] for i, name in enumerate(all_names) if name in run.tiers_end
-    }
+    tier_rows = {name: d.tier_bytes[i] for i, name in enumerate(all_names) if name in run.tiers_end}
     cost = d.cost
     daily = [
         {
@@ -329,10 +347,18 @@ def document(sim: Simulation) -> dict[str, Any]:
         "scenario": scenario_summary(sim.scenario),
         "days": sim.scenario.days,
         "prices": {
-            "objects": {"provider": table.provider, "region": table.region,
-                        "as_of": table.as_of, "source": table.source},
-            "database": {"provider": db.provider, "engine": sim.scenario.database.engine,
-                         "as_of": db.as_of, "source": db.source},
+            "objects": {
+                "provider": table.provider,
+                "region": table.region,
+                "as_of": table.as_of,
+                "source": table.source,
+            },
+            "database": {
+                "provider": db.provider,
+                "engine": sim.scenario.database.engine,
+                "as_of": db.as_of,
+                "source": db.source,
+            },
         },
         "runs": {
             "with_cleanup": _run_document(sim.with_cleanup, dates, names),
@@ -351,8 +377,17 @@ def csv_header(sim: Simulation) -> list[str]:
     tiers = list(sim.with_cleanup.tiers_end)
     return [
         "date",
-        *(f"{run}_{field}" for run in ("with", "without") for field in (
-            "live_bytes", "billed_bytes", "db_file_bytes", "cost_usd", "naive_cost_usd")),
+        *(
+            f"{run}_{field}"
+            for run in ("with", "without")
+            for field in (
+                "live_bytes",
+                "billed_bytes",
+                "db_file_bytes",
+                "cost_usd",
+                "naive_cost_usd",
+            )
+        ),
         "with_deleted_bytes",
         "with_compacted_bytes",
         "with_backlog_units",
@@ -368,9 +403,19 @@ def csv_rows(sim: Simulation) -> list[list[str]]:
     rows = []
     for t, day in enumerate(sim.generation.dates):
         values = [
-            a.live_bytes[t], a.billed_bytes[t], a.db_file[t], ca[t], a.naive_cost[t],
-            b.live_bytes[t], b.billed_bytes[t], b.db_file[t], cb[t], b.naive_cost[t],
-            a.deleted[t], a.compacted[t], a.backlog[t],
+            a.live_bytes[t],
+            a.billed_bytes[t],
+            a.db_file[t],
+            ca[t],
+            a.naive_cost[t],
+            b.live_bytes[t],
+            b.billed_bytes[t],
+            b.db_file[t],
+            cb[t],
+            b.naive_cost[t],
+            a.deleted[t],
+            a.compacted[t],
+            a.backlog[t],
             *(a.tier_bytes[i, t] for i in tiers),
         ]
         rows.append([day.isoformat(), *(f"{_round(v):g}" for v in values)])

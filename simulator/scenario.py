@@ -120,8 +120,10 @@ class Scenario:
     def overridden(
         self, *, population: float | None = None, days: int | None = None, seed: int | None = None
     ) -> Scenario:
-        people = self.population if population is None else replace(
-            self.population, users=float(population)
+        people = (
+            self.population
+            if population is None
+            else replace(self.population, users=float(population))
         )
         return replace(
             self,

@@ -36,8 +36,11 @@ def simulate_callback(
     seed: SeedOpt = None,
     prices: Annotated[
         Path | None,
-        typer.Option("--prices", help="A price table TOML replacing the built-in one of its kind.",
-                     dir_okay=False),
+        typer.Option(
+            "--prices",
+            help="A price table TOML replacing the built-in one of its kind.",
+            dir_okay=False,
+        ),
     ] = None,
     naive: Annotated[
         bool, typer.Option("--naive", help="Also show the seed's flat per-GB sums.")
@@ -46,7 +49,9 @@ def simulate_callback(
         bool, typer.Option("--explain", help="Narrate each job in the city's language.")
     ] = False,
     json_output: JsonOpt = False,
-    csv_output: Annotated[bool, typer.Option("--csv", help="Print the daily series as CSV.")] = False,
+    csv_output: Annotated[
+        bool, typer.Option("--csv", help="Print the daily series as CSV.")
+    ] = False,
     html_file: Annotated[
         Path | None,
         typer.Option("--html", help="Also write a self-contained HTML page here.", dir_okay=False),
@@ -125,8 +130,10 @@ def materialize_command(
         typer.Option("--db", help="SQLAlchemy URL (default: sqlite file city.db in --tree)."),
     ] = None,
     tree: Annotated[
-        Path, typer.Option("--tree", help="Folder for the workspace (and the default DB).",
-                           file_okay=False)
+        Path,
+        typer.Option(
+            "--tree", help="Folder for the workspace (and the default DB).", file_okay=False
+        ),
     ] = Path("hygiene-city"),
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 1,
     now: Annotated[
@@ -148,14 +155,17 @@ def materialize_command(
     try:
         clock = dt.datetime.fromisoformat(now) if now else dt.datetime(2026, 3, 1)
     except ValueError:
-        raise UsageError(f"--now: expected an ISO 8601 time such as 2026-03-01T00:00, got {now!r}")
+        raise UsageError(
+            f"--now: expected an ISO 8601 time such as 2026-03-01T00:00, got {now!r}"
+        ) from None
     if clock.tzinfo is not None:
         clock = clock.astimezone(dt.timezone.utc).replace(tzinfo=None)
     request = MaterializeRequest(
         users=users, days=days, db_url=db, tree=tree.absolute(), seed=seed, now=clock
     )
-    report = (None if quiet or json_output else
-              (lambda msg: print(f"hygiene: {msg}", file=sys.stderr)))
+    report = (
+        None if quiet or json_output else (lambda msg: print(f"hygiene: {msg}", file=sys.stderr))
+    )
     written = materialize(request, progress=report)
     comparison = run_cleanup_tools(request, written) if run_cleanup else None
     if json_output:

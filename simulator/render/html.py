@@ -18,7 +18,8 @@ COLORS = ("#1b7f3b", "#b3261e")
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:820px;color:#222}
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}
-table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5rem 0}
+td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#555;font-size:.9rem}.legend span{margin-right:1rem}
 svg{background:#fafafa;border:1px solid #ddd}
@@ -121,12 +122,17 @@ def page(sim: Simulation) -> str:
     live_a, live_b = a.daily.live_bytes.tolist(), b.daily.live_bytes.tolist()
     billed_a, billed_b = a.daily.billed_bytes.tolist(), b.daily.billed_bytes.tolist()
     series = {
-        "live": {"labels": dates, "a": [format_bytes(v) for v in live_a],
-                 "b": [format_bytes(v) for v in live_b]},
-        "billed": {"labels": dates, "a": [format_bytes(v) for v in billed_a],
-                   "b": [format_bytes(v) for v in billed_b]},
-        "cost": {"labels": dates, "a": [money(v) for v in cum_a],
-                 "b": [money(v) for v in cum_b]},
+        "live": {
+            "labels": dates,
+            "a": [format_bytes(v) for v in live_a],
+            "b": [format_bytes(v) for v in live_b],
+        },
+        "billed": {
+            "labels": dates,
+            "a": [format_bytes(v) for v in billed_a],
+            "b": [format_bytes(v) for v in billed_b],
+        },
+        "cost": {"labels": dates, "a": [money(v) for v in cum_a], "b": [money(v) for v in cum_b]},
     }
     dx = (W - 2 * PAD) / max(len(dates) - 1, 1)
     for entry in series.values():
@@ -136,8 +142,13 @@ def page(sim: Simulation) -> str:
     scenario_rows = [
         ["population", f"{s.population.users:,.0f} users, {s.population.dau_ratio:.0%} active"],
         ["horizon", f"{s.days} days from {s.start.isoformat()}"],
-        *([f"class {c.name}", f"{c.store}, {c.per_active_user:g} x "
-           f"{format_bytes(c.unit_bytes)} per active user"] for c in s.classes),
+        *(
+            [
+                f"class {c.name}",
+                f"{c.store}, {c.per_active_user:g} x {format_bytes(c.unit_bytes)} per active user",
+            ]
+            for c in s.classes
+        ),
         *([f"job {j.name}", f"{j.cron}: {j.action} {', '.join(j.classes)}"] for j in s.jobs),
         ["prices", f"{prices.provider} {prices.region}, read {prices.as_of}"],
     ]
@@ -157,10 +168,10 @@ def page(sim: Simulation) -> str:
     ]
     panel = analogy(sim)
     data = json.dumps(series).replace("</", "<\\/")
-    verdict = (
-        f"Saved {money(saved.usd)} ({saved.percent:.1f}%) over {s.days} days; "
-        + (f"break-even on day {saved.break_even_day} ({saved.break_even_date})."
-           if saved.break_even_day is not None else "no break-even within the horizon.")
+    verdict = f"Saved {money(saved.usd)} ({saved.percent:.1f}%) over {s.days} days; " + (
+        f"break-even on day {saved.break_even_day} ({saved.break_even_date})."
+        if saved.break_even_day is not None
+        else "no break-even within the horizon."
     )
     legend = (
         f'<p class="legend"><span style="color:{COLORS[0]}">&#9632; with cleanup</span>'
@@ -196,7 +207,7 @@ def page(sim: Simulation) -> str:
         f"{html.escape(prices.source)} No free tier, egress, replication or discounts.</p>"
     )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>hygiene simulate: {html.escape(s.name)}</title>"
         f"<style>{_STYLE}</style></head><body>"
         + "".join(body)

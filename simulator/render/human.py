@@ -1,4 +1,4 @@
-"""The rich report for `hygiene simulate`. rich is imported inside functions, never by the engine."""
+"""The rich report for `hygiene simulate`; rich is imported in functions, never by the engine."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def chart(
     for row in range(height, 0, -1):
         level = top * (row - 0.5) / height
         cells = []
-        for x, y in zip(a, b):
+        for x, y in zip(a, b, strict=True):
             mark_a, mark_b = x >= level, y >= level
             cells.append("+" if mark_a and mark_b else "#" if mark_a else "." if mark_b else " ")
         label = format_bytes(top * row / height) if row in (height, height // 2) else ""
@@ -99,8 +99,14 @@ def print_report(
 
     months = monthly(sim)
     bill = Table(title="Monthly bill", title_justify="left")
-    for name in ("month", "stored (with)", "stored (without)", "cost with", "cost without",
-                 "saved"):
+    for name in (
+        "month",
+        "stored (with)",
+        "stored (without)",
+        "cost with",
+        "cost without",
+        "saved",
+    ):
         bill.add_column(name, justify="right")
     if naive:
         bill.add_column("naive with", justify="right")
@@ -120,8 +126,7 @@ def print_report(
         if naive:
             row += [money(m.with_naive), money(m.without_naive)]
         bill.add_row(*row)
-    total = ["total", "", "", money(a.cost_usd), money(b.cost_usd),
-             money(b.cost_usd - a.cost_usd)]
+    total = ["total", "", "", money(a.cost_usd), money(b.cost_usd), money(b.cost_usd - a.cost_usd)]
     if naive:
         total += [money(a.naive_cost_usd), money(b.naive_cost_usd)]
     bill.add_row(*total, style="bold")
@@ -133,13 +138,14 @@ def print_report(
     fees.add_column("line")
     fees.add_column("with cleanup", justify="right")
     fees.add_column("without", justify="right")
-    for c in COMPONENTS:
-        if a.cost_by_component[c] or b.cost_by_component[c]:
-            fees.add_row(c, money(a.cost_by_component[c]), money(b.cost_by_component[c]))
+    for part in COMPONENTS:
+        if a.cost_by_component[part] or b.cost_by_component[part]:
+            fees.add_row(
+                part, money(a.cost_by_component[part]), money(b.cost_by_component[part])
+            )
     for tier in a.cost_by_tier:
         if a.cost_by_tier[tier] or b.cost_by_tier[tier]:
-            fees.add_row(f"tier {tier}", money(a.cost_by_tier[tier]),
-                         money(b.cost_by_tier[tier]))
+            fees.add_row(f"tier {tier}", money(a.cost_by_tier[tier]), money(b.cost_by_tier[tier]))
     out.print(fees)
 
     saved = savings(sim)
@@ -171,11 +177,11 @@ def print_report(
             "shrink the file, and RDS never shrinks its allocation.",
             soft_wrap=True,
         )
-    for job, left in a.backlog_end.items():
+    for job_name, left in a.backlog_end.items():
         if left > 0:
             out.print(
-                f"[yellow]Backlog[/]: {job} leaves {left:,.0f} units waiting "
-                f"(peak {a.backlog_peak[job]:,.0f}): its capacity is below the inflow.",
+                f"[yellow]Backlog[/]: {job_name} leaves {left:,.0f} units waiting "
+                f"(peak {a.backlog_peak[job_name]:,.0f}): its capacity is below the inflow.",
                 soft_wrap=True,
             )
     out.print()
@@ -184,16 +190,17 @@ def print_report(
         out.print(line, highlight=False, markup=False)
     out.print()
 
-    pay = Table(title=f"Per-object payback from {prices.tiers[0].name} (days)",
-                title_justify="left")
+    pay = Table(
+        title=f"Per-object payback from {prices.tiers[0].name} (days)", title_justify="left"
+    )
     pay.add_column("object")
     names = [t.name for t in prices.tiers[1:]]
     for name in names:
         pay.add_column(name, justify="right")
-    for row in payback_table(sim):
+    for back in payback_table(sim):
         pay.add_row(
-            row.label,
-            *("never" if row.days[n] is None else f"{row.days[n]:,.0f}" for n in names),
+            back.label,
+            *("never" if back.days[n] is None else f"{back.days[n]:,.0f}" for n in names),
         )
     out.print(pay)
 
@@ -204,8 +211,8 @@ def print_report(
         t.add_column("concept")
         t.add_column(city)
         t.add_column("simulated service")
-        for row in panel:
-            t.add_row(*row)
+        for concept in panel:
+            t.add_row(*concept)
         out.print(t)
         if s.analogy:
             out.print(f"  sources: {s.analogy.sources}", soft_wrap=True)

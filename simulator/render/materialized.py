@@ -35,17 +35,25 @@ def print_materialized(written: Materialized, comparison: Comparison | None) -> 
     for name in ("rule", "rows now", "predicted rows", "predicted bytes"):
         table.add_column(name, justify="right" if name != "rule" else "left")
     for p in written.predictions:
-        table.add_row(p.name, f"{written.rows.get(p.table, 0):,}", f"{p.rows:,.0f}",
-                      format_bytes(p.bytes))
-    table.add_row("workspace", f"{written.files:,} files", "",
-                  format_bytes(written.predicted_workspace_bytes))
+        table.add_row(
+            p.name, f"{written.rows.get(p.table, 0):,}", f"{p.rows:,.0f}", format_bytes(p.bytes)
+        )
+    table.add_row(
+        "workspace", f"{written.files:,} files", "", format_bytes(written.predicted_workspace_bytes)
+    )
     out.print(table)
     if comparison is None:
         out.print("Add --run-cleanup to run the real tools and compare.")
         return
     table = Table(title="Model against the real tools", title_justify="left")
-    for name in ("what", "predicted rows", "actual rows", "predicted bytes", "actual bytes",
-                 "actual/predicted bytes"):
+    for name in (
+        "what",
+        "predicted rows",
+        "actual rows",
+        "predicted bytes",
+        "actual bytes",
+        "actual/predicted bytes",
+    ):
         table.add_column(name, justify="right" if name != "what" else "left")
     for a in comparison.rows:
         table.add_row(

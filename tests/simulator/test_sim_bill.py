@@ -18,6 +18,7 @@ def prices() -> Prices:
 def run_text(text: str, prices: Prices) -> Simulation:
     return simulate(read_scenario(text, "test.toml"), prices)
 
+
 # One 1 GiB object, created on Thursday 2025-12-25 only (December and Thursdays are the only
 # non-zero profile entries), moved to Standard-IA at 30 days and deleted at 40 days: 10 days in
 # IA, which has a 30-day minimum, so 20 days are charged as early deletion.
@@ -160,8 +161,9 @@ def test_minimum_billable_size_is_charged_as_overhead(prices: Prices) -> None:
 
 def test_payback_table_matches_the_reference(prices: Prices) -> None:
     s3 = prices.objects["s3"]
-    ia, gir, gfr, gda = (s3.index(n) for n in ("standard_ia", "glacier_ir", "glacier_fr",
-                                                 "deep_archive"))
+    ia, gir, gfr, gda = (
+        s3.index(n) for n in ("standard_ia", "glacier_ir", "glacier_fr", "deep_archive")
+    )
     assert payback_days(s3, 4 * 1024, ia) is None
     assert payback_days(s3, 4 * 1024, gda) is None
     assert payback_days(s3, 16 * 1024, ia) is None

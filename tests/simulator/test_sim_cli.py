@@ -53,7 +53,8 @@ def test_seoul_shows_the_analogy_panel_and_the_incinerator_backlog(cli) -> None:
     assert doc["runs"]["with_cleanup"]["backlog_end"]["incinerator"] > 0
     # The panel compares structure: no row converts tons into bytes.
     for _, city, data in doc["analogy"]:
-        assert not ("t/day" in data or "kg" in data)
+        assert "t/day" not in data
+        assert "kg" not in data
         assert "B/" not in city
 
 
@@ -77,12 +78,15 @@ def test_seed_makes_runs_deterministic(cli) -> None:  # type: ignore[no-untyped-
 
 
 def test_population_and_days_override_the_preset(cli) -> None:  # type: ignore[no-untyped-def]
-    small = json.loads(cli("simulate", "-p", "seoul", "--days", "10", "--population", "1000",
-                           "--json").out)
+    small = json.loads(
+        cli("simulate", "-p", "seoul", "--days", "10", "--population", "1000", "--json").out
+    )
     big = json.loads(cli("simulate", "-p", "seoul", "--days", "10", "--json").out)
     assert small["scenario"]["population"]["users"] == 1000
-    ratio = big["runs"]["without_cleanup"]["generated_bytes"] / small["runs"][
-        "without_cleanup"]["generated_bytes"]
+    ratio = (
+        big["runs"]["without_cleanup"]["generated_bytes"]
+        / small["runs"]["without_cleanup"]["generated_bytes"]
+    )
     assert ratio == pytest.approx(10_000, rel=0.01)
 
 
@@ -91,7 +95,8 @@ def test_csv_has_one_row_per_day(cli) -> None:  # type: ignore[no-untyped-def]
     assert result.code == 0
     rows = list(csv.reader(io.StringIO(result.out)))
     assert rows[0][0] == "date"
-    assert "with_live_bytes" in rows[0] and "without_cost_usd" in rows[0]
+    assert "with_live_bytes" in rows[0]
+    assert "without_cost_usd" in rows[0]
     assert len(rows) == 22
     assert rows[1][0] == "2026-01-01"
 
@@ -101,7 +106,8 @@ def test_human_report_with_naive_and_explain(cli) -> None:  # type: ignore[no-un
     assert result.code == 0, result.err
     out = result.out
     assert "naive with" in out
-    assert "sewage plant" in out and "recycling centre" in out
+    assert "sewage plant" in out
+    assert "recycling centre" in out
     assert "real command: hygiene db vacuum DB" in out
     assert "Per-object payback" in out
     assert "# with cleanup" in out
@@ -164,15 +170,19 @@ older_than = "3d"
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('unit_bytes = "100B"', 'unit_bytes = "100B"\ncolour = "red"', "classes[0].colour: unknown key"),
+        (
+            'unit_bytes = "100B"',
+            'unit_bytes = "100B"\ncolour = "red"',
+            "classes[0].colour: unknown key",
+        ),
         ('cron = "0 2 * * *"', 'cron = "0 25 * * *"', "jobs[0].cron"),
         ('classes = ["rows"]', 'classes = ["row"]', "jobs[0].classes: unknown class 'row'"),
         ('action = "purge"', 'action = "expire"', "jobs[0].action: expire acts on object or disk"),
         ('action = "purge"', 'action = "transition"', "jobs[0].to: a transition needs the tier"),
         ('older_than = "3d"', 'older_than = "3h"', "jobs[0].older_than: expected whole days"),
-        ('users = 100', 'users = "many"', "population.users: expected a number"),
+        ("users = 100", 'users = "many"', "population.users: expected a number"),
         ('name = "mine"', 'name = "mine"\nprovider = "dropbox"', "provider: expected one of"),
-        ('days = 10', 'days = 10\n[database]\nengine = "oracle"', "database.engine"),
+        ("days = 10", 'days = 10\n[database]\nengine = "oracle"', "database.engine"),
     ],
 )
 def test_bad_scenarios_name_file_key_and_expectation(  # type: ignore[no-untyped-def]

@@ -57,7 +57,8 @@ def test_page_is_self_contained(cli, tmp_path: Path) -> None:  # type: ignore[no
     assert "structure, not units" in text
     # Works offline: nothing is fetched.
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
-    assert "<link" not in text and "@import" not in text
+    assert "<link" not in text
+    assert "@import" not in text
 
 
 def test_page_loads_in_headless_chromium_without_console_errors(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

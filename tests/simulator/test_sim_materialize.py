@@ -14,8 +14,18 @@ NOW = "2026-03-01T00:00:00"
 
 def _materialize(cli, tree: Path, *extra: str) -> dict:  # type: ignore[no-untyped-def]
     result = cli(
-        "simulate", "materialize", "--users", "400", "--days", "45", "--tree", tree,
-        "--now", NOW, "--json", *extra,
+        "simulate",
+        "materialize",
+        "--users",
+        "400",
+        "--days",
+        "45",
+        "--tree",
+        tree,
+        "--now",
+        NOW,
+        "--json",
+        *extra,
     )
     assert result.code == 0, result.err
     return json.loads(result.out)  # type: ignore[no-any-return]
@@ -29,16 +39,20 @@ def test_rows_and_files_are_real_and_on_the_virtual_clock(cli, tmp_path: Path) -
             t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             for t in ("users", "sessions", "request_logs", "posts")
         }
-        first, last = conn.execute("SELECT min(created_at), max(created_at) FROM sessions").fetchone()
+        first, last = conn.execute(
+            "SELECT min(created_at), max(created_at) FROM sessions"
+        ).fetchone()
         soft = conn.execute("SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL").fetchone()[0]
         names = conn.execute("SELECT count(DISTINCT name) FROM users").fetchone()[0]
     assert counts == doc["rows"]
     assert counts["users"] == 400
-    assert counts["sessions"] > 0 and counts["request_logs"] > counts["sessions"]
+    assert counts["sessions"] > 0
+    assert counts["request_logs"] > counts["sessions"]
     assert soft > 0
     assert names > 50  # faker names, drawn from a pool, not one repeated string
     start = dt.datetime.fromisoformat(NOW) - dt.timedelta(days=45)
-    assert first >= start.strftime("%Y-%m-%d") and last < NOW.replace("T", " ")
+    assert first >= start.strftime("%Y-%m-%d")
+    assert last < NOW.replace("T", " ")
     files = [p for p in (tmp_path / "city" / "workspace").rglob("*") if p.suffix in (".o", ".pyc")]
     assert len(files) == doc["files"] > 0
     assert sum(p.stat().st_size for p in files) == doc["file_bytes"]
@@ -46,7 +60,8 @@ def test_rows_and_files_are_real_and_on_the_virtual_clock(cli, tmp_path: Path) -
     assert min(mtimes) >= start.replace(tzinfo=dt.timezone.utc).timestamp()
     assert max(mtimes) < dt.datetime.fromisoformat(NOW).replace(tzinfo=dt.timezone.utc).timestamp()
     config = (tmp_path / "city" / "hygiene-city.toml").read_text()
-    assert "[[db.rules]]" in config and 'older_than = "14d"' in config
+    assert "[[db.rules]]" in config
+    assert 'older_than = "14d"' in config
 
 
 def test_model_predicts_what_the_rules_select(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -82,8 +97,9 @@ def test_refuses_a_tree_that_already_holds_a_city(cli, tmp_path: Path) -> None: 
     _materialize(cli, tmp_path / "city")
     db = tmp_path / "city" / "city.db"
     before = db.stat().st_mtime_ns
-    again = cli("simulate", "materialize", "--users", "10", "--days", "3", "--tree",
-                tmp_path / "city")
+    again = cli(
+        "simulate", "materialize", "--users", "10", "--days", "3", "--tree", tmp_path / "city"
+    )
     assert again.code == 2
     assert "already holds files" in again.err
     assert db.stat().st_mtime_ns == before
@@ -100,8 +116,19 @@ def test_bad_clock_is_a_usage_error(cli, tmp_path: Path) -> None:  # type: ignor
 def test_materialize_into_postgresql(cli, tmp_path: Path, postgres_url: str) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import create_engine, text
 
-    result = cli("simulate", "materialize", "--users", "50", "--days", "10", "--tree",
-                 tmp_path / "city", "--db", postgres_url, "--json")
+    result = cli(
+        "simulate",
+        "materialize",
+        "--users",
+        "50",
+        "--days",
+        "10",
+        "--tree",
+        tmp_path / "city",
+        "--db",
+        postgres_url,
+        "--json",
+    )
     assert result.code == 0, result.err
     doc = json.loads(result.out)
     engine = create_engine(postgres_url)
@@ -124,9 +151,7 @@ def test_model_agrees_with_the_real_cleanup_tools(cli, tmp_path: Path) -> None: 
     rows = {row["what"]: row for row in doc["comparison"]}
     for what, row in rows.items():
         if row["predicted_rows"] is not None:
-            assert row["actual_rows"] == pytest.approx(
-                row["predicted_rows"], rel=0.01, abs=1
-            ), what
+            assert row["actual_rows"] == pytest.approx(row["predicted_rows"], rel=0.01, abs=1), what
     vacuum = rows["db file reclaimed (VACUUM)"]
     assert vacuum["actual_bytes"] == pytest.approx(vacuum["predicted_bytes"], rel=0.15)
     workspace = rows["workspace caches and build outputs"]
