@@ -140,9 +140,7 @@ def print_report(
     fees.add_column("without", justify="right")
     for part in COMPONENTS:
         if a.cost_by_component[part] or b.cost_by_component[part]:
-            fees.add_row(
-                part, money(a.cost_by_component[part]), money(b.cost_by_component[part])
-            )
+            fees.add_row(part, money(a.cost_by_component[part]), money(b.cost_by_component[part]))
     for tier in a.cost_by_tier:
         if a.cost_by_tier[tier] or b.cost_by_tier[tier]:
             fees.add_row(f"tier {tier}", money(a.cost_by_tier[tier]), money(b.cost_by_tier[tier]))
