@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from hygiene.units import format_bytes
 from simulator.engine import COMPONENTS
 from simulator.render.human import money
-from simulator.report import analogy, monthly, payback_table, savings
+from simulator.report import analogy, monthly, payback_label, payback_table, savings
 from simulator.simulation import Simulation
 
 W, H, PAD = 760, 260, 48
@@ -163,8 +163,7 @@ def page(sim: Simulation) -> str:
     ]
     tier_names = [t.name for t in prices.tiers[1:]]
     pay_rows = [
-        [r.label, *("never" if r.days[n] is None else f"{r.days[n]:,.0f}" for n in tier_names)]
-        for r in payback_table(sim)
+        [r.label, *(payback_label(r.days[n]) for n in tier_names)] for r in payback_table(sim)
     ]
     panel = analogy(sim)
     data = json.dumps(series).replace("</", "<\\/")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from hygiene.units import format_bytes
 from simulator.engine import COMPONENTS
-from simulator.report import analogy, explain, monthly, payback_table, savings
+from simulator.report import analogy, explain, monthly, payback_label, payback_table, savings
 from simulator.simulation import Simulation
 
 if TYPE_CHECKING:
@@ -51,6 +51,20 @@ def chart(
     return lines
 
 
+def price_scope(sim: Simulation) -> str:
+    """The price tables this scenario actually uses."""
+    stores = {c.store for c in sim.scenario.classes}
+    prices = sim.prices.objects[sim.scenario.provider]
+    parts = []
+    if "object" in stores:
+        parts.append(f"{prices.provider} {prices.region}")
+    if "db" in stores:
+        parts.append(sim.scenario.database.engine)
+    if "disk" in stores:
+        parts.append(f"disk ({sim.prices.disk.source.split(':')[0]})")
+    return ", ".join(parts)
+
+
 def print_report(
     sim: Simulation, *, explain_jobs: bool = False, naive: bool = False, out: Console | None = None
 ) -> None:
@@ -70,7 +84,7 @@ def print_report(
     head.add_row("scenario", f"{s.name} ({s.source})")
     head.add_row(
         "population",
-        f"{p.users:,.0f} users, growth {p.growth_per_year:.0%}/year, "
+        f"{p.users:,.0f} user{'' if p.users == 1 else 's'}, growth {p.growth_per_year:.0%}/year, "
         f"{p.dau_ratio:.0%} active a day, noise {p.noise} (seed {s.seed})",
     )
     head.add_row("horizon", f"{s.days} days from {s.start.isoformat()}")
@@ -89,8 +103,7 @@ def print_report(
         head.add_row(f"job {job.name}", f"{job.cron}: {job.action}{what}{age}{to}{cap}")
     head.add_row(
         "prices",
-        f"{prices.provider} {prices.region}, {s.database.engine}; read {prices.as_of} "
-        "(list prices, no free tier, egress or discounts)",
+        f"{price_scope(sim)}; read {prices.as_of} (list prices, no free tier, egress or discounts)",
     )
     out.print(head)
     for note in s.notes:
@@ -198,7 +211,7 @@ def print_report(
     for back in payback_table(sim):
         pay.add_row(
             back.label,
-            *("never" if back.days[n] is None else f"{back.days[n]:,.0f}" for n in names),
+            *(payback_label(back.days[n]) for n in names),
         )
     out.print(pay)
 
