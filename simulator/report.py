@@ -188,13 +188,13 @@ def _size_label(n: float) -> str:
 def analogy(sim: Simulation) -> list[tuple[str, str, str]] | None:
     """(concept, the city, the data system) rows, structure for structure, never tons to bytes."""
     panel = sim.scenario.analogy
-    if panel is None:
+    if panel is None or sim.with_cleanup.generated_bytes <= 0:
         return None
     from hygiene.units import format_bytes
 
     run = sim.with_cleanup
     days = sim.scenario.days
-    users = float(sim.generation.active_users.mean()) / max(sim.scenario.population.dau_ratio, 1e-9)
+    users = max(sim.scenario.population.users, 1.0)
     gen = run.generated_bytes
     rows = [
         (
@@ -224,6 +224,8 @@ def analogy(sim: Simulation) -> list[tuple[str, str, str]] | None:
             if c.name in job.classes
         )
         per_day = job.capacity * float(sim.generation.fires[j].mean())
+        if units <= 0:
+            continue
         rows.append(
             (
                 "capacity gap -> backlog",

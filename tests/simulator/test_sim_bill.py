@@ -183,3 +183,44 @@ def test_break_even_day_is_where_cumulative_savings_turn_positive(prices: Prices
     else:
         assert (cum[saved.break_even_day :] > 0).all()
         assert saved.break_even_day == 0 or cum[saved.break_even_day - 1] <= 0
+
+
+DEEP_ARCHIVE = """
+name = "deep"
+days = 40
+[population]
+users = 1000
+[[classes]]
+name = "scans"
+store = "object"
+per_active_user = 1
+unit_bytes = "1MiB"
+[[jobs]]
+name = "to-deep-archive"
+cron = "@daily"
+action = "archive"
+classes = ["scans"]
+older_than = "0d"
+compress = 1
+bundle_bytes = "1MiB"
+to = "deep_archive"
+"""
+
+
+def test_deep_archive_bills_40k_per_object_overhead(prices: Prices) -> None:
+    sim = run_text(DEEP_ARCHIVE, prices)
+    a = sim.with_cleanup
+    assert a.tiers_end["s3:deep_archive"] == 1000 * 40 * 1024**2
+    # Each object also pays 32 KiB at the Deep Archive rate and 8 KiB at the Standard rate.
+    per_object = 32 * 1024 * 0.00099 + 8 * 1024 * 0.023
+    expected = per_object / (1024**2 * 0.00099)
+    assert a.cost_by_component["overhead"] / a.cost_by_component["storage"] == pytest.approx(
+        expected, rel=1e-9
+    )
+    assert a.cost_by_component["early_deletion"] == 0
+
+
+def test_a_city_of_nobody_costs_nothing_but_its_allocation(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("simulate", "--preset", "seoul", "--population", "0", "--days", "5")
+    assert result.code == 0, result.err
+    assert "Saved $0.00" in result.out
