@@ -250,7 +250,14 @@ def _schema(conn: Connection) -> None:
         Column("created_at", DateTime),
         Column("deleted_at", DateTime, nullable=True),
     )
-    meta.drop_all(conn)
+    # Never lose data: a database that already has one of these tables is refused, not reset.
+    from sqlalchemy import inspect
+
+    existing = sorted(set(inspect(conn).get_table_names()) & set(meta.tables))
+    if existing:
+        raise UsageError(
+            f"--db: table {existing[0]!r} already exists; materialise into an empty database"
+        )
     meta.create_all(conn)
 
 
@@ -277,6 +284,7 @@ def materialize(request: MaterializeRequest, *, progress: Progress | None = None
     workspace = tree / "workspace"
     if workspace.exists() and any(workspace.iterdir()):
         raise UsageError(f"--tree: {str(workspace)!r} already holds files; choose a new folder")
+    created = not tree.exists()
     tree.mkdir(parents=True, exist_ok=True)
     url = request.db_url or f"sqlite:///{tree / 'city.db'}"
     if request.db_url is None and (tree / "city.db").exists():
@@ -302,7 +310,12 @@ def materialize(request: MaterializeRequest, *, progress: Progress | None = None
             if is_sqlite:
                 # A throwaway demo database: no fsync per page while loading (reference 6.3).
                 conn.exec_driver_sql("PRAGMA synchronous=OFF")
-            _schema(conn)
+            try:
+                _schema(conn)
+            except UsageError:
+                if created and not any(tree.iterdir()):
+                    tree.rmdir()  # refused: leave the disk as it was
+                raise
         say(f"writing {request.users:,} users' {request.days} days into {_mask(url)}")
         with engine.begin() as conn:
             n_users = request.users

@@ -156,3 +156,29 @@ def test_model_agrees_with_the_real_cleanup_tools(cli, tmp_path: Path) -> None: 
     assert vacuum["actual_bytes"] == pytest.approx(vacuum["predicted_bytes"], rel=0.15)
     workspace = rows["workspace caches and build outputs"]
     assert workspace["actual_bytes"] == pytest.approx(workspace["predicted_bytes"], rel=0.02)
+
+
+def test_never_touches_a_database_that_already_has_its_tables(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "mine.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE sessions (id INTEGER PRIMARY KEY, precious TEXT)")
+        conn.execute("INSERT INTO sessions (precious) VALUES ('keep me')")
+    result = cli(
+        "simulate",
+        "materialize",
+        "--users",
+        "10",
+        "--days",
+        "3",
+        "--tree",
+        tmp_path / "city",
+        "--db",
+        f"sqlite:///{db}",
+    )
+    assert result.code == 2
+    assert "table 'sessions' already exists" in result.err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT precious FROM sessions").fetchall() == [("keep me",)]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"sessions"}
+    assert not (tmp_path / "city").exists()
