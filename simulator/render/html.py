@@ -64,7 +64,12 @@ def _points(values: Sequence[float], top: float) -> tuple[str, float]:
 
 
 def _line_chart(
-    key: str, a: Sequence[float], b: Sequence[float], fmt: str, marker: int | None = None
+    key: str,
+    a: Sequence[float],
+    b: Sequence[float],
+    fmt: str,
+    span: tuple[str, str],
+    marker: int | None = None,
 ) -> str:
     top = max(max(a, default=0), max(b, default=0)) or 1.0
     pa, dx = _points(a, top)
@@ -77,6 +82,9 @@ def _line_chart(
         f'<text x="{PAD - 4}" y="{PAD + 4}" text-anchor="end" font-size="10">'
         f"{html.escape(label(top))}</text>",
         f'<text x="{PAD - 4}" y="{H - PAD}" text-anchor="end" font-size="10">0</text>',
+        f'<text x="{PAD}" y="{H - PAD + 14}" font-size="10">{html.escape(span[0])}</text>',
+        f'<text x="{W - PAD}" y="{H - PAD + 14}" text-anchor="end" font-size="10">'
+        f"{html.escape(span[1])}</text>",
         f'<polyline fill="none" stroke="{COLORS[1]}" stroke-width="2" points="{pb}"/>',
         f'<polyline fill="none" stroke="{COLORS[0]}" stroke-width="2" points="{pa}"/>',
         f'<line class="cursor" x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{H - PAD}" '
@@ -115,6 +123,7 @@ def page(sim: Simulation) -> str:
     s = sim.scenario
     a, b = sim.with_cleanup, sim.without_cleanup
     dates = [d.isoformat() for d in sim.generation.dates]
+    span = (dates[0], dates[-1])
     saved = savings(sim)
     months = monthly(sim)
     cum_a = np.cumsum(a.daily.cost).tolist()
@@ -183,11 +192,11 @@ def page(sim: Simulation) -> str:
         *(f'<p class="note">{html.escape(n)}</p>' for n in s.notes),
         "<h2>Data kept</h2>",
         legend,
-        _line_chart("live", live_a, live_b, "bytes"),
+        _line_chart("live", live_a, live_b, "bytes", span),
         "<h2>Bytes billed (database dead space, slack and allocation included)</h2>",
-        _line_chart("billed", billed_a, billed_b, "bytes"),
+        _line_chart("billed", billed_a, billed_b, "bytes", span),
         "<h2>Cumulative cost</h2>",
-        _line_chart("cost", cum_a, cum_b, "money", saved.break_even_day),
+        _line_chart("cost", cum_a, cum_b, "money", span, saved.break_even_day),
         "<h2>Bill by fee type</h2>",
         _table(["line", "with cleanup", "without"], fee_rows),
         "<h2>Monthly bill</h2>",
