@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -252,3 +254,42 @@ bundle_bytes = "128MiB"
     # Archived cohorts keep a tenth of their bytes.
     archived_share = a.compacted_bytes / a.generated_bytes
     assert 0.5 < archived_share < 0.9
+
+
+@pytest.mark.parametrize(
+    ("provider", "tier", "price"),
+    [("gcs", "coldline", 0.004), ("azure", "cool", 0.01), ("s3", "glacier_ir", 0.004)],
+)
+def test_every_provider_table_bills_its_own_tiers(provider: str, tier: str, price: float) -> None:
+    text = f"""
+name = "tiers"
+days = 60
+provider = "{provider}"
+[population]
+users = 1000
+[[classes]]
+name = "media"
+store = "object"
+per_active_user = 1
+unit_bytes = "1GiB"
+[[jobs]]
+name = "cool-down"
+cron = "@daily"
+action = "transition"
+classes = ["media"]
+older_than = "30d"
+to = "{tier}"
+"""
+    sim = run_text(text)
+    a = sim.with_cleanup
+    assert a.tiers_end[f"{provider}:{tier}"] == 1000 * 30 * 1024**3
+    assert a.cost_by_component["transitions"] > 0
+    # Day t >= 30 holds t - 29 cohorts of 1,000 GiB in the cold tier, each day a 1/days-in-month
+    # share of the monthly price: Jan 31 (31 days), Feb 1-28 (28), Mar 1 (31).
+    expected = sum(
+        (t - 29) * 1000 * price / calendar.monthrange(d.year, d.month)[1]
+        for t, d in enumerate(sim.generation.dates)
+        if t >= 30
+    )
+    assert a.cost_by_tier[f"{provider}:{tier}"] == pytest.approx(expected, rel=1e-9)
+    assert a.cost_usd < sim.without_cleanup.cost_usd
