@@ -166,6 +166,15 @@ def print_report(
         f"the back-of-the-envelope (--naive) sum says {money(saved.naive_usd)}.",
         soft_wrap=True,
     )
+    if naive:
+        last = months[-1]
+        out.print(
+            f"Last month, the seed's way (live GB x a flat price, nothing else): "
+            f"{money(last.with_naive)} with cleanup, {money(last.without_naive)} without; "
+            f"billed honestly: {money(last.with_cost)} and {money(last.without_cost)}. The gap "
+            "is allocation and slack, minimum sizes and durations, per-object fees, retrieval.",
+            soft_wrap=True,
+        )
     if saved.break_even_day is None:
         out.print("Break-even: never within the horizon.")
     else:

@@ -106,6 +106,7 @@ def test_human_report_with_naive_and_explain(cli) -> None:  # type: ignore[no-un
     assert result.code == 0, result.err
     out = result.out
     assert "naive with" in out
+    assert "Last month, the seed's way" in out
     assert "sewage plant" in out
     assert "recycling centre" in out
     assert "real command: hygiene db vacuum DB" in out
