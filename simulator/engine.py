@@ -4,7 +4,7 @@ Each simulated day adds the day's generation (already computed for every day, se
 `simulator.generate`), applies the jobs that fire that day to slices of cohorts selected by age,
 and records per-tier totals. Every job keeps a frontier: cohorts older than it are already done,
 so a day costs O(cohorts newly old enough), not O(days so far) (issue 8; reference section 6.1).
-Costs are computed after the loop, vectorised over days, from the recorded totals.
+The bill is computed after the loop (`simulator.billing`), vectorised over days.
 
 Semantics fixed here (docs/simulate.md explains them):
 - a job fires after the day's generation; on day t it selects cohorts c with t - c >= older_than
@@ -17,13 +17,13 @@ Semantics fixed here (docs/simulate.md explains them):
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from simulator.billing import bill
 from simulator.generate import Generation
-from simulator.prices import GIB, Prices
-from simulator.scenario import Job, Scenario
+from simulator.model import COMPONENTS, EARLY, REQUESTS, TRANSITIONS, Daily, Model, Run
+from simulator.prices import GIB
+from simulator.scenario import Job
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,174 +31,6 @@ if TYPE_CHECKING:
 
     Floats = npt.NDArray[np.float64]
     Ints = npt.NDArray[np.int64]
-    Bools = npt.NDArray[np.bool_]
-
-COMPONENTS = (
-    "storage",
-    "overhead",
-    "requests",
-    "transitions",
-    "early_deletion",
-    "retrieval",
-    "database",
-    "disk",
-)
-_REQ, _TRANS, _EARLY = 2, 3, 4
-
-
-@dataclass(frozen=True)
-class Daily:
-    """One value per simulated day (arrays of length `days`; `tier_bytes` is tiers x days)."""
-
-    generated: Floats
-    deleted: Floats
-    compacted: Floats
-    live_bytes: Floats
-    billed_bytes: Floats
-    tier_bytes: Floats
-    db_live: Floats
-    db_dead: Floats
-    db_file: Floats
-    db_billed: Floats
-    backlog: Floats
-    costs: Floats  # components x days, USD
-    naive_cost: Floats
-
-    @property
-    def cost(self) -> Floats:
-        total: Floats = self.costs.sum(axis=0)
-        return total
-
-
-@dataclass(frozen=True)
-class Run:
-    label: str
-    tier_names: tuple[str, ...]
-    generated_bytes: float
-    deleted_bytes: float
-    compacted_bytes: float
-    live_bytes_end: float
-    tiers_end: dict[str, float]
-    billed_bytes_end: float
-    cost_usd: float
-    naive_cost_usd: float
-    cost_by_component: dict[str, float]
-    cost_by_tier: dict[str, float]
-    deleted_units: dict[str, float]
-    backlog_end: dict[str, float]
-    backlog_peak: dict[str, float]
-    daily: Daily
-
-
-@dataclass(frozen=True)
-class Model:
-    """A scenario compiled against its price tables: tier vectors and per-class constants."""
-
-    scenario: Scenario
-    tier_names: tuple[str, ...]
-    n_object_tiers: int
-    flat: Floats  # $/GiB-month, first band, per tier
-    bands: tuple[tuple[tuple[float, float], ...], ...]
-    min_days: Ints
-    min_bytes: Floats
-    own_over: Floats
-    std_over: Floats
-    transition_fee: Floats  # per object
-    put_fee: Floats  # per object
-    retrieval_gb: Floats
-    retrieval_req: Floats  # per object
-    lifecycle_min: float
-    db_price: float
-    db_allocated: bool
-    home_tier: Ints  # per class
-    billable_factor: Floats  # classes x tiers: E[max(S, m)] / E[S] for unarchived objects
-    read_fraction: Floats
-    has_db: bool
-
-    @property
-    def disk_tier(self) -> int:
-        return self.n_object_tiers
-
-    @property
-    def db_tier(self) -> int:
-        return self.n_object_tiers + 1
-
-
-def _expected_max(mean: float, sigma: float, minimum: float) -> float:
-    """E[max(S, m)] for S lognormal with this mean (reference 3.5's closed form)."""
-    if minimum <= 0:
-        return mean
-    if sigma <= 0:
-        return max(mean, minimum)
-    mu = math.log(mean) - sigma**2 / 2
-
-    def phi(x: float) -> float:
-        return 0.5 * (1 + math.erf(x / math.sqrt(2)))
-
-    ln_m = math.log(minimum)
-    return minimum * phi((ln_m - mu) / sigma) + mean * phi((mu + sigma**2 - ln_m) / sigma)
-
-
-def compile_model(scenario: Scenario, prices: Prices) -> Model:
-    import numpy as np
-
-    from simulator.scenario import check_prices
-
-    check_prices(scenario, prices)
-    table = prices.objects[scenario.provider]
-    tiers = [*table.tiers, *prices.disk.tiers[:1]]
-    names = (
-        *(f"{table.provider}:{t.name}" for t in table.tiers),
-        f"disk:{prices.disk.tiers[0].name}",
-        "database",
-    )
-    engine = prices.database.engine(scenario.database.engine)
-    n = len(table.tiers)
-
-    def vec(values: list[float]) -> Floats:
-        return np.array([*values, 0.0], dtype=np.float64)  # the database pseudo-tier last
-
-    home = {"object": 0, "disk": n, "db": n + 1}
-    factor = np.ones((len(scenario.classes), n + 2))
-    for k, klass in enumerate(scenario.classes):
-        size = klass.bundle_bytes or klass.unit_bytes
-        sigma = 0.0 if klass.bundle_bytes else klass.size_sigma
-        for i, tier in enumerate(tiers):
-            factor[k, i] = _expected_max(size, sigma, tier.min_billable_bytes) / size
-    return Model(
-        scenario=scenario,
-        tier_names=names,
-        n_object_tiers=n,
-        flat=vec([t.flat_price for t in tiers]),
-        bands=(*(t.bands for t in tiers), ((math.inf, 0.0),)),
-        min_days=np.array([*(t.min_days for t in tiers), 0], dtype=np.int64),
-        min_bytes=vec([t.min_billable_bytes for t in tiers]),
-        own_over=vec([t.overhead_own_bytes for t in tiers]),
-        std_over=vec([t.overhead_std_bytes for t in tiers]),
-        transition_fee=vec([t.transition_in_per_1k / 1000 for t in tiers]),
-        put_fee=vec([t.put_per_1k / 1000 for t in tiers]),
-        retrieval_gb=vec([t.retrieval_per_gb for t in tiers]),
-        retrieval_req=vec([t.retrieval_req_per_1k / 1000 for t in tiers]),
-        lifecycle_min=table.lifecycle_min_object_bytes,
-        db_price=engine.price_gb_month,
-        db_allocated=engine.billed == "allocated",
-        home_tier=np.array([home[c.store] for c in scenario.classes], dtype=np.int64),
-        billable_factor=factor,
-        read_fraction=np.array([c.read_fraction for c in scenario.classes], dtype=np.float64),
-        has_db=any(c.store == "db" for c in scenario.classes),
-    )
-
-
-def month_cost(bands: tuple[tuple[float, float], ...], gib: Floats) -> Floats:
-    """Band-by-band monthly dollars for an array of GiB totals."""
-    import numpy as np
-
-    cost = np.zeros_like(gib)
-    floor = 0.0
-    for upto, price in bands:
-        cost += np.clip(gib - floor, 0.0, upto - floor) * price
-        floor = upto
-    return cost
 
 
 class _State:
@@ -317,7 +149,7 @@ def _remove(
     total = float(units.sum())
     if capacity is None or total <= capacity:
         if costs is not None:
-            costs[_EARLY, t] += st.early(k, lo, hi, t)
+            costs[EARLY, t] += st.early(k, lo, hi, t)
         st.account(k, lo, hi, -1.0)
         removed_b = float(st.B[k, lo:hi].sum())
         st.B[k, lo:hi] = 0.0
@@ -328,7 +160,7 @@ def _remove(
     removed_b = 0.0
     if full:
         if costs is not None:
-            costs[_EARLY, t] += st.early(k, lo, lo + full, t)
+            costs[EARLY, t] += st.early(k, lo, lo + full, t)
         st.account(k, lo, lo + full, -1.0)
         removed_b = float(st.B[k, lo : lo + full].sum())
         st.B[k, lo : lo + full] = 0.0
@@ -338,7 +170,7 @@ def _remove(
     if left > 0 and st.O[k, j] > 0:
         share = left / float(st.O[k, j])
         if costs is not None:
-            costs[_EARLY, t] += st.early(k, j, j + 1, t) * share
+            costs[EARLY, t] += st.early(k, j, j + 1, t) * share
         st.account(k, j, j + 1, -share)
         removed_b += float(st.B[k, j]) * share
         st.B[k, j] *= 1 - share
@@ -430,7 +262,7 @@ class _Jobs:
         todo = ~st.archived[k, lo:hi] & (st.O[k, lo:hi] > 0)
         if not todo.any():
             return
-        costs[_EARLY, t] += st.early(k, lo, hi, t, weight=todo.astype(np.float64))
+        costs[EARLY, t] += st.early(k, lo, hi, t, weight=todo.astype(np.float64))
         st.account(k, lo, hi, -1.0, weight=todo.astype(np.float64))
         before = st.B[k, lo:hi][todo]
         after = before / job.compress
@@ -443,7 +275,7 @@ class _Jobs:
         st.entered[k, idx] = t
         st.archived[k, idx] = True
         st.account(k, lo, hi, 1.0, weight=todo.astype(np.float64))
-        costs[_REQ, t] += float((st.O[k, idx] * self.m.put_fee[st.tier[k, idx]]).sum())
+        costs[REQUESTS, t] += float((st.O[k, idx] * self.m.put_fee[st.tier[k, idx]]).sum())
 
     def _transition(
         self, st: _State, j: int, k: int, lo: int, hi: int, t: int, costs: Floats
@@ -459,13 +291,13 @@ class _Jobs:
         move = (tiers < to) & (o > 0) & big
         if move.any():
             weight = move.astype(np.float64)
-            costs[_EARLY, t] += st.early(k, lo, hi, t, weight=weight)
+            costs[EARLY, t] += st.early(k, lo, hi, t, weight=weight)
             st.account(k, lo, hi, -1.0, weight=weight)
             idx = np.arange(lo, hi)[move]
             st.tier[k, idx] = to
             st.entered[k, idx] = t
             st.account(k, lo, hi, 1.0, weight=weight)
-            costs[_TRANS, t] += float(st.O[k, idx].sum()) * float(self.m.transition_fee[to])
+            costs[TRANSITIONS, t] += float(st.O[k, idx].sum()) * float(self.m.transition_fee[to])
         # Cohorts still waiting for an archive job to bundle them are looked at again later.
         settled = (o <= 0) | (st.tier[k, lo:hi] >= to) | st.archived[k, lo:hi]
         if not self.awaits_archive[k]:
@@ -479,12 +311,12 @@ class _Jobs:
         o = float(st.O[k, c])
         tier = int(st.tier[k, c])
         if tier < to and o > 0 and float(st.B[k, c]) >= o * self.m.lifecycle_min:
-            costs[_EARLY, t] += st.early1(k, c, t)
+            costs[EARLY, t] += st.early1(k, c, t)
             st.account1(k, c, -1.0)
             st.tier[k, c] = to
             st.entered[k, c] = t
             st.account1(k, c, 1.0)
-            costs[_TRANS, t] += o * float(self.m.transition_fee[to])
+            costs[TRANSITIONS, t] += o * float(self.m.transition_fee[to])
             tier = to
         settled = o <= 0 or tier >= to or bool(st.archived[k, c]) or not self.awaits_archive[k]
         return c + 1 if settled else c
@@ -578,49 +410,24 @@ def _finish(
     db_alloc: Floats,
     label: str,
 ) -> Run:
-    import numpy as np
-
     s = model.scenario
     n = model.n_object_tiers
-    dim = gen.days_in_month
+    paid = bill(model, gen, rec, costs, db_file, db_alloc)
     live_t = rec["B"]
-    objects = rec["O"]
-    billable = rec["M"] + objects * model.own_over[:, None]
-    billable[0] += (objects * model.std_over[:, None]).sum(axis=0)
-    tier_cost = np.zeros_like(live_t)
-    for i in range(n + 1):  # object tiers and the disk
-        tier_cost[i] = month_cost(model.bands[i], billable[i] / GIB) / dim
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(billable > 0, live_t / billable, 1.0)
-    storage = (tier_cost[:n] * share[:n]).sum(axis=0)
-    costs[0] = storage
-    costs[1] = tier_cost[:n].sum(axis=0) - storage
-    costs[_REQ] += gen.put_cost
-    costs[5] = (
-        (rec["RB"] / GIB * model.retrieval_gb[:, None]) + rec["RO"] * model.retrieval_req[:, None]
-    ).sum(axis=0)
-    multi = 2.0 if s.database.multi_az else 1.0
-    db_billed = (db_alloc if model.db_allocated else db_file) * multi
-    costs[6] = db_billed / GIB * model.db_price / dim
-    costs[7] = tier_cost[n]
-    tier_cost[model.db_tier] = costs[6]
-    naive = (live_t * model.flat[:, None]).sum(axis=0) / GIB / dim
-    naive += live_t[model.db_tier] / GIB * model.db_price / dim
-    billed_bytes = billable[: n + 1].sum(axis=0) + db_billed
     daily = Daily(
         generated=gen.bytes.sum(axis=0),
         deleted=deleted,
         compacted=compacted,
         live_bytes=live_t.sum(axis=0),
-        billed_bytes=billed_bytes,
+        billed_bytes=paid.billed_bytes,
         tier_bytes=live_t,
         db_live=live_t[model.db_tier],
         db_dead=db_dead,
         db_file=db_file,
-        db_billed=db_billed,
+        db_billed=paid.db_billed,
         backlog=backlog,
-        costs=costs,
-        naive_cost=naive,
+        costs=paid.costs,
+        naive_cost=paid.naive,
     )
     used = {c.store for c in s.classes}
     shown = [
@@ -639,11 +446,11 @@ def _finish(
         compacted_bytes=float(st.compacted),
         live_bytes_end=float(live_t[:, -1].sum()),
         tiers_end={model.tier_names[i]: float(live_t[i, -1]) for i in shown},
-        billed_bytes_end=float(billed_bytes[-1]),
-        cost_usd=float(costs.sum()),
-        naive_cost_usd=float(naive.sum()),
-        cost_by_component={c: float(costs[i].sum()) for i, c in enumerate(COMPONENTS)},
-        cost_by_tier={model.tier_names[i]: float(tier_cost[i].sum()) for i in shown},
+        billed_bytes_end=float(paid.billed_bytes[-1]),
+        cost_usd=float(paid.costs.sum()),
+        naive_cost_usd=float(paid.naive.sum()),
+        cost_by_component={c: float(paid.costs[i].sum()) for i, c in enumerate(COMPONENTS)},
+        cost_by_tier={model.tier_names[i]: float(paid.tier_cost[i].sum()) for i in shown},
         deleted_units={names[k]: float(st.deleted_units[k]) for k in range(len(names))},
         backlog_end={job.name: float(plan.backlog[j]) for j, job in enumerate(plan.jobs)},
         backlog_peak={job.name: float(plan.peak[j]) for j, job in enumerate(plan.jobs)},

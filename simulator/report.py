@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.engine import COMPONENTS, Run
+from simulator.model import COMPONENTS, Run
 from simulator.prices import GIB, TierTable
 from simulator.scenario import Job, Scenario
 from simulator.simulation import Simulation

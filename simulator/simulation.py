@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from simulator.engine import Model, Run, compile_model, run
+from simulator.engine import run
 from simulator.generate import Generation, generate
+from simulator.model import Model, Run, compile_model
 from simulator.prices import Prices
 from simulator.scenario import Scenario
 

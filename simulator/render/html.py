@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 
 from hygiene.units import format_bytes
-from simulator.engine import COMPONENTS
+from simulator.model import COMPONENTS
 from simulator.render.human import money
 from simulator.report import analogy, monthly, payback_label, payback_table, savings
 from simulator.simulation import Simulation

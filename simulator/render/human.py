@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hygiene.units import format_bytes
-from simulator.engine import COMPONENTS
+from simulator.model import COMPONENTS
 from simulator.report import analogy, explain, monthly, payback_label, payback_table, savings
 from simulator.simulation import Simulation
 

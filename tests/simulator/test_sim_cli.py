@@ -209,6 +209,7 @@ def test_engine_modules_never_import_typer_or_rich() -> None:
     code = (
         "import sys\n"
         "import simulator.engine, simulator.generate, simulator.scenario, simulator.prices\n"
+        "import simulator.model, simulator.billing\n"
         "import simulator.simulation, simulator.report, simulator.materialize\n"
         "from simulator.prices import builtin_prices\n"
         "from simulator.scenario import load_preset\n"
