@@ -97,7 +97,10 @@ def simulate_callback(
     if html_file is not None:
         from simulator.render.html import page
 
-        html_file.write_text(page(result), encoding="utf-8")
+        try:
+            html_file.write_text(page(result), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--html: cannot write {str(html_file)!r} ({exc.strerror})") from None
         if not quiet:
             print(f"hygiene: wrote {html_file}", file=sys.stderr)
     return EXIT_OK
