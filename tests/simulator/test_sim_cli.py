@@ -220,3 +220,22 @@ def test_engine_modules_never_import_typer_or_rich() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_daily_rows_and_months_add_up_to_the_totals(cli) -> None:  # type: ignore[no-untyped-def]
+    doc = json.loads(cli("simulate", "--preset", "seoul", "--days", "75", "--json").out)
+    for name, key in (("with_cleanup", "with_cost"), ("without_cleanup", "without_cost")):
+        run = doc["runs"][name]
+        assert sum(d["cost_usd"] for d in run["daily"]) == pytest.approx(run["cost_usd"], rel=1e-5)
+        assert sum(m[key] for m in doc["monthly"]) == pytest.approx(run["cost_usd"], rel=1e-9)
+        assert sum(run["cost_by_component"].values()) == pytest.approx(run["cost_usd"], rel=1e-9)
+        assert sum(run["cost_by_tier"].values()) == pytest.approx(
+            run["cost_usd"]
+            - run["cost_by_component"]["requests"]
+            - run["cost_by_component"]["transitions"]
+            - run["cost_by_component"]["early_deletion"]
+            - run["cost_by_component"]["retrieval"],
+            rel=1e-9,
+        )
+        assert run["daily"][-1]["live_bytes"] == pytest.approx(run["live_bytes_end"], rel=1e-5)
+    assert [m["days"] for m in doc["monthly"]] == [31, 28, 16]
