@@ -20,7 +20,8 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from hygiene.cli import scan, simulate
+    from hygiene.cli import scan
+    from hygiene.cli import simulate as simulate_cli
 
     app = typer.Typer(
         name="hygiene",
@@ -40,5 +41,5 @@ def build_app() -> typer.Typer:
         """Keep workstations, repositories and local dev databases clean."""
 
     app.command("scan", context_settings=CONTEXT)(scan.scan_command)
-    app.add_typer(simulate.build_simulate_app(), name="simulate", context_settings=CONTEXT)
+    app.add_typer(simulate_cli.build_simulate_app(), name="simulate", context_settings=CONTEXT)
     return app
