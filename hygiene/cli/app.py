@@ -21,6 +21,7 @@ def _version(value: bool) -> None:
 
 def build_app() -> typer.Typer:
     from hygiene.cli import report, scan, schedule
+    from hygiene.cli import simulate as simulate_cli
 
     app = typer.Typer(
         name="hygiene",
@@ -42,4 +43,5 @@ def build_app() -> typer.Typer:
     app.command("scan", context_settings=CONTEXT)(scan.scan_command)
     app.add_typer(schedule.build(), name="schedule", context_settings=CONTEXT)
     app.command("report", context_settings=CONTEXT)(report.report_command)
+    app.add_typer(simulate_cli.build_simulate_app(), name="simulate", context_settings=CONTEXT)
     return app
