@@ -21,7 +21,9 @@ from typing import ClassVar
 
 from hygiene.config import Config
 from hygiene.detect import Classifier
-from hygiene.gitrepo import git, holding_tracked
+from hygiene.detectors import DetectContext, Detected, rule_by_id
+from hygiene.gitrepo import GitError, git, holding_tracked
+from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
 from hygiene.walk import Walker, WalkOptions
 
@@ -48,6 +50,7 @@ class _Candidate:
     rel: str
     match: Match
     folder: bool
+    size: tuple[int, int] | None = None  # (bytes, disk_bytes) when the scan measured it
 
 
 def suggestion_for(rel: str, match: Match, *, folder: bool) -> str:
@@ -152,22 +155,14 @@ def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:
         return 0, 0
 
 
-def ignore_gaps_for_repo(repo: Path, *, config: Config) -> list[IgnoreGap]:
-    """The ignore gaps of one work tree: secrets and state first, then artifacts by path."""
-    top = os.path.abspath(repo)
-    if not os.path.lexists(os.path.join(top, ".git")):
-        return []  # a bare repository has no work tree to leave anything in
-    classifier = Classifier(default_index())
-    found = _candidates(top, classifier, cross_mounts=config.cross_mounts)
-    untracked = _untracked(top, found, classifier)
-    ignored = _ignored(top, [c.rel for c in untracked])
-    walker = Walker(classifier, WalkOptions(cross_mounts=config.cross_mounts))
+def _gaps(top: str, candidates: list[_Candidate], walker: Walker) -> list[IgnoreGap]:
+    ignored = _ignored(top, [c.rel for c in candidates])
     gaps: list[IgnoreGap] = []
-    for cand in untracked:
+    for cand in candidates:
         if cand.rel in ignored:
             continue
         path = os.path.join(top, *cand.rel.split("/"))
-        size, disk = _size(path, folder=cand.folder, walker=walker)
+        size, disk = cand.size or _size(path, folder=cand.folder, walker=walker)
         gaps.append(
             IgnoreGap(
                 path=path,
@@ -182,3 +177,56 @@ def ignore_gaps_for_repo(repo: Path, *, config: Config) -> list[IgnoreGap]:
         )
     gaps.sort(key=lambda g: (_RANK.get(g.category, len(_RANK)), g.rel))
     return gaps
+
+
+def ignore_gaps_for_repo(repo: Path, *, config: Config) -> list[IgnoreGap]:
+    """The ignore gaps of one work tree: secrets, then state, then artifacts, each by path."""
+    top = os.path.abspath(repo)
+    if not os.path.lexists(os.path.join(top, ".git")):
+        return []  # a bare repository has no work tree to leave anything in
+    classifier = Classifier(default_index())
+    found = _candidates(top, classifier, cross_mounts=config.cross_mounts)
+    untracked = _untracked(top, found, classifier)
+    return _gaps(top, untracked, Walker(classifier, WalkOptions(cross_mounts=config.cross_mounts)))
+
+
+def _repo_gaps(
+    repo: str, precious: list[_Candidate], artifacts: list[_Candidate], walker: Walker
+) -> list[IgnoreGap] | ScanIssue:
+    try:
+        held = holding_tracked(repo, [c.rel for c in precious])
+        wanted = [*(c for c in precious if c.rel not in held), *artifacts]
+        return _gaps(repo, wanted, walker)
+    except GitError as exc:
+        return ScanIssue(repo, f"{exc}; its ignore gaps are left out")
+
+
+def detect(ctx: DetectContext) -> Detected:
+    """The scan's way in: the artifacts and precious items it already found, asked of git."""
+    by_repo: dict[str, list[_Candidate]] = {}
+    for artifact in ctx.artifacts:  # already untracked: the scan refused tracked ones
+        if artifact.repo is not None:
+            rel = os.path.relpath(artifact.path, artifact.repo).replace(os.sep, "/")
+            match = Match(rule_by_id(artifact.rule), artifact.reason)
+            size = (artifact.bytes, artifact.disk_bytes)
+            by_repo.setdefault(artifact.repo, []).append(
+                _Candidate(rel, match, artifact.folder, size)
+            )
+    precious: dict[str, list[_Candidate]] = {}
+    for item in ctx.precious:
+        if item.repo is not None:
+            rel = os.path.relpath(item.path, item.repo).replace(os.sep, "/")
+            precious.setdefault(item.repo, []).append(
+                _Candidate(rel, Match(rule_by_id(item.rule), "precious"), item.folder)
+            )
+    classifier = Classifier(default_index())
+    walker = Walker(classifier, WalkOptions(cross_mounts=ctx.config.cross_mounts))
+    findings: list[IgnoreGap] = []
+    errors: list[ScanIssue] = []
+    for repo in sorted({*by_repo, *precious}):
+        found = _repo_gaps(repo, precious.get(repo, []), by_repo.get(repo, []), walker)
+        if isinstance(found, ScanIssue):
+            errors.append(found)
+        else:
+            findings.extend(found)
+    return Detected(findings=tuple(findings), errors=tuple(errors))
