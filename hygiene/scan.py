@@ -57,8 +57,8 @@ class ScanRequest:
     config: Config = field(default_factory=Config)
     filters: Filters = field(default_factory=Filters)
     now: float = field(default_factory=time.time)
-    # Part 2 detectors to run after the walk (kinds from `hygiene.detectors`); none by default.
-    kinds: frozenset[str] = frozenset()
+    # Finding kinds wanted: "artifact" and the part 2 detectors' kinds (`hygiene.detectors`).
+    kinds: frozenset[str] = frozenset({"artifact"})
     # Threshold for large files and history blobs; None: the config's `large`.
     large: int | None = None
     git_stats: bool = False
@@ -197,6 +197,8 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
 
     kept = [a for a in artifacts if request.filters.keep(a, request.now)]
     kept.sort(key=lambda a: (-a.bytes, a.path))
+    if "artifact" not in request.kinds:
+        kept = []
     findings: list[Finding] = list(kept)
     repos = dict(harvest.repos)
     for root in roots:

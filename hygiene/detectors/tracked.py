@@ -45,18 +45,25 @@ class TrackedArtifact:
 
 
 def _ls(repo: str, *args: str) -> list[str]:
-    out = git(repo, "ls-files", "-z", *args)
-    return [os.fsdecode(p) for p in out.split(b"\0") if p]
+    out = os.fsdecode(git(repo, "ls-files", "-z", *args))
+    return [p for p in out.split("\0") if p]
 
 
 def _tree(paths: Iterable[str]) -> dict[str, set[str]]:
     """folder ("" for the top) -> names of the tracked files and folders directly inside."""
     children: dict[str, set[str]] = {"": set()}
     for path in paths:
-        parent = ""
-        for part in path.split("/"):
-            children.setdefault(parent, set()).add(part)
-            parent = f"{parent}/{part}" if parent else part
+        while True:
+            cut = path.rfind("/")
+            parent = path[:cut] if cut >= 0 else ""
+            kids = children.get(parent)
+            known = kids is not None
+            if kids is None:
+                kids = children[parent] = set()
+            kids.add(path[cut + 1 :])
+            if known or cut < 0:
+                break
+            path = parent  # a folder seen for the first time: enter it in its own parent
     return children
 
 
@@ -87,6 +94,8 @@ def _judge(repo: str, tracked: list[str]) -> dict[str, tuple[Match, bool]]:
 
 def _top_ignored(ignored: set[str], tracked: list[str]) -> list[str]:
     """Group ignored tracked files under the highest folder whose tracked files all are ignored."""
+    if not ignored:
+        return []
     total: dict[str, int] = {}
     hits: dict[str, int] = {}
     for path in tracked:
@@ -141,7 +150,7 @@ def tracked_junk(repo: str) -> list[TrackedArtifact]:
     # Report each folder once, at its top.
     groups = {r: g for r, g in groups.items() if not any(a in groups for a in _ancestors(r))}
     members: dict[str, list[str]] = {rel: [] for rel in groups}
-    for path in tracked:
+    for path in tracked if groups else ():
         owner = path if path in groups else next((a for a in _ancestors(path) if a in groups), None)
         if owner is not None:
             members[owner].append(path)
