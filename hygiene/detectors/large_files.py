@@ -21,6 +21,8 @@ PRODUCTS: tuple[tuple[tuple[str, ...], str], ...] = (
     ((".jar", ".war", ".ear", ".aar"), "Java archive"),
     ((".so", ".dylib", ".dll"), "shared library"),
     ((".o", ".obj", ".a", ".lib", ".rlib"), "object file"),
+    # Before "archive": a compressed dump is a dump first.
+    ((".dump", ".sql", ".bak", ".sql.gz", ".pgdump"), "database dump"),
     ((".exe", ".msi", ".apk", ".ipa", ".dmg", ".deb", ".rpm", ".appimage"), "installer"),
     ((".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".zst", ".7z", ".rar"), "archive"),
     ((".iso", ".img", ".qcow2", ".vmdk", ".vdi"), "disk image"),
@@ -28,7 +30,6 @@ PRODUCTS: tuple[tuple[tuple[str, ...], str], ...] = (
         (".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".h5", ".pb", ".gguf", ".bin", ".pkl"),
         "model weights",
     ),
-    ((".dump", ".sql", ".bak", ".sql.gz", ".pgdump"), "database dump"),
     ((".sqlite", ".sqlite3", ".db"), "database"),
     ((".parquet", ".npy", ".npz", ".feather", ".arrow", ".csv", ".jsonl"), "data file"),
     ((".mp4", ".mov", ".mkv", ".wav", ".flac"), "media"),
