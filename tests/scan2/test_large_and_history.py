@@ -20,9 +20,7 @@ POINTER = (
 
 
 def run(root: Path, *kinds: str, large: int = MB, git_stats: bool = False):  # type: ignore[no-untyped-def]
-    request = ScanRequest(
-        roots=(root,), kinds=frozenset(kinds), large=large, git_stats=git_stats
-    )
+    request = ScanRequest(roots=(root,), kinds=frozenset(kinds), large=large, git_stats=git_stats)
     return scan(request)
 
 

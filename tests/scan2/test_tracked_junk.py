@@ -20,7 +20,11 @@ def test_a_tracked_pycache_is_reported_once_at_its_top(make_repo) -> None:
     assert set(found) == {"pkg/__pycache__", "docs/.DS_Store"}
     cache = found["pkg/__pycache__"]
     assert (cache.files, cache.bytes, cache.folder) == (2, 150, True)
-    assert (cache.rule, cache.ignored, cache.suggestion) == ("python.pycache", False, "__pycache__/")
+    assert (cache.rule, cache.ignored, cache.suggestion) == (
+        "python.pycache",
+        False,
+        "__pycache__/",
+    )
     assert cache.fix == "git rm --cached -r -q -- pkg/__pycache__"
     assert found["docs/.DS_Store"].fix == "git rm --cached -q -- docs/.DS_Store"
 
