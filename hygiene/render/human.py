@@ -41,7 +41,8 @@ def print_scan(result: ScanResult, *, top: int | None = None, verbose: bool = Fa
     if top is not None:
         artifacts = artifacts[:top]
     if not artifacts:
-        out.print(f"No artifacts found in {result.totals.scanned_files:,} files.")
+        if not result.findings:
+            out.print(f"No artifacts found in {result.totals.scanned_files:,} files.")
         _print_part2(result, out, verbose=verbose)
         return
     now = time.time()
