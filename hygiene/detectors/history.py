@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from hygiene.detectors import DetectContext, Detected
+from hygiene.detectors import DetectContext, Detected, per_repo
 from hygiene.gitrepo import GitError, git
 from hygiene.model import ScanIssue
 
@@ -238,8 +238,11 @@ def detect(ctx: DetectContext) -> Detected:
     findings: list[HistoryBlob] = []
     summaries: list[GitStats] = []
     errors: list[ScanIssue] = []
-    for repo in sorted(stores.values()):
-        got = _one(repo, ctx.large, ctx.git_stats)
+
+    def one(repo: str) -> tuple[list[HistoryBlob], GitStats | None] | ScanIssue:
+        return _one(repo, ctx.large, ctx.git_stats)
+
+    for got in per_repo(one, sorted(stores.values())):
         if isinstance(got, ScanIssue):
             errors.append(got)
             continue

@@ -21,7 +21,7 @@ from typing import ClassVar
 
 from hygiene.config import Config
 from hygiene.detect import Classifier
-from hygiene.detectors import DetectContext, Detected, rule_by_id
+from hygiene.detectors import DetectContext, Detected, per_repo, rule_by_id
 from hygiene.gitrepo import GitError, git, holding_tracked
 from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
@@ -220,11 +220,15 @@ def detect(ctx: DetectContext) -> Detected:
                 _Candidate(rel, Match(rule_by_id(item.rule), "precious"), item.folder)
             )
     classifier = Classifier(default_index())
-    walker = Walker(classifier, WalkOptions(cross_mounts=ctx.config.cross_mounts))
     findings: list[IgnoreGap] = []
     errors: list[ScanIssue] = []
-    for repo in sorted({*by_repo, *precious}):
-        found = _repo_gaps(repo, precious.get(repo, []), by_repo.get(repo, []), walker)
+
+    def one(repo: str) -> list[IgnoreGap] | ScanIssue:
+        # A walker each: repositories are asked in parallel and a walker keeps counters.
+        walker = Walker(classifier, WalkOptions(cross_mounts=ctx.config.cross_mounts))
+        return _repo_gaps(repo, precious.get(repo, []), by_repo.get(repo, []), walker)
+
+    for found in per_repo(one, sorted({*by_repo, *precious})):
         if isinstance(found, ScanIssue):
             errors.append(found)
         else:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from hygiene.detect import Classifier
-from hygiene.detectors import DetectContext, Detected
+from hygiene.detectors import DetectContext, Detected, per_repo
 from hygiene.detectors.ignore_gaps import suggestion_for
 from hygiene.gitrepo import GitError, git
 from hygiene.model import ScanIssue
@@ -192,10 +192,8 @@ def _one(repo: str) -> list[TrackedArtifact] | ScanIssue:
 def detect(ctx: DetectContext) -> Detected:
     findings: list[TrackedArtifact] = []
     errors: list[ScanIssue] = []
-    for repo, bare in sorted(ctx.repos.items()):
-        if bare:
-            continue
-        got = _one(repo)
+    work_trees = sorted(repo for repo, bare in ctx.repos.items() if not bare)
+    for got in per_repo(_one, work_trees):
         if isinstance(got, ScanIssue):
             errors.append(got)
         else:
