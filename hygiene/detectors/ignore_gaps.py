@@ -112,7 +112,9 @@ def _candidates(repo: str, classifier: Classifier, *, cross_mounts: bool) -> lis
     return found
 
 
-def _untracked(repo: str, candidates: list[_Candidate], classifier: Classifier) -> list[_Candidate]:
+def _untracked(
+    repo: str, candidates: list[_Candidate], classifier: Classifier, *, cross_mounts: bool
+) -> list[_Candidate]:
     """Drop tracked candidates; look inside a refused build or cache folder, as the scan does."""
     out: list[_Candidate] = []
     pending = candidates
@@ -123,7 +125,8 @@ def _untracked(repo: str, candidates: list[_Candidate], classifier: Classifier) 
             if cand.rel not in held:
                 out.append(cand)
             elif cand.folder and cand.match.rule.category in ("build", "cache", "junk"):
-                inner = _candidates(os.path.join(repo, cand.rel), classifier, cross_mounts=True)
+                inside = os.path.join(repo, cand.rel)
+                inner = _candidates(inside, classifier, cross_mounts=cross_mounts)
                 again.extend(_Candidate(f"{cand.rel}/{c.rel}", c.match, c.folder) for c in inner)
         pending = again
     return out
@@ -186,7 +189,7 @@ def ignore_gaps_for_repo(repo: Path, *, config: Config) -> list[IgnoreGap]:
         return []  # a bare repository has no work tree to leave anything in
     classifier = Classifier(default_index())
     found = _candidates(top, classifier, cross_mounts=config.cross_mounts)
-    untracked = _untracked(top, found, classifier)
+    untracked = _untracked(top, found, classifier, cross_mounts=config.cross_mounts)
     return _gaps(top, untracked, Walker(classifier, WalkOptions(cross_mounts=config.cross_mounts)))
 
 

@@ -102,3 +102,16 @@ def test_a_root_that_does_not_exist_is_a_usage_error(cli, tmp_path: Path) -> Non
     assert result.code == 2
     assert "does not exist" in result.err
     assert result.err.count("\n") == 1
+
+
+def test_a_symlinked_settings_file_stays_a_symlink(messy, cli, tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "vscode-settings.json"
+    real.parent.mkdir()
+    real.write_text(SETTINGS, encoding="utf-8")
+    link = messy.path / ".vscode" / "settings.json"
+    link.unlink()
+    link.symlink_to(real)
+    result = cli("fix", "--apply", messy.path)
+    assert result.code == 0, result.err
+    assert link.is_symlink()
+    assert '"target/**": true' in real.read_text(encoding="utf-8")
