@@ -101,3 +101,14 @@ def test_engine_modules_import_neither_typer_nor_rich() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_broken_repository_is_reported_not_fatal(cli, tmp_path: Path) -> None:
+    (tmp_path / "broken" / ".git").mkdir(parents=True)
+    (tmp_path / "broken" / "__pycache__").mkdir()
+    (tmp_path / "broken" / "__pycache__" / "x.pyc").write_text("x", encoding="utf-8")
+    result = cli("scan", "--json", tmp_path)
+    assert result.code == 0, result.err
+    messages = [e["message"] for e in json.loads(result.out)["errors"]]
+    assert any("its tracked files are left out" in m for m in messages)
+    assert any("its history is left out" in m for m in messages)
