@@ -46,6 +46,9 @@ class Detected:
 Detector = Callable[[DetectContext], Detected]
 
 
+# As in hygiene.gitrepo: read-only questions never take index.lock; messages stay parseable.
+GIT_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
 T = TypeVar("T")
 R = TypeVar("R")
 # Git processes wait on I/O and run outside the GIL: a few repositories at once hide latency.

@@ -16,11 +16,10 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from hygiene.detectors import DetectContext, Detected, per_repo
+from hygiene.detectors import GIT_ENV, DetectContext, Detected, per_repo
 from hygiene.gitrepo import GitError, git
 from hygiene.model import ScanIssue
 
-_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 _FORMAT = "%(objectname) %(objecttype) %(objectsize) %(objectsize:disk) %(rest)"
 
 
@@ -86,13 +85,13 @@ def _inventory(repo: str, threshold: int) -> _Inventory:
             ["git", "-C", repo, "rev-list", "--objects", "--all"],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=_ENV,
+            env=GIT_ENV,
         )
         check = subprocess.run(
             ["git", "-C", repo, "cat-file", f"--batch-check={_FORMAT}", "--buffer"],
             stdin=revs.stdout,
             capture_output=True,
-            env=_ENV,
+            env=GIT_ENV,
             check=False,
         )
     except FileNotFoundError:

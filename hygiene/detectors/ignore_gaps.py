@@ -15,14 +15,15 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat as statmod
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from hygiene.config import Config
 from hygiene.detect import Classifier
-from hygiene.detectors import DetectContext, Detected, per_repo, rule_by_id
-from hygiene.gitrepo import GitError, git, holding_tracked
+from hygiene.detectors import GIT_ENV, DetectContext, Detected, per_repo, rule_by_id
+from hygiene.gitrepo import GitError, holding_tracked
 from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
 from hygiene.walk import Walker, WalkOptions
@@ -132,14 +133,26 @@ def _untracked(
     return out
 
 
-def _ignored(repo: str, rels: list[str]) -> set[str]:
+def ignored_paths(repo: str, rels: list[str], *, git_args: tuple[str, ...] = ()) -> set[str]:
     """Those of `rels` that git ignores (a path inside an ignored folder counts), in one process."""
     if not rels:
         return set()
     payload = b"".join(os.fsencode(r) + b"\0" for r in rels)
-    # Exit 1 means "none of them is ignored", not a failure.
-    out = git(repo, "check-ignore", "--stdin", "-z", input=payload, check=False)
-    return {os.fsdecode(p) for p in out.split(b"\0") if p}
+    try:
+        done = subprocess.run(
+            ["git", "-C", repo, *git_args, "check-ignore", "--stdin", "-z"],
+            input=payload,
+            capture_output=True,
+            env=GIT_ENV,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    # Exit 1 means "none of them is ignored"; anything else is a failure, never "all are gaps".
+    if done.returncode not in (0, 1):
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git check-ignore failed in {repo}: {lines[-1] if lines else 'no output'}")
+    return {os.fsdecode(p) for p in done.stdout.split(b"\0") if p}
 
 
 def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:
@@ -159,7 +172,7 @@ def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:
 
 
 def _gaps(top: str, candidates: list[_Candidate], walker: Walker) -> list[IgnoreGap]:
-    ignored = _ignored(top, [c.rel for c in candidates])
+    ignored = ignored_paths(top, [c.rel for c in candidates])
     gaps: list[IgnoreGap] = []
     for cand in candidates:
         if cand.rel in ignored:
