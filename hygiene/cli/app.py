@@ -20,7 +20,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from hygiene.cli import report, scan, schedule
+    from hygiene.cli import fix, report, scan, schedule
     from hygiene.cli import simulate as simulate_cli
 
     app = typer.Typer(
@@ -41,6 +41,7 @@ def build_app() -> typer.Typer:
         """Keep workstations, repositories and local dev databases clean."""
 
     app.command("scan", context_settings=CONTEXT)(scan.scan_command)
+    app.command("fix", context_settings=CONTEXT)(fix.fix_command)
     app.add_typer(schedule.build(), name="schedule", context_settings=CONTEXT)
     app.command("report", context_settings=CONTEXT)(report.report_command)
     app.add_typer(simulate_cli.build_simulate_app(), name="simulate", context_settings=CONTEXT)

@@ -85,7 +85,7 @@ def test_human_report_groups_by_category(workspace: Path, cli) -> None:  # type:
     assert result.code == 0
     for heading in ("dependencies: 1 found", "virtualenv: 1 found", "build: 1 found"):
         assert heading in result.out
-    assert "4 findings" in result.out
+    assert "4 artifacts" in result.out
     top = cli("scan", workspace, "--top", "1")
     assert "node_modules" in top.out and ".venv" not in top.out
 
