@@ -1,0 +1,19 @@
+"""The pre-commit hooks (issue 5), listed once: hook id -> one-line description.
+
+Importing this package costs nothing, so `hygiene.cli.main` can recognise a hook id before it
+chooses between the fast argparse path and typer. `.pre-commit-hooks.yaml` names the same ids
+with the same descriptions; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+HOOKS: dict[str, str] = {
+    "hygiene-no-artifacts": (
+        "Fail when staged files include caches, build outputs, dependency folders, virtualenvs "
+        "or OS/editor junk, judged by the scan rule table."
+    ),
+    "hygiene-large-files": (
+        "Fail when a staged file (its blob in the index) is larger than --max-size "
+        "(default 500KB); Git LFS files pass."
+    ),
+}
