@@ -108,9 +108,7 @@ def _no_artifacts(hook_id: str, argv: Sequence[str]) -> int:
         paths = sorted(staged.tracked_blobs(root))
     else:
         paths = sorted(staged.staged_changes(root))
-    found = no_artifacts.find_staged_artifacts(
-        root=root, paths=paths, enforce_all=args.enforce_all
-    )
+    found = no_artifacts.find_staged_artifacts(root=root, paths=paths, enforce_all=args.enforce_all)
     if not found:
         return EXIT_OK
     from pathlib import Path

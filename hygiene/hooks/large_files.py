@@ -100,7 +100,7 @@ def find_large_files(
 def build_product(root: str, path: str) -> str:
     """What kind of binary build product `path` is, or "" when it does not look like one."""
     name = path.rpartition("/")[2]
-    stem, dot, suffix = name.rpartition(".")
+    _, dot, suffix = name.rpartition(".")
     if dot and f".{suffix.lower()}" in BINARY_SUFFIXES:
         return BINARY_SUFFIXES[f".{suffix.lower()}"]
     if ".so." in name:  # libfoo.so.1.2
@@ -109,7 +109,8 @@ def build_product(root: str, path: str) -> str:
 
     verdict = StagedTree(root, [path]).verdict(path)
     if verdict is not None and verdict.folder:
-        return f"inside {verdict.path}/, a {verdict.match.rule.category} folder ({verdict.match.rule.id})"
+        rule = verdict.match.rule
+        return f"inside {verdict.path}/, a {rule.category} folder ({rule.id})"
     try:
         with open(os.path.join(root, *path.split("/")), "rb") as handle:
             head = handle.read(4)

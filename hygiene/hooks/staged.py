@@ -33,7 +33,7 @@ def repo_root(start: str) -> str:
 
 
 def root_relative(root: str, cwd: str, filenames: Iterable[str]) -> list[str]:
-    """File names as given (relative to `cwd`, as pre-commit passes them) made relative to `root`."""
+    """File names as given (relative to `cwd`, as pre-commit passes them), relative to `root`."""
     out: list[str] = []
     for name in filenames:
         full = os.path.normpath(os.path.join(cwd, name))
@@ -76,8 +76,8 @@ def staged_changes(root: str) -> dict[str, str]:
     parts = _records(raw)
     added: dict[str, str] = {}
     deleted: set[str] = set()
-    for meta, path in zip(parts[0::2], parts[1::2]):
-        old_mode, new_mode, old, new, status = meta[1:].split(" ")
+    for meta, path in zip(parts[0::2], parts[1::2], strict=False):
+        _, new_mode, old, new, status = meta[1:].split(" ")
         if status == "D":
             deleted.add(old)
         elif new_mode != GITLINK and new != old and new.strip("0"):
@@ -122,7 +122,7 @@ def attribute(root: str, name: str, paths: Sequence[str]) -> dict[str, str]:
         input=b"".join(os.fsencode(p) + b"\0" for p in paths),
     )
     parts = _records(out)
-    return {path: value for path, value in zip(parts[0::3], parts[2::3])}
+    return dict(zip(parts[0::3], parts[2::3], strict=False))
 
 
 def held_in_head(root: str, paths: Sequence[str]) -> set[str]:
