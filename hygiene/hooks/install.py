@@ -132,8 +132,8 @@ def plan_install(
 
     unknown = [h for h in hook_ids if h not in HOOKS]
     if unknown:
-        expected = ", ".join(HOOKS)
-        raise UsageError(f"--hook: unknown hook {unknown[0]!r} (expected one of {expected})")
+        known = ", ".join(HOOKS)
+        raise UsageError(f"--hook: unknown hook {unknown[0]!r} (expected one of {known})")
     try:
         text = path.read_text(encoding="utf-8")
         created = False
