@@ -135,7 +135,8 @@ def plan_install(
         known = ", ".join(HOOKS)
         raise UsageError(f"--hook: unknown hook {unknown[0]!r} (expected one of {known})")
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes, not read_text: universal newlines would turn a CRLF file into LF on write.
+        text = path.read_bytes().decode("utf-8")
         created = False
     except FileNotFoundError:
         text, created = "", True
