@@ -20,7 +20,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from hygiene.cli import hook, scan
+    from hygiene.cli import fix, hook, scan
 
     app = typer.Typer(
         name="hygiene",
@@ -40,5 +40,6 @@ def build_app() -> typer.Typer:
         """Keep workstations, repositories and local dev databases clean."""
 
     app.command("scan", context_settings=CONTEXT)(scan.scan_command)
+    app.command("fix", context_settings=CONTEXT)(fix.fix_command)
     app.add_typer(hook.build_hook_app(), name="hook", context_settings=CONTEXT)
     return app
