@@ -128,9 +128,45 @@ def _no_artifacts(hook_id: str, argv: Sequence[str]) -> int:
     )
 
 
+def _ignore_gaps(hook_id: str, argv: Sequence[str]) -> int:
+    parser = _parser(hook_id)
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="Append the missing lines to the top .gitignore, as `hygiene fix --apply` does.",
+    )
+    # File names are accepted and not used: the work tree as a whole is what is checked.
+    args = parser.parse_args(argv)
+    from pathlib import Path
+
+    from hygiene.config import load_config
+    from hygiene.hooks import ignore_gaps, staged
+
+    root = staged.repo_root(os.getcwd())
+    config = load_config(Path(root))
+    gaps = ignore_gaps.find_gaps(root=root, config=config)
+    if not gaps:
+        return EXIT_OK
+    if not args.fix:
+        return _report(
+            hook_id,
+            ignore_gaps.describe(gaps),
+            f"{len(gaps)} path(s) not ignored; add the lines shown, or run with --fix",
+        )
+    outcomes = ignore_gaps.fix_gaps(gaps)
+    left = ignore_gaps.find_gaps(root=root, config=config)
+    lines = ignore_gaps.describe_fix(outcomes) + ignore_gaps.describe(left)
+    if left:
+        summary = f"{len(left)} path(s) still not ignored; see above"
+    else:
+        summary = ".gitignore updated; review it and stage it with your commit"
+    return _report(hook_id, lines, summary)
+
+
 RUNNERS: dict[str, Callable[[str, Sequence[str]], int]] = {
     "hygiene-no-artifacts": _no_artifacts,
     "hygiene-large-files": _large_files,
+    "hygiene-ignore-gaps": _ignore_gaps,
 }
 
 

@@ -16,4 +16,8 @@ HOOKS: dict[str, str] = {
         "Fail when a staged file (its blob in the index) is larger than --max-size "
         "(default 500KB); Git LFS files pass."
     ),
+    "hygiene-ignore-gaps": (
+        "Fail when artifacts, secrets or local state in the work tree are not ignored; "
+        "--fix appends the missing .gitignore lines."
+    ),
 }

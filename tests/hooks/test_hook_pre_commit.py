@@ -88,6 +88,7 @@ def run_hooks(snapshot, pre_commit_home, tmp_path):  # type: ignore[no-untyped-d
 
 
 BOTH = {"hygiene-no-artifacts": [], "hygiene-large-files": []}
+ALL = {**BOTH, "hygiene-ignore-gaps": []}
 
 
 def hook_output(stdout: str, hook_id: str) -> str:
@@ -184,11 +185,33 @@ def test_clean_commit_passes_and_prints_nothing(make_repo, run_hooks) -> None:  
     repo.write("src/app.py", "print('hi')\n")
     repo.write("README.md", "# app\n")
     repo.git("add", ".")
-    done = run_hooks(repo.path, BOTH)
+    done = run_hooks(repo.path, ALL)
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert len(lines) == 6, done.stdout
+    assert len(lines) == 9, done.stdout
     assert all(re.match(r"^(.*\.\.\.Passed|- hook id: .*|- duration: .*)$", ln) for ln in lines)
+
+
+def test_ignore_gaps_fix_twice(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("app.py", "print('hi')\n")
+    repo.write(".gitignore", "# ours\n*.log\n")
+    repo.commit()
+    repo.write("__pycache__/app.cpython-311.pyc", b"\x00")
+    repo.write(".DS_Store", b"\x00")
+    repo.write("lib.py", "x = 1\n")
+    repo.git("add", "lib.py")
+    fix = {"hygiene-ignore-gaps": ["--fix"]}
+    first = run_hooks(repo.path, fix)
+    assert first.returncode == 1
+    assert "files were modified by this hook" in first.stdout
+    assert ".gitignore: added '.DS_Store', '__pycache__/'" in first.stdout
+    fixed = (repo.path / ".gitignore").read_text()
+    assert fixed == "# ours\n*.log\n\n# added by hygiene\n.DS_Store\n__pycache__/\n"
+    repo.git("add", ".gitignore")
+    second = run_hooks(repo.path, fix)
+    assert second.returncode == 0, second.stdout
+    assert (repo.path / ".gitignore").read_text() == fixed
 
 
 def test_all_files_runs_over_the_committed_tree(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
