@@ -31,7 +31,9 @@ def test_unignored_artifacts_and_secrets_fail(repo, cli):  # type: ignore[no-unt
     assert result.code == 1
     lines = result.out.splitlines()
     # Secrets first: they are the ones that leak.
-    assert lines[0] == ".env: secret, secret.dotenv, not ignored; one `git add .` from being committed"
+    assert lines[0] == (
+        ".env: secret, secret.dotenv, not ignored; one `git add .` from being committed"
+    )
     assert "pkg/__pycache__/: cache, python.pycache, not ignored" in lines
     assert "  ignore:  add '__pycache__/' to .gitignore" in lines
     assert ".DS_Store: junk, junk.macos, not ignored" in lines
