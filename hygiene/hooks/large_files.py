@@ -7,23 +7,30 @@ pointer. A file that `.gitattributes` sends to LFS but that was staged as a full
 not installed) is reported as such, since that blob would enter the history all the same.
 
 This is the hook on the benchmark (`benchmarks/bench_hook.py`): with nothing to report it costs
-two git processes (`diff-index`, `cat-file --batch-check`) and no import beyond the standard
-library, `typing` included, which the reference loads too.
+two git processes (`ls-files --debug`, `check-attr`), as the reference does, and imports only
+the standard library (`typing` included, which the reference loads too).
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from hygiene.hooks.staged import attribute, blob_sizes, staged_changes, tracked_blobs
-from hygiene.units import format_bytes
+from hygiene.hooks.staged import (
+    attributes,
+    blob_sizes,
+    concurrently,
+    recorded_sizes,
+    staged_changes,
+    tracked_blobs,
+)
 
 DEFAULT_MAX_SIZE = 500_000  # "500KB", the reference's default (it counts KiB: 512,000 bytes)
 # The LFS specification: "the pointer file must be less than 1024 bytes".
 LFS_POINTER_MAX = 1024
+UNSET = "unspecified"
+UNSET_VALUES = (UNSET, "unset")
 
 # Binary build products by file name: rebuilt from source, never committed.
 BINARY_SUFFIXES = {
@@ -74,27 +81,57 @@ def find_large_files(
 ) -> list[LargeFile]:
     """Staged blobs of `paths` (None: everything staged) above `max_size` bytes.
 
-    By default only what this commit adds or changes is measured; `enforce_all` measures every
-    tracked file among `paths`.
+    By default only what this commit adds or changes counts; `enforce_all` counts every tracked
+    file among `paths`. Every blob that could be over the limit is measured exactly (one
+    `git cat-file --batch-check`); the others are cleared by the size the index recorded for
+    them, which bounds the blob from above unless a clean filter or `working-tree-encoding`
+    can make the blob bigger than the file (CRLF to LF and `ident` only shrink it), so those
+    files are always measured.
     """
-    blobs = tracked_blobs(root) if enforce_all else staged_changes(root)
-    if paths is not None:
-        wanted = set(paths)
-        blobs = {path: blob for path, blob in blobs.items() if path in wanted}
-    sizes = blob_sizes(root, blobs.values())
-    over = sorted(p for p, blob in blobs.items() if sizes.get(blob, 0) > max_size)
-    if not over:
-        return []
-    # Only the few files over the limit pay for the attribute lookup.
-    filters = attribute(root, "filter", over)
+    if paths is None:
+        paths = sorted(tracked_blobs(root) if enforce_all else staged_changes(root))
+    wanted = list(paths)
+    recorded, attrs = concurrently(
+        lambda: recorded_sizes(root, wanted),
+        lambda: attributes(root, ("filter", "working-tree-encoding"), wanted),
+    )
+    if recorded is None:  # unreadable stat data: measure every blob
+        index = tracked_blobs(root)
+        entries = {p: (index[p], None) for p in wanted if p in index}
+    else:
+        entries = recorded
+    suspects: dict[str, str] = {}
+    for path, (blob, recorded) in entries.items():
+        found_attrs = attrs.get(path, {})
+        if (
+            recorded is None
+            or recorded > max_size
+            or found_attrs.get("filter", UNSET) not in UNSET_VALUES
+            or found_attrs.get("working-tree-encoding", UNSET) not in UNSET_VALUES
+            or _wrapped(root, path)
+        ):
+            suspects[path] = blob
+    sizes = blob_sizes(root, suspects.values())
+    over = sorted(p for p, blob in suspects.items() if sizes.get(blob, 0) > max_size)
+    if over and not enforce_all:
+        changed = staged_changes(root)
+        over = [p for p in over if p in changed]
     found: list[LargeFile] = []
     for path in over:
-        size = sizes[blobs[path]]
-        lfs = filters.get(path) == "lfs"
+        size = sizes[suspects[path]]
+        lfs = attrs.get(path, {}).get("filter") == "lfs"
         if lfs and size < LFS_POINTER_MAX:
             continue
         found.append(LargeFile(path, size, lfs, "" if lfs else build_product(root, path)))
     return found
+
+
+def _wrapped(root: str, path: str) -> bool:
+    """The index records sizes modulo 2**32: a 4 GiB work-tree file may have wrapped to small."""
+    try:
+        return os.lstat(os.path.join(root, path)).st_size >= 2**32
+    except OSError:
+        return False
 
 
 def build_product(root: str, path: str) -> str:
@@ -120,6 +157,10 @@ def build_product(root: str, path: str) -> str:
 
 
 def describe(found: Sequence[LargeFile], *, max_size: int) -> list[str]:
+    import shlex
+
+    from hygiene.units import format_bytes
+
     limit = format_bytes(max_size)
     lines: list[str] = []
     for item in found:
