@@ -91,15 +91,17 @@ def find_large_files(
     if paths is None:
         paths = sorted(tracked_blobs(root) if enforce_all else staged_changes(root))
     wanted = list(paths)
-    recorded, attrs = concurrently(
+    index_sizes, attrs = concurrently(
         lambda: recorded_sizes(root, wanted),
         lambda: attributes(root, ("filter", "working-tree-encoding"), wanted),
     )
-    if recorded is None:  # unreadable stat data: measure every blob
+    if index_sizes is None:  # unreadable stat data: measure every blob
         index = tracked_blobs(root)
-        entries = {p: (index[p], None) for p in wanted if p in index}
+        entries: dict[str, tuple[str, int | None]] = {
+            p: (index[p], None) for p in wanted if p in index
+        }
     else:
-        entries = recorded
+        entries = index_sizes
     suspects: dict[str, str] = {}
     for path, (blob, recorded) in entries.items():
         found_attrs = attrs.get(path, {})
