@@ -208,3 +208,73 @@ def test_help_is_the_fast_path_usage(cli):  # type: ignore[no-untyped-def]
     assert result.code == 0
     assert result.out.startswith("usage: hygiene hook hygiene-large-files")
     assert "--max-size SIZE" in result.out
+
+
+def test_entry_without_stat_data_is_measured(repo, cli):  # type: ignore[no-untyped-def]
+    # An index entry written without a file (as read-tree or `apply --cached` write them)
+    # records no size: its blob must be measured.
+    source = repo.write("elsewhere.bin", TWO_MB)
+    blob = repo.git("hash-object", "-w", str(source)).strip()
+    source.unlink()
+    repo.git("update-index", "--add", "--cacheinfo", f"100644,{blob},big.bin")
+    result = cli("hook", HOOK, "big.bin")
+    assert result.code == 1
+    assert "big.bin: 2 MB staged" in result.out
+
+
+def test_clean_filter_that_grows_the_blob_is_measured(repo, cli):  # type: ignore[no-untyped-def]
+    # `sed p` prints every line twice: a 300 KB file becomes a 600 KB blob.
+    repo.git("config", "filter.twice.clean", "sed p")
+    repo.commit_file(".gitattributes", "*.dat filter=twice\n")
+    repo.write("table.dat", "0123456789abcdef\n" * 18_000)
+    repo.git("add", "table.dat")
+    result = cli("hook", HOOK, "table.dat")
+    assert result.code == 1
+    assert "table.dat: 612 KB staged" in result.out
+
+
+def test_working_tree_encoding_that_grows_the_blob_is_measured(repo, cli):  # type: ignore[no-untyped-def]
+    # UTF-16 in the work tree, UTF-8 in the blob: CJK text grows from 2 to 3 bytes a character.
+    repo.commit_file(".gitattributes", "*.txt working-tree-encoding=UTF-16LE\n")
+    repo.write("han.txt", ("\u6f22" * 199_999 + "\n").encode("utf-16-le"))
+    repo.git("add", "han.txt")
+    result = cli("hook", HOOK, "han.txt")
+    assert result.code == 1
+    assert "han.txt: 600 KB staged" in result.out
+
+
+def test_crlf_converted_blob_is_measured_not_the_file(repo, cli):  # type: ignore[no-untyped-def]
+    # 520 KB on disk with CRLF, ~490 KB in the blob once git stores LF.
+    repo.commit_file(".gitattributes", "*.csv text eol=crlf\n")
+    repo.write("rows.csv", b"0123456789abcd\r\n" * 32_500)
+    repo.git("add", "rows.csv")
+    assert cli("hook", HOOK, "rows.csv").code == 0
+    assert cli("hook", HOOK, "--max-size", "400KB", "rows.csv").code == 1
+
+
+def test_many_files_and_few_files_agree(repo, cli):  # type: ignore[no-untyped-def]
+    names = [f"src/m{i}.py" for i in range(150)]
+    for name in names:
+        repo.write(name, "x = 1\n")
+    repo.write("src/big.py", TWO_MB)
+    repo.git("add", ".")
+    many = cli("hook", HOOK, *names, "src/big.py")  # the whole index, picked in Python
+    few = cli("hook", HOOK, "src/m1.py", "src/big.py")  # pathspecs
+    assert many.code == few.code == 1
+    assert many.out == few.out
+
+
+def test_unparsable_debug_output_falls_back_to_measuring(repo, cli, monkeypatch):  # type: ignore[no-untyped-def]
+    # `git ls-files --debug` "may change at any time": a format this code cannot read must
+    # lead to measuring every blob, never to passing. (A future git cannot be real here.)
+    import re
+
+    from hygiene.hooks import staged
+
+    monkeypatch.setattr(staged, "_DEBUG_ENTRY", re.compile(rb"(?!)"))
+    repo.write("big.bin", TWO_MB)
+    repo.write("small.txt")
+    repo.git("add", ".")
+    result = cli("hook", HOOK, "big.bin", "small.txt")
+    assert result.code == 1
+    assert "big.bin: 2 MB staged" in result.out
