@@ -62,6 +62,12 @@ def find_staged_artifacts(
                 see_through |= {path}
             else:
                 refused.add(path)
+    if not found:
+        return []
+    # The same line `hygiene fix` and the ignore-gaps hook suggest (anchored where a marker was
+    # needed: `/build`, not every `build/` in the repository). Imported only when needed.
+    from hygiene.detectors.ignore_gaps import suggestion_for
+
     return [
         StagedArtifact(
             path=verdict.path,
@@ -69,7 +75,7 @@ def find_staged_artifacts(
             rule=verdict.match.rule,
             reason=verdict.match.reason,
             files=tuple(sorted(files)),
-            ignore_line=verdict.match.rule.gitignore_line(verdict.path.rpartition("/")[2]),
+            ignore_line=suggestion_for(verdict.path, verdict.match, folder=verdict.folder),
         )
         for verdict, files in (found[key] for key in sorted(found))
     ]

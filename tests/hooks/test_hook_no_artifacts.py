@@ -63,6 +63,8 @@ def test_build_output_beside_a_marker_fails(repo, cli):  # type: ignore[no-untyp
     assert "build/ (1 staged file): build, python.build ('build' beside pyproject.toml)" in (
         result.out
     )
+    # Anchored, as `hygiene fix` writes it: a marker proved this build/, not every build/.
+    assert "  ignore:  add '/build' to .gitignore" in result.out
 
 
 def test_committed_build_folder_is_deliberate_but_caches_inside_are_not(repo, cli):  # type: ignore[no-untyped-def]
