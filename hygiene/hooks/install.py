@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from hygiene.errors import ConfigError, UsageError
-from hygiene.hooks import HOOKS
+from hygiene.hooks import HOOKS, OPTIONS
 
 CONFIG_NAME = ".pre-commit-config.yaml"
 # pre-commit's sample-config style: `-   repo:` with the hooks list one level in.
@@ -43,7 +43,7 @@ def entry(hook_ids: Sequence[str], *, repo: str | None, rev: str | None) -> dict
     """The `repos:` item to add: the installed hygiene (`repo: local`), or a pinned remote."""
     if repo is None:
         hooks: list[dict[str, Any]] = [
-            {"id": h, "name": h, "entry": f"hygiene hook {h}", "language": "system"}
+            {"id": h, "name": h, "entry": f"hygiene hook {h}", "language": "system", **OPTIONS[h]}
             for h in hook_ids
         ]
         return {"repo": "local", "hooks": hooks}
@@ -52,11 +52,14 @@ def entry(hook_ids: Sequence[str], *, repo: str | None, rev: str | None) -> dict
     return {"repo": repo, "rev": rev, "hooks": [{"id": h} for h in hook_ids]}
 
 
-def _scalar(value: str) -> str:
+def _scalar(value: str | bool) -> str:
     """`value` as a YAML scalar: plain when that reads back the same, else double-quoted."""
     import json
 
     import yaml
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
 
     try:
         if yaml.safe_load(f"k: {value}") == {"k": value}:

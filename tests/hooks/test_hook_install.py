@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hygiene.hooks import HOOKS
+from hygiene.hooks import HOOKS, OPTIONS
 
 IDS = list(HOOKS)
 
@@ -62,7 +62,13 @@ def test_creates_a_config_at_the_repo_root(repo, cli, monkeypatch):  # type: ign
             {
                 "repo": "local",
                 "hooks": [
-                    {"id": h, "name": h, "entry": f"hygiene hook {h}", "language": "system"}
+                    {
+                        "id": h,
+                        "name": h,
+                        "entry": f"hygiene hook {h}",
+                        "language": "system",
+                        **OPTIONS[h],
+                    }
                     for h in IDS
                 ],
             }
