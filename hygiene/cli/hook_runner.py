@@ -121,10 +121,11 @@ def _no_artifacts(hook_id: str, argv: Sequence[str]) -> int:
     if not found:
         return EXIT_OK
     ignored = existing_lines(Path(root, ".gitignore"))
+    state = "tracked" if args.enforce_all else "staged"
     return _report(
         hook_id,
-        no_artifacts.describe(found, ignored=ignored),
-        f"{len(found)} artifact(s) staged; unstage them and ignore them as shown",
+        no_artifacts.describe(found, ignored=ignored, state=state),
+        f"{len(found)} artifact(s) {state}; unstage them and ignore them as shown",
     )
 
 

@@ -95,18 +95,23 @@ def drop_protected(
     ]
 
 
-def describe(found: Sequence[StagedArtifact], *, ignored: set[str]) -> list[str]:
-    """One block per artifact: what it is, how to unstage it, the line that keeps it out."""
+def describe(
+    found: Sequence[StagedArtifact], *, ignored: set[str], state: str = "staged"
+) -> list[str]:
+    """One block per artifact: what it is, how to unstage it, the line that keeps it out.
+
+    `state` says where the files are: "staged", or "tracked" under `--enforce-all`.
+    """
     lines: list[str] = []
     for item in found:
         shown = item.path + ("/" if item.folder else "")
         count = len(item.files)
-        held = f" ({count} staged file{'s' if count != 1 else ''})" if item.folder else ""
+        held = f" ({count} {state} file{'s' if count != 1 else ''})" if item.folder else ""
         lines.append(f"{shown}{held}: {item.rule.category}, {item.rule.id} ({item.reason})")
         recursive = "-r " if item.folder else ""
         lines.append(f"  unstage: git rm {recursive}--cached -- {shlex.quote(item.path)}")
         if item.ignore_line in ignored:
-            lines.append(f"  ignore:  {item.ignore_line!r} is in .gitignore; it was added with -f")
+            lines.append(f"  ignore:  {item.ignore_line!r} is in .gitignore already")
         else:
             lines.append(f"  ignore:  add {item.ignore_line!r} to .gitignore")
     return lines

@@ -80,7 +80,10 @@ def test_committed_build_folder_is_deliberate_but_caches_inside_are_not(repo, cl
     # --enforce-all (CI over all files) drops the "committed on purpose" refusal.
     result = cli("hook", HOOK, "--enforce-all", "build/release.sh")
     assert result.code == 1
-    assert "build/ (1 staged file): build, python.build" in result.out
+    assert "build/ (1 tracked file): build, python.build" in result.out
+    assert result.out.rstrip().endswith(
+        "1 artifact(s) tracked; unstage them and ignore them as shown"
+    )
 
 
 def test_insides_of_a_committed_dependency_folder_are_not_judged(repo, cli):  # type: ignore[no-untyped-def]
@@ -92,7 +95,7 @@ def test_insides_of_a_committed_dependency_folder_are_not_judged(repo, cli):  # 
     assert cli("hook", HOOK, *files).code == 0
     result = cli("hook", HOOK, "--enforce-all", *files)
     assert result.code == 1
-    assert "node_modules/ (2 staged files): dependencies, node.node-modules" in result.out
+    assert "node_modules/ (2 tracked files): dependencies, node.node-modules" in result.out
 
 
 def test_virtualenv_is_proven_by_pyvenv_cfg(repo, cli):  # type: ignore[no-untyped-def]
@@ -135,7 +138,7 @@ def test_force_added_file_already_ignored_says_so(repo, cli):  # type: ignore[no
     repo.write(".gitignore", "__pycache__/\n")
     result = cli("hook", HOOK, *stage(repo, "__pycache__/m.pyc"))
     assert result.code == 1
-    assert "'__pycache__/' is in .gitignore; it was added with -f" in result.out
+    assert "'__pycache__/' is in .gitignore already" in result.out
 
 
 def test_no_file_names_means_what_is_staged(repo, cli):  # type: ignore[no-untyped-def]

@@ -223,7 +223,7 @@ def test_all_files_runs_over_the_committed_tree(make_repo, run_hooks) -> None:  
     enforce = {"hygiene-no-artifacts": ["--enforce-all"], "hygiene-large-files": ["--enforce-all"]}
     done = run_hooks(repo.path, enforce, "--all-files")
     assert done.returncode == 1
-    assert "__pycache__/ (1 staged file)" in hook_output(done.stdout, "hygiene-no-artifacts")
+    assert "__pycache__/ (1 tracked file)" in hook_output(done.stdout, "hygiene-no-artifacts")
     repo.git("rm", "-r", "-q", "--cached", "__pycache__")
     repo.git("commit", "-q", "-m", "clean")
     assert run_hooks(repo.path, enforce, "--all-files").returncode == 0
