@@ -119,3 +119,20 @@ def test_unknown_hook_name_is_a_usage_error(cli) -> None:  # type: ignore[no-unt
     result = cli("hook", "hygiene-no-such-hook")
     assert result.code == 2
     assert "hygiene-no-such-hook" in result.err
+
+
+def test_typer_hook_commands_forward_to_the_same_runner(make_repo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # `hygiene hook <id>` normally never reaches typer; the typer commands that list the hooks
+    # in `hygiene hook --help` must still run them the same way.
+    import typer.main
+
+    from hygiene.cli.app import build_app
+
+    repo = make_repo()
+    repo.write("big.bin", b"\0" * 600_000)
+    repo.git("add", ".")
+    monkeypatch.chdir(repo.path)
+    command = typer.main.get_command(build_app())
+    run = command.main
+    assert run(["hook", "hygiene-large-files"], standalone_mode=False) == 1
+    assert run(["hook", "hygiene-large-files", "--max-size", "1MB"], standalone_mode=False) == 0
