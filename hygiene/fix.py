@@ -119,6 +119,9 @@ def editor_snippet(fix: RepoFix) -> str:
 
 
 def _write_atomically(path: str, text: str) -> None:
+    # Through a symlink (dotfile managers link settings files): replace the file it points
+    # to, never the link itself.
+    path = os.path.realpath(path)
     tmp = f"{path}.hygiene-tmp"
     mode = os.stat(path).st_mode & 0o7777
     with open(tmp, "w", encoding="utf-8", newline="") as handle:

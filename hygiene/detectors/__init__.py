@@ -8,8 +8,10 @@ in table order, after the walk; none of them walks the roots again.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from hygiene.config import Config
 from hygiene.model import Artifact, Finding, Precious, ScanIssue
@@ -42,6 +44,26 @@ class Detected:
 
 
 Detector = Callable[[DetectContext], Detected]
+
+
+# As in hygiene.gitrepo: read-only questions never take index.lock; messages stay parseable.
+GIT_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+T = TypeVar("T")
+R = TypeVar("R")
+# Git processes wait on I/O and run outside the GIL: a few repositories at once hide latency.
+_WORKERS = min(8, (os.cpu_count() or 2) * 2)
+
+
+def per_repo(work: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """`work` applied to each item, a few at a time, results in the items' order."""
+    todo = list(items)
+    if len(todo) < 2:
+        return [work(item) for item in todo]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(_WORKERS, len(todo))) as pool:
+        return list(pool.map(work, todo))
 
 
 @functools.cache

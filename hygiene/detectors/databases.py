@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import urllib.parse
 from dataclasses import dataclass
 from typing import ClassVar
@@ -151,7 +152,7 @@ def _inside_precious(ctx: DetectContext) -> list[FileSeen]:
                     st = os.lstat(full)
                 except OSError:
                     continue
-                if st.st_size >= 512 and st.st_size % 512 == 0:
+                if stat.S_ISREG(st.st_mode) and st.st_size >= 512 and st.st_size % 512 == 0:
                     found.append(FileSeen(full, item.repo, st))
     return found
 

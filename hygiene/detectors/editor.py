@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from hygiene.detectors import DetectContext, Detected, rule_by_id
-from hygiene.gitrepo import GitError, git
+from hygiene.detectors.ignore_gaps import ignored_paths
+from hygiene.gitrepo import GitError
 from hygiene.jsonc import JsoncError, loads
 from hygiene.model import Artifact, ScanIssue
 
@@ -114,15 +115,6 @@ def entries_for(artifact: Artifact, rel: str) -> tuple[str, str]:
     return f"{rel}/**", rel
 
 
-def _ignored(repo: str, rels: list[str], *, global_file: bool) -> set[str]:
-    if not rels:
-        return set()
-    payload = b"".join(os.fsencode(r) + b"\0" for r in rels)
-    args = () if global_file else ("-c", f"core.excludesFile={os.devnull}")
-    out = git(repo, *args, "check-ignore", "--stdin", "-z", input=payload, check=False)
-    return {os.fsdecode(p) for p in out.split(b"\0") if p}
-
-
 def excludes_for_repo(repo: str, artifacts: list[Artifact]) -> list[EditorExclude]:
     settings_path = os.path.join(repo, SETTINGS)
     with open(settings_path, encoding="utf-8") as handle:
@@ -141,7 +133,9 @@ def excludes_for_repo(repo: str, artifacts: list[Artifact]) -> list[EditorExclud
     ignored: set[str] = set()
     if settings.get("search.useIgnoreFiles", True) is not False:
         glob = settings.get("search.useGlobalIgnoreFiles", False) is True
-        ignored = _ignored(repo, list(rels.values()), global_file=glob)
+        # Without the global excludes file unless search is told to use it.
+        args = () if glob else ("-c", f"core.excludesFile={os.devnull}")
+        ignored = ignored_paths(repo, list(rels.values()), git_args=args)
     found: list[EditorExclude] = []
     for artifact in big:
         rel = rels[artifact.path]

@@ -16,11 +16,10 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from hygiene.detectors import DetectContext, Detected
+from hygiene.detectors import GIT_ENV, DetectContext, Detected, per_repo
 from hygiene.gitrepo import GitError, git
 from hygiene.model import ScanIssue
 
-_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 _FORMAT = "%(objectname) %(objecttype) %(objectsize) %(objectsize:disk) %(rest)"
 
 
@@ -86,13 +85,13 @@ def _inventory(repo: str, threshold: int) -> _Inventory:
             ["git", "-C", repo, "rev-list", "--objects", "--all"],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=_ENV,
+            env=GIT_ENV,
         )
         check = subprocess.run(
             ["git", "-C", repo, "cat-file", f"--batch-check={_FORMAT}", "--buffer"],
             stdin=revs.stdout,
             capture_output=True,
-            env=_ENV,
+            env=GIT_ENV,
             check=False,
         )
     except FileNotFoundError:
@@ -238,8 +237,11 @@ def detect(ctx: DetectContext) -> Detected:
     findings: list[HistoryBlob] = []
     summaries: list[GitStats] = []
     errors: list[ScanIssue] = []
-    for repo in sorted(stores.values()):
-        got = _one(repo, ctx.large, ctx.git_stats)
+
+    def one(repo: str) -> tuple[list[HistoryBlob], GitStats | None] | ScanIssue:
+        return _one(repo, ctx.large, ctx.git_stats)
+
+    for got in per_repo(one, sorted(stores.values())):
         if isinstance(got, ScanIssue):
             errors.append(got)
             continue

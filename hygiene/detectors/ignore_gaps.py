@@ -15,14 +15,15 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat as statmod
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from hygiene.config import Config
 from hygiene.detect import Classifier
-from hygiene.detectors import DetectContext, Detected, rule_by_id
-from hygiene.gitrepo import GitError, git, holding_tracked
+from hygiene.detectors import GIT_ENV, DetectContext, Detected, per_repo, rule_by_id
+from hygiene.gitrepo import GitError, holding_tracked
 from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
 from hygiene.walk import Walker, WalkOptions
@@ -112,7 +113,9 @@ def _candidates(repo: str, classifier: Classifier, *, cross_mounts: bool) -> lis
     return found
 
 
-def _untracked(repo: str, candidates: list[_Candidate], classifier: Classifier) -> list[_Candidate]:
+def _untracked(
+    repo: str, candidates: list[_Candidate], classifier: Classifier, *, cross_mounts: bool
+) -> list[_Candidate]:
     """Drop tracked candidates; look inside a refused build or cache folder, as the scan does."""
     out: list[_Candidate] = []
     pending = candidates
@@ -123,20 +126,33 @@ def _untracked(repo: str, candidates: list[_Candidate], classifier: Classifier) 
             if cand.rel not in held:
                 out.append(cand)
             elif cand.folder and cand.match.rule.category in ("build", "cache", "junk"):
-                inner = _candidates(os.path.join(repo, cand.rel), classifier, cross_mounts=True)
+                inside = os.path.join(repo, cand.rel)
+                inner = _candidates(inside, classifier, cross_mounts=cross_mounts)
                 again.extend(_Candidate(f"{cand.rel}/{c.rel}", c.match, c.folder) for c in inner)
         pending = again
     return out
 
 
-def _ignored(repo: str, rels: list[str]) -> set[str]:
+def ignored_paths(repo: str, rels: list[str], *, git_args: tuple[str, ...] = ()) -> set[str]:
     """Those of `rels` that git ignores (a path inside an ignored folder counts), in one process."""
     if not rels:
         return set()
     payload = b"".join(os.fsencode(r) + b"\0" for r in rels)
-    # Exit 1 means "none of them is ignored", not a failure.
-    out = git(repo, "check-ignore", "--stdin", "-z", input=payload, check=False)
-    return {os.fsdecode(p) for p in out.split(b"\0") if p}
+    try:
+        done = subprocess.run(
+            ["git", "-C", repo, *git_args, "check-ignore", "--stdin", "-z"],
+            input=payload,
+            capture_output=True,
+            env=GIT_ENV,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    # Exit 1 means "none of them is ignored"; anything else is a failure, never "all are gaps".
+    if done.returncode not in (0, 1):
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git check-ignore failed in {repo}: {lines[-1] if lines else 'no output'}")
+    return {os.fsdecode(p) for p in done.stdout.split(b"\0") if p}
 
 
 def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:
@@ -156,7 +172,7 @@ def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:
 
 
 def _gaps(top: str, candidates: list[_Candidate], walker: Walker) -> list[IgnoreGap]:
-    ignored = _ignored(top, [c.rel for c in candidates])
+    ignored = ignored_paths(top, [c.rel for c in candidates])
     gaps: list[IgnoreGap] = []
     for cand in candidates:
         if cand.rel in ignored:
@@ -186,7 +202,7 @@ def ignore_gaps_for_repo(repo: Path, *, config: Config) -> list[IgnoreGap]:
         return []  # a bare repository has no work tree to leave anything in
     classifier = Classifier(default_index())
     found = _candidates(top, classifier, cross_mounts=config.cross_mounts)
-    untracked = _untracked(top, found, classifier)
+    untracked = _untracked(top, found, classifier, cross_mounts=config.cross_mounts)
     return _gaps(top, untracked, Walker(classifier, WalkOptions(cross_mounts=config.cross_mounts)))
 
 
@@ -220,11 +236,15 @@ def detect(ctx: DetectContext) -> Detected:
                 _Candidate(rel, Match(rule_by_id(item.rule), "precious"), item.folder)
             )
     classifier = Classifier(default_index())
-    walker = Walker(classifier, WalkOptions(cross_mounts=ctx.config.cross_mounts))
     findings: list[IgnoreGap] = []
     errors: list[ScanIssue] = []
-    for repo in sorted({*by_repo, *precious}):
-        found = _repo_gaps(repo, precious.get(repo, []), by_repo.get(repo, []), walker)
+
+    def one(repo: str) -> list[IgnoreGap] | ScanIssue:
+        # A walker each: repositories are asked in parallel and a walker keeps counters.
+        walker = Walker(classifier, WalkOptions(cross_mounts=ctx.config.cross_mounts))
+        return _repo_gaps(repo, precious.get(repo, []), by_repo.get(repo, []), walker)
+
+    for found in per_repo(one, sorted({*by_repo, *precious})):
         if isinstance(found, ScanIssue):
             errors.append(found)
         else:

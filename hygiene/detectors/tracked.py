@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from hygiene.detect import Classifier
-from hygiene.detectors import DetectContext, Detected
+from hygiene.detectors import DetectContext, Detected, per_repo
 from hygiene.detectors.ignore_gaps import suggestion_for
 from hygiene.gitrepo import GitError, git
 from hygiene.model import ScanIssue
@@ -67,6 +67,19 @@ def _tree(paths: Iterable[str]) -> dict[str, set[str]]:
     return children
 
 
+# Which rule-table verdicts make a tracked path junk. Caches, OS and editor junk and virtualenvs
+# are never committed on purpose; build outputs and most dependency folders sometimes are
+# (`vendor/` for Go and PHP, `Pods/`, a `build/` of hand-written scripts), so of those only the
+# folders nobody commits on purpose count.
+JUNK_CATEGORIES = frozenset({"cache", "junk", "virtualenv"})
+JUNK_RULES = frozenset({"node.node-modules", "node.bower"})
+
+
+def _is_junk(match: Match) -> bool:
+    rule = match.rule
+    return rule.category in JUNK_CATEGORIES or rule.id in JUNK_RULES
+
+
 def _judge(repo: str, tracked: list[str]) -> dict[str, tuple[Match, bool]]:
     """Top-most tracked folders and files the rule table calls artifacts: rel -> (match, folder)."""
     classifier = Classifier(default_index())
@@ -81,13 +94,13 @@ def _judge(repo: str, tracked: list[str]) -> dict[str, tuple[Match, bool]]:
             if rel in children:  # a folder
                 contents = frozenset(children[rel])
                 match = classifier.folder(os.path.join(repo, rel), name, names, contents)
-                if match is None:
-                    stack.append(rel)
+                if match is None or (not match.rule.precious and not _is_junk(match)):
+                    stack.append(rel)  # not junk itself: junk may still be inside
                 elif not match.rule.precious:
                     found[rel] = (match, True)
                 continue
             fmatch = classifier.file(name, names)
-            if fmatch is not None and not fmatch.rule.precious:
+            if fmatch is not None and _is_junk(fmatch):
                 found[rel] = (fmatch, False)
     return found
 
@@ -192,10 +205,8 @@ def _one(repo: str) -> list[TrackedArtifact] | ScanIssue:
 def detect(ctx: DetectContext) -> Detected:
     findings: list[TrackedArtifact] = []
     errors: list[ScanIssue] = []
-    for repo, bare in sorted(ctx.repos.items()):
-        if bare:
-            continue
-        got = _one(repo)
+    work_trees = sorted(repo for repo, bare in ctx.repos.items() if not bare)
+    for got in per_repo(_one, work_trees):
         if isinstance(got, ScanIssue):
             errors.append(got)
         else:

@@ -41,7 +41,8 @@ def print_scan(result: ScanResult, *, top: int | None = None, verbose: bool = Fa
     if top is not None:
         artifacts = artifacts[:top]
     if not artifacts:
-        out.print(f"No artifacts found in {result.totals.scanned_files:,} files.")
+        if not result.findings:
+            out.print(f"No artifacts found in {result.totals.scanned_files:,} files.")
         _print_part2(result, out, verbose=verbose)
         return
     now = time.time()
@@ -84,9 +85,11 @@ def print_scan(result: ScanResult, *, top: int | None = None, verbose: bool = Fa
         out.print(table)
         out.print()
     t = result.totals
-    shown = "" if top is None or top >= t.findings else f" (showing the largest {top})"
+    # Part 2 kinds count in `findings` too; this line is about the artifacts.
+    n = sum(isinstance(f, Artifact) for f in result.findings)
+    shown = "" if top is None or top >= n else f" (showing the largest {top})"
     out.print(
-        f"{t.findings} findings{shown}: {format_bytes(t.artifact_bytes)} "
+        f"{n} artifacts{shown}: {format_bytes(t.artifact_bytes)} "
         f"({format_bytes(t.artifact_disk_bytes)} on disk), "
         f"{format_bytes(t.reclaimable_bytes)} reclaimable; "
         f"{t.scanned_files:,} files, {format_bytes(t.scanned_bytes)} scanned.",
@@ -97,14 +100,20 @@ def print_scan(result: ScanResult, *, top: int | None = None, verbose: bool = Fa
 
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, title_justify="left", show_edge=False)
     for name in columns:
         right = name in ("size", "files", "free", "frees", "reclaimable", "used", "blob size")
         table.add_column(name, justify="right" if right else "left", overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        # Text, not markup: a gitignore line such as `*.py[cod]` must print as it is.
+        table.add_row(*(Text(cell) for cell in row))
     return table
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _part2_sections(result: ScanResult, *, verbose: bool) -> list[tuple[Any, list[str]]]:
@@ -127,7 +136,7 @@ def _part2_sections(result: ScanResult, *, verbose: bool) -> list[tuple[Any, lis
             [g.category, format_bytes(g.bytes), short_path(g.path, roots), g.suggestion]
             for g in gaps
         ]
-        title = f"ignore gaps: {len(gaps)} not covered by any ignore rule (secrets first)"
+        title = f"ignore gaps: {_count(len(gaps), 'path')} no ignore rule covers (secrets first)"
         hint = ["`hygiene fix --apply` adds the lines to each repository's top .gitignore."]
         sections.append((_table(title, ["category", "size", "path", "add line"], rows), hint))
     tracked = [f for f in found if isinstance(f, TrackedArtifact)]
@@ -142,7 +151,7 @@ def _part2_sections(result: ScanResult, *, verbose: bool) -> list[tuple[Any, lis
             ]
             for t in tracked
         ]
-        title = f"tracked junk: {len(tracked)} committed artifacts"
+        title = f"tracked junk: {_count(len(tracked), 'committed artifact')}"
         hint = ["Run each fix in its repository (the index only; the files stay on disk)."]
         sections.append((_table(title, ["category", "files", "size", "path", "fix"], rows), hint))
     large = [f for f in found if isinstance(f, LargeFile)]
@@ -172,7 +181,7 @@ def _part2_sections(result: ScanResult, *, verbose: bool) -> list[tuple[Any, lis
             ]
             for b in blobs
         ]
-        title = f"history blobs: {len(blobs)} big blobs every clone carries"
+        title = f"history blobs: {_count(len(blobs), 'big blob')} every clone carries"
         remedies = [f"remedy ({display(b.path)}): {b.remedy}" for b in blobs]
         columns = ["size", "in HEAD", "commit", "repo", "path"]
         sections.append((_table(title, columns, rows), remedies))
@@ -188,7 +197,7 @@ def _part2_sections(result: ScanResult, *, verbose: bool) -> list[tuple[Any, lis
             ]
             for e in editor
         ]
-        title = f"editor excludes: {len(editor)} big folders VS Code still watches or searches"
+        title = f"editor excludes: {_count(len(editor), 'big folder')} VS Code watches or searches"
         columns = ["size", "files", "folder", "files.watcherExclude", "search.exclude"]
         sections.append((_table(title, columns, rows), []))
     dbs = [f for f in found if isinstance(f, Database)]
@@ -204,7 +213,7 @@ def _part2_sections(result: ScanResult, *, verbose: bool) -> list[tuple[Any, lis
             ]
             for d in dbs
         ]
-        title = f"dev databases: {len(dbs)} SQLite files"
+        title = f"dev databases: {_count(len(dbs), 'SQLite file')}"
         columns = ["size", "free", "reclaimable", "journal", "path", "error"]
         hint = ["VACUUM gives the reclaimable space back (`hygiene db vacuum`)."]
         sections.append((_table(title, columns, rows), hint))
@@ -232,7 +241,7 @@ def _print_part2(result: ScanResult, out: Console, *, verbose: bool) -> None:
         out.print()
         out.print(table)
         for line in lines:
-            out.print(line, soft_wrap=True)
+            out.print(line, soft_wrap=True, markup=False)
     stats = result.extra.get("git_stats")
     if isinstance(stats, list) and stats:
         rows = [
@@ -286,19 +295,21 @@ def print_fix(
                 soft_wrap=True,
             )
             for item in o.items:
-                out.print(f"          {display(item)}", soft_wrap=True)
+                out.print(f"          {display(item)}", soft_wrap=True, markup=False)
             if o.snippet:
                 out.print(o.snippet, soft_wrap=True, markup=False)
         return
     for fix in plan.repos:
-        out.print(f"{short_path(fix.repo, roots)}:", soft_wrap=True)
+        out.print(f"{short_path(fix.repo, roots)}:", soft_wrap=True, markup=False)
         if fix.add_lines:
-            out.print(f"  add to {short_path(fix.gitignore, roots)}:", soft_wrap=True)
+            out.print(f"  add to {short_path(fix.gitignore, roots)}:", soft_wrap=True, markup=False)
             for line in fix.add_lines:
                 out.print(f"    {display(line)}", soft_wrap=True, markup=False)
         for rel in fix.untrack:
-            out.print(f"  untrack (files stay on disk): {display(rel)}", soft_wrap=True)
+            out.print(
+                f"  untrack (files stay on disk): {display(rel)}", soft_wrap=True, markup=False
+            )
         if fix.settings is not None and (fix.watcher_entries or fix.search_entries):
-            out.print(f"  add to {short_path(fix.settings, roots)}:", soft_wrap=True)
+            out.print(f"  add to {short_path(fix.settings, roots)}:", soft_wrap=True, markup=False)
             for line in editor_snippet(fix).splitlines():
                 out.print(f"    {line}", soft_wrap=True, markup=False)

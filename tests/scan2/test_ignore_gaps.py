@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from hygiene.config import Config
-from hygiene.detectors.ignore_gaps import IgnoreGap, ignore_gaps_for_repo
+from hygiene.detectors.ignore_gaps import IgnoreGap, ignore_gaps_for_repo, ignored_paths
+from hygiene.gitrepo import GitError
 
 
 def gaps(repo: Path) -> dict[str, IgnoreGap]:
@@ -141,25 +143,19 @@ def test_a_bare_repository_has_no_gaps(tmp_path: Path) -> None:
     assert ignore_gaps_for_repo(bare, config=Config()) == []
 
 
-def test_one_check_ignore_process_whatever_the_number_of_candidates(
-    make_repo, tmp_path: Path, monkeypatch
-) -> None:
-    # Count real git processes through a wrapper on PATH.
-    log = tmp_path / "calls"
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True)
-    (shim / "git").write_text(
-        f'#!/bin/sh\necho "$*" >> {log}\nexec {real.stdout.strip()} "$@"\n', encoding="utf-8"
-    )
-    (shim / "git").chmod(0o755)
+def test_one_check_ignore_process_whatever_the_number_of_candidates(make_repo, git_calls) -> None:
     repo = make_repo()
     for i in range(200):
         repo.write(f"p{i}/__pycache__/x.pyc")
-    from hygiene import gitrepo
-
-    monkeypatch.setitem(gitrepo._ENV, "PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
     assert len(gaps(repo.path)) == 200
-    calls = log.read_text(encoding="utf-8").splitlines()
+    calls = git_calls()
     assert sum("check-ignore" in c for c in calls) == 1
     assert len(calls) <= 3
+
+
+def test_a_failing_check_ignore_is_an_error_not_all_gaps(make_repo, tmp_path: Path) -> None:
+    repo = make_repo()
+    (repo.path / "elsewhere").symlink_to(tmp_path)
+    # git refuses a path beyond a symlink (exit 128): that must not read as "nothing ignored".
+    with pytest.raises(GitError, match="check-ignore failed"):
+        ignored_paths(str(repo.path), ["elsewhere/x.pyc"])

@@ -20,7 +20,11 @@ def test_a_tracked_pycache_is_reported_once_at_its_top(make_repo) -> None:
     assert set(found) == {"pkg/__pycache__", "docs/.DS_Store"}
     cache = found["pkg/__pycache__"]
     assert (cache.files, cache.bytes, cache.folder) == (2, 150, True)
-    assert (cache.rule, cache.ignored, cache.suggestion) == ("python.pycache", False, "__pycache__/")
+    assert (cache.rule, cache.ignored, cache.suggestion) == (
+        "python.pycache",
+        False,
+        "__pycache__/",
+    )
     assert cache.fix == "git rm --cached -r -q -- pkg/__pycache__"
     assert found["docs/.DS_Store"].fix == "git rm --cached -q -- docs/.DS_Store"
 
@@ -61,3 +65,14 @@ def test_a_generic_name_needs_its_evidence_in_the_tracked_tree(make_repo) -> Non
     found = by_rel(repo)
     assert set(found) == {"web/node_modules"}
     assert found["web/node_modules"].suggestion == "/web/node_modules"
+
+
+def test_folders_often_committed_on_purpose_are_not_junk(make_repo) -> None:
+    repo = make_repo()
+    repo.write("pyproject.toml", "[project]\n")
+    repo.write("build/release.sh", "#!/bin/sh\n")
+    repo.write("go.mod", "module x\n")
+    repo.write("vendor/modules.txt", "# vendored on purpose\n")
+    repo.write("build/__pycache__/x.pyc", "x")  # but a cache inside one still is
+    repo.commit()
+    assert set(by_rel(repo)) == {"build/__pycache__"}
