@@ -91,9 +91,14 @@ def find_large_files(
     if paths is None:
         paths = sorted(tracked_blobs(root) if enforce_all else staged_changes(root))
     wanted = list(paths)
-    index_sizes, attrs = concurrently(
-        lambda: recorded_sizes(root, wanted),
-        lambda: attributes(root, ("filter", "working-tree-encoding"), wanted),
+    # Two git questions in threads; the work-tree sizes are read meanwhile (os.lstat and the
+    # git processes all let go of the GIL).
+    huge, (index_sizes, attrs) = concurrently(
+        lambda: _huge(root, wanted),
+        lambda: concurrently(
+            lambda: recorded_sizes(root, wanted),
+            lambda: attributes(root, ("filter", "working-tree-encoding"), wanted),
+        ),
     )
     if index_sizes is None:  # unreadable stat data: measure every blob
         index = tracked_blobs(root)
@@ -110,7 +115,7 @@ def find_large_files(
             or recorded > max_size
             or found_attrs.get("filter", UNSET) not in UNSET_VALUES
             or found_attrs.get("working-tree-encoding", UNSET) not in UNSET_VALUES
-            or _wrapped(root, path)
+            or path in huge
         ):
             suspects[path] = blob
     sizes = blob_sizes(root, suspects.values())
@@ -128,12 +133,17 @@ def find_large_files(
     return found
 
 
-def _wrapped(root: str, path: str) -> bool:
-    """The index records sizes modulo 2**32: a 4 GiB work-tree file may have wrapped to small."""
+def _huge(root: str, paths: Sequence[str]) -> set[str]:
+    """Work-tree files of 4 GiB or more: the index records sizes modulo 2**32, so theirs may
+    have wrapped round to something small."""
+    return {path for path in paths if _size(os.path.join(root, path)) >= 2**32}
+
+
+def _size(path: str) -> int:
     try:
-        return os.lstat(os.path.join(root, path)).st_size >= 2**32
-    except OSError:
-        return False
+        return os.lstat(path).st_size
+    except OSError:  # gone since it was staged: the index entry stands on its own
+        return 0
 
 
 def build_product(root: str, path: str) -> str:
