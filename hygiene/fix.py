@@ -168,8 +168,19 @@ def apply_fixes(plan: FixPlan) -> Iterator[FixOutcome]:
                 yield FixOutcome(fix.repo, "gitignore", fix.gitignore, "failed", str(exc))
         if fix.untrack:
             try:
-                # --cached: the index only; the files stay where they are.
-                git(fix.repo, "rm", "-r", "--cached", "-q", "--ignore-unmatch", "--", *fix.untrack)
+                # --cached: the index only; the files stay where they are. Literal pathspecs: a
+                # file named `out[1]` must not untrack `out1` too.
+                git(
+                    fix.repo,
+                    "--literal-pathspecs",
+                    "rm",
+                    "-r",
+                    "--cached",
+                    "-q",
+                    "--ignore-unmatch",
+                    "--",
+                    *fix.untrack,
+                )
                 detail = f"untracked {len(fix.untrack)} paths (files kept on disk)"
                 yield FixOutcome(fix.repo, "untrack", fix.repo, "done", detail, fix.untrack)
             except GitError as exc:

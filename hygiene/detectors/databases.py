@@ -3,7 +3,8 @@
 Cheap by construction: a SQLite file is a whole number of pages (512 to 65536 bytes), so the
 walker only reports files of such sizes, and only their first 100 bytes are read. A file with
 the header is opened read-only through a `mode=ro` URI (never created, never written, never
-checkpointed) to read its page counts, and `dbstat` (where the SQLite build has it) to count
+checkpointed; `immutable` too for rollback-journal files, so no lock is ever taken) to read its
+page counts, and `dbstat` (where the SQLite build has it) to count
 the slack inside pages that the freelist alone does not show after scattered deletes.
 """
 
@@ -108,7 +109,12 @@ def inspect(path: str, *, repo: str | None = None) -> Database | None:
             return unreadable("no SQLite header: encrypted (SQLCipher?) or not SQLite")
         return None
     journal = "wal" if len(head) > 19 and head[18] == 2 and head[19] == 2 else "rollback"
-    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=ro"
+    # Read-only, never created. A rollback-journal file is also opened `immutable`: no SHARED
+    # lock, so a long dbstat pass can never make the app writing it wait or fail with "database
+    # is locked" (at worst a racing write gives us a stale figure or an error entry). A WAL
+    # file needs its -wal read, and WAL readers never block writers anyway.
+    flags = "mode=ro&immutable=1" if journal == "rollback" else "mode=ro"
+    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?{flags}"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=1.0)
     except sqlite3.Error as exc:

@@ -1,11 +1,13 @@
 """History blobs (issue 3, item 2): big blobs reachable from any ref, and a git-sizer summary.
 
-One `git rev-list --objects --all` piped into one `git cat-file --batch-check` lists every
-object with its size (git-sizer's way; a `cat-file -s` per object is what made the pre-commit
-large-file hook "extremely slow", pre-commit-hooks #560). Only when a big blob turns up do two
-more processes run: `ls-tree -r HEAD` (is it still checked out?) and one `log --all
---diff-filter=A` (which commit added it, under which path). Work trees that share one object
-store (`git worktree`) are read once.
+Never a process per object (a `cat-file -s` per object is what made the pre-commit large-file
+hook "extremely slow", pre-commit-hooks #560). One `git cat-file --batch-all-objects
+--batch-check` reads every object's size from the pack indexes; only when a big blob turns up
+do three more run: `rev-list --objects --all` (is it reachable from a ref, and by which path),
+`ls-tree -r HEAD` (is it still checked out?) and one `log --all --diff-filter=A` (which commit
+added it, under which path). `--git-stats` counts reachable objects the git-sizer way instead:
+one `rev-list --objects --all` piped into one `cat-file --batch-check`. Work trees that share one
+object store (`git worktree`) are read once.
 """
 
 from __future__ import annotations
@@ -120,6 +122,41 @@ def _inventory(repo: str, threshold: int) -> _Inventory:
     return inv
 
 
+def _big_objects(repo: str, threshold: int) -> dict[str, tuple[int, int]]:
+    """Blobs at or above `threshold` in the object store, reachable or not: oid -> sizes.
+
+    One process that reads the pack indexes, no history walk: in the common case (no big blob)
+    this is all the history check costs.
+    """
+    out = git(
+        repo,
+        "cat-file",
+        "--batch-all-objects",
+        "--unordered",
+        "--batch-check=%(objectname) %(objecttype) %(objectsize) %(objectsize:disk)",
+    )
+    big: dict[str, tuple[int, int]] = {}
+    for line in out.split(b"\n"):
+        parts = line.split(b" ")
+        if len(parts) == 4 and parts[1] == b"blob" and int(parts[2]) >= threshold:
+            big[parts[0].decode()] = (int(parts[2]), int(parts[3]))
+    return big
+
+
+def _reachable(repo: str, big: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int, str]]:
+    """Those of `big` reachable from a ref, with a path they had (unreachable ones are dropped)."""
+    if not big:
+        return {}
+    out = git(repo, "rev-list", "--objects", "--all")
+    found: dict[str, tuple[int, int, str]] = {}
+    for line in out.split(b"\n"):
+        oid, _, path = line.partition(b" ")
+        key = oid.decode()
+        if key in big and key not in found:
+            found[key] = (*big[key], os.fsdecode(path))
+    return found
+
+
 def _head_blobs(repo: str) -> set[str]:
     out = git(repo, "ls-tree", "-r", "-z", "--full-tree", "HEAD", check=False)
     return {
@@ -181,12 +218,14 @@ def _count_objects(repo: str) -> dict[str, int]:
 def history_of(
     repo: str, *, threshold: int, stats: bool
 ) -> tuple[list[HistoryBlob], GitStats | None]:
-    inv = _inventory(repo, threshold)
+    # The git-sizer summary needs every reachable object; the blob check alone needs far less.
+    inv = _inventory(repo, threshold) if stats else None
+    big = inv.big if inv is not None else _reachable(repo, _big_objects(repo, threshold))
     blobs: list[HistoryBlob] = []
-    if inv.big:
+    if big:
         head = _head_blobs(repo)
-        added = _added_by(repo, set(inv.big))
-        for oid, (size, disk, seen_path) in inv.big.items():
+        added = _added_by(repo, set(big))
+        for oid, (size, disk, seen_path) in big.items():
             commit, path = added.get(oid, (None, seen_path))
             in_head = oid in head
             blobs.append(
@@ -202,7 +241,7 @@ def history_of(
                 )
             )
     summary = None
-    if stats:
+    if inv is not None:
         counted = _count_objects(repo)
         summary = GitStats(
             repo=repo,

@@ -137,7 +137,9 @@ def ignored_paths(repo: str, rels: list[str], *, git_args: tuple[str, ...] = ())
     """Those of `rels` that git ignores (a path inside an ignored folder counts), in one process."""
     if not rels:
         return set()
-    payload = b"".join(os.fsencode(r) + b"\0" for r in rels)
+    # "./" keeps a name such as `:x` or `:(exclude)y` from being read as pathspec magic
+    # (check-ignore refuses --literal-pathspecs); git answers with the path as it was asked.
+    payload = b"".join(b"./" + os.fsencode(r) + b"\0" for r in rels)
     try:
         done = subprocess.run(
             ["git", "-C", repo, *git_args, "check-ignore", "--stdin", "-z"],
@@ -152,7 +154,7 @@ def ignored_paths(repo: str, rels: list[str], *, git_args: tuple[str, ...] = ())
     if done.returncode not in (0, 1):
         lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"git check-ignore failed in {repo}: {lines[-1] if lines else 'no output'}")
-    return {os.fsdecode(p) for p in done.stdout.split(b"\0") if p}
+    return {os.fsdecode(p.removeprefix(b"./")) for p in done.stdout.split(b"\0") if p}
 
 
 def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:

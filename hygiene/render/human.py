@@ -134,11 +134,13 @@ def _part2_sections(result: ScanResult, *, verbose: bool) -> list[tuple[Any, lis
     if gaps:
         rows = [
             [g.category, format_bytes(g.bytes), short_path(g.path, roots), g.suggestion]
+            + ([g.rule] if verbose else [])
             for g in gaps
         ]
         title = f"ignore gaps: {_count(len(gaps), 'path')} no ignore rule covers (secrets first)"
         hint = ["`hygiene fix --apply` adds the lines to each repository's top .gitignore."]
-        sections.append((_table(title, ["category", "size", "path", "add line"], rows), hint))
+        columns = ["category", "size", "path", "add line", *(["rule"] if verbose else [])]
+        sections.append((_table(title, columns, rows), hint))
     tracked = [f for f in found if isinstance(f, TrackedArtifact)]
     if tracked:
         rows = [

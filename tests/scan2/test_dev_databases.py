@@ -131,3 +131,18 @@ def test_databases_inside_precious_folders_are_found(make_repo) -> None:
     repo.write("app.py", "app = 1\n")
     make_db(repo.path / "instance" / "app.sqlite").close()
     assert set(databases(repo.path)) == {os.path.join("instance", "app.sqlite")}
+
+
+def test_a_rollback_database_locked_by_a_writer_is_read_without_waiting(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    make_db(path, rows=300).close()
+    writer = sqlite3.connect(path, isolation_level=None, timeout=0)
+    writer.execute("BEGIN EXCLUSIVE")  # what a writer holds while it commits
+    writer.execute("INSERT INTO t (body) VALUES ('mid-commit')")
+    try:
+        db = databases(tmp_path)["busy.db"]
+        assert db.error is None
+        assert db.page_count is not None
+        writer.execute("COMMIT")  # and the scan left no lock behind
+    finally:
+        writer.close()

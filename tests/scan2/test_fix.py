@@ -115,3 +115,14 @@ def test_a_symlinked_settings_file_stays_a_symlink(messy, cli, tmp_path: Path) -
     assert result.code == 0, result.err
     assert link.is_symlink()
     assert '"target/**": true' in real.read_text(encoding="utf-8")
+
+
+def test_untracking_takes_names_literally(make_repo, cli) -> None:
+    repo = make_repo()
+    repo.write("out[1]", "generated\n")
+    repo.write("out1", "hand written, keep tracked\n")
+    repo.commit()
+    repo.write(".gitignore", "out\\[1\\]\n")  # ignores the file literally named out[1]
+    result = cli("fix", "--apply", repo.path)
+    assert result.code == 0, result.err
+    assert repo.git("ls-files").split() == ["out1"]

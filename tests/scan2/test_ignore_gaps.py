@@ -159,3 +159,13 @@ def test_a_failing_check_ignore_is_an_error_not_all_gaps(make_repo, tmp_path: Pa
     # git refuses a path beyond a symlink (exit 128): that must not read as "nothing ignored".
     with pytest.raises(GitError, match="check-ignore failed"):
         ignored_paths(str(repo.path), ["elsewhere/x.pyc"])
+
+
+def test_odd_names_are_asked_about_literally(make_repo) -> None:
+    repo = make_repo()
+    repo.write(".gitignore", "a.pyc\n:y.pyc\n")
+    repo.write("a.pyc")
+    repo.write(":y.pyc")
+    repo.write("[ab].pyc")
+    repo.write(":(exclude)x.pyc")
+    assert set(gaps(repo.path)) == {"[ab].pyc", ":(exclude)x.pyc"}

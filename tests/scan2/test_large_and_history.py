@@ -140,5 +140,21 @@ def test_history_reading_is_a_fixed_number_of_git_processes(make_repo, git_calls
         repo.commit(message=f"c{i}")
     before = len(git_calls())
     assert len(history.history_of(str(repo.path), threshold=MB, stats=False)[0]) == 30
-    # rev-list | cat-file, then ls-tree HEAD and one log, whatever the number of blobs.
+    # cat-file, rev-list, ls-tree HEAD and one log, whatever the number of blobs.
     assert len(git_calls()) - before == 4
+    before = len(git_calls())
+    assert history.history_of(str(repo.path), threshold=2 * MB, stats=False)[0] == []
+    assert len(git_calls()) - before == 1  # no big blob: one cat-file, no history walk
+
+
+def test_an_unreachable_blob_is_not_history(make_repo) -> None:
+    repo = make_repo()
+    repo.write("README", "x\n")
+    repo.commit()
+    repo.git("checkout", "-q", "-b", "experiment")
+    repo.write("huge.bin", os.urandom(MB))
+    repo.commit()
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-q", "-D", "experiment")  # the blob stays in the store, unreachable
+    assert repo.git("cat-file", "--batch-all-objects", "--batch-check").count("blob 1000000") == 1
+    assert run(repo.path, "history-blob").findings == ()
