@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 
 from hygiene.errors import HygieneError
 
-def _env() -> dict[str, str]:
+
+def git_env() -> dict[str, str]:
     # Read-only questions must never take index.lock or rewrite the index behind a user's
     # back. Built per call: the environment may change within one process (tests, the tick).
     return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
@@ -32,7 +33,7 @@ def git(repo: str, *args: str, input: bytes | None = None, check: bool = True) -
             ["git", "-C", repo, *args],
             input=input,
             capture_output=True,
-            env=_env(),
+            env=git_env(),
             check=False,
         )
     except FileNotFoundError:

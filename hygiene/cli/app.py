@@ -20,7 +20,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from hygiene.cli import fix, report, scan, schedule
+    from hygiene.cli import fix, hook, report, scan, schedule
     from hygiene.cli import simulate as simulate_cli
 
     app = typer.Typer(
@@ -42,6 +42,7 @@ def build_app() -> typer.Typer:
 
     app.command("scan", context_settings=CONTEXT)(scan.scan_command)
     app.command("fix", context_settings=CONTEXT)(fix.fix_command)
+    app.add_typer(hook.build_hook_app(), name="hook", context_settings=CONTEXT)
     app.add_typer(schedule.build(), name="schedule", context_settings=CONTEXT)
     app.command("report", context_settings=CONTEXT)(report.report_command)
     app.add_typer(simulate_cli.build_simulate_app(), name="simulate", context_settings=CONTEXT)

@@ -43,6 +43,14 @@ def _crash_log(exc: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        if len(args) >= 2 and args[0] == "hook":
+            # The pre-commit fast path (issue 5): a hook id skips typer and its ~0.1 s import.
+            from hygiene.hooks import HOOKS
+
+            if args[1] in HOOKS:
+                from hygiene.cli.hook_runner import run_hook
+
+                return run_hook(args[1], args[2:])
         return _run(args)
     except HygieneError as exc:
         _say(str(exc))

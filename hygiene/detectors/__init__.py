@@ -47,7 +47,6 @@ Detector = Callable[[DetectContext], Detected]
 
 
 # As in hygiene.gitrepo: read-only questions never take index.lock; messages stay parseable.
-GIT_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -18,8 +18,8 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from hygiene.detectors import GIT_ENV, DetectContext, Detected, per_repo
-from hygiene.gitrepo import GitError, git
+from hygiene.detectors import DetectContext, Detected, per_repo
+from hygiene.gitrepo import GitError, git, git_env
 from hygiene.model import ScanIssue
 
 _FORMAT = "%(objectname) %(objecttype) %(objectsize) %(objectsize:disk) %(rest)"
@@ -87,13 +87,13 @@ def _inventory(repo: str, threshold: int) -> _Inventory:
             ["git", "-C", repo, "rev-list", "--objects", "--all"],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=GIT_ENV,
+            env=git_env(),
         )
         check = subprocess.run(
             ["git", "-C", repo, "cat-file", f"--batch-check={_FORMAT}", "--buffer"],
             stdin=revs.stdout,
             capture_output=True,
-            env=GIT_ENV,
+            env=git_env(),
             check=False,
         )
     except FileNotFoundError:

@@ -22,8 +22,8 @@ from typing import ClassVar
 
 from hygiene.config import Config
 from hygiene.detect import Classifier
-from hygiene.detectors import GIT_ENV, DetectContext, Detected, per_repo, rule_by_id
-from hygiene.gitrepo import GitError, holding_tracked
+from hygiene.detectors import DetectContext, Detected, per_repo, rule_by_id
+from hygiene.gitrepo import GitError, git_env, holding_tracked
 from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
 from hygiene.walk import Walker, WalkOptions
@@ -145,7 +145,7 @@ def ignored_paths(repo: str, rels: list[str], *, git_args: tuple[str, ...] = ())
             ["git", "-C", repo, *git_args, "check-ignore", "--stdin", "-z"],
             input=payload,
             capture_output=True,
-            env=GIT_ENV,
+            env=git_env(),
             check=False,
         )
     except FileNotFoundError:
