@@ -13,8 +13,6 @@ import pytest
 @pytest.fixture
 def git_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
     """Count real git processes: a logging wrapper first on the PATH hygiene gives git."""
-    from hygiene import detectors, gitrepo
-
     log = tmp_path / "git-calls"
     shim = tmp_path / "git-shim"
     shim.mkdir()
@@ -25,9 +23,8 @@ def git_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], l
     )
     (shim / "git").chmod(0o755)
     path = f"{shim}{os.pathsep}{os.environ['PATH']}"
-    # Both environments are built at import time, so patch them, not os.environ.
-    monkeypatch.setitem(gitrepo._ENV, "PATH", path)
-    monkeypatch.setitem(detectors.GIT_ENV, "PATH", path)
+    # hygiene builds git's environment from os.environ on every call.
+    monkeypatch.setenv("PATH", path)
 
     def calls() -> list[str]:
         return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
