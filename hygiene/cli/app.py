@@ -20,7 +20,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from hygiene.cli import scan
+    from hygiene.cli import clean, log, quarantine, restore, scan
 
     app = typer.Typer(
         name="hygiene",
@@ -40,4 +40,8 @@ def build_app() -> typer.Typer:
         """Keep workstations, repositories and local dev databases clean."""
 
     app.command("scan", context_settings=CONTEXT)(scan.scan_command)
+    app.command("clean", context_settings=CONTEXT)(clean.clean_command)
+    app.command("restore", context_settings=CONTEXT)(restore.restore_command)
+    app.add_typer(quarantine.app, name="quarantine", context_settings=CONTEXT)
+    app.command("log", context_settings=CONTEXT)(log.log_command)
     return app
