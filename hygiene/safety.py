@@ -273,8 +273,8 @@ class Guard:
 
     def checks(self, artifact: Artifact) -> Iterable[Callable[[], str | None]]:
         real = _real(artifact.path)
-        yield lambda: outside_roots(real, self.roots)
         yield lambda: root_or_above(real, self.roots)
+        yield lambda: outside_roots(real, self.roots)
         yield lambda: hygiene_state(real, self.keep_out)
         yield lambda: active_virtualenv(real, self.envs)
         yield lambda: self.git.get(artifact.path)

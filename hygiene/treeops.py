@@ -7,11 +7,11 @@ survives a power cut before its original is removed.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from hygiene.crashpoint import checkpoint
 
@@ -36,26 +36,53 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def _copy_file(src: str, dst: str) -> str:
+def _copy_file(src: str, dst: str) -> None:
     checkpoint("copy-file")
     shutil.copy2(src, dst, follow_symlinks=False)
-    if not os.path.islink(dst):
-        _fsync_file(dst)
-    return dst
+    _fsync_file(dst)
+
+
+def _copy_link(src: str, dst: str, st: os.stat_result) -> None:
+    os.symlink(os.readlink(src), dst)
+    os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
 
 
 def copy_item(src: str, dst: str) -> None:
-    """Copy a folder, file or symlink to `dst` (which must not exist), keeping metadata."""
+    """Copy a folder, file or symlink to `dst` (which must not exist), keeping metadata.
+
+    Iterative, so a tree thousands of levels deep cannot exhaust Python's recursion limit.
+    """
     st = os.lstat(src)
     if stat.S_ISLNK(st.st_mode):
-        os.symlink(os.readlink(src), dst)
-        os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns), follow_symlinks=False)
-    elif stat.S_ISDIR(st.st_mode):
-        shutil.copytree(src, dst, symlinks=True, copy_function=_copy_file)
-    elif stat.S_ISREG(st.st_mode):
+        _copy_link(src, dst, st)
+        return
+    if stat.S_ISREG(st.st_mode):
         _copy_file(src, dst)
-    else:
-        raise OSError(f"{src}: not a regular file, folder or symlink; not copied")
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file, folder or symlink; not copied", src)
+    folders: list[tuple[str, str, os.stat_result]] = []
+    pending = [(src, dst, st)]
+    while pending:
+        source, target, dst_st = pending.pop()
+        os.mkdir(target, 0o700)
+        folders.append((source, target, dst_st))
+        with os.scandir(source) as entries:
+            for entry in entries:
+                est = entry.stat(follow_symlinks=False)
+                into = os.path.join(target, entry.name)
+                if stat.S_ISDIR(est.st_mode):
+                    pending.append((entry.path, into, est))
+                elif stat.S_ISLNK(est.st_mode):
+                    _copy_link(entry.path, into, est)
+                elif stat.S_ISREG(est.st_mode):
+                    _copy_file(entry.path, into)
+                else:
+                    raise OSError(errno.EINVAL, "a special file (fifo, socket, device)", entry.path)
+    # Modes and mtimes of folders last, deepest first: adding entries would bump the mtimes.
+    for _source, target, dst_st in reversed(folders):
+        os.chmod(target, stat.S_IMODE(dst_st.st_mode))
+        os.utime(target, ns=(dst_st.st_atime_ns, dst_st.st_mtime_ns))
 
 
 def _entries(root: str) -> Iterator[tuple[str, os.stat_result]]:
@@ -108,24 +135,54 @@ def difference(a: str, b: str) -> str | None:
     return None
 
 
-def _make_writable(func: Callable[..., object], path: str, exc_info: tuple[Any, ...]) -> None:
-    # Read-only folders (Go's module cache, some npm packages) refuse unlinking their entries;
-    # make the parent writable and try once more.
-    if func not in (os.rmdir, os.unlink, os.remove) or not isinstance(exc_info[1], PermissionError):
-        raise exc_info[1]
-    parent = os.path.dirname(path)
-    os.chmod(parent, stat.S_IMODE(os.lstat(parent).st_mode) | stat.S_IWUSR | stat.S_IXUSR)
-    func(path)
+def _retry_writable(op: Callable[[str], None], path: str) -> None:
+    """Run `op(path)`; on EACCES make the parent writable (Go's read-only module cache) once."""
+    try:
+        op(path)
+    except PermissionError:
+        parent = os.path.dirname(path)
+        os.chmod(parent, stat.S_IMODE(os.lstat(parent).st_mode) | stat.S_IRWXU)
+        op(path)
+
+
+def _listing(folder: str) -> list[os.DirEntry[str]]:
+    with os.scandir(folder) as it:
+        return list(it)
 
 
 def remove_item(path: str) -> None:
-    """Delete a folder tree, a file or a symlink (the link only). Missing is fine."""
+    """Delete a folder tree, a file or a symlink (the link only). Missing is fine.
+
+    Iterative (no recursion limit), never follows a link, never crosses into a mounted
+    filesystem: a folder on another device inside stops the removal with an error.
+    """
     try:
         st = os.lstat(path)
     except FileNotFoundError:
         return
-    if stat.S_ISDIR(st.st_mode):
-        checkpoint("remove-tree")
-        shutil.rmtree(path, onerror=_make_writable)
-    else:
+    if not stat.S_ISDIR(st.st_mode):
         os.unlink(path)
+        return
+    checkpoint("remove-tree")
+    device = st.st_dev
+    stack: list[tuple[str, bool]] = [(path, False)]
+    while stack:
+        folder, emptied = stack.pop()
+        if emptied:
+            _retry_writable(os.rmdir, folder)
+            continue
+        stack.append((folder, True))
+        try:
+            entries = _listing(folder)
+        except PermissionError:
+            os.chmod(folder, stat.S_IMODE(os.lstat(folder).st_mode) | stat.S_IRWXU)
+            entries = _listing(folder)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.stat(follow_symlinks=False).st_dev != device:
+                    raise OSError(
+                        errno.EXDEV, "a mounted filesystem inside; not removed", entry.path
+                    )
+                stack.append((entry.path, False))
+            else:
+                _retry_writable(os.unlink, entry.path)
