@@ -106,7 +106,7 @@ def test_the_quarantine_itself_is_never_collected(cli, make_repo, monkeypatch) -
     age(repo.path)
     assert _outcomes(cli, repo.path)[str(repo.path / "node_modules")][0] == "done"
     age(repo.path)
-    # The quarantined tree now holds a `__pycache__` beside a `setup.py`: scan sees it, clean keeps it.
+    # The quarantined tree holds a `__pycache__` beside a `setup.py`: scan sees it, clean keeps it.
     second = _outcomes(cli, repo.path)
     assert second
     assert {why for _, why in second.values()} == {"holds hygiene's own quarantine or log"}
