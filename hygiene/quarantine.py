@@ -71,8 +71,13 @@ class ItemRecord:
     category: str
     rule: str
     parent_mtime_ns: int | None
-    parent_after_ns: int | None = None
+    parent_after_ns: int | None = None  # the parent's mtime right after the item left
+    parent_seen_ns: int | None = None  # the parent's mtime when a restore began
     state: str = "pending"
+
+
+# Fields a later manifest line may update.
+_FOLDED = frozenset({"parent_after_ns", "parent_seen_ns"})
 
 
 @dataclass(frozen=True)
@@ -133,10 +138,8 @@ class Run:
                 fields = {f.name for f in dataclasses.fields(ItemRecord)}
                 records[n] = ItemRecord(**{k: v for k, v in line.items() if k in fields})
             elif isinstance(n, int) and n in records and isinstance(event, str):
-                changes: dict[str, Any] = {"state": event}
-                if "parent_after_ns" in line:
-                    changes["parent_after_ns"] = line["parent_after_ns"]
-                records[n] = dataclasses.replace(records[n], **changes)
+                changes = {k: v for k, v in line.items() if k in _FOLDED}
+                records[n] = dataclasses.replace(records[n], state=event, **changes)
         return records
 
     def step(self, record: ItemRecord, state: str, **extra: Any) -> ItemRecord:
@@ -285,8 +288,8 @@ def _intent(run: Run, n: int, artifact: Artifact, method: str, payload: str) -> 
         parent_mtime_ns=_mtime_ns(os.path.dirname(path)),
     )
     fields = dataclasses.asdict(record)
-    fields.pop("state")
-    fields.pop("parent_after_ns")
+    for later in ("state", *_FOLDED):
+        fields.pop(later)
     run.log({"event": "intent", **fields})
     return record
 
@@ -367,7 +370,7 @@ def restore_item(run: Run, record: ItemRecord) -> ItemRecord:
     parent = os.path.dirname(path)
     os.makedirs(parent, exist_ok=True)
     parent_now = _mtime_ns(parent)
-    record = run.step(record, "restoring")
+    record = run.step(record, "restoring", parent_seen_ns=parent_now)
     checkpoint("restoring")
     try:
         rename_noreplace(record.payload, path)
@@ -390,11 +393,16 @@ def restore_item(run: Run, record: ItemRecord) -> ItemRecord:
         record = run.step(record, "placed")
         checkpoint("restore-placed")
         remove_item(record.payload)
-    # Put the parent's mtime back too, unless something else touched the folder since.
-    if record.parent_mtime_ns is not None and parent_now == record.parent_after_ns:
-        st = os.lstat(parent)
-        os.utime(parent, ns=(st.st_atime_ns, record.parent_mtime_ns))
+    _reset_parent(record)
     return run.step(record, "restored")
+
+
+def _reset_parent(r: ItemRecord) -> None:
+    """Put the parent's mtime back as it was before collection, unless someone else touched
+    the folder while the item was away."""
+    if r.parent_mtime_ns is not None and r.parent_seen_ns == r.parent_after_ns:
+        parent = os.path.dirname(r.path)
+        os.utime(parent, ns=(os.lstat(parent).st_atime_ns, r.parent_mtime_ns))
 
 
 def purge_item(run: Run, record: ItemRecord) -> ItemRecord:
@@ -430,6 +438,13 @@ def _parent_after(r: ItemRecord) -> dict[str, Any]:
     return {"parent_after_ns": _mtime_ns(os.path.dirname(r.path))}
 
 
+def _unbump_parent(r: ItemRecord) -> None:
+    """Undo the parent mtime change our own temporary entry caused, if the parent was ours."""
+    if r.parent_seen_ns is not None and r.parent_seen_ns == r.parent_after_ns:
+        parent = os.path.dirname(r.path)
+        os.utime(parent, ns=(os.lstat(parent).st_atime_ns, r.parent_seen_ns))
+
+
 def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
     """Finish or roll back one item a killed run left unsettled, judged from the disk."""
     here = os.path.lexists(r.path)
@@ -453,15 +468,21 @@ def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
         remove_item(r.doomed)
         return run.step(r, "incinerated"), "finished"
     if r.state == "restoring":
-        remove_item(_doomed(r.path, run, r.n, "restoring"))
+        temp = _doomed(r.path, run, r.n, "restoring")
+        if os.path.lexists(temp):
+            remove_item(temp)
+            _unbump_parent(r)
         if not os.path.lexists(r.payload):
+            _reset_parent(r)
             return run.step(r, "restored"), "finished"
         if r.method == "copy" and here and difference(r.payload, r.path) is None:
             remove_item(r.payload)  # placed by copy; the payload was not yet removed
+            _reset_parent(r)
             return run.step(r, "restored"), "finished"
         return run.step(r, "quarantined"), "rolled back"
     if r.state == "placed":
         remove_item(r.payload)
+        _reset_parent(r)
         return run.step(r, "restored"), "finished"
     if r.state == "purging":
         remove_item(r.payload)

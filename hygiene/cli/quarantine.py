@@ -20,9 +20,17 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 @app.command("list", context_settings=CONTEXT)
 def list_command(json_output: JsonOpt = False) -> int:
     """Show the runs in quarantine with their sizes."""
-    from hygiene.quarantine import all_runs
+    import contextlib
+
+    from hygiene.audit import AuditLog
+    from hygiene.collect import recover_and_audit
+    from hygiene.errors import UsageError
+    from hygiene.quarantine import all_runs, exclusive
     from hygiene.render.clean import print_runs, runs_document
 
+    # Settle what a killed run left so the list is true; if a run is in flight, leave it be.
+    with contextlib.suppress(UsageError), exclusive():
+        recover_and_audit(AuditLog())
     runs = [s for s in (r.summary() for r in all_runs()) if s.items]
     if json_output:
         from hygiene.render.json import dump
