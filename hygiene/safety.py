@@ -156,23 +156,33 @@ def changed_since_scan(artifact: Artifact) -> str | None:
 
 
 def _newest_inside(folder: str, device: int) -> float | str:
-    """The newest mtime of anything inside `folder` (not itself), or why it must stay."""
+    """The newest mtime of anything inside `folder` (not itself), or why it must stay.
+
+    Each folder is opened once and its entries stat'ed relative to it (fstatat), which keeps
+    this re-check close to the cost of the deletion it guards.
+    """
     newest = 0.0
     pending = [folder]
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     while pending:
-        with os.scandir(pending.pop()) as entries:
-            for entry in entries:
-                est = entry.stat(follow_symlinks=False)
-                if stat.S_ISDIR(est.st_mode):
-                    if est.st_dev != device:
-                        # rmtree would descend into a mounted filesystem; never.
-                        return "holds a mount point"
-                    if entry.name == ".git":
-                        return "holds a git repository"
-                    pending.append(entry.path)
-                # Folders count too, as in the scan's measure: a new entry bumps its folder.
-                if est.st_mtime > newest:
-                    newest = est.st_mtime
+        here = pending.pop()
+        fd = os.open(here, flags)
+        try:
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    est = entry.stat(follow_symlinks=False)
+                    if stat.S_ISDIR(est.st_mode):
+                        if est.st_dev != device:
+                            # Deleting would descend into a mounted filesystem; never.
+                            return "holds a mount point"
+                        if entry.name == ".git":
+                            return "holds a git repository"
+                        pending.append(os.path.join(here, entry.name))
+                    # Folders count too, as in the scan's measure: a new entry bumps its folder.
+                    if est.st_mtime > newest:
+                        newest = est.st_mtime
+        finally:
+            os.close(fd)
     return newest
 
 
