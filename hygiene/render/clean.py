@@ -95,14 +95,17 @@ def _plan_total(going: Sequence[PlanItem], action: str) -> str:
 
 def print_report(report: CleanReport, roots: tuple[str, ...]) -> None:
     out = console()
+    if not report.outcomes:
+        out.print("Nothing to collect: the scan found no artifacts here.")
+        return
     for o in report.outcomes:
-        if o.outcome == "failed" or (o.outcome == "skipped" and o.item.skip is None):
+        if o.outcome != "done":
             where = short_path(o.item.artifact.path, roots)
             out.print(f"{o.outcome}: {where}: {o.reason}", soft_wrap=True)
     done = report.done
     size = format_bytes(sum(o.item.artifact.bytes for o in done))
     files = sum(o.item.artifact.files for o in done)
-    verb = "Incinerated" if done and done[0].item.action == "incinerate" else "Quarantined"
+    verb = "Incinerated" if report.outcomes[0].item.action == "incinerate" else "Quarantined"
     out.print(
         f"{verb} {len(done)} of {len(report.outcomes)} item(s): {size} in {files:,} files "
         f"({report.count('skipped')} skipped, {report.count('failed')} failed).",
@@ -188,7 +191,7 @@ def print_summary(tables: dict[str, list[SummaryRow]]) -> None:
     for by, rows in tables.items():
         table = Table(show_edge=False, title=f"per {by}", title_justify="left")
         table.add_column(by)
-        table.add_column("items", justify="right")
+        table.add_column("actions", justify="right")
         table.add_column("collected", justify="right")
         table.add_column("freed", justify="right")
         for row in rows:
