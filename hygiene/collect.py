@@ -18,7 +18,7 @@ from hygiene.model import Artifact
 from hygiene.paths import hygiene_home
 from hygiene.plan import Plan, Policy, make_plan
 from hygiene.quarantine import Recovered, Run, all_runs, recover, tidy
-from hygiene.safety import Guard, git_vetoes
+from hygiene.safety import Guard
 from hygiene.scan import Filters, ScanRequest, scan
 from hygiene.scan import Progress as ScanProgress
 
@@ -89,6 +89,16 @@ def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Su
     return Survey(request, make_plan(artifacts, policy=policy, vetoes=vetoes), guard)
 
 
+def declined_report(found: Survey) -> CleanReport:
+    """The user said no: every item stays, and says why."""
+    free = disk_free(found.request.roots)
+    outcomes = tuple(
+        Outcome(i, "skipped", i.skip if i.skip is not None else "not confirmed")
+        for i in found.plan.items
+    )
+    return CleanReport("", False, outcomes, free, free)
+
+
 def dry_run_report(found: Survey) -> CleanReport:
     free = disk_free(found.request.roots)
     return CleanReport("", True, dry_outcomes(found.plan), free, free)
@@ -104,8 +114,8 @@ def collect(
         kept = tuple(Outcome(i, "skipped", i.skip or "") for i in plan.items)
         return CleanReport("", False, kept, before, before)
     guard = found.guard
-    # Ask git again right before acting: the user may have committed while reading the plan.
-    guard.git = git_vetoes(i.artifact for i in plan.going)
+    request = found.request
+    guard.refresh(roots=roots, artifacts=[i.artifact for i in plan.going], config=request.config)
     run = Run.create(action=plan.action, roots=roots)
     outcomes = tuple(act(plan, run=run, guard=guard, audit=audit, progress=progress))
     tidy(run)

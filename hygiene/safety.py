@@ -242,6 +242,11 @@ def git_vetoes(artifacts: Iterable[Artifact]) -> dict[str, str]:
 # --- the guard ------------------------------------------------------------------------------
 
 
+def _protect(roots: tuple[str, ...], items: list[Artifact], config: Config) -> ProtectSet:
+    repos = {a.repo: False for a in items if a.repo is not None}
+    return ProtectSet.build(roots, repos, config.protect)
+
+
 def active_envs() -> tuple[str, ...]:
     envs = {os.path.realpath(sys.prefix)}
     if os.environ.get("VIRTUAL_ENV"):
@@ -271,15 +276,23 @@ class Guard:
     ) -> Guard:
         items = list(artifacts)
         abs_roots = tuple(os.path.abspath(r) for r in roots)
-        repos = {a.repo: False for a in items if a.repo is not None}
         return cls(
             roots=tuple(os.path.realpath(r) for r in abs_roots),
             keep_out=tuple(os.path.realpath(k) for k in keep_out),
             envs=active_envs(),
-            protect=ProtectSet.build(abs_roots, repos, config.protect),
+            protect=_protect(abs_roots, items, config),
             usage=ProcessUsage.snapshot(),
             git=git_vetoes(items),
         )
+
+    def refresh(
+        self, *, roots: Iterable[str], artifacts: Iterable[Artifact], config: Config
+    ) -> None:
+        """Ask git and read `.hygieneignore` again: the user may have changed either while the
+        plan waited for an answer."""
+        items = list(artifacts)
+        self.protect = _protect(tuple(os.path.abspath(r) for r in roots), items, config)
+        self.git = git_vetoes(items)
 
     def checks(self, artifact: Artifact) -> Iterable[Callable[[], str | None]]:
         real = _real(artifact.path)

@@ -74,7 +74,14 @@ def clean_command(
 ) -> int:
     """Move the artifacts a scan of ROOTS finds into quarantine (undo: hygiene restore)."""
     from hygiene.audit import AuditLog
-    from hygiene.collect import CleanRequest, collect, dry_run_report, recover_and_audit, survey
+    from hygiene.collect import (
+        CleanRequest,
+        collect,
+        declined_report,
+        dry_run_report,
+        recover_and_audit,
+        survey,
+    )
     from hygiene.config import load_config
     from hygiene.quarantine import exclusive
     from hygiene.render import progress as progress_mod
@@ -130,6 +137,8 @@ def clean_command(
             verb = "Incinerate (delete for good)" if incinerate else "Move to quarantine"
             if not ask(f"{verb} {len(plan.going)} item(s)?"):
                 print("hygiene: nothing changed", file=sys.stderr)
+                if json_output:
+                    _show(declined_report(found), found, json_output=True)
                 return EXIT_OK
         result = collect(found, plan, audit=audit)
     _show(result, found, json_output=json_output)

@@ -87,7 +87,11 @@ def test_confirmation_no_changes_nothing(cli, make_repo, monkeypatch) -> None:  
     assert "node_modules/" in res.out  # the plan was shown before the question
     assert snapshot(repo.path) == before
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # end of input means no
-    assert cli("clean", repo.path).code == 0
+    res = cli("clean", repo.path, "--json")
+    assert res.code == 0
+    doc = _doc(res.out)  # still one JSON document, saying why nothing moved
+    assert {i["reason"] for i in doc["items"]} == {"not confirmed"}
+    assert "node_modules/" in res.err  # with --json the plan goes to stderr
     assert snapshot(repo.path) == before
 
 

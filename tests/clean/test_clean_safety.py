@@ -133,9 +133,6 @@ def test_hygieneignore_written_after_the_plan_is_honoured(make_repo) -> None:  #
     paths = build_project(repo)
     found = _survey(repo.path)
     (repo.path / ".hygieneignore").write_text("node_modules/\n")
-    found.guard.protect = type(found.guard.protect).build(
-        [str(repo.path)], {str(repo.path): False}, ()
-    )
     result = _collect(found)
     assert result[str(paths["node_modules"])] == (
         "skipped",
