@@ -122,7 +122,7 @@ def clean_command(
     audit = AuditLog()
     with exclusive():
         settled = recover_and_audit(audit)
-        if settled and not json_output:
+        if settled and not json_output and not quiet:
             print(
                 f"hygiene: settled {len(settled)} item(s) a stopped run left (see 'hygiene log')",
                 file=sys.stderr,
