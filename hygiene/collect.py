@@ -6,7 +6,6 @@ Two calls so the command can show the plan and ask in between: `survey()` builds
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,7 @@ class Survey:
 
 def keep_out() -> list[str]:
     """hygiene's own state: its home and every user store that holds a run."""
-    stores = {str(os.path.dirname(s)) for run in all_runs() for s in run.summary().stores}
+    stores = {s for run in all_runs() for s in run.summary().stores}
     return [str(hygiene_home()), *sorted(stores)]
 
 

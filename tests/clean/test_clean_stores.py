@@ -76,6 +76,14 @@ def test_rename_into_a_user_store_on_another_filesystem(cli, shm_dir) -> None:  
         assert intent["payload"].startswith(str(store) + "/")
         listed = json.loads(cli("quarantine", "list", "--json").out)["runs"]
         assert listed[0]["stores"] == [str(store)]
+        # With a run held in the store, the rest of that filesystem can still be cleaned.
+        other = shm_dir / "other"
+        (other / "node_modules/pkg").mkdir(parents=True)
+        (other / "package.json").write_text("{}\n")
+        age(other)
+        second = json.loads(cli("clean", other, "--yes", "--json").out)
+        assert [i["outcome"] for i in second["items"]] == ["done"]
+        assert cli("restore", second["run_id"], "--yes").code == 0
         assert cli("restore", "--last", "--yes").code == 0
         assert snapshot(project) == before
         assert list(store.iterdir()) == []  # the emptied run left nothing behind
