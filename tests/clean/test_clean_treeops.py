@@ -62,3 +62,19 @@ def test_removing_a_link_leaves_its_target(tmp_path: Path) -> None:
     remove_item(str(link))
     assert not os.path.lexists(link)
     assert (target / "inner/keep.txt").read_text() == "keep\n"
+
+
+def test_removal_never_descends_into_a_mount(tmp_path: Path) -> None:
+    import subprocess
+
+    inner = tmp_path / "doomed/sub/mounted"
+    inner.mkdir(parents=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "none", str(inner)], check=False).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        (inner / "other-disk.txt").write_text("not ours\n")
+        with pytest.raises(OSError, match="mounted filesystem"):
+            remove_item(str(tmp_path / "doomed"))
+        assert (inner / "other-disk.txt").read_text() == "not ours\n"
+    finally:
+        subprocess.run(["umount", str(inner)], check=True)
