@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from hygiene.audit import AuditLog
+from hygiene.audit import AuditLog, entry
 from hygiene.paths import display
 from hygiene.plan import Plan, PlanItem
 from hygiene.quarantine import Run, destination, incinerate_item, quarantine_item
@@ -113,18 +113,13 @@ def act(
         if outcome.outcome == "failed" and outcome.reason.startswith("quarantine disk is full"):
             disk_full = True
         audit.append(
-            {
-                "run_id": run.run_id,
-                "action": item.action,
-                "path": artifact.path,
-                "bytes": artifact.bytes,
-                "files": artifact.files,
-                "ecosystem": artifact.ecosystem,
-                "category": artifact.category,
-                "rule": artifact.rule,
-                "reason": outcome.reason,
-                "outcome": outcome.outcome,
-            }
+            entry(
+                run_id=run.run_id,
+                action=item.action,
+                item=artifact,
+                outcome=outcome.outcome,
+                reason=outcome.reason,
+            )
         )
         yield outcome
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from hygiene.paths import hygiene_home
 
@@ -22,6 +22,39 @@ LOG_NAME = "audit.jsonl"
 # Actions whose bytes leave the disk for good; a quarantine move only changes where they live.
 FREEING_ACTIONS = frozenset({"incinerate", "purge"})
 COLLECTING_ACTIONS = frozenset({"quarantine", "incinerate"})
+
+
+class Item(Protocol):
+    """What the log records of an item: an `Artifact`, or a quarantine manifest entry."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def files(self) -> int: ...
+    @property
+    def ecosystem(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+
+
+def entry(*, run_id: str, action: str, item: Item, outcome: str, reason: str) -> dict[str, Any]:
+    """One audit record for one action on one item."""
+    return {
+        "run_id": run_id,
+        "action": action,
+        "path": item.path,
+        "bytes": item.bytes,
+        "files": item.files,
+        "ecosystem": item.ecosystem,
+        "category": item.category,
+        "rule": item.rule,
+        "reason": reason,
+        "outcome": outcome,
+    }
 
 
 def default_log_path() -> Path:

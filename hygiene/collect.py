@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hygiene.act import CleanReport, Outcome, Progress, act, disk_free, dry_outcomes
-from hygiene.audit import AuditLog
+from hygiene.audit import AuditLog, entry
 from hygiene.config import Config
 from hygiene.model import Artifact
 from hygiene.paths import hygiene_home
@@ -50,18 +50,13 @@ def recover_and_audit(audit: AuditLog) -> list[Recovered]:
     settled = recover()
     for r in settled:
         audit.append(
-            {
-                "run_id": r.run_id,
-                "action": "recover",
-                "path": r.record.path,
-                "bytes": r.record.bytes,
-                "files": r.record.files,
-                "ecosystem": r.record.ecosystem,
-                "category": r.record.category,
-                "rule": r.record.rule,
-                "reason": r.action,
-                "outcome": "failed" if r.action.startswith("failed") else "done",
-            }
+            entry(
+                run_id=r.run_id,
+                action="recover",
+                item=r.record,
+                outcome="failed" if r.action.startswith("failed") else "done",
+                reason=r.action,
+            )
         )
     return settled
 

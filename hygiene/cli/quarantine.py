@@ -58,7 +58,7 @@ def purge_command(
     """Delete for good the runs kept longer than the retention; each item is audited."""
     from pathlib import Path
 
-    from hygiene.audit import AuditLog
+    from hygiene.audit import AuditLog, entry
     from hygiene.cli.options import duration_option
     from hygiene.collect import recover_and_audit
     from hygiene.config import load_config
@@ -90,18 +90,13 @@ def purge_command(
                         outcome, reason = "failed", f"{exc.strerror or exc}"
                         failed += 1
                     audit.append(
-                        {
-                            "run_id": run.run_id,
-                            "action": "purge",
-                            "path": record.path,
-                            "bytes": record.bytes,
-                            "files": record.files,
-                            "ecosystem": record.ecosystem,
-                            "category": record.category,
-                            "rule": record.rule,
-                            "reason": reason,
-                            "outcome": outcome,
-                        }
+                        entry(
+                            run_id=run.run_id,
+                            action="purge",
+                            item=record,
+                            outcome=outcome,
+                            reason=reason,
+                        )
                     )
                 purged.append(
                     {

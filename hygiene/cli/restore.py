@@ -23,7 +23,7 @@ def restore_command(
     json_output: JsonOpt = False,
 ) -> int:
     """Move every item of a quarantine run back to its place; never overwrite anything."""
-    from hygiene.audit import AuditLog
+    from hygiene.audit import AuditLog, entry
     from hygiene.cli.clean import ask
     from hygiene.collect import recover_and_audit
     from hygiene.paths import display
@@ -75,18 +75,13 @@ def restore_command(
                 outcome, reason = "failed", f"{exc.strerror or exc}"
                 failed += 1
             audit.append(
-                {
-                    "run_id": run.run_id,
-                    "action": "restore",
-                    "path": record.path,
-                    "bytes": record.bytes,
-                    "files": record.files,
-                    "ecosystem": record.ecosystem,
-                    "category": record.category,
-                    "rule": record.rule,
-                    "reason": reason,
-                    "outcome": outcome,
-                }
+                entry(
+                    run_id=run.run_id,
+                    action="restore",
+                    item=record,
+                    outcome=outcome,
+                    reason=reason,
+                )
             )
             done.append(
                 {"path": record.path, "bytes": record.bytes, "outcome": outcome, "reason": reason}
@@ -99,7 +94,7 @@ def restore_command(
     else:
         ok = len(done) - failed
         print(f"Restored {ok} of {len(done)} item(s) from run {run.run_id}.")
-        for entry in done:
-            if entry["outcome"] != "done":
-                print(f"failed: {display(str(entry['path']))}: {entry['reason']}")
+        for row in done:
+            if row["outcome"] != "done":
+                print(f"failed: {display(str(row['path']))}: {row['reason']}")
     return EXIT_FINDINGS if failed else EXIT_OK
