@@ -20,7 +20,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from hygiene.cli import fix, hook, report, scan, schedule
+    from hygiene.cli import clean, fix, hook, log, quarantine, report, restore, scan, schedule
     from hygiene.cli import simulate as simulate_cli
 
     app = typer.Typer(
@@ -42,6 +42,10 @@ def build_app() -> typer.Typer:
 
     app.command("scan", context_settings=CONTEXT)(scan.scan_command)
     app.command("fix", context_settings=CONTEXT)(fix.fix_command)
+    app.command("clean", context_settings=CONTEXT)(clean.clean_command)
+    app.command("restore", context_settings=CONTEXT)(restore.restore_command)
+    app.add_typer(quarantine.app, name="quarantine", context_settings=CONTEXT)
+    app.command("log", context_settings=CONTEXT)(log.log_command)
     app.add_typer(hook.build_hook_app(), name="hook", context_settings=CONTEXT)
     app.add_typer(schedule.build(), name="schedule", context_settings=CONTEXT)
     app.command("report", context_settings=CONTEXT)(report.report_command)

@@ -1,0 +1,180 @@
+"""`hygiene clean`: collect the findings of a fresh scan into quarantine (or the incinerator)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from hygiene.cli.options import (
+    CategoryOpt,
+    ConfigOpt,
+    EcosystemOpt,
+    JsonOpt,
+    MinSizeOpt,
+    OlderThanOpt,
+    QuietOpt,
+    RootsArg,
+    choices_option,
+    duration_option,
+    roots_argument,
+    size_option,
+)
+from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from hygiene.act import CleanReport
+    from hygiene.collect import Survey
+    from hygiene.plan import Plan
+
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def ask(question: str) -> bool:
+    """One yes/no question on stderr; the answer from stdin. End of input means no."""
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
+def clean_command(
+    roots: RootsArg = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Only show the plan; change nothing.")
+    ] = False,
+    yes: YesOpt = False,
+    json_output: JsonOpt = False,
+    incinerate: Annotated[
+        bool,
+        typer.Option("--incinerate", help="Delete for good, audited, with no quarantine."),
+    ] = False,
+    min_age: Annotated[
+        str | None,
+        typer.Option(
+            "--min-age", help="Leave items modified more recently than this (default: 1h)."
+        ),
+    ] = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option("--include", help="Also clean this opt-in category (virtualenv); repeat."),
+    ] = None,
+    all_categories: Annotated[
+        bool, typer.Option("--all", help="Clean every category, virtualenvs included.")
+    ] = False,
+    interactive: Annotated[
+        bool, typer.Option("--interactive", "-i", help="Ask group by group what goes.")
+    ] = False,
+    older_than: OlderThanOpt = None,
+    min_size: MinSizeOpt = None,
+    ecosystem: EcosystemOpt = None,
+    category: CategoryOpt = None,
+    config_path: ConfigOpt = None,
+    quiet: QuietOpt = False,
+) -> int:
+    """Move the artifacts a scan of ROOTS finds into quarantine (undo: hygiene restore)."""
+    from hygiene.audit import AuditLog
+    from hygiene.collect import (
+        CleanRequest,
+        collect,
+        declined_report,
+        dry_run_report,
+        recover_and_audit,
+        survey,
+    )
+    from hygiene.config import load_config
+    from hygiene.quarantine import exclusive
+    from hygiene.render import progress as progress_mod
+    from hygiene.render.clean import print_plan
+    from hygiene.rules import ARTIFACT_CATEGORIES, default_index
+    from hygiene.scan import Filters
+
+    chosen = roots_argument(roots)
+    if interactive and (yes or dry_run or json_output):
+        raise UsageError(
+            "--interactive asks questions; it cannot go with --yes, --dry-run or --json"
+        )
+    categories: set[str] = set(ARTIFACT_CATEGORIES)
+    filters = Filters(
+        older_than=duration_option("--older-than", older_than),
+        min_size=size_option("--min-size", min_size),
+        ecosystems=choices_option(
+            "--ecosystem", ecosystem, {r.ecosystem for r in default_index().rules}
+        ),
+        categories=choices_option("--category", category, categories),
+    )
+    request = CleanRequest(
+        roots=tuple(str(r) for r in chosen),
+        config=load_config(chosen[0], config_path).with_flags(
+            min_age=duration_option("--min-age", min_age)
+        ),
+        filters=filters,
+        incinerate=incinerate,
+        include=choices_option("--include", include, categories),
+        all_categories=all_categories,
+    )
+    show_progress = not quiet and not json_output
+    if dry_run:
+        with progress_mod.reporter(enabled=show_progress) as report:
+            found = survey(request, progress=report)
+        _show(dry_run_report(found), found, json_output=json_output)
+        return EXIT_OK
+    audit = AuditLog()
+    with exclusive():
+        settled = recover_and_audit(audit)
+        if settled and not json_output and not quiet:
+            print(
+                f"hygiene: settled {len(settled)} item(s) a stopped run left (see 'hygiene log')",
+                file=sys.stderr,
+            )
+        with progress_mod.reporter(enabled=show_progress) as report:
+            found = survey(request, progress=report)
+        plan = found.plan
+        if interactive:
+            plan = _pick_groups(plan, found.request.roots)
+        elif not yes and plan.going:
+            print_plan(plan, found.request.roots, stderr=json_output)
+            verb = "Incinerate (delete for good)" if incinerate else "Move to quarantine"
+            if not ask(f"{verb} {len(plan.going)} item(s)?"):
+                print("hygiene: nothing changed", file=sys.stderr)
+                if json_output:
+                    _show(declined_report(found), found, json_output=True)
+                return EXIT_OK
+        result = collect(found, plan, audit=audit)
+    _show(result, found, json_output=json_output)
+    return EXIT_FINDINGS if result.count("failed") else EXIT_OK
+
+
+def _pick_groups(plan: Plan, roots: tuple[str, ...]) -> Plan:
+    from hygiene.plan import decline
+    from hygiene.render.human import short_path
+    from hygiene.units import format_bytes
+
+    declined = []
+    for group, items in plan.groups():
+        category, ecosystem = group
+        size = format_bytes(sum(i.artifact.bytes for i in items))
+        print(f"{category} / {ecosystem}: {len(items)} item(s), {size}", file=sys.stderr)
+        for item in items[:5]:
+            print(f"  {short_path(item.artifact.path, roots)}", file=sys.stderr)
+        if len(items) > 5:
+            print(f"  ... and {len(items) - 5} more", file=sys.stderr)
+        if not ask(f"{plan.action.capitalize()} this group?"):
+            declined.append(group)
+    return decline(plan, declined)
+
+
+def _show(report: CleanReport, found: Survey, *, json_output: bool) -> None:
+    if json_output:
+        from hygiene.render.clean import clean_document
+        from hygiene.render.json import dump
+
+        dump(clean_document(report), sys.stdout)
+    elif report.dry_run:
+        from hygiene.render.clean import print_plan
+
+        print_plan(found.plan, found.request.roots)
+    else:
+        from hygiene.render.clean import print_report
+
+        print_report(report, found.request.roots)

@@ -1,0 +1,120 @@
+"""`hygiene quarantine list|purge`: what the recycling centre holds, and emptying old runs."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Annotated
+
+import typer
+
+from hygiene.cli.options import ConfigOpt, JsonOpt
+from hygiene.errors import EXIT_FINDINGS, EXIT_OK
+
+app = typer.Typer(
+    help="What the quarantine holds; empty old runs.", no_args_is_help=True, rich_markup_mode=None
+)
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+@app.command("list", context_settings=CONTEXT)
+def list_command(json_output: JsonOpt = False) -> int:
+    """Show the runs in quarantine with their sizes."""
+    import contextlib
+
+    from hygiene.audit import AuditLog
+    from hygiene.collect import recover_and_audit
+    from hygiene.errors import UsageError
+    from hygiene.quarantine import all_runs, exclusive
+    from hygiene.render.clean import print_runs, runs_document
+
+    # Settle what a killed run left so the list is true; if a run is in flight, leave it be.
+    with contextlib.suppress(UsageError), exclusive():
+        recover_and_audit(AuditLog())
+    runs = [s for s in (r.summary() for r in all_runs()) if s.items]
+    if json_output:
+        from hygiene.render.json import dump
+
+        dump(runs_document(runs), sys.stdout)
+    else:
+        print_runs(runs)
+    return EXIT_OK
+
+
+@app.command("purge", context_settings=CONTEXT)
+def purge_command(
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than", help="Empty runs older than this (default: quarantine_retention, 7d)."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Only say what would go.")
+    ] = False,
+    json_output: JsonOpt = False,
+    config_path: ConfigOpt = None,
+) -> int:
+    """Delete for good the runs kept longer than the retention; each item is audited."""
+    from pathlib import Path
+
+    from hygiene.audit import AuditLog, entry
+    from hygiene.cli.options import duration_option
+    from hygiene.collect import recover_and_audit
+    from hygiene.config import load_config
+    from hygiene.quarantine import all_runs, exclusive, purge_item, tidy
+    from hygiene.units import format_bytes
+
+    age = duration_option("--older-than", older_than)
+    if age is None:
+        age = load_config(Path.cwd(), config_path).quarantine_retention
+    cutoff = time.time() - age
+    audit = AuditLog()
+    purged: list[dict[str, object]] = []
+    failed = 0
+    with exclusive():
+        if not dry_run:
+            recover_and_audit(audit)
+        for run in all_runs():
+            summary = run.summary()
+            if summary.started > cutoff or not summary.items:
+                continue
+            for record in run.items().values():
+                if record.state != "quarantined":
+                    continue
+                outcome, reason = "done", ""
+                if not dry_run:
+                    try:
+                        purge_item(run, record)
+                    except OSError as exc:
+                        outcome, reason = "failed", f"{exc.strerror or exc}"
+                        failed += 1
+                    audit.append(
+                        entry(
+                            run_id=run.run_id,
+                            action="purge",
+                            item=record,
+                            outcome=outcome,
+                            reason=reason,
+                        )
+                    )
+                purged.append(
+                    {
+                        "run_id": run.run_id,
+                        "path": record.path,
+                        "bytes": record.bytes,
+                        "outcome": outcome,
+                    }
+                )
+            if not dry_run:
+                tidy(run)
+    size = sum(int(str(p["bytes"])) for p in purged if p["outcome"] == "done")
+    if json_output:
+        from hygiene.render.json import SCHEMA, dump
+
+        dump({"schema": SCHEMA, "dry_run": dry_run, "items": purged, "bytes": size}, sys.stdout)
+    else:
+        runs = len({p["run_id"] for p in purged})
+        verb = "Would purge" if dry_run else "Purged"
+        print(f"{verb} {len(purged)} item(s) from {runs} run(s), {format_bytes(size)}.")
+    return EXIT_FINDINGS if failed else EXIT_OK

@@ -1,0 +1,100 @@
+"""`hygiene restore`: put a quarantine run back exactly where it was."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from hygiene.cli.options import JsonOpt
+from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+
+
+def restore_command(
+    run_id: Annotated[
+        str | None,
+        typer.Argument(
+            help="The run to restore (see 'hygiene quarantine list').", show_default=False
+        ),
+    ] = None,
+    last: Annotated[bool, typer.Option("--last", help="Restore the most recent run.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    json_output: JsonOpt = False,
+) -> int:
+    """Move every item of a quarantine run back to its place; never overwrite anything."""
+    from hygiene.audit import AuditLog, entry
+    from hygiene.cli.clean import ask
+    from hygiene.collect import recover_and_audit
+    from hygiene.paths import display
+    from hygiene.quarantine import (
+        Run,
+        all_runs,
+        conflicts,
+        exclusive,
+        held_items,
+        restore_item,
+        tidy,
+    )
+    from hygiene.units import format_bytes
+
+    if (run_id is None) == (not last):
+        raise UsageError("restore: give a RUN_ID or --last (not both)")
+    audit = AuditLog()
+    with exclusive():
+        recover_and_audit(audit)
+        if last:
+            runs = [r for r in all_runs() if held_items(r)]
+            if not runs:
+                raise UsageError("restore --last: the quarantine holds no run to restore")
+            run = runs[-1]
+        else:
+            assert run_id is not None
+            run = Run.open(run_id)
+        items = held_items(run)
+        if not items:
+            raise UsageError(f"run {run.run_id} holds nothing to restore")
+        taken = conflicts(items)
+        if taken:
+            more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
+            raise UsageError(
+                f"restore {run.run_id}: {display(taken[0])} exists again{more}; "
+                "move it away first, nothing was restored"
+            )
+        size = format_bytes(sum(r.bytes for r in items))
+        if not yes and not ask(f"Restore {len(items)} item(s), {size}, from run {run.run_id}?"):
+            print("hygiene: nothing changed", file=sys.stderr)
+            return EXIT_OK
+        done: list[dict[str, object]] = []
+        failed = 0
+        for record in items:
+            outcome, reason = "done", ""
+            try:
+                restore_item(run, record)
+            except OSError as exc:
+                outcome, reason = "failed", f"{exc.strerror or exc}"
+                failed += 1
+            audit.append(
+                entry(
+                    run_id=run.run_id,
+                    action="restore",
+                    item=record,
+                    outcome=outcome,
+                    reason=reason,
+                )
+            )
+            done.append(
+                {"path": record.path, "bytes": record.bytes, "outcome": outcome, "reason": reason}
+            )
+        tidy(run)
+    if json_output:
+        from hygiene.render.json import SCHEMA, dump
+
+        dump({"schema": SCHEMA, "run_id": run.run_id, "items": done}, sys.stdout)
+    else:
+        ok = len(done) - failed
+        print(f"Restored {ok} of {len(done)} item(s) from run {run.run_id}.")
+        for row in done:
+            if row["outcome"] != "done":
+                print(f"failed: {display(str(row['path']))}: {row['reason']}")
+    return EXIT_FINDINGS if failed else EXIT_OK

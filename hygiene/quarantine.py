@@ -1,0 +1,508 @@
+"""The recycling centre: quarantine runs, their manifests, restore, purge and crash recovery.
+
+Layout under `HYGIENE_HOME/quarantine/`:
+
+    <run_id>/manifest.jsonl   the run's journal: one fsynced JSON line per step of each item
+    <run_id>/items/<n>        item n, moved here by rename when on this filesystem
+
+An item on another filesystem goes by rename to that filesystem's own store,
+`<mount point>/.hygiene-quarantine-<uid>/<run_id>/items/<n>`, when the user has created it
+(hygiene never creates folders on other disks: a USB stick could leave with the quarantine);
+otherwise it is copied here, verified byte for byte, and only then removed from its place.
+
+Every step is written to the manifest before it is taken, so a `kill -9` at any moment leaves
+each item either in place or whole in quarantine, and `recover()` can tell which and finish or
+roll back (issue 4, part 6).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import errno
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hygiene.audit import append_durably, read_lines
+from hygiene.crashpoint import checkpoint
+from hygiene.errors import UsageError
+from hygiene.model import Artifact
+from hygiene.paths import hygiene_home
+from hygiene.treeops import copy_item, difference, fsync_dir, remove_item
+
+MANIFEST = "manifest.jsonl"
+RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
+STORE_PREFIX = ".hygiene-quarantine-"
+# Item states that still hold data in quarantine.
+HELD = frozenset({"quarantined", "restoring", "purging"})
+# States a crash can leave behind; `recover()` settles each of them.
+UNSETTLED = frozenset({"pending", "copied", "restoring", "placed", "purging", "incinerating"})
+
+
+def quarantine_root() -> Path:
+    return hygiene_home() / "quarantine"
+
+
+def new_run_id(now: float | None = None) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None else now))
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """One item of a run, folded from its manifest lines."""
+
+    n: int
+    path: str
+    method: str  # "rename" | "copy" | "incinerate"
+    payload: str  # where it lives in quarantine ("" when incinerated)
+    doomed: str  # temporary name beside the original while it is being deleted
+    bytes: int
+    files: int
+    folder: bool
+    ecosystem: str
+    category: str
+    rule: str
+    parent_mtime_ns: int | None
+    parent_after_ns: int | None = None  # the parent's mtime right after the item left
+    parent_seen_ns: int | None = None  # the parent's mtime when a restore began
+    state: str = "pending"
+
+
+# Fields a later manifest line may update.
+_FOLDED = frozenset({"parent_after_ns", "parent_seen_ns"})
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    started: float
+    action: str
+    items: int
+    bytes: int
+    files: int
+    stores: tuple[str, ...]
+
+
+class Run:
+    """One `clean` run's journal. Lines are appended and fsynced; nothing is ever rewritten."""
+
+    def __init__(self, run_id: str, folder: Path) -> None:
+        self.run_id = run_id
+        self.folder = folder
+        self.manifest = folder / MANIFEST
+
+    @classmethod
+    def create(cls, *, action: str, roots: tuple[str, ...], now: float | None = None) -> Run:
+        run_id = new_run_id(now)
+        folder = quarantine_root() / run_id
+        folder.mkdir(parents=True)
+        run = cls(run_id, folder)
+        started = time.time() if now is None else now
+        run.log({"event": "run", "action": action, "started": started, "roots": list(roots)})
+        fsync_dir(str(folder))
+        fsync_dir(str(folder.parent))
+        return run
+
+    @classmethod
+    def open(cls, run_id: str) -> Run:
+        folder = quarantine_root() / run_id
+        if not RUN_ID_RE.match(run_id) or not (folder / MANIFEST).is_file():
+            raise UsageError(
+                f"no quarantine run {run_id!r} (see 'hygiene quarantine list' for the runs kept)"
+            )
+        return cls(run_id, folder)
+
+    def log(self, event: dict[str, Any]) -> None:
+        append_durably(self.manifest, event)
+
+    def header(self) -> dict[str, Any]:
+        for line in read_lines(self.manifest):
+            if line.get("event") == "run":
+                return line
+        return {}
+
+    def items(self) -> dict[int, ItemRecord]:
+        records: dict[int, ItemRecord] = {}
+        for line in read_lines(self.manifest):
+            event = line.get("event")
+            n = line.get("n")
+            if event == "intent" and isinstance(n, int):
+                fields = {f.name for f in dataclasses.fields(ItemRecord)}
+                records[n] = ItemRecord(**{k: v for k, v in line.items() if k in fields})
+            elif isinstance(n, int) and n in records and isinstance(event, str):
+                changes = {k: v for k, v in line.items() if k in _FOLDED}
+                records[n] = dataclasses.replace(records[n], state=event, **changes)
+        return records
+
+    def step(self, record: ItemRecord, state: str, **extra: Any) -> ItemRecord:
+        self.log({"event": state, "n": record.n, **extra})
+        return dataclasses.replace(record, state=state, **extra)
+
+    def summary(self) -> RunSummary:
+        header = self.header()
+        held = [r for r in self.items().values() if r.state in HELD]
+        stores = sorted({str(Path(r.payload).parents[2]) for r in held if r.payload})
+        return RunSummary(
+            run_id=self.run_id,
+            started=float(header.get("started", 0.0)),
+            action=str(header.get("action", "quarantine")),
+            items=len(held),
+            bytes=sum(r.bytes for r in held),
+            files=sum(r.files for r in held),
+            stores=tuple(stores),
+        )
+
+
+def all_runs() -> list[Run]:
+    root = quarantine_root()
+    try:
+        names = sorted(os.listdir(root))
+    except FileNotFoundError:
+        return []
+    return [
+        Run(n, root / n) for n in names if RUN_ID_RE.match(n) and (root / n / MANIFEST).exists()
+    ]
+
+
+@contextlib.contextmanager
+def exclusive() -> Iterator[None]:
+    """One destructive hygiene run at a time: recovery must never judge a run still in flight."""
+    import fcntl
+
+    root = quarantine_root()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                "another hygiene clean, restore or purge is running; try again when it ends"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- where an item goes -------------------------------------------------------------------
+
+
+def _mount_point(path: str) -> str:
+    path = os.path.realpath(path)
+    while not os.path.ismount(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return path
+
+
+def _user_store(folder: str, device: int) -> str | None:
+    """`<mount>/.hygiene-quarantine-<uid>` on `folder`'s filesystem if the user created it."""
+    candidate = os.path.join(_mount_point(folder), f"{STORE_PREFIX}{os.geteuid()}")
+    try:
+        st = os.lstat(candidate)
+    except OSError:
+        return None
+    # Only a real folder, ours, that nobody else can write into, on that very filesystem.
+    if (
+        not os.path.isdir(candidate)
+        or os.path.islink(candidate)
+        or st.st_uid != os.geteuid()
+        or st.st_mode & 0o022
+        or st.st_dev != device
+    ):
+        return None
+    return candidate
+
+
+def destination(run: Run, n: int, path: str) -> tuple[str, str]:
+    """(payload path, method) for item `n` whose current place is `path`."""
+    parent = os.path.dirname(path)
+    device = os.lstat(parent).st_dev
+    home = quarantine_root()
+    if os.lstat(home).st_dev == device:
+        return str(run.folder / "items" / str(n)), "rename"
+    store = _user_store(parent, device)
+    if store is not None:
+        return os.path.join(store, run.run_id, "items", str(n)), "rename"
+    return str(run.folder / "items" / str(n)), "copy"
+
+
+def _doomed(path: str, run: Run, n: int, what: str) -> str:
+    return os.path.join(os.path.dirname(path), f".hygiene-{run.run_id}-{n}.{what}")
+
+
+def _mtime_ns(path: str) -> int | None:
+    try:
+        return os.lstat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def rename_noreplace(src: str, dst: str) -> None:
+    """rename(2) that refuses to replace `dst` (renameat2 RENAME_NOREPLACE where available)."""
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        func = getattr(libc, "renameat2", None)
+        if func is not None:
+            at_fdcwd, noreplace = -100, 1
+            if func(at_fdcwd, os.fsencode(src), at_fdcwd, os.fsencode(dst), noreplace) == 0:
+                return
+            err = ctypes.get_errno()
+            if err not in (errno.EINVAL, errno.ENOSYS):
+                raise OSError(err, os.strerror(err), dst)
+    if os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, "exists", dst)
+    os.rename(src, dst)
+
+
+# --- collecting -----------------------------------------------------------------------------
+
+
+def _intent(run: Run, n: int, artifact: Artifact, method: str, payload: str) -> ItemRecord:
+    path = artifact.path
+    record = ItemRecord(
+        n=n,
+        path=path,
+        method=method,
+        payload=payload,
+        doomed=_doomed(path, run, n, "deleting"),
+        bytes=artifact.bytes,
+        files=artifact.files,
+        folder=artifact.folder,
+        ecosystem=artifact.ecosystem,
+        category=artifact.category,
+        rule=artifact.rule,
+        parent_mtime_ns=_mtime_ns(os.path.dirname(path)),
+    )
+    fields = dataclasses.asdict(record)
+    for later in ("state", *_FOLDED):
+        fields.pop(later)
+    run.log({"event": "intent", **fields})
+    return record
+
+
+def quarantine_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
+    """Move one item into quarantine. Raises OSError with the item still in place."""
+    payload, method = destination(run, n, artifact.path)
+    os.makedirs(os.path.dirname(payload), exist_ok=True)
+    record = _intent(run, n, artifact, method, payload)
+    checkpoint("intent")
+    path = artifact.path
+    if method == "rename":
+        try:
+            os.rename(path, payload)
+        except OSError:
+            run.step(record, "abandoned")
+            raise
+        checkpoint("renamed")
+    else:
+        partial = payload + ".partial"
+        try:
+            copy_item(path, partial)
+            checkpoint("copied")
+            why = difference(path, partial)
+            if why is not None:
+                raise OSError(errno.EIO, f"copy does not match the original ({why})", path)
+            os.rename(partial, payload)
+        except OSError:
+            remove_item(partial)
+            remove_item(payload)
+            run.step(record, "abandoned")
+            raise
+        record = run.step(record, "copied")
+        checkpoint("verified")
+        # Rename first, then delete: the original's name is free at once and a crash mid-delete
+        # leaves a clearly named leftover that recovery finishes removing (kondo #97).
+        try:
+            os.rename(path, record.doomed)
+        except OSError:
+            remove_item(payload)
+            run.step(record, "abandoned")
+            raise
+        checkpoint("doomed")
+        remove_item(record.doomed)
+    return run.step(record, "quarantined", parent_after_ns=_mtime_ns(os.path.dirname(path)))
+
+
+def incinerate_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
+    """Delete one item for good: rename it aside, then remove it. Raises OSError if in place."""
+    record = _intent(run, n, artifact, "incinerate", "")
+    checkpoint("intent")
+    try:
+        os.rename(artifact.path, record.doomed)
+    except OSError:
+        run.step(record, "abandoned")
+        raise
+    record = run.step(record, "incinerating")
+    checkpoint("doomed")
+    remove_item(record.doomed)
+    return run.step(record, "incinerated")
+
+
+# --- restoring and purging ------------------------------------------------------------------
+
+
+def held_items(run: Run) -> list[ItemRecord]:
+    """Items still in quarantine, in reverse order of collection (so parent mtimes unwind)."""
+    return sorted((r for r in run.items().values() if r.state == "quarantined"), key=lambda r: -r.n)
+
+
+def conflicts(records: list[ItemRecord]) -> list[str]:
+    return [r.path for r in records if os.path.lexists(r.path)]
+
+
+def restore_item(run: Run, record: ItemRecord) -> ItemRecord:
+    """Put one item back where it was. Raises FileExistsError rather than overwrite."""
+    path = record.path
+    parent = os.path.dirname(path)
+    os.makedirs(parent, exist_ok=True)
+    parent_now = _mtime_ns(parent)
+    record = run.step(record, "restoring", parent_seen_ns=parent_now)
+    checkpoint("restoring")
+    try:
+        rename_noreplace(record.payload, path)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            run.step(record, "quarantined")
+            raise
+        temp = _doomed(path, run, record.n, "restoring")
+        try:
+            copy_item(record.payload, temp)
+            checkpoint("restore-copied")
+            why = difference(record.payload, temp)
+            if why is not None:
+                raise OSError(errno.EIO, f"copy does not match quarantine ({why})", path) from None
+            rename_noreplace(temp, path)
+        except OSError:
+            remove_item(temp)
+            run.step(record, "quarantined")
+            raise
+        record = run.step(record, "placed")
+        checkpoint("restore-placed")
+        remove_item(record.payload)
+    _reset_parent(record)
+    return run.step(record, "restored")
+
+
+def _reset_parent(r: ItemRecord) -> None:
+    """Put the parent's mtime back as it was before collection, unless someone else touched
+    the folder while the item was away."""
+    if r.parent_mtime_ns is not None and r.parent_seen_ns == r.parent_after_ns:
+        parent = os.path.dirname(r.path)
+        os.utime(parent, ns=(os.lstat(parent).st_atime_ns, r.parent_mtime_ns))
+
+
+def purge_item(run: Run, record: ItemRecord) -> ItemRecord:
+    record = run.step(record, "purging")
+    checkpoint("purging")
+    remove_item(record.payload)
+    return run.step(record, "purged")
+
+
+def tidy(run: Run) -> bool:
+    """Remove a run's folders once it holds nothing and nothing is unsettled. True if removed."""
+    records = run.items().values()
+    if any(r.state in HELD | UNSETTLED for r in records):
+        return False
+    for store in {str(Path(r.payload).parents[1]) for r in records if r.payload}:
+        if Path(store).name == run.run_id and store != str(run.folder):
+            shutil.rmtree(store, ignore_errors=True)
+    shutil.rmtree(run.folder, ignore_errors=True)
+    return True
+
+
+# --- crash recovery -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recovered:
+    run_id: str
+    record: ItemRecord
+    action: str  # what recovery did: "rolled back", "finished"
+
+
+def _parent_after(r: ItemRecord) -> dict[str, Any]:
+    return {"parent_after_ns": _mtime_ns(os.path.dirname(r.path))}
+
+
+def _unbump_parent(r: ItemRecord) -> None:
+    """Undo the parent mtime change our own temporary entry caused, if the parent was ours."""
+    if r.parent_seen_ns is not None and r.parent_seen_ns == r.parent_after_ns:
+        parent = os.path.dirname(r.path)
+        os.utime(parent, ns=(os.lstat(parent).st_atime_ns, r.parent_seen_ns))
+
+
+def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
+    """Finish or roll back one item a killed run left unsettled, judged from the disk."""
+    here = os.path.lexists(r.path)
+    if r.state == "pending" and r.method == "rename":
+        if os.path.lexists(r.payload):  # the rename happened; the journal missed it
+            return run.step(r, "quarantined", **_parent_after(r)), "finished"
+        return run.step(r, "abandoned"), "rolled back"
+    if r.state == "pending" and r.method == "copy":  # never verified: the original is untouched
+        remove_item(r.payload + ".partial")
+        remove_item(r.payload)
+        return run.step(r, "abandoned"), "rolled back"
+    if r.state == "copied":
+        if here and not os.path.lexists(r.doomed):
+            remove_item(r.payload)  # the original was never touched: keep it, drop the copy
+            return run.step(r, "abandoned"), "rolled back"
+        remove_item(r.doomed)  # the verified copy is whole: finish removing the original
+        return run.step(r, "quarantined", **_parent_after(r)), "finished"
+    if r.method == "incinerate" and r.state in ("pending", "incinerating"):
+        if r.state == "pending" and not os.path.lexists(r.doomed):
+            return run.step(r, "abandoned"), "rolled back"
+        remove_item(r.doomed)
+        return run.step(r, "incinerated"), "finished"
+    if r.state == "restoring":
+        temp = _doomed(r.path, run, r.n, "restoring")
+        if os.path.lexists(temp):
+            remove_item(temp)
+            _unbump_parent(r)
+        if not os.path.lexists(r.payload):
+            _reset_parent(r)
+            return run.step(r, "restored"), "finished"
+        if r.method == "copy" and here and difference(r.payload, r.path) is None:
+            remove_item(r.payload)  # placed by copy; the payload was not yet removed
+            _reset_parent(r)
+            return run.step(r, "restored"), "finished"
+        return run.step(r, "quarantined"), "rolled back"
+    if r.state == "placed":
+        remove_item(r.payload)
+        _reset_parent(r)
+        return run.step(r, "restored"), "finished"
+    if r.state == "purging":
+        remove_item(r.payload)
+        return run.step(r, "purged"), "finished"
+    return None
+
+
+def recover() -> list[Recovered]:
+    """Finish or roll back whatever a killed run left. Call under `exclusive()`."""
+    done: list[Recovered] = []
+    for run in all_runs():
+        for record in run.items().values():
+            if record.state not in UNSETTLED:
+                continue
+            try:
+                settled = _settle(run, record)
+            except OSError as exc:
+                done.append(Recovered(run.run_id, record, f"failed: {exc}"))
+                continue
+            if settled is not None:
+                done.append(Recovered(run.run_id, settled[0], settled[1]))
+        tidy(run)
+    return done

@@ -1,0 +1,319 @@
+"""The safety checks `clean` runs on every item: each a small named function returning why not.
+
+A check returns None when the item may go, or a short reason to keep it. `Guard` gathers the
+facts the checks need (roots, hygiene's own state, running processes, git's answers) and runs
+them: once to build the plan, and again right before each item is moved (issue 4, part 5;
+npkill #9 and #81, BleachBit #1889, kondo #97 show what happens without them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from hygiene.config import Config
+from hygiene.gitrepo import GitError, git, holding_tracked
+from hygiene.model import Artifact
+from hygiene.protect import ProtectSet
+from hygiene.quarantine import STORE_PREFIX
+
+if TYPE_CHECKING:
+    import psutil
+
+
+def _real(path: str) -> str:
+    """The real path of `path` itself: its folder resolved, the last name kept (links too)."""
+    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+
+
+def _under(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _inside_or_same(path: str, folder: str) -> bool:
+    return path == folder or _under(path, folder)
+
+
+# --- the checks -----------------------------------------------------------------------------
+
+
+def outside_roots(real: str, roots: Iterable[str]) -> str | None:
+    """Nothing outside the roots, judged on real paths so a swapped-in link cannot lead out."""
+    if any(_under(real, root) for root in roots):
+        return None
+    return "outside the folders given to clean"
+
+
+def root_or_above(real: str, roots: Iterable[str]) -> str | None:
+    if any(_inside_or_same(root, real) for root in roots):
+        return "is a root given to clean, or holds one"
+    return None
+
+
+def hygiene_state(real: str, keep_out: Iterable[str]) -> str | None:
+    """Never the quarantine, the audit log or anything holding them."""
+    if f"{os.sep}{STORE_PREFIX}" in real:
+        return "inside a hygiene quarantine store"
+    for folder in keep_out:
+        if _inside_or_same(real, folder) or _under(folder, real):
+            return "holds hygiene's own quarantine or log"
+    return None
+
+
+def active_virtualenv(real: str, envs: Iterable[str]) -> str | None:
+    """Not the virtualenv this process runs in (`sys.prefix`) or the one `$VIRTUAL_ENV` names."""
+    for env in envs:
+        if _inside_or_same(env, real):
+            return "is the active virtualenv"
+    return None
+
+
+def protected(path: str, folder: bool, protect: ProtectSet) -> str | None:
+    if protect.covers(path, folder=folder):
+        return "matched by .hygieneignore or protect"
+    return None
+
+
+@dataclass
+class ProcessUsage:
+    """Paths running processes hold open, run from or use as working folder (psutil)."""
+
+    holders: dict[str, str] = field(default_factory=dict)  # a path or any ancestor -> who
+    taken: float = 0.0
+
+    @classmethod
+    def snapshot(cls) -> ProcessUsage:
+        import psutil
+
+        usage = cls(taken=time.monotonic())
+        me = os.getpid()
+        for proc in psutil.process_iter(["pid", "name"]):
+            if proc.pid == me:
+                continue
+            who = f"{proc.info.get('name') or '?'} (pid {proc.pid})"
+            for used in _used_paths(proc):
+                if used:
+                    usage._add(used, who)
+        return usage
+
+    def _add(self, path: str, who: str) -> None:
+        while True:
+            if path in self.holders:
+                return
+            self.holders[path] = who
+            parent = os.path.dirname(path)
+            if parent == path:
+                return
+            path = parent
+
+
+def _used_paths(proc: psutil.Process) -> list[str]:
+    import psutil
+
+    paths: list[str] = []
+    # Processes of other users are unreadable without privileges; they are skipped.
+    with contextlib.suppress(psutil.Error, OSError):
+        paths.append(proc.cwd())
+    with contextlib.suppress(psutil.Error, OSError):
+        paths.append(proc.exe())
+    with contextlib.suppress(psutil.Error, OSError):
+        paths.extend(f.path for f in proc.open_files())
+    return paths
+
+
+def in_use(real: str, usage: ProcessUsage) -> str | None:
+    who = usage.holders.get(real)
+    return None if who is None else f"in use by {who}"
+
+
+def changed_since_scan(artifact: Artifact) -> str | None:
+    """Same inode, same type, nothing newer inside, no repository or mount point inside."""
+    if not artifact.inode:
+        return "the scan recorded no identity for it"
+    try:
+        st = os.lstat(artifact.path)
+    except FileNotFoundError:
+        return "gone since the scan"
+    if (st.st_dev, st.st_ino) != (artifact.device, artifact.inode):
+        return "replaced since the scan"
+    if stat.S_ISDIR(st.st_mode) != artifact.folder:
+        return "changed type since the scan"
+    if not artifact.folder:
+        return "modified since the scan" if st.st_mtime > artifact.newest_mtime else None
+    try:
+        newest = _newest_inside(artifact.path, st.st_dev)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if isinstance(newest, str):
+        return newest
+    return "modified since the scan" if newest > artifact.newest_mtime else None
+
+
+def _newest_inside(folder: str, device: int) -> float | str:
+    """The newest mtime of anything inside `folder` (not itself), or why it must stay.
+
+    Each folder is opened once and its entries stat'ed relative to it (fstatat), which keeps
+    this re-check close to the cost of the deletion it guards.
+    """
+    newest = 0.0
+    pending = [folder]
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    while pending:
+        here = pending.pop()
+        fd = os.open(here, flags)
+        try:
+            with os.scandir(fd) as entries:
+                for entry in entries:
+                    est = entry.stat(follow_symlinks=False)
+                    if stat.S_ISDIR(est.st_mode):
+                        if est.st_dev != device:
+                            # Deleting would descend into a mounted filesystem; never.
+                            return "holds a mount point"
+                        if entry.name == ".git":
+                            return "holds a git repository"
+                        pending.append(os.path.join(here, entry.name))
+                    # Folders count too, as in the scan's measure: a new entry bumps its folder.
+                    if est.st_mtime > newest:
+                        newest = est.st_mtime
+        finally:
+            os.close(fd)
+    return newest
+
+
+def _climb(found: bytes, wanted: Mapping[bytes, str]) -> str | None:
+    probe = found
+    while probe:
+        if probe in wanted:
+            return wanted[probe]
+        cut = probe.rfind(b"/")
+        probe = probe[:cut] if cut > 0 else b""
+    return None
+
+
+def uncommitted(repo: str, relpaths: list[str]) -> set[str]:
+    """Those of `relpaths` holding staged or unstaged changes to tracked content."""
+    wanted = {os.fsencode(p): p for p in relpaths}
+    out = git(
+        repo,
+        "--literal-pathspecs",
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=no",
+        "--",
+        *relpaths,
+    )
+    held: set[str] = set()
+    for token in out.split(b"\0"):
+        # "XY path", and after a rename or copy the bare source path as its own token.
+        name = token[3:] if len(token) > 3 and token[2:3] == b" " else token
+        hit = _climb(name, wanted) if name else None
+        if hit is not None:
+            held.add(hit)
+    return held
+
+
+def git_vetoes(artifacts: Iterable[Artifact]) -> dict[str, str]:
+    """Ask git once per repository: tracked content inside, or uncommitted changes."""
+    by_repo: dict[str, list[Artifact]] = {}
+    for artifact in artifacts:
+        if artifact.repo is not None:
+            by_repo.setdefault(artifact.repo, []).append(artifact)
+    vetoes: dict[str, str] = {}
+    for repo, items in by_repo.items():
+        rel = {os.path.relpath(a.path, repo): a.path for a in items}
+        try:
+            for name in uncommitted(repo, list(rel)):
+                vetoes[rel[name]] = "holds uncommitted changes"
+            for name in holding_tracked(repo, list(rel)):
+                vetoes[rel[name]] = "holds files git tracks"
+        except GitError as exc:
+            for path in rel.values():
+                vetoes[path] = f"git could not answer ({exc})"
+    return vetoes
+
+
+# --- the guard ------------------------------------------------------------------------------
+
+
+def _protect(roots: tuple[str, ...], items: list[Artifact], config: Config) -> ProtectSet:
+    repos = {a.repo: False for a in items if a.repo is not None}
+    return ProtectSet.build(roots, repos, config.protect)
+
+
+def active_envs() -> tuple[str, ...]:
+    envs = {os.path.realpath(sys.prefix)}
+    if os.environ.get("VIRTUAL_ENV"):
+        envs.add(os.path.realpath(os.environ["VIRTUAL_ENV"]))
+    return tuple(sorted(envs))
+
+
+@dataclass
+class Guard:
+    roots: tuple[str, ...]
+    keep_out: tuple[str, ...]
+    envs: tuple[str, ...]
+    protect: ProtectSet
+    usage: ProcessUsage
+    git: dict[str, str]
+    # How old a process snapshot may be when an item is re-checked right before it moves.
+    fresh_for: float = 0.5
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        roots: Iterable[str],
+        artifacts: Iterable[Artifact],
+        config: Config,
+        keep_out: Iterable[str],
+    ) -> Guard:
+        items = list(artifacts)
+        abs_roots = tuple(os.path.abspath(r) for r in roots)
+        return cls(
+            roots=tuple(os.path.realpath(r) for r in abs_roots),
+            keep_out=tuple(os.path.realpath(k) for k in keep_out),
+            envs=active_envs(),
+            protect=_protect(abs_roots, items, config),
+            usage=ProcessUsage.snapshot(),
+            git=git_vetoes(items),
+        )
+
+    def refresh(
+        self, *, roots: Iterable[str], artifacts: Iterable[Artifact], config: Config
+    ) -> None:
+        """Ask git and read `.hygieneignore` again: the user may have changed either while the
+        plan waited for an answer."""
+        items = list(artifacts)
+        self.protect = _protect(tuple(os.path.abspath(r) for r in roots), items, config)
+        self.git = git_vetoes(items)
+
+    def checks(self, artifact: Artifact) -> Iterable[Callable[[], str | None]]:
+        real = _real(artifact.path)
+        yield lambda: root_or_above(real, self.roots)
+        yield lambda: outside_roots(real, self.roots)
+        yield lambda: hygiene_state(real, self.keep_out)
+        yield lambda: active_virtualenv(real, self.envs)
+        yield lambda: self.git.get(artifact.path)
+        yield lambda: in_use(real, self.usage)
+        yield lambda: protected(artifact.path, artifact.folder, self.protect)
+
+    def veto(self, artifact: Artifact) -> str | None:
+        """Why `artifact` must stay, judged on what is known now; None when it may go."""
+        for check in self.checks(artifact):
+            reason = check()
+            if reason is not None:
+                return reason
+        return None
+
+    def recheck(self, artifact: Artifact) -> str | None:
+        """The last word right before acting: fresh process list, then identity and age."""
+        if time.monotonic() - self.usage.taken > self.fresh_for:
+            self.usage = ProcessUsage.snapshot()
+        return self.veto(artifact) or changed_since_scan(artifact)

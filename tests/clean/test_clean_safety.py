@@ -1,0 +1,255 @@
+"""Each safety rule of `clean`, with a real tree that would lose data if the rule broke."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cleanhelp import age, build_project
+
+from hygiene.act import CleanReport
+from hygiene.audit import AuditLog
+from hygiene.collect import CleanRequest, Survey, collect, survey
+from hygiene.config import Config
+from hygiene.model import Artifact, Precious
+from hygiene.plan import Policy, make_plan
+from hygiene.quarantine import exclusive
+from hygiene.safety import Guard
+
+
+def _survey(*roots: Path, **kwargs: object) -> Survey:
+    return survey(CleanRequest(roots=tuple(map(str, roots)), config=Config(), **kwargs))  # type: ignore[arg-type]
+
+
+def _collect(found: Survey) -> dict[str, tuple[str, str]]:
+    with exclusive():
+        report: CleanReport = collect(found, found.plan, audit=AuditLog())
+    return {o.item.artifact.path: (o.outcome, o.reason) for o in report.outcomes}
+
+
+def _outcomes(cli, *args: object) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    res = cli("clean", *args, "--yes", "--json")
+    assert res.code in (0, 1), res.err
+    return {i["path"]: (i["outcome"], i["reason"]) for i in json.loads(res.out)["items"]}
+
+
+def test_newly_tracked_content_is_kept(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    paths = build_project(repo)
+    found = _survey(repo.path)
+    repo.git("add", "-f", "node_modules/left-pad/index.js")  # tracked after the plan was made
+    result = _collect(found)
+    assert result[str(paths["node_modules"])] == ("skipped", "holds files git tracks")
+    assert (paths["node_modules"] / "left-pad/index.js").exists()
+    assert result[str(paths["pycache"])][0] == "done"
+
+
+def test_uncommitted_changes_are_kept(cli, make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    paths = build_project(repo)
+    repo.commit("node_modules/left-pad/index.js")
+    # Staged for deletion: no longer in the index (so not "tracked"), still an uncommitted change.
+    repo.git("rm", "-q", "--cached", "node_modules/left-pad/index.js")
+    age(repo.path)
+    result = _outcomes(cli, repo.path)
+    assert result[str(paths["node_modules"])] == ("skipped", "holds uncommitted changes")
+    assert paths["node_modules"].exists()
+
+
+def test_nothing_outside_the_roots_even_through_a_swapped_link(make_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo("root/proj")
+    paths = build_project(repo)
+    found = _survey(tmp_path / "root")
+    # After the plan, the project folder is moved away and a link put in its place.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.move(str(repo.path), elsewhere / "proj")
+    os.symlink(elsewhere / "proj", repo.path)
+    result = _collect(found)
+    assert result[str(paths["node_modules"])] == ("skipped", "outside the folders given to clean")
+    assert (elsewhere / "proj/node_modules/left-pad/index.js").exists()
+
+
+def test_guard_refuses_roots_outside_and_hygiene_state(make_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    build_project(repo)
+    state = Path(os.environ["HYGIENE_HOME"])
+    guard = Guard.build(
+        roots=[str(repo.path)], artifacts=[], config=Config(), keep_out=[str(state)]
+    )
+
+    def art(path: Path) -> Artifact:
+        return Artifact(str(path), 1, 1, 1, 1, 0.0, "x", "cache", "r", "why", "", None, True, 1, 1)
+
+    assert guard.veto(art(repo.path)) == "is a root given to clean, or holds one"
+    assert guard.veto(art(repo.path.parent)) == "is a root given to clean, or holds one"
+    assert guard.veto(art(tmp_path / "other")) == "outside the folders given to clean"
+    guard.roots = (str(tmp_path.parent),)
+    assert guard.veto(art(state / "quarantine")) == "holds hygiene's own quarantine or log"
+    assert guard.veto(art(state.parent)) == "holds hygiene's own quarantine or log"
+    assert guard.veto(art(tmp_path / "mnt/.hygiene-quarantine-0/x")) is not None
+
+
+def test_the_quarantine_itself_is_never_collected(cli, make_repo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("package.json", "{}\n")
+    repo.write("node_modules/pkg/__pycache__/m.pyc", b"x")
+    repo.write("node_modules/pkg/setup.py", "x\n")
+    repo.commit("package.json")
+    monkeypatch.setenv("HYGIENE_HOME", str(repo.path / "state"))
+    age(repo.path)
+    assert _outcomes(cli, repo.path)[str(repo.path / "node_modules")][0] == "done"
+    age(repo.path)
+    # The quarantined tree holds a `__pycache__` beside a `setup.py`: scan sees it, clean keeps it.
+    second = _outcomes(cli, repo.path)
+    assert second
+    assert {why for _, why in second.values()} == {"holds hygiene's own quarantine or log"}
+
+
+def test_symlinks_are_moved_as_links_never_followed(cli, make_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    paths = build_project(repo)
+    outside = tmp_path / "precious"
+    outside.mkdir()
+    (outside / "thesis.tex").write_text("years of work\n")
+    os.symlink(outside, paths["node_modules"] / "linked-dir")
+    os.symlink(outside / "thesis.tex", repo.path / ".DS_Store")  # junk by name, but a link
+    age(repo.path)
+    result = _outcomes(cli, repo.path, "--incinerate")
+    assert result[str(repo.path / ".DS_Store")][0] == "done"
+    assert result[str(paths["node_modules"])][0] == "done"
+    assert (outside / "thesis.tex").read_text() == "years of work\n"
+    assert not os.path.lexists(repo.path / ".DS_Store")
+
+
+def test_hygieneignore_written_after_the_plan_is_honoured(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    paths = build_project(repo)
+    found = _survey(repo.path)
+    (repo.path / ".hygieneignore").write_text("node_modules/\n")
+    result = _collect(found)
+    assert result[str(paths["node_modules"])] == (
+        "skipped",
+        "matched by .hygieneignore or protect",
+    )
+
+
+def test_protect_from_config_keeps(cli, make_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    paths = build_project(repo)
+    config = tmp_path / "h.toml"
+    config.write_text('protect = ["src/__pycache__/"]\n')
+    result = _outcomes(cli, repo.path, "--config", config)
+    assert str(paths["pycache"]) not in result or result[str(paths["pycache"])][0] == "skipped"
+    assert paths["pycache"].exists()
+
+
+def test_active_virtualenv_is_kept(cli, make_repo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("pyproject.toml", "[project]\nname='x'\n")
+    repo.commit()
+    venv = repo.write(".venv/pyvenv.cfg", "home = /usr/bin\n").parent
+    other = repo.write("old-env/pyvenv.cfg", "home = /usr/bin\n").parent
+    age(repo.path)
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv))
+    result = _outcomes(cli, repo.path, "--include", "virtualenv")
+    assert result[str(venv)] == ("skipped", "is the active virtualenv")
+    assert result[str(other)][0] == "done"
+    assert venv.exists()
+
+
+@pytest.fixture
+def holders(make_repo) -> Iterator[tuple[Path, Path, Path, Path]]:  # type: ignore[no-untyped-def]
+    """Three projects: one with a file held open, one used as a working folder, one idle."""
+    made = []
+    for name in ("open", "cwd", "idle"):
+        repo = make_repo(name)
+        build_project(repo)
+        made.append(repo.path / "node_modules")
+    hold = "import sys, time; f = open(sys.argv[1]); print('ready', flush=True); time.sleep(120)"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", hold, str(made[0] / "left-pad/index.js")],
+            stdout=subprocess.PIPE,
+            text=True,
+        ),
+        subprocess.Popen(
+            [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(120)"],
+            cwd=made[1] / "left-pad",
+            stdout=subprocess.PIPE,
+            text=True,
+        ),
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready"
+        yield made[0], made[1], made[2], made[0].parent.parent
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
+def test_folders_in_use_by_a_process_are_kept(cli, holders) -> None:  # type: ignore[no-untyped-def]
+    held_open, held_cwd, idle, root = holders
+    result = _outcomes(cli, root)
+    assert result[str(held_open)][0] == "skipped"
+    assert result[str(held_open)][1].startswith("in use by python")
+    assert result[str(held_cwd)][0] == "skipped"
+    assert result[str(held_cwd)][1].startswith("in use by python")
+    assert result[str(idle)][0] == "done"
+    assert held_open.exists()
+    assert held_cwd.exists()
+
+
+def test_changes_since_the_scan_are_refused(make_repo) -> None:  # type: ignore[no-untyped-def]
+    a, b = make_repo("a"), make_repo("b")
+    pa, pb = build_project(a), build_project(b)
+    found = _survey(a.path.parent)
+    (pa["node_modules"] / "left-pad/new.js").write_text("written by a running build\n")
+    # `npm ci` in the meantime: same name, another folder (made while the old one still lives,
+    # so the filesystem cannot hand out the same inode number again).
+    pb["node_modules"].rename(b.path / "old")
+    pb["node_modules"].mkdir()
+    shutil.rmtree(b.path / "old")
+    result = _collect(found)
+    assert result[str(pa["node_modules"])] == ("skipped", "modified since the scan")
+    assert result[str(pb["node_modules"])] == ("skipped", "replaced since the scan")
+    assert (pa["node_modules"] / "left-pad/new.js").exists()
+
+
+def test_a_mount_point_inside_is_refused(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    paths = build_project(repo)
+    found = _survey(repo.path)
+    inner = paths["node_modules"] / "left-pad" / "mounted"
+    inner.mkdir()
+    age(paths["node_modules"])
+    if subprocess.run(["mount", "-t", "tmpfs", "none", str(inner)], check=False).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        (inner / "other-disk.txt").write_text("not ours\n")
+        result = _collect(found)
+        assert result[str(paths["node_modules"])] == ("skipped", "holds a mount point")
+        assert (inner / "other-disk.txt").exists()
+    finally:
+        subprocess.run(["umount", str(inner)], check=True)
+
+
+def test_plan_acts_only_on_artifacts() -> None:
+    art = Artifact(
+        "/r/x/node_modules", 9, 9, 9, 1, 0.0, "node", "dependencies", "r", "", "", None, True, 1, 1
+    )
+    other = Precious("/r/x/.env", "secret", "env", None, False)
+    plan = make_plan([art, other], policy=Policy(now=10**9, min_age=3600), vetoes={})  # type: ignore[list-item]
+    assert [i.artifact for i in plan.items] == [art]
+    assert plan.going[0].action == "quarantine"
+    vetoed = make_plan([art], policy=Policy(now=10**9, min_age=3600), vetoes={art.path: "no"})
+    assert vetoed.items[0].skip == "no"
