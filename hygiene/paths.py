@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 
 APP_NAME = "hygiene"
+# A quarantine store on another filesystem, made by the user (`hygiene/quarantine.py`); the
+# walker never enters one.
+QUARANTINE_PREFIX = ".hygiene-quarantine-"
 
 
 def hygiene_home() -> Path:

@@ -34,12 +34,12 @@ from hygiene.audit import append_durably, read_lines
 from hygiene.crashpoint import checkpoint
 from hygiene.errors import UsageError
 from hygiene.model import Artifact
-from hygiene.paths import hygiene_home
+from hygiene.paths import QUARANTINE_PREFIX, hygiene_home
 from hygiene.treeops import copy_item, difference, fsync_dir, remove_item
 
 MANIFEST = "manifest.jsonl"
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
-STORE_PREFIX = ".hygiene-quarantine-"
+STORE_PREFIX = QUARANTINE_PREFIX
 # Item states that still hold data in quarantine.
 HELD = frozenset({"quarantined", "restoring", "purging"})
 # States a crash can leave behind; `recover()` settles each of them.

@@ -20,6 +20,7 @@ from hygiene.detectors import DetectContext, all_detectors
 from hygiene.gitrepo import GitError, holding_tracked
 from hygiene.measure import WorkerPool, default_workers
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
+from hygiene.paths import hygiene_home
 from hygiene.protect import ProtectSet
 from hygiene.rules import default_index
 from hygiene.walk import (
@@ -119,6 +120,7 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
             progress=progress,
         ),
         pool=pool,
+        skip=frozenset({os.path.realpath(hygiene_home())}),
     )
     try:
         return _scan(request, walker)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from hygiene.detect import Classifier
 from hygiene.measure import Partial, WorkerPool, combine, measure_listings, measure_paths
 from hygiene.model import ScanIssue
+from hygiene.paths import QUARANTINE_PREFIX
 from hygiene.rules import Match
 
 S_ISDIR = statmod.S_ISDIR
@@ -107,6 +108,8 @@ class Walker:
     errors: list[ScanIssue] = field(default_factory=list)
     # Worker processes for big artifacts (None: size everything in this process).
     pool: WorkerPool | None = None
+    # Folders never entered (hygiene's own state under HYGIENE_HOME).
+    skip: frozenset[str] = frozenset()
     # An artifact is split across workers once this many subfolders are found near its top.
     split_min_dirs: int = 24
     # (dev, ino) of every multi-link file already counted, so a hard link counts once.
@@ -269,6 +272,9 @@ class Walker:
                         children = self._listdir(entry.path)
                         if children is not None:
                             self.measure(entry.path, children, st.st_dev)
+                        continue
+                    if entry.name.startswith(QUARANTINE_PREFIX) or entry.path in self.skip:
+                        # hygiene's own quarantine: what it holds is not the workspace's.
                         continue
                     stack.append((entry.path, entry.name, names, repo_here))
                     continue
