@@ -20,7 +20,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from hygiene.cli import scan
+    from hygiene.cli import db, scan
 
     app = typer.Typer(
         name="hygiene",
@@ -40,4 +40,5 @@ def build_app() -> typer.Typer:
         """Keep workstations, repositories and local dev databases clean."""
 
     app.command("scan", context_settings=CONTEXT)(scan.scan_command)
+    app.add_typer(db.db_app, name="db")
     return app
