@@ -41,6 +41,7 @@ def _tables() -> Any:
 def _seed(target: str) -> Any:
     md = _tables()
     create(target, md)
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in md.tables}
     for i in range(DAYS):
         when = (NOW - dt.timedelta(days=i, hours=1)).replace(microsecond=0)
         naive = when.replace(tzinfo=None)
@@ -53,9 +54,11 @@ def _seed(target: str) -> Any:
             "t_where": naive,
         }
         for table, value in values.items():
-            insert(target, md.tables[table], [{"id": i, "at": value, "status": status}])
+            rows[table].append({"id": i, "at": value, "status": status})
         soft = naive if i % 3 else None  # every third row not soft-deleted: NULL never matches
-        insert(target, md.tables["t_soft"], [{"id": i, "deleted_at": soft, "status": status}])
+        rows["t_soft"].append({"id": i, "deleted_at": soft, "status": status})
+    for table, batch in rows.items():
+        insert(target, md.tables[table], batch)
     return md
 
 
