@@ -25,7 +25,7 @@ _DRIVERS = {
     "mariadb": "mariadb+pymysql",
 }
 _ENGINES = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
-_PASSWORD_RE = re.compile(r"(://[^:/@]*:)[^@]*@")
+_PASSWORD_RE = re.compile(r"(://[^:/@]*:)[^/?#]*@")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ ENGINES = [
     pytest.param("mysql", id="mysql", marks=pytest.mark.mysql),
 ]
 
+
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Config discovery starts at the current folder: keep the repo's own files out of it.

@@ -58,7 +58,11 @@ def _schema(target: str) -> Any:
             {"id": 3, "email": "carol@example.com", "manager_id": 2},
         ],
     )
-    insert(target, orders, [{"id": 10, "user_id": 1}, {"id": 11, "user_id": 1}, {"id": 12, "user_id": 2}])
+    insert(
+        target,
+        orders,
+        [{"id": 10, "user_id": 1}, {"id": 11, "user_id": 1}, {"id": 12, "user_id": 2}],
+    )
     insert(
         target,
         items,

@@ -90,9 +90,7 @@ def test_credentials_never_printed(cli: Any, postgres_url: str, tmp_path: Path) 
     assert "s3cret-pw" not in refused.err
 
 
-def test_locked_sqlite_gives_a_clear_message_and_no_partial_batch(
-    cli: Any, tmp_path: Path
-) -> None:
+def test_locked_sqlite_gives_a_clear_message_and_no_partial_batch(cli: Any, tmp_path: Path) -> None:
     db = tmp_path / "app.db"
     _sqlite_logs(db)
     config = write_config(tmp_path, RULE)
