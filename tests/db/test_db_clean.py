@@ -291,7 +291,8 @@ def test_rule_naming_a_missing_table_or_column_lists_what_exists(
     )
     result = cli("db", "clean", db_url, "--yes", "--config", bad_table, "--now", NOW_ISO)
     assert result.code == 2
-    assert "no table 't_dtt'" in result.err and "t_dt, t_epoch" in result.err
+    assert "no table 't_dtt'" in result.err
+    assert "t_dt, t_epoch" in result.err
     assert rows_of(db_url, "t_dt") == before  # the valid rules before it did not run either
 
     bad_column = write_config(
@@ -300,7 +301,8 @@ def test_rule_naming_a_missing_table_or_column_lists_what_exists(
     )
     result = cli("db", "clean", db_url, "--yes", "--config", bad_column, "--now", NOW_ISO)
     assert result.code == 2
-    assert "no column 'att'" in result.err and "id, at, status" in result.err
+    assert "no column 'att'" in result.err
+    assert "id, at, status" in result.err
     assert "Traceback" not in result.err
 
 

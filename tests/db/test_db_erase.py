@@ -107,7 +107,8 @@ def test_erase_follows_chains_self_references_and_declared_relations(
     )  # fmt: skip
     assert result.code == 0, result.err
     doc = json.loads(result.out)
-    assert doc["ok"] is True and doc["done"] is True
+    assert doc["ok"] is True
+    assert doc["done"] is True
     assert doc["deleted"] == {
         "users": 1,
         "orders": 2,
@@ -130,11 +131,13 @@ def test_erase_follows_chains_self_references_and_declared_relations(
     audit = Path(doc["audit_file"])
     lines = audit.read_text(encoding="utf-8").splitlines()
     record = json.loads(lines[-1])
-    assert record["event"] == "db.erase" and record["post_check"] == {"remaining": 0, "ok": True}
+    assert record["event"] == "db.erase"
+    assert record["post_check"] == {"remaining": 0, "ok": True}
     assert record["deleted"]["order_items"] == 3
     assert record["subject"]["key"].startswith("hmac-sha256:")
     text = audit.read_text(encoding="utf-8")
-    assert "alice" not in text and "example.com" not in text
+    assert "alice" not in text
+    assert "example.com" not in text
     # No archive of erased rows anywhere under HYGIENE_HOME.
     home = audit.parent.parent
     assert not list(home.rglob("*.jsonl.gz"))
@@ -150,25 +153,31 @@ def test_erase_dry_run_shows_the_plan_and_changes_nothing(
     doc = json.loads(result.out)
     assert doc["done"] is False
     steps = {(s["table"], s["action"]): s["rows"] for s in doc["plan"]}
-    assert steps[("orders", "delete")] == 2 and steps[("order_items", "delete")] == 3
+    assert steps[("orders", "delete")] == 2
+    assert steps[("order_items", "delete")] == 3
     assert {t: rows_of(db_url, t, "1") for t in ("users", "orders", "comments")} == before
 
 
 def test_erase_needs_yes_and_refuses_unknown_subject(cli: Any, db_url: str) -> None:
     _schema(db_url)
     result = cli("db", "erase", db_url, "--table", "users", "--id", "1")
-    assert result.code == 2 and "--yes" in result.err
+    assert result.code == 2
+    assert "--yes" in result.err
     assert count(db_url, "users") == 3
     missing = cli("db", "erase", db_url, "--table", "users", "--id", "99", "--yes")
-    assert missing.code == 2 and "no row in 'users'" in missing.err
+    assert missing.code == 2
+    assert "no row in 'users'" in missing.err
     typo = cli("db", "erase", db_url, "--table", "user", "--id", "1", "--yes")
-    assert typo.code == 2 and "no table 'user'" in typo.err and "users" in typo.err
+    assert typo.code == 2
+    assert "no table 'user'" in typo.err
+    assert "users" in typo.err
     notint = cli("db", "erase", db_url, "--table", "users", "--id", "x1", "--yes")
-    assert notint.code == 2 and "integer column" in notint.err
+    assert notint.code == 2
+    assert "integer column" in notint.err
 
 
 def test_sqlite_inline_on_delete_is_read_from_the_pragma(cli: Any, tmp_path: Path) -> None:
-    """SQLAlchemy drops inline `REFERENCES ... ON DELETE SET NULL` on SQLite; the pragma keeps it."""
+    """SQLAlchemy drops an inline `ON DELETE SET NULL` on SQLite; the pragma keeps it."""
     import sqlite3
 
     path = tmp_path / "inline.db"

@@ -1,4 +1,4 @@
-"""`hygiene db inspect` and `hygiene db vacuum`: figures checked against what VACUUM really frees."""
+"""`hygiene db inspect` and `hygiene db vacuum`, checked against what VACUUM really frees."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ def test_inspect_reports_rows_size_and_reclaimable(cli: Any, db_url: str) -> Non
     # Half the rows are gone; the measure must see a good part of that.
     assert logs["reclaimable"] >= ROWS // 2 * 200 * 0.5, db
     human = cli("db", "inspect", db_url)
-    assert human.code == 0 and "logs" in human.out and "reclaimable" in human.out
+    assert human.code == 0
+    assert "logs" in human.out
+    assert "reclaimable" in human.out
 
 
 def test_sqlite_slack_is_counted_not_just_the_freelist(cli: Any, tmp_path: Path) -> None:
@@ -104,7 +106,8 @@ def test_vacuum_says_an_open_transaction_holds_the_horizon(cli: Any, postgres_ur
         holder.dispose()
     assert result.code == 0, result.err
     note = json.loads(result.out)["reclaim"]["note"]
-    assert "open transaction" in note and "xmin horizon" in note, note
+    assert "open transaction" in note, note
+    assert "xmin horizon" in note, note
 
 
 @pytest.mark.postgres
@@ -113,7 +116,8 @@ def test_plain_vacuum_explains_scattered_deletes_and_full_frees(
 ) -> None:
     _bloat(postgres_url)
     plain = json.loads(cli("db", "vacuum", postgres_url, "--json").out)["reclaim"]
-    assert plain["bytes_reclaimed"] <= 0 and "--full" in plain["note"]
+    assert plain["bytes_reclaimed"] <= 0
+    assert "--full" in plain["note"]
     full = json.loads(cli("db", "vacuum", postgres_url, "--full", "--json").out)["reclaim"]
     assert full["bytes_reclaimed"] > ROWS // 2 * 200 * 0.5
     assert "FULL" in full["note"]
@@ -132,7 +136,8 @@ def test_vacuum_checkpoints_the_sqlite_wal(cli: Any, tmp_path: Path) -> None:
     try:
         result = cli("db", "vacuum", db, "--json")
         wal = Path(f"{db}-wal")
-        assert wal.exists() and wal.stat().st_size == 0
+        assert wal.exists()
+        assert wal.stat().st_size == 0
     finally:
         app.close()
     assert result.code == 0, result.err

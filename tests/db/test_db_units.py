@@ -176,7 +176,9 @@ def test_sqlite_header_check(tmp_path: Path) -> None:
     fake.write_bytes(b"SQLite format 2\x00" + b"\0" * 496)
     odd = tmp_path / "c.db"
     odd.write_bytes(real.read_bytes() + b"x")  # not a whole number of 512-byte units
-    assert is_sqlite_file(real) and not is_sqlite_file(fake) and not is_sqlite_file(odd)
+    assert is_sqlite_file(real)
+    assert not is_sqlite_file(fake)
+    assert not is_sqlite_file(odd)
 
 
 def test_not_a_database_target_is_bad_input(cli: Any, tmp_path: Path) -> None:
@@ -190,4 +192,5 @@ def test_not_a_database_target_is_bad_input(cli: Any, tmp_path: Path) -> None:
     ]:
         result = cli("db", "clean", target, "--preset", "django", "--yes")
         assert result.code == 2, (target, result.err)
-        assert message in result.err and "pw@" not in result.err
+        assert message in result.err
+        assert "pw@" not in result.err
