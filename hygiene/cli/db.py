@@ -136,6 +136,9 @@ def clean_command(
         typer.Option("--batch-size", min=1, help="Fix rows per batch (default: adapts)."),
     ] = None,
     full: FullOpt = False,
+    vacuum: Annotated[
+        bool, typer.Option("--vacuum/--no-vacuum", help="Reclaim space after deleting.")
+    ] = True,
     archive_dir: Annotated[
         Path | None,
         typer.Option("--archive-dir", file_okay=False, help="Where archive rules write files."),
@@ -178,6 +181,7 @@ def clean_command(
             dry_run=dry_run,
             batch_size=batch_size,
             full=full,
+            reclaim_space=vacuum,
             archive_dir=archive_dir or config.db.archive_dir,
             progress=report,
         )

@@ -102,11 +102,13 @@ def _run_rule(
     lock = "" if target.engine == "sqlite" else " FOR UPDATE"
     params: dict[str, Any] = {"cutoff": rule.cutoff}
     with engine.connect() as conn:
-        planned = _count(conn, rule)
-        hwm = conn.execute(
-            text(f"SELECT max({rule.key_sql}) FROM {rule.table_sql} WHERE {rule.predicate}"),
+        # One scan freezes both the planned count and the highest key.
+        planned, hwm = conn.execute(
+            text(
+                f"SELECT count(*), max({rule.key_sql}) FROM {rule.table_sql} WHERE {rule.predicate}"
+            ),
             params,
-        ).scalar()
+        ).one()
         conn.rollback()
     if progress:
         progress(rule.rule.name, 0, planned)
@@ -134,17 +136,23 @@ def _run_rule(
             written: Path | None = None
             try:
                 with conn.begin():
-                    wanted = select_cols if archive else rule.key_sql
-                    rows = conn.execute(
-                        text(
-                            f"SELECT {wanted} FROM {rule.table_sql} WHERE {where} "
-                            f"ORDER BY {rule.key_sql} LIMIT :n{lock}"
-                        ),
-                        batch_params,
-                    ).all()
-                    if not rows:
+                    batch = (
+                        f"SELECT {select_cols if archive else rule.key_sql + ' AS k'} FROM "
+                        f"{rule.table_sql} WHERE {where} ORDER BY {rule.key_sql} LIMIT :n"
+                    )
+                    if archive:
+                        rows = conn.execute(text(batch + lock), batch_params).all()
+                        selected, top = len(rows), rows[-1][key_index] if rows else None
+                    else:
+                        # Only the batch's size and top key travel: fetching half a million
+                        # keys cost more than the deletes (benchmarks/bench_db.py).
+                        rows = []
+                        selected, top = conn.execute(
+                            text(f"SELECT count(*), max(k) FROM ({batch}) AS batch"),
+                            batch_params,
+                        ).one()
+                    if not selected:
                         break
-                    keys = [r[key_index] if archive else r[0] for r in rows]
                     if archive:
                         written = write_archive(
                             _archive_path(archive_dir, target, rule, stamp, len(files) + 1),
@@ -159,18 +167,19 @@ def _run_rule(
                             rows=[tuple(r) for r in rows],
                         )
                     upper_where = f"{rule.predicate} AND {rule.key_sql} <= :top{lower}"
-                    delete_params = {**params, "top": keys[-1]}
+                    delete_params = {**params, "top": top}
                     if last is not None:
                         delete_params["last"] = last
                     deleted = conn.execute(
                         text(f"DELETE FROM {rule.table_sql} WHERE {upper_where}"), delete_params
                     ).rowcount
-                    if deleted != len(keys):
+                    if deleted != selected:
                         raise DbFailed(
                             f"{target.masked}: rule {rule.rule.name!r}: the DELETE on "
-                            f"{rule.rule.table!r} removed {deleted} rows where {len(keys)} were "
-                            "selected (a trigger or rule rewrote it); that batch was rolled back, "
-                            f"{done} rows deleted before it stay deleted"
+                            f"{rule.rule.table!r} removed {deleted} rows where {selected} were "
+                            "selected (a trigger or rule rewrote it, or another session changed "
+                            f"them); that batch was rolled back, {done} rows deleted before it "
+                            "stay deleted; re-run when resolved"
                         )
             except BaseException:
                 if written is not None:
@@ -178,8 +187,8 @@ def _run_rule(
                 raise
             if written is not None:
                 files.append(str(written))
-            done += len(keys)
-            last = keys[-1]
+            done += selected
+            last = top
             if progress:
                 progress(rule.rule.name, done, max(planned, done))
             if batch_size is None:
@@ -268,6 +277,7 @@ def run_rules(
     full: bool = False,
     archive_dir: Path | None = None,
     allow_remote: bool = False,
+    reclaim_space: bool = True,
     progress: Progress | None = None,
 ) -> CleanReport:
     """The engine of `hygiene db clean`, callable in-process (the simulator does)."""
@@ -311,7 +321,10 @@ def run_rules(
                     )
                 )
         touched = sorted({o.table for o in done if o.rows})
-        if touched:
+        if touched and not reclaim_space:
+            after = measure(engine, target, tables)
+            result = Reclaim(before, after, before - after, "space not reclaimed (--no-vacuum)")
+        elif touched:
             with database_errors(target, "reclaiming space"):
                 result = reclaim(engine=engine, target=target, tables=touched, full=full)
             result = Reclaim(
