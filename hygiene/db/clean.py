@@ -208,6 +208,19 @@ def _outcome(rule: CompiledRule, rows: int, files: list[str]) -> RuleOutcome:
     )
 
 
+def _predict_rule(work: sqlite3.Connection, target: Target, rule: CompiledRule) -> None:
+    try:
+        work.execute(
+            f"DELETE FROM {rule.table_sql} WHERE {rule.predicate}", {"cutoff": rule.cutoff}
+        )
+    except sqlite3.Error as exc:
+        raise DbFailed(
+            f"{target.masked}: rule {rule.rule.name!r} would fail: {exc} (retention rules do "
+            "not follow foreign keys: give the child rows their own rule, or narrow this one "
+            "with where)"
+        ) from None
+
+
 def predict_sqlite(target: Target, rules: list[CompiledRule]) -> Reclaim:
     """Exact bytes after the run: VACUUM INTO a temporary copy, run the rules there, VACUUM."""
     from hygiene.db.sqlite import file_bytes
@@ -225,9 +238,7 @@ def predict_sqlite(target: Target, rules: list[CompiledRule]) -> Reclaim:
         try:
             work.execute("PRAGMA foreign_keys=ON")
             for rule in rules:
-                work.execute(
-                    f"DELETE FROM {rule.table_sql} WHERE {rule.predicate}", {"cutoff": rule.cutoff}
-                )
+                _predict_rule(work, target, rule)
             work.execute("VACUUM")
         finally:
             work.close()

@@ -99,12 +99,11 @@ def print_inspect(databases: list[DatabaseStats]) -> None:
         out.print("No SQLite databases found.")
         return
     for db in databases:
-        table = Table(
-            title=f"{db.target} ({db.engine}): {_size(db.bytes)}, "
-            f"{_size(db.reclaimable)} reclaimable",
-            title_justify="left",
-            show_edge=False,
+        out.print(
+            f"{db.target} ({db.engine}): {_size(db.bytes)}, {_size(db.reclaimable)} reclaimable",
+            soft_wrap=True,
         )
+        table = Table(show_edge=False)
         exact = all(t.rows_exact for t in db.tables)
         table.add_column("table")
         table.add_column("rows" if exact else "rows (estimate)", justify="right")
@@ -143,11 +142,11 @@ def print_clean(report: CleanReport) -> None:
 
     out = console()
     verb = "would delete" if report.dry_run else "deleted"
-    table = Table(
-        title=f"{report.target} ({report.engine}){': dry run' if report.dry_run else ''}",
-        title_justify="left",
-        show_edge=False,
+    out.print(
+        f"{report.target} ({report.engine}){': dry run' if report.dry_run else ''}",
+        soft_wrap=True,
     )
+    table = Table(show_edge=False)
     table.add_column("rule")
     table.add_column("table")
     table.add_column("action")
@@ -185,12 +184,11 @@ def print_erase_plan(plan: ErasePlan, *, stream_err: bool = False) -> None:
 
     from hygiene.render.human import console
 
-    table = Table(
-        title=f"Erase plan for one {plan.table} row in {plan.target} ({plan.engine}), "
-        "in this order:",
-        title_justify="left",
-        show_edge=False,
+    console().print(
+        f"Erase plan for one {plan.table} row in {plan.target} ({plan.engine}), in this order:",
+        soft_wrap=True,
     )
+    table = Table(show_edge=False)
     table.add_column("table")
     table.add_column("action")
     table.add_column("rows", justify="right")
