@@ -388,3 +388,53 @@ def test_trigger_that_swallows_deletes_stops_the_run(cli: Any, db_url: str, tmp_
     assert "removed 3 rows where 4 were selected" in result.err
     # Batches: 10-13 deleted; 14-17 hit the trigger and rolled back entirely; nothing after.
     assert _ids(db_url, "t_dt") == [*range(10), *range(14, DAYS)]
+
+
+def test_rule_blocked_by_a_foreign_key_stops_with_a_clear_error(
+    cli: Any, db_url: str, tmp_path: Path
+) -> None:
+    execute(db_url, "CREATE TABLE users (id INTEGER PRIMARY KEY, deleted_at TIMESTAMP NULL)")
+    execute(
+        db_url,
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, "
+        "FOREIGN KEY (user_id) REFERENCES users (id))",
+    )
+    execute(
+        db_url,
+        "INSERT INTO users (id, deleted_at) VALUES (:id, :at)",
+        params=[{"id": i, "at": dt.datetime(2024, 1, 1)} for i in range(1, 4)],
+    )
+    execute(db_url, "INSERT INTO orders (id, user_id) VALUES (1, 2)")
+    config = write_config(
+        tmp_path,
+        '[[db.rules]]\nname = "soft"\ntable = "users"\ncolumn = "deleted_at"\nolder_than = "30d"\n',
+    )
+    if engine_name(db_url) == "sqlite":
+        dry = cli("db", "clean", db_url, "--dry-run", "--config", config, "--now", NOW_ISO)
+        assert dry.code == 1
+        assert "would fail" in dry.err
+    result = cli(
+        "db", "clean", db_url, "--yes", "--config", config, "--now", NOW_ISO, "--batch-size", "1"
+    )
+    assert result.code == 1
+    assert "rule 'soft'" in result.err
+    assert "Traceback" not in result.err
+    assert [r[0] for r in rows_of(db_url, "users")] == [2, 3]  # batch 1 done, batch 2 refused
+
+
+def test_sqlite_column_mixing_text_and_numbers_is_refused(cli: Any, tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "mixed.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, at)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(1, 1700000000), (2, "2024-01-01 00:00:00")])
+    conn.commit()
+    conn.close()
+    config = write_config(
+        tmp_path, '[[db.rules]]\nname = "m"\ntable = "t"\ncolumn = "at"\nolder_than = "1d"\n'
+    )
+    result = cli("db", "clean", db, "--yes", "--config", config)
+    assert result.code == 2
+    assert "mixes text and numbers" in result.err
+    assert count(str(db), "t") == 2
