@@ -438,3 +438,21 @@ def test_sqlite_column_mixing_text_and_numbers_is_refused(cli: Any, tmp_path: Pa
     assert result.code == 2
     assert "mixes text and numbers" in result.err
     assert count(str(db), "t") == 2
+
+
+@pytest.mark.postgres
+def test_timestamptz_column_compares_in_utc(cli: Any, postgres_url: str, tmp_path: Path) -> None:
+    execute(postgres_url, "CREATE TABLE events (id INTEGER PRIMARY KEY, at TIMESTAMPTZ)")
+    execute(
+        postgres_url,
+        "INSERT INTO events VALUES (1, '2024-06-01 09:59:00+00'), (2, '2024-06-01 11:59:00+02'), "
+        "(3, '2024-06-01 10:01:00+00'), (4, '2024-06-01 09:59:00-02')",
+    )
+    config = write_config(
+        tmp_path, '[[db.rules]]\nname = "e"\ntable = "events"\ncolumn = "at"\nolder_than = "2h"\n'
+    )
+    result = cli("db", "clean", postgres_url, "--yes", "--config", config, "--now", NOW_ISO)
+    assert result.code == 0, result.err
+    # Cutoff 10:00 UTC: rows 1 (09:59Z) and 2 (11:59+02 = 09:59Z) go; rows 3 (10:01Z) and
+    # 4 (09:59-02 = 11:59Z) stay.
+    assert [r[0] for r in rows_of(postgres_url, "events")] == [3, 4]
