@@ -124,6 +124,26 @@ def _run_rule(
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     size = batch_size or START_BATCH
     last: Any = None
+    # Delete mode: one ranked pass finds every group-th matching key up front, so a batch is
+    # one DELETE over (last, top] whose expected row count is already known. Counting each
+    # batch first scanned every range twice (benchmarks/bench_db.py).
+    group = batch_size or MIN_BATCH
+    bounds: list[Any] = []
+    if not archive:
+        with engine.connect() as conn:
+            bounds = list(
+                conn.execute(
+                    text(
+                        f"SELECT k FROM (SELECT {rule.key_sql} AS k, row_number() OVER "
+                        f"(ORDER BY {rule.key_sql}) AS rn FROM {rule.table_sql} "
+                        f"WHERE {rule.predicate} AND {rule.key_sql} <= :hwm) AS ranked "
+                        "WHERE rn % :g = 0 ORDER BY k"
+                    ),
+                    {**params, "hwm": hwm, "g": group},
+                ).scalars()
+            )
+            conn.rollback()
+    used = 0  # boundaries consumed
     with engine.connect() as conn:
         conn = conn.execution_options(hygiene_write=True)
         while True:
@@ -136,21 +156,22 @@ def _run_rule(
             written: Path | None = None
             try:
                 with conn.begin():
-                    batch = (
-                        f"SELECT {select_cols if archive else rule.key_sql + ' AS k'} FROM "
-                        f"{rule.table_sql} WHERE {where} ORDER BY {rule.key_sql} LIMIT :n"
-                    )
                     if archive:
-                        rows = conn.execute(text(batch + lock), batch_params).all()
+                        batch = (
+                            f"SELECT {select_cols} FROM {rule.table_sql} WHERE {where} "
+                            f"ORDER BY {rule.key_sql} LIMIT :n{lock}"
+                        )
+                        rows = conn.execute(text(batch), batch_params).all()
                         selected, top = len(rows), rows[-1][key_index] if rows else None
                     else:
-                        # Only the batch's size and top key travel: fetching half a million
-                        # keys cost more than the deletes (benchmarks/bench_db.py).
                         rows = []
-                        selected, top = conn.execute(
-                            text(f"SELECT count(*), max(k) FROM ({batch}) AS batch"),
-                            batch_params,
-                        ).one()
+                        groups = max(1, size // group)
+                        if used + groups <= len(bounds):
+                            top, selected = bounds[used + groups - 1], groups * group
+                        else:
+                            groups = len(bounds) - used
+                            top, selected = hwm, planned - done
+                        used += groups
                     if not selected:
                         break
                     if archive:
@@ -177,7 +198,7 @@ def _run_rule(
                         raise DbFailed(
                             f"{target.masked}: rule {rule.rule.name!r}: the DELETE on "
                             f"{rule.rule.table!r} removed {deleted} rows where {selected} were "
-                            "selected (a trigger or rule rewrote it, or another session changed "
+                            "planned (a trigger or rule rewrote it, or another session changed "
                             f"them); that batch was rolled back, {done} rows deleted before it "
                             "stay deleted; re-run when resolved"
                         )

@@ -385,7 +385,7 @@ def test_trigger_that_swallows_deletes_stops_the_run(cli: Any, db_url: str, tmp_
         "db", "clean", db_url, "--yes", "--config", config, "--now", NOW_ISO, "--batch-size", "4"
     )
     assert result.code == 1
-    assert "removed 3 rows where 4 were selected" in result.err
+    assert "removed 3 rows where 4 were planned" in result.err
     # Batches: 10-13 deleted; 14-17 hit the trigger and rolled back entirely; nothing after.
     assert _ids(db_url, "t_dt") == [*range(10), *range(14, DAYS)]
 
