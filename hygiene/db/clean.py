@@ -98,24 +98,50 @@ def _run_rule(
 
     from hygiene.db.archive import write_archive
 
-    archive = rule.rule.action == "archive"
     lock = "" if target.engine == "sqlite" else " FOR UPDATE"
     params: dict[str, Any] = {"cutoff": rule.cutoff}
+    archive = rule.rule.action == "archive"
+    files: list[str] = []
+    done = 0
+    # Freeze the highest matching key once (a backward key scan that stops at the first match),
+    # then, for delete mode, one ranked pass finds every group-th matching key and the planned
+    # total, so each batch is one DELETE over (last, top] whose row count is known beforehand.
+    # Counting each batch first scanned every range twice (benchmarks/bench_db.py).
+    group = batch_size or MIN_BATCH
+    bounds: list[Any] = []
     with engine.connect() as conn:
-        # One scan freezes both the planned count and the highest key.
-        planned, hwm = conn.execute(
-            text(
-                f"SELECT count(*), max({rule.key_sql}) FROM {rule.table_sql} WHERE {rule.predicate}"
-            ),
+        hwm = conn.execute(
+            text(f"SELECT max({rule.key_sql}) FROM {rule.table_sql} WHERE {rule.predicate}"),
             params,
-        ).one()
+        ).scalar()
+        if hwm is None:
+            return _outcome(rule, 0, files)
+        if archive:
+            planned = int(
+                conn.execute(
+                    text(
+                        f"SELECT count(*) FROM {rule.table_sql} WHERE {rule.predicate} "
+                        f"AND {rule.key_sql} <= :hwm"
+                    ),
+                    {**params, "hwm": hwm},
+                ).scalar()
+                or 0
+            )
+        else:
+            ranked = conn.execute(
+                text(
+                    f"SELECT k, rn FROM (SELECT {rule.key_sql} AS k, row_number() OVER "
+                    f"(ORDER BY {rule.key_sql}) AS rn FROM {rule.table_sql} "
+                    f"WHERE {rule.predicate} AND {rule.key_sql} <= :hwm) AS ranked "
+                    "WHERE rn % :g = 0 OR k = :hwm ORDER BY k"
+                ),
+                {**params, "hwm": hwm, "g": group},
+            ).all()
+            planned = int(ranked[-1][1]) if ranked else 0
+            bounds = [k for k, rn in ranked if rn % group == 0]
         conn.rollback()
     if progress:
         progress(rule.rule.name, 0, planned)
-    files: list[str] = []
-    done = 0
-    if hwm is None:
-        return _outcome(rule, 0, files)
     columns = list(rule.columns) + (["rowid"] if rule.key_sql == "rowid" else [])
     select_cols = ", ".join(
         c if c == "rowid" else engine.dialect.identifier_preparer.quote(c) for c in columns
@@ -124,25 +150,6 @@ def _run_rule(
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     size = batch_size or START_BATCH
     last: Any = None
-    # Delete mode: one ranked pass finds every group-th matching key up front, so a batch is
-    # one DELETE over (last, top] whose expected row count is already known. Counting each
-    # batch first scanned every range twice (benchmarks/bench_db.py).
-    group = batch_size or MIN_BATCH
-    bounds: list[Any] = []
-    if not archive:
-        with engine.connect() as conn:
-            bounds = list(
-                conn.execute(
-                    text(
-                        f"SELECT k FROM (SELECT {rule.key_sql} AS k, row_number() OVER "
-                        f"(ORDER BY {rule.key_sql}) AS rn FROM {rule.table_sql} "
-                        f"WHERE {rule.predicate} AND {rule.key_sql} <= :hwm) AS ranked "
-                        "WHERE rn % :g = 0 ORDER BY k"
-                    ),
-                    {**params, "hwm": hwm, "g": group},
-                ).scalars()
-            )
-            conn.rollback()
     used = 0  # boundaries consumed
     with engine.connect() as conn:
         conn = conn.execution_options(hygiene_write=True)
