@@ -3,9 +3,9 @@
 Issue 6, in order: validate every rule against the schema; freeze the cutoff and, per rule, the
 highest matching key once (the run never chases rows that expire while it runs); delete by
 keyset batches (`key > last AND key <= batch max`, never OFFSET), each batch its own short
-transaction whose DELETE row count must equal the rows selected (a trigger that swallows deletes
-stops the run and that batch rolls back); for `archive`, the batch's rows are in a complete,
-fsynced file before the DELETE runs. The batch size adapts to keep a batch between ~0.25 s and
+transaction whose DELETE row count must equal the rows planned or archived in that range (a
+trigger that swallows deletes stops the run and that batch rolls back); for `archive`, the
+batch's rows are in a complete, fsynced file before the DELETE runs. The batch size adapts to keep a batch between ~0.25 s and
 ~1 s (db-engines.md section 3), unless fixed. A dry run counts with the same predicate and
 predicts bytes: exactly on SQLite (VACUUM INTO a temporary copy, the rules applied there).
 """
@@ -257,7 +257,7 @@ def predict_sqlite(target: Target, rules: list[CompiledRule]) -> Reclaim:
     before = file_bytes(target.path)
     with tempfile.TemporaryDirectory(prefix="hygiene-predict-") as tmp:
         copy = os.path.join(tmp, "copy.db")
-        source = sqlite3.connect(f"file:{target.path}?mode=ro", uri=True, isolation_level=None)
+        source = sqlite3.connect(f"{target.path.as_uri()}?mode=ro", uri=True, isolation_level=None)
         try:
             source.execute("VACUUM INTO ?", (copy,))
         finally:
