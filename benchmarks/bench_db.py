@@ -50,9 +50,7 @@ def rule(table: str, action: str = "delete") -> RetentionRule:
 
 def sqlite_make(path: Path, rows: int) -> None:
     conn = sqlite3.connect(path)
-    conn.execute(
-        "CREATE TABLE sessions (id INTEGER PRIMARY KEY, expires_at TEXT, data TEXT)"
-    )
+    conn.execute("CREATE TABLE sessions (id INTEGER PRIMARY KEY, expires_at TEXT, data TEXT)")
     conn.execute("CREATE INDEX sessions_expires ON sessions (expires_at)")
     conn.executemany(
         "INSERT INTO sessions VALUES (?, ?, ?)",
@@ -287,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # Import SQLAlchemy up front: its one-time import (~0.35 s here) is start-up, not deleting.
     import sqlalchemy.engine  # noqa: F401
+
     urls = {"sqlite": None, "postgresql": args.postgres_url, "mysql": args.mysql_url}
     for engine in args.engine or ["sqlite"]:
         result = bench(engine, args.rows, args.runs, urls[engine])

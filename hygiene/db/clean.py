@@ -6,8 +6,9 @@ keyset batches (`key > last AND key <= batch max`, never OFFSET), each batch its
 transaction whose DELETE row count must equal the rows planned or archived in that range (a
 trigger that swallows deletes stops the run and that batch rolls back); for `archive`, the
 batch's rows are in a complete, fsynced file before the DELETE runs. The batch size adapts to
-keep a batch between ~0.25 s and ~1 s (db-engines.md section 3), unless fixed. A dry run counts with the same predicate and
-predicts bytes: exactly on SQLite (VACUUM INTO a temporary copy, the rules applied there).
+keep a batch between ~0.25 s and ~1 s (db-engines.md section 3), unless fixed. A dry run counts
+with the same predicate and predicts bytes: exactly on SQLite (VACUUM INTO a temporary copy, the
+rules applied there).
 """
 
 from __future__ import annotations
