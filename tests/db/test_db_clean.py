@@ -456,3 +456,47 @@ def test_timestamptz_column_compares_in_utc(cli: Any, postgres_url: str, tmp_pat
     # Cutoff 10:00 UTC: rows 1 (09:59Z) and 2 (11:59+02 = 09:59Z) go; rows 3 (10:01Z) and
     # 4 (09:59-02 = 11:59Z) stay.
     assert [r[0] for r in rows_of(postgres_url, "events")] == [3, 4]
+
+
+def test_rule_option_selects_and_unknown_rule_is_refused(
+    cli: Any, db_url: str, tmp_path: Path
+) -> None:
+    _seed(db_url)
+    config = write_config(tmp_path, CONFIG)
+    result = cli(
+        "db", "clean", db_url, "--yes", "--json", "--config", config, "--now", NOW_ISO,
+        "--rule", "epoch",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert [r["name"] for r in json.loads(result.out)["rules"]] == ["epoch"]
+    assert count(db_url, "t_dt") == DAYS
+    unknown = cli("db", "clean", db_url, "--yes", "--config", config, "--rule", "nope")
+    assert unknown.code == 2
+    assert "no rule named 'nope'" in unknown.err
+
+
+def test_vacuum_skipped_when_the_disk_is_too_full(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk cannot be made real here: only the free-space figure is faked."""
+    import collections
+    import sqlite3
+
+    import hygiene.db.vacuum as vacuum
+
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, at INTEGER)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, 1) for i in range(100)])
+    conn.commit()
+    conn.close()
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(vacuum.shutil, "disk_usage", lambda _path: usage(10**9, 10**9, 1000))
+    config = write_config(
+        tmp_path, '[[db.rules]]\nname = "m"\ntable = "t"\ncolumn = "at"\nolder_than = "1d"\n'
+    )
+    result = cli("db", "clean", db, "--yes", "--json", "--config", config)
+    assert result.code == 1
+    reclaim = json.loads(result.out)["reclaim"]
+    assert "VACUUM skipped" in reclaim["note"]
+    assert count(str(db), "t") == 0  # the rows were deleted; only the vacuum waited

@@ -11,7 +11,15 @@ from dbhelp import count, create, engine_name, insert, rows_of, write_config
 
 
 def _schema(target: str) -> Any:
-    from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table
+    from sqlalchemy import (
+        Column,
+        ForeignKey,
+        ForeignKeyConstraint,
+        Integer,
+        MetaData,
+        String,
+        Table,
+    )
 
     md = MetaData()
     users = Table(
@@ -33,6 +41,14 @@ def _schema(target: str) -> Any:
         Column("order_id", Integer, ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
         Column("line", Integer, primary_key=True, autoincrement=False),  # composite key
         Column("sku", String(20)),
+    )
+    shipments = Table(  # a composite foreign key
+        "shipments",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("order_id", Integer, nullable=False),
+        Column("line", Integer, nullable=False),
+        ForeignKeyConstraint(["order_id", "line"], ["order_items.order_id", "order_items.line"]),
     )
     comments = Table(
         "comments",
@@ -72,6 +88,11 @@ def _schema(target: str) -> Any:
             {"order_id": 11, "line": 1, "sku": "c"},
             {"order_id": 12, "line": 1, "sku": "d"},
         ],
+    )
+    insert(
+        target,
+        shipments,
+        [{"id": 1, "order_id": 10, "line": 2}, {"id": 2, "order_id": 12, "line": 1}],
     )
     insert(
         target,
@@ -115,6 +136,7 @@ def test_erase_follows_chains_self_references_and_declared_relations(
         "order_items": 3,  # deleted explicitly although ON DELETE CASCADE would: counted
         "comments": 4,  # 100, its reply 101, the reply's reply 102, and 104
         "notes": 1,
+        "shipments": 1,  # reached through the composite key (10, 2)
     }
     assert doc["nulled"] == {"users": 1}  # bob's manager_id (ON DELETE SET NULL)
     assert [r[0] for r in rows_of(db_url, "users")] == [2, 3]
@@ -123,8 +145,10 @@ def test_erase_follows_chains_self_references_and_declared_relations(
     assert rows_of(db_url, "order_items", "order_id") == [(12, 1, "d")]
     assert [r[0] for r in rows_of(db_url, "comments")] == [103]
     assert [r[0] for r in rows_of(db_url, "notes")] == [2]
+    assert [r[0] for r in rows_of(db_url, "shipments")] == [2]
     # Children come before parents in the plan.
     order = [s["table"] for s in doc["plan"] if s["action"] == "delete"]
+    assert order.index("shipments") < order.index("order_items")
     assert order.index("order_items") < order.index("orders") < order.index("users")
     assert order.index("comments") < order.index("users")
 
@@ -197,3 +221,45 @@ def test_sqlite_inline_on_delete_is_read_from_the_pragma(cli: Any, tmp_path: Pat
     assert json.loads(result.out)["nulled"] == {"posts": 1}
     assert rows_of(str(path), "posts") == [(10, None), (11, 2)]
     assert engine_name(str(path)) == "sqlite"
+
+
+def _sqlite_with_trigger(tmp_path: Path, table: str, row_id: int) -> Path:
+    import sqlite3
+
+    path = tmp_path / "keep.db"
+    sqlite3.connect(path).close()
+    _schema(str(path))
+    conn = sqlite3.connect(path)
+    conn.execute(
+        f"CREATE TRIGGER keep BEFORE DELETE ON {table} WHEN old.id = {row_id} "
+        "BEGIN SELECT RAISE(IGNORE); END"
+    )
+    conn.close()
+    return path
+
+
+def test_erase_exits_1_and_audits_when_rows_remain(cli: Any, tmp_path: Path) -> None:
+    """A trigger silently keeps a row no constraint protects: the post-check sees it."""
+    path = _sqlite_with_trigger(tmp_path, "notes", 1)
+    config = write_config(tmp_path, RELATIONS)
+    result = cli(
+        "db", "erase", path, "--table", "users", "--id", "1", "--yes", "--json",
+        "--config", config,
+    )  # fmt: skip
+    assert result.code == 1, result.err
+    doc = json.loads(result.out)
+    assert doc["ok"] is False
+    assert doc["remaining"]["notes"] == 1
+    record = json.loads(Path(doc["audit_file"]).read_text(encoding="utf-8").splitlines()[-1])
+    assert record["post_check"] == {"ok": False, "remaining": 1}
+
+
+def test_erase_is_one_transaction(cli: Any, tmp_path: Path) -> None:
+    """A kept order makes deleting its user fail: nothing at all is erased."""
+    path = _sqlite_with_trigger(tmp_path, "orders", 11)
+    before = {t: rows_of(str(path), t, "1") for t in ("users", "orders", "order_items", "comments")}
+    result = cli("db", "erase", path, "--table", "users", "--id", "1", "--yes")
+    assert result.code == 1
+    assert "FOREIGN KEY constraint failed" in result.err
+    after = {t: rows_of(str(path), t, "1") for t in ("users", "orders", "order_items", "comments")}
+    assert after == before
