@@ -116,16 +116,45 @@ def test_locked_sqlite_gives_a_clear_message_and_no_partial_batch(cli: Any, tmp_
     assert count(str(db), "logs") == 0
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only files")
-def test_read_only_sqlite_file(cli: Any, tmp_path: Path) -> None:
-    db = tmp_path / "app.db"
-    _sqlite_logs(db)
-    config = write_config(tmp_path, RULE)
-    db.chmod(0o444)
-    result = cli("db", "clean", db, "--yes", "--config", config, "--now", NOW_ISO)
-    assert result.code == 1
-    assert "read-only" in result.err
-    assert count(str(db), "logs") == 100
+def test_read_only_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Run as an unprivileged user (root writes to read-only files), in a real process."""
+    import shutil
+    import tempfile
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root and no setpriv to drop privileges")
+        prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    folder = Path(tempfile.mkdtemp(prefix="hygiene-ro-"))
+    try:
+        folder.chmod(0o755)
+        db = folder / "app.db"
+        _sqlite_logs(db)
+        db.chmod(0o444)
+        config = folder / "hygiene.toml"
+        config.write_text(RULE, encoding="utf-8")
+        state = folder / "state"
+        state.mkdir(mode=0o777)
+        state.chmod(0o777)
+        env = {
+            **os.environ,
+            "HOME": str(state),
+            "HYGIENE_HOME": str(state / "home"),
+            "HYGIENE_CONFIG_HOME": str(state / "config"),
+        }
+        done = subprocess.run(
+            [*prefix, sys.executable, "-m", "hygiene", "db", "clean", str(db), "--yes",
+             "--config", str(config), "--now", NOW_ISO],
+            capture_output=True, text=True, env=env, cwd=folder,
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr
+        assert "read-only" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert count(str(db), "logs") == 100
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.mark.postgres
