@@ -86,6 +86,53 @@ def _archive_path(
     return archive_dir / database / rule.rule.name / f"{stamp}-{seq:05d}{SUFFIX}"
 
 
+@dataclass(frozen=True)
+class _Frozen:
+    """What a rule will touch, fixed once before the first batch."""
+
+    hwm: Any  # the highest matching key; None when nothing matches
+    planned: int
+    bounds: tuple[Any, ...]  # delete mode: every `group`-th matching key, in order
+
+
+def _freeze(engine: Engine, rule: CompiledRule, *, group: int) -> _Frozen:
+    """Freeze the highest matching key (a backward key scan that stops at the first match),
+    then, for delete mode, one ranked pass finds every group-th matching key and the total, so
+    each batch is one DELETE over (last, top] whose row count is known beforehand. Counting
+    each batch first scanned every range twice (benchmarks/bench_db.py)."""
+    from sqlalchemy import text
+
+    params: dict[str, Any] = {"cutoff": rule.cutoff}
+    with engine.connect() as conn:
+        hwm = conn.execute(
+            text(f"SELECT max({rule.key_sql}) FROM {rule.table_sql} WHERE {rule.predicate}"),
+            params,
+        ).scalar()
+        if hwm is None:
+            return _Frozen(None, 0, ())
+        params["hwm"] = hwm
+        if rule.rule.action == "archive":
+            planned = conn.execute(
+                text(
+                    f"SELECT count(*) FROM {rule.table_sql} WHERE {rule.predicate} "
+                    f"AND {rule.key_sql} <= :hwm"
+                ),
+                params,
+            ).scalar()
+            return _Frozen(hwm, int(planned or 0), ())
+        ranked = conn.execute(
+            text(
+                f"SELECT k, rn FROM (SELECT {rule.key_sql} AS k, row_number() OVER "
+                f"(ORDER BY {rule.key_sql}) AS rn FROM {rule.table_sql} "
+                f"WHERE {rule.predicate} AND {rule.key_sql} <= :hwm) AS ranked "
+                "WHERE rn % :g = 0 OR k = :hwm ORDER BY k"
+            ),
+            {**params, "g": group},
+        ).all()
+    planned = int(ranked[-1][1]) if ranked else 0
+    return _Frozen(hwm, planned, tuple(k for k, rn in ranked if rn % group == 0))
+
+
 def _run_rule(
     engine: Engine,
     target: Target,
@@ -104,43 +151,11 @@ def _run_rule(
     archive = rule.rule.action == "archive"
     files: list[str] = []
     done = 0
-    # Freeze the highest matching key once (a backward key scan that stops at the first match),
-    # then, for delete mode, one ranked pass finds every group-th matching key and the planned
-    # total, so each batch is one DELETE over (last, top] whose row count is known beforehand.
-    # Counting each batch first scanned every range twice (benchmarks/bench_db.py).
     group = batch_size or MIN_BATCH
-    bounds: list[Any] = []
-    with engine.connect() as conn:
-        hwm = conn.execute(
-            text(f"SELECT max({rule.key_sql}) FROM {rule.table_sql} WHERE {rule.predicate}"),
-            params,
-        ).scalar()
-        if hwm is None:
-            return _outcome(rule, 0, files)
-        if archive:
-            planned = int(
-                conn.execute(
-                    text(
-                        f"SELECT count(*) FROM {rule.table_sql} WHERE {rule.predicate} "
-                        f"AND {rule.key_sql} <= :hwm"
-                    ),
-                    {**params, "hwm": hwm},
-                ).scalar()
-                or 0
-            )
-        else:
-            ranked = conn.execute(
-                text(
-                    f"SELECT k, rn FROM (SELECT {rule.key_sql} AS k, row_number() OVER "
-                    f"(ORDER BY {rule.key_sql}) AS rn FROM {rule.table_sql} "
-                    f"WHERE {rule.predicate} AND {rule.key_sql} <= :hwm) AS ranked "
-                    "WHERE rn % :g = 0 OR k = :hwm ORDER BY k"
-                ),
-                {**params, "hwm": hwm, "g": group},
-            ).all()
-            planned = int(ranked[-1][1]) if ranked else 0
-            bounds = [k for k, rn in ranked if rn % group == 0]
-        conn.rollback()
+    frozen = _freeze(engine, rule, group=group)
+    hwm, planned, bounds = frozen.hwm, frozen.planned, frozen.bounds
+    if hwm is None:
+        return _outcome(rule, 0, files)
     if progress:
         progress(rule.rule.name, 0, planned)
     columns = list(rule.columns) + (["rowid"] if rule.key_sql == "rowid" else [])
