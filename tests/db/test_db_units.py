@@ -194,3 +194,32 @@ def test_not_a_database_target_is_bad_input(cli: Any, tmp_path: Path) -> None:
         assert result.code == 2, (target, result.err)
         assert message in result.err
         assert "pw@" not in result.err
+
+
+def test_clean_without_rules_says_how_to_add_them(cli: Any, tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "app.db"
+    sqlite3.connect(db).execute("CREATE TABLE t (id INTEGER PRIMARY KEY)").connection.close()
+    result = cli("db", "clean", db, "--yes")
+    assert result.code == 2
+    assert "no retention rules" in result.err
+    assert "--preset" in result.err
+
+
+def test_clean_human_report(cli: Any, tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "app.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE sessions (id INTEGER PRIMARY KEY, last_activity INTEGER)")
+    conn.executemany("INSERT INTO sessions VALUES (?, ?)", [(i, 1_000_000 + i) for i in range(30)])
+    conn.commit()
+    conn.close()
+    result = cli("db", "clean", db, "--preset", "laravel", "--yes")
+    assert result.code == 0, result.err
+    assert "laravel-sessions" in result.out
+    assert "│           30 │" in result.out  # rows deleted, right-aligned in its column
+    assert "freed " in result.out
+    # 30 tiny rows fit in one page: the vacuum frees nothing, and the report says why.
+    assert "(VACUUM; nothing freed: the file had no free pages" in result.out
