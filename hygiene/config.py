@@ -62,6 +62,7 @@ _SCALARS = ("large", "cross_mounts", "min_age", "quarantine_retention")
 def _parse(data: Mapping[str, Any], source: str) -> dict[str, Any]:
     """Validate one file into the typed values it sets (absent keys are left out)."""
     top = Table(data, source)
+    top.expect("protect", *_SCALARS, "db", "jobs", "notify")
     values: dict[str, Any] = {}
     if top.has("protect"):
         values["protect"] = top.string_list("protect")

@@ -13,8 +13,12 @@ from collections.abc import Iterable, Sequence
 
 from hygiene.errors import HygieneError
 
-# Read-only questions must never take index.lock or rewrite the index behind a user's back.
-_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+def git_env() -> dict[str, str]:
+    # Read-only questions must never take index.lock or rewrite the index behind a user's
+    # back. Built per call: the environment may change within one process (tests, the tick).
+    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
 _ARG_BUDGET = 100_000  # bytes of pathspecs per process, far below ARG_MAX
 
 
@@ -29,7 +33,7 @@ def git(repo: str, *args: str, input: bytes | None = None, check: bool = True) -
             ["git", "-C", repo, *args],
             input=input,
             capture_output=True,
-            env=_ENV,
+            env=git_env(),
             check=False,
         )
     except FileNotFoundError:

@@ -7,9 +7,10 @@ second run changes nothing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
+
+from hygiene.atomicwrite import write_text_atomically
 
 BLOCK_HEADER = "# added by hygiene"
 
@@ -48,8 +49,5 @@ def append_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
     if BLOCK_HEADER not in existing_lines(gitignore):
         parts.append(("\n" if current.strip() else "") + BLOCK_HEADER + "\n")
     parts.extend(f"{line}\n" for line in lines)
-    # Write-then-rename so a crash never leaves a half-written .gitignore.
-    tmp = gitignore.with_name(gitignore.name + ".hygiene-tmp")
-    tmp.write_text(current + "".join(parts), encoding="utf-8")
-    os.replace(tmp, gitignore)
+    write_text_atomically(gitignore, current + "".join(parts))
     return lines

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
 
 IGNORE_FILE = ".hygieneignore"
 
@@ -34,6 +36,8 @@ class ProtectSet:
             except (OSError, UnicodeDecodeError):
                 pass
             if lines:
+                import pathspec  # only when there is something to protect: 30 ms of start-up
+
                 specs.append((base, pathspec.GitIgnoreSpec.from_lines(lines)))
         return cls(tuple(specs))
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from hygiene.config import Config
 from hygiene.detect import Classifier
+from hygiene.detectors import DetectContext, all_detectors
 from hygiene.gitrepo import GitError, holding_tracked
+from hygiene.measure import WorkerPool, default_workers
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
 from hygiene.protect import ProtectSet
 from hygiene.rules import default_index
@@ -56,9 +58,13 @@ class ScanRequest:
     config: Config = field(default_factory=Config)
     filters: Filters = field(default_factory=Filters)
     now: float = field(default_factory=time.time)
-    # Ask the walker for files other detectors need (part 2: large files, databases).
+    # Finding kinds wanted: "artifact" and the part 2 detectors' kinds (`hygiene.detectors`).
+    kinds: frozenset[str] = frozenset({"artifact"})
+    # Threshold for large files and history blobs; None: the config's `large`.
     large: int | None = None
-    sqlite: bool = False
+    git_stats: bool = False
+    # Worker processes for sizing big artifacts; None: one per CPU (at most 4), 0: none.
+    workers: int | None = None
 
 
 @dataclass
@@ -101,15 +107,29 @@ def _tracked(hits: Sequence[FolderHit | FileHit], errors: list[ScanIssue]) -> se
 
 def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResult:
     config = request.config
+    large = request.large if request.large is not None else config.large
+    workers = default_workers() if request.workers is None else request.workers
+    pool = WorkerPool(workers) if workers > 0 else None
     walker = Walker(
         Classifier(default_index()),
         WalkOptions(
             cross_mounts=config.cross_mounts,
-            large=request.large,
-            sqlite_shaped=request.sqlite,
+            large=large if "large-file" in request.kinds else None,
+            sqlite_shaped="database" in request.kinds,
             progress=progress,
         ),
+        pool=pool,
     )
+    try:
+        return _scan(request, walker)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
+    config = request.config
+    large = request.large if request.large is not None else config.large
     harvest = WalkHarvest()
     roots = tuple(os.path.abspath(r) for r in request.roots)
     for root in roots:
@@ -193,8 +213,36 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
 
     kept = [a for a in artifacts if request.filters.keep(a, request.now)]
     kept.sort(key=lambda a: (-a.bytes, a.path))
+    if "artifact" not in request.kinds:
+        kept = []
     findings: list[Finding] = list(kept)
+    repos = dict(harvest.repos)
+    for root in roots:
+        around = enclosing_repo(root)
+        if around is not None:
+            repos.setdefault(around, False)
+    context = DetectContext(
+        roots=roots,
+        config=config,
+        repos=repos,
+        seen=tuple(harvest.seen),
+        artifacts=tuple(artifacts),
+        precious=tuple(precious),
+        large=large,
+        git_stats=request.git_stats,
+        now=request.now,
+    )
+    extra: dict[str, object] = {}
+    for kind, detector in all_detectors():
+        if kind in request.kinds or (kind == "history-blob" and request.git_stats):
+            detected = detector(context)
+            if kind in request.kinds:
+                findings.extend(detected.findings)
+            errors.extend(detected.errors)
+            extra.update(detected.extra)
 
+    # A repository refused on every pass of the veto loop is reported once.
+    errors[:] = sorted(set(errors), key=lambda issue: (issue.path, issue.message))
     t = walker.totals
     totals = Totals(
         scanned_files=t.files,
@@ -211,7 +259,7 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
         findings=tuple(findings),
         totals=totals,
         errors=tuple(errors),
-        repos=tuple(sorted(harvest.repos)),
+        repos=tuple(sorted(repos)),
         precious=tuple(precious),
-        extra={"seen": harvest.seen},
+        extra=extra,
     )

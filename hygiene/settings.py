@@ -29,6 +29,10 @@ class Table:
     def error(self, name: str, expected: str) -> ConfigError:
         return ConfigError(self.source, self.key(name), expected)
 
+    def expect(self, *names: str) -> None:
+        """Declare keys as known even when absent, so an unknown-key error can list them."""
+        self._seen.update(names)
+
     def has(self, name: str) -> bool:
         return name in self.data
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import stat as statmod
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from hygiene.detect import Classifier
+from hygiene.measure import Partial, WorkerPool, combine, measure_listings, measure_paths
 from hygiene.model import ScanIssue
 from hygiene.rules import Match
 
@@ -85,11 +87,28 @@ def _is_bare_repo(names: frozenset[str]) -> bool:
 
 
 @dataclass
+class _Deferred:
+    """An artifact whose subfolders are being sized by worker processes."""
+
+    path: str
+    match: Match
+    repo: str | None
+    device: int
+    inode: int
+    parts: list[Partial]
+    futures: list[Future[Partial]]
+
+
+@dataclass
 class Walker:
     classifier: Classifier
     options: WalkOptions = field(default_factory=WalkOptions)
     totals: Measure = field(default_factory=Measure)
     errors: list[ScanIssue] = field(default_factory=list)
+    # Worker processes for big artifacts (None: size everything in this process).
+    pool: WorkerPool | None = None
+    # An artifact is split across workers once this many subfolders are found near its top.
+    split_min_dirs: int = 24
     # (dev, ino) of every multi-link file already counted, so a hard link counts once.
     _linked: set[tuple[int, int]] = field(default_factory=set)
     _dirs_seen: int = 0
@@ -113,71 +132,88 @@ class Walker:
             self._error(path, exc)
             return None
 
+    def _finish(self, part: Partial, path: str) -> Measure:
+        """Turn a subtree's sum into a Measure, counting each multi-link inode once overall."""
+        self.errors.extend(ScanIssue(p, message) for p, message in part.errors)
+        m = Measure(
+            part.bytes,
+            part.disk_bytes,
+            part.files,
+            part.dirs,
+            part.newest_mtime,
+            part.freed,
+            part.contains_repo,
+        )
+        linked = self._linked
+        for key, (nlink, seen, size, blocks, mtime) in part.links.items():
+            if seen >= nlink:
+                m.reclaimable += int(blocks)
+            if key in linked:
+                continue
+            linked.add(key)
+            m.files += 1
+            m.bytes += int(size)
+            m.disk_bytes += int(blocks)
+            m.newest_mtime = max(m.newest_mtime, mtime)
+        t = self.totals
+        t.bytes += m.bytes
+        t.disk_bytes += m.disk_bytes
+        t.files += m.files
+        t.dirs += m.dirs
+        self._dirs_seen += m.dirs
+        if self.options.progress is not None:
+            self.options.progress(t.files, t.bytes, path)
+        return m
+
     def measure(self, path: str, entries: list[os.DirEntry[str]], dev: int) -> Measure:
         """Size a whole subtree (already listed at the top) without judging anything inside it."""
-        m = Measure()
-        local_links: dict[tuple[int, int], list[int]] = {}
-        linked = self._linked
+        part = measure_listings([entries], dev, cross=self.options.cross_mounts)
+        return self._finish(part, path)
+
+    def _measure_hit(
+        self, path: str, match: Match, repo: str | None, entries: list[os.DirEntry[str]]
+    ) -> FolderHit | _Deferred:
+        st = os.lstat(path)
         cross = self.options.cross_mounts
-        total = disk = files = dirs = reclaim = 0
-        newest = 0.0
-        pending: list[list[os.DirEntry[str]]] = [entries]
-        while pending:
-            for entry in pending.pop():
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError as exc:
-                    self._error(entry.path, exc)
-                    continue
-                mode = st.st_mode
-                if S_ISDIR(mode):
-                    if st.st_dev != dev and not cross:
-                        continue
-                    dirs += 1
-                    if entry.name == ".git":
-                        m.contains_repo = True
-                    children = self._listdir(entry.path)
-                    if children is not None:
-                        pending.append(children)
-                        self._tick(entry.path)
-                elif st.st_nlink > 1 and not S_ISDIR(mode):
-                    key = (st.st_dev, st.st_ino)
-                    counts = local_links.get(key)
-                    if counts is None:
-                        local_links[key] = [st.st_nlink, 1, st.st_blocks * 512]
-                    else:
-                        counts[1] += 1
-                    if key in linked:
-                        continue
-                    linked.add(key)
-                    files += 1
-                    total += st.st_size
-                    disk += st.st_blocks * 512
-                    if st.st_mtime > newest:
-                        newest = st.st_mtime
-                    continue
-                else:
-                    files += 1
-                size = st.st_blocks * 512
-                total += st.st_size
-                disk += size
-                reclaim += size
-                if st.st_mtime > newest:
-                    newest = st.st_mtime
-        for nlink, seen, size in local_links.values():
-            if seen >= nlink:
-                reclaim += size
-        m.bytes, m.disk_bytes, m.files, m.dirs = total, disk, files, dirs
-        m.newest_mtime, m.reclaimable = newest, reclaim
-        t = self.totals
-        t.bytes += total
-        t.disk_bytes += disk
-        t.files += files
-        t.dirs += dirs
-        return m
+        if self.pool is None:
+            return FolderHit(
+                path, match, repo, self.measure(path, entries, st.st_dev), st.st_dev, st.st_ino
+            )
+        # Open the top few levels here until there are enough subfolders to share out
+        # (a virtualenv's files sit below lib/pythonX.Y/site-packages).
+        parts = [measure_listings([entries], st.st_dev, cross=cross, descend=False)]
+        frontier = parts[0].subdirs
+        for _ in range(3):
+            if not frontier or len(frontier) >= self.split_min_dirs:
+                break
+            listings = [x for x in map(self._listdir, frontier) if x is not None]
+            parts.append(measure_listings(listings, st.st_dev, cross=cross, descend=False))
+            frontier = parts[-1].subdirs
+        if len(frontier) < self.split_min_dirs:
+            parts.append(measure_paths(frontier, st.st_dev, cross))
+            m = self._finish(combine(parts), path)
+            return FolderHit(path, match, repo, m, st.st_dev, st.st_ino)
+        share = min(len(frontier), 4 * self.pool.workers)
+        futures = [self.pool.submit(frontier[i::share], st.st_dev, cross) for i in range(share)]
+        return _Deferred(path, match, repo, st.st_dev, st.st_ino, parts, futures)
+
+    def _resolve(self, deferred: _Deferred) -> FolderHit:
+        parts = deferred.parts + [future.result() for future in deferred.futures]
+        m = self._finish(combine(parts), deferred.path)
+        return FolderHit(
+            deferred.path, deferred.match, deferred.repo, m, deferred.device, deferred.inode
+        )
 
     def walk(self, root: str, *, repo: str | None, classify_root: bool = False) -> Iterator[Event]:
         """Walk `root`, judging every folder and file below it (never `root` itself)."""
+        deferred: list[_Deferred] = []
+        yield from self._walk(root, repo, classify_root, deferred)
+        for item in deferred:
+            yield self._resolve(item)
+
+    def _walk(
+        self, root: str, repo: str | None, classify_root: bool, deferred: list[_Deferred]
+    ) -> Iterator[Event]:
         try:
             root_st = os.lstat(root)
         except OSError as exc:
@@ -203,9 +239,11 @@ class Walker:
             if siblings is not None or classify_root:
                 match = classifier.folder(path, name, siblings or frozenset(), names)
                 if match is not None:
-                    st = os.lstat(path)
-                    m = self.measure(path, entries, st.st_dev)
-                    yield FolderHit(path, match, repo_here, m, st.st_dev, st.st_ino)
+                    hit = self._measure_hit(path, match, repo_here, entries)
+                    if isinstance(hit, _Deferred):
+                        deferred.append(hit)
+                    else:
+                        yield hit
                     continue
             if ".git" in names:
                 repo_here = path

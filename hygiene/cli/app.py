@@ -20,7 +20,9 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from hygiene.cli import db, scan
+    from hygiene.cli import db as db_cli
+    from hygiene.cli import fix, hook, report, scan, schedule
+    from hygiene.cli import simulate as simulate_cli
 
     app = typer.Typer(
         name="hygiene",
@@ -40,5 +42,10 @@ def build_app() -> typer.Typer:
         """Keep workstations, repositories and local dev databases clean."""
 
     app.command("scan", context_settings=CONTEXT)(scan.scan_command)
-    app.add_typer(db.db_app, name="db")
+    app.command("fix", context_settings=CONTEXT)(fix.fix_command)
+    app.add_typer(hook.build_hook_app(), name="hook", context_settings=CONTEXT)
+    app.add_typer(schedule.build(), name="schedule", context_settings=CONTEXT)
+    app.command("report", context_settings=CONTEXT)(report.report_command)
+    app.add_typer(simulate_cli.build_simulate_app(), name="simulate", context_settings=CONTEXT)
+    app.add_typer(db_cli.db_app, name="db", context_settings=CONTEXT)
     return app

@@ -43,6 +43,14 @@ def _crash_log(exc: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        if len(args) >= 2 and args[0] == "hook":
+            # The pre-commit fast path (issue 5): a hook id skips typer and its ~0.1 s import.
+            from hygiene.hooks import HOOKS
+
+            if args[1] in HOOKS:
+                from hygiene.cli.hook_runner import run_hook
+
+                return run_hook(args[1], args[2:])
         return _run(args)
     except HygieneError as exc:
         _say(str(exc))
@@ -63,7 +71,7 @@ def _run(args: list[str]) -> int:
     import typer
     import typer.main
 
-    # typer >= 0.29 carries its own copy of click (pinned in pyproject.toml).
+    # typer >= 0.26 carries its own copy of click (pinned in pyproject.toml).
     from typer._click import exceptions as cx
 
     from hygiene.cli.app import build_app
@@ -76,7 +84,9 @@ def _run(args: list[str]) -> int:
         print(exc.ctx.get_help() if exc.ctx else "")
         return 0
     except cx.UsageError as exc:
-        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+        # The top level is already named by the "hygiene:" prefix; name subcommands only.
+        path = exc.ctx.command_path if exc.ctx is not None else "hygiene"
+        where = f"{path.removeprefix('hygiene').strip()}: " if path != "hygiene" else ""
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
         _say(f"{where}{exc.format_message()}{hint}")
         return EXIT_USAGE

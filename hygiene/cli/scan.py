@@ -41,12 +41,37 @@ def scan_command(
         typer.Option("--fail-over", help="Exit 1 when the findings add up to more than this."),
     ] = None,
     cross_mounts: CrossMountsOpt = None,
+    large: Annotated[
+        str | None,
+        typer.Option("--large", help="Large files and history blobs from this size (50MB)."),
+    ] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="Only this kind of finding (artifact, ignore-gap, tracked-artifact, large-file, "
+            "history-blob, editor-exclude, database, system-cache); repeat.",
+        ),
+    ] = None,
+    git_stats: Annotated[
+        bool, typer.Option("--git-stats", help="Add a size summary of each repository.")
+    ] = False,
+    system: Annotated[
+        bool,
+        typer.Option("--system", help="Add machine-wide tool caches and filesystem usage."),
+    ] = False,
     config_path: ConfigOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> int:
-    """Find caches, build outputs, dependency folders, virtualenvs and junk under ROOTS."""
+    """Find caches, build outputs, dependency folders, virtualenvs and junk under ROOTS.
+
+    Also ignore gaps, tracked junk, large files, big history blobs, editor excludes and dev
+    databases in the repositories found; machine-wide caches with --system.
+    """
     from hygiene.config import load_config
+    from hygiene.detectors import ALL_KINDS, DEFAULT_KINDS
     from hygiene.render import progress as progress_mod
     from hygiene.rules import ARTIFACT_CATEGORIES, default_index
     from hygiene.scan import Filters, ScanRequest, scan
@@ -60,8 +85,15 @@ def scan_command(
         ecosystems=choices_option("--ecosystem", ecosystem, ecosystems),
         categories=choices_option("--category", category, set(ARTIFACT_CATEGORIES)),
     )
-    config = load_config(chosen[0], config_path).with_flags(cross_mounts=cross_mounts)
-    request = ScanRequest(roots=chosen, config=config, filters=filters)
+    kinds = choices_option("--kind", kind, {"artifact", *ALL_KINDS})
+    if not kinds:
+        kinds = frozenset({"artifact", *DEFAULT_KINDS, *(("system-cache",) if system else ())})
+    config = load_config(chosen[0], config_path).with_flags(
+        cross_mounts=cross_mounts, large=size_option("--large", large)
+    )
+    request = ScanRequest(
+        roots=chosen, config=config, filters=filters, kinds=kinds, git_stats=git_stats
+    )
     with progress_mod.reporter(enabled=not quiet and not json_output) as report:
         result = scan(request, progress=report)
 

@@ -15,7 +15,7 @@ RULES: tuple[Rule, ...] = (
         "go",
         "dependencies",
         ("vendor",),
-        beside=("go.mod",),
+        # Teams commit vendor/ often; only `go mod vendor`'s own modules.txt proves it.
         inside=("modules.txt",),
         recreate="go mod vendor",
     ),

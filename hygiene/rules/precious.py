@@ -37,7 +37,7 @@ RULES: tuple[Rule, ...] = (
         "state.dev-database",
         "generic",
         "state",
-        ("*.sqlite", "*.sqlite3", "*.sqlite3-journal", "*.db", "*.rdb", "*.aof"),
+        ("*.sqlite", "*.sqlite3", "*.sqlite3-journal", "*.rdb", "*.aof"),
         folder=False,
     ),
     Rule("state.vagrant", "generic", "state", (".vagrant",)),

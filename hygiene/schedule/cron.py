@@ -19,18 +19,46 @@ CRON_EXPECTED = (
 )
 
 
+def local_zone() -> dt.tzinfo:
+    """The machine's zone as a real IANA zone when it can be named, so DST is followed.
+
+    `datetime.now().astimezone()` gives only today's fixed offset, which is wrong for a run
+    on the other side of a DST change; `TZ` or the `/etc/localtime` link names the zone.
+    """
+    import os
+
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    except OSError:  # pragma: no cover - no /etc/localtime (Windows)
+        pass
+    for name in candidates:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    local = dt.datetime.now().astimezone().tzinfo
+    assert local is not None
+    return local
+
+
 def zone(name: str | None) -> dt.tzinfo:
     """An IANA zone by name, or the machine's local zone for None."""
     if name is None:
-        local = dt.datetime.now().astimezone().tzinfo
-        assert local is not None
-        return local
+        return local_zone()
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
             f"unknown time zone {name!r} (expected an IANA name such as Asia/Seoul)"
         ) from None
+
+
+# The longest each month gets (February in a leap year).
+_LONGEST_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @dataclass(frozen=True)
@@ -69,6 +97,13 @@ class Cron:
         days = None if fields[2] == ["*"] else as_set(fields[2], range(1, 32))
         months = as_set(fields[3], range(1, 13))
         weekdays = None if fields[4] == ["*"] else frozenset(int(v) % 7 for v in fields[4])
+        if (
+            days is not None
+            and weekdays is None
+            and not any(day <= _LONGEST_MONTH[month - 1] for month in months for day in days)
+        ):
+            # `0 0 30 2 *` passes croniter's field checks, then fails at the first next-run.
+            raise ValueError(f"{expression!r} never fires (no such day in those months)")
         return cls(text, minutes, hours, days, months, weekdays)
 
     def day_matches(self, day: dt.date) -> bool:
@@ -93,18 +128,43 @@ class Cron:
         """How many times it fires on `day` (wall-clock count, DST shifts ignored)."""
         return self.runs_per_matching_day if self.day_matches(day) else 0
 
+    @property
+    def fixed_hours(self) -> bool:
+        return len(self.hours) < 24
+
+    def repeated_wall_time(self, run: dt.datetime, tz: dt.tzinfo) -> bool:
+        """Whether `run` is the second pass of a wall-clock time in a DST fold.
+
+        When clocks fall back, 01:30 happens twice. Cron runs a job with fixed hours once then
+        (Vixie cron's rule, kept by cronie and systemd); a job on every hour runs in both hours,
+        since they are different hours of real time.
+        """
+        if not self.fixed_hours:
+            return False
+        wall = run.astimezone(tz).replace(tzinfo=None)
+        first = wall.replace(tzinfo=tz, fold=0)
+        # Compare in UTC: aware datetimes sharing a tzinfo compare by wall time, ignoring fold.
+        utc = dt.timezone.utc
+        return first.utcoffset() != run.utcoffset() and first.astimezone(utc) < run.astimezone(utc)
+
     def next_after(self, when: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
         """The first run strictly after `when`, computed in `tz`, returned aware."""
+        return next(self.runs_between(when, dt.datetime.max.replace(tzinfo=dt.timezone.utc), tz))
+
+    def previous_at_or_before(self, when: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+        """The latest run at or before `when` (the slot a catch-up tick stands in for)."""
         from croniter import croniter
 
-        local = when.astimezone(tz)
-        nxt: dt.datetime = croniter(self.expression, local).get_next(dt.datetime)
-        return nxt
+        it = croniter(self.expression, when.astimezone(tz) + dt.timedelta(microseconds=1))
+        while True:
+            prev: dt.datetime = it.get_prev(dt.datetime)
+            if not self.repeated_wall_time(prev, tz):
+                return prev
 
     def runs_between(
         self, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
     ) -> Iterator[dt.datetime]:
-        """Runs in (start, end], in order."""
+        """Runs in (start, end], in order; a fixed-hour run is not repeated in a DST fold."""
         from croniter import croniter
 
         it = croniter(self.expression, start.astimezone(tz))
@@ -112,7 +172,8 @@ class Cron:
             nxt: dt.datetime = it.get_next(dt.datetime)
             if nxt > end:
                 return
-            yield nxt
+            if not self.repeated_wall_time(nxt, tz):
+                yield nxt
 
     def month_days(self, year: int, month: int) -> list[int]:
         """Days of a month on which it fires (for calendars and the simulator)."""

@@ -1,0 +1,43 @@
+"""`hygiene scan --json` against `du -sb` on the same synthetic workspace, alternating.
+
+    python benchmarks/bench_scan.py [--root /tmp/hygiene-bench/workspace] [--files 200000]
+
+Target (issue 2): median ratio <= 1.5x on a warm cache, peak memory < 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from timing import alternate, peak_rss_mb, report
+from workspace import generate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", type=Path, default=Path("/tmp/hygiene-bench/workspace"))
+    parser.add_argument("--files", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--fresh", action="store_true", help="regenerate the workspace")
+    args = parser.parse_args()
+    if args.fresh and args.root.exists():
+        shutil.rmtree(args.root)
+    if not args.root.exists():
+        print(f"generating {args.files} files under {args.root} ...", flush=True)
+        generate(args.root, args.files)
+    hygiene = [sys.executable, "-m", "hygiene", "scan", str(args.root), "--json", "--quiet"]
+    bare = [sys.executable, str(Path(__file__).parent / "bare_walk.py"), str(args.root)]
+    commands = {"du -sb": ["du", "-sb", str(args.root)], "bare scandir": bare, "hygiene": hygiene}
+    times = alternate(commands, args.runs)
+    report(times, "hygiene", "du -sb")
+    report({k: times[k] for k in ("bare scandir", "du -sb")}, "bare scandir", "du -sb")
+    print(f"peak memory of hygiene scan: {peak_rss_mb(hygiene):.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

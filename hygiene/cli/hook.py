@@ -1,0 +1,91 @@
+"""`hygiene hook ...`: add the pre-commit hooks to a project, or run one by hand.
+
+Running a hook normally never reaches typer: `hygiene.cli.main` sends `hygiene hook <hook-id>`
+to the argparse fast path in `hook_runner.py`. The hook commands are listed here too so that
+`hygiene hook --help` shows them; they forward to the same runner.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hygiene.errors import EXIT_OK
+from hygiene.hooks import HOOKS
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+# The hook commands take their own options (argparse), `--help` included.
+PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+
+
+def install_command(
+    hook: Annotated[
+        list[str] | None,
+        typer.Option("--hook", help="Add only this hook (repeat); default: all of them."),
+    ] = None,
+    repo: Annotated[
+        str | None,
+        typer.Option(
+            "--repo",
+            help="Take the hooks from this repository URL (needs --rev); "
+            "default: a `repo: local` entry that runs the installed hygiene.",
+        ),
+    ] = None,
+    rev: Annotated[
+        str | None, typer.Option("--rev", help="The tag or commit of --repo to pin.")
+    ] = None,
+    config_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            "-f",
+            dir_okay=False,
+            help="The pre-commit config (default: .pre-commit-config.yaml at the repo root).",
+        ),
+    ] = None,
+) -> int:
+    """Add the hygiene hooks to .pre-commit-config.yaml (created if missing); keep the rest."""
+    from hygiene.hooks.install import CONFIG_NAME, plan_install, write
+    from hygiene.hooks.staged import repo_root
+    from hygiene.paths import display
+
+    path = config_file or Path(repo_root(os.getcwd()), CONFIG_NAME)
+    plan = plan_install(path=path, hook_ids=hook or list(HOOKS), repo=repo, rev=rev)
+    write(plan)
+    shown = display(path)
+    if plan.present:
+        print(f"hygiene: already in {shown}: {', '.join(plan.present)}", file=sys.stderr)
+    if plan.added:
+        verb = "created" if plan.created else "updated"
+        print(f"hygiene: {verb} {shown}: added {', '.join(plan.added)}", file=sys.stderr)
+        print("hygiene: run `pre-commit install` once to run them on every commit", file=sys.stderr)
+    return EXIT_OK
+
+
+def _forward(hook_id: str) -> Callable[[typer.Context], int]:
+    def command(ctx: typer.Context) -> int:
+        from hygiene.cli.hook_runner import run_hook
+
+        return run_hook(hook_id, list(ctx.args))
+
+    return command
+
+
+def build_hook_app() -> typer.Typer:
+    app = typer.Typer(
+        help="Pre-commit hooks: add them to .pre-commit-config.yaml, or run one by hand.",
+        no_args_is_help=True,
+        context_settings=CONTEXT,
+        rich_markup_mode=None,
+    )
+    app.command("install", context_settings=CONTEXT)(install_command)
+    for hook_id, summary in HOOKS.items():
+        app.command(hook_id, help=summary, add_help_option=False, context_settings=PASSTHROUGH)(
+            _forward(hook_id)
+        )
+    return app

@@ -1,0 +1,254 @@
+"""Ignore gaps: artifacts and precious files in a work tree that no ignore rule covers.
+
+Git itself is asked (one `git check-ignore --stdin -z` for the whole repository), so nested
+`.gitignore` files, negations, `.git/info/exclude` and the global excludes file all count exactly
+as git counts them (issue 3, item 3). Precious files (secrets, local state) that are neither
+tracked nor ignored come first: they are one `git add .` from leaking.
+
+This module is also the engine of the pre-commit hook, so it walks the work tree itself with the
+rule table and prunes every candidate folder it finds: nothing is measured until git has said
+which candidates are gaps (measuring an ignored `node_modules` on every commit would be waste).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat as statmod
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from hygiene.config import Config
+from hygiene.detect import Classifier
+from hygiene.detectors import DetectContext, Detected, per_repo, rule_by_id
+from hygiene.gitrepo import GitError, git_env, holding_tracked
+from hygiene.model import ScanIssue
+from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
+from hygiene.walk import Walker, WalkOptions
+
+# Report order: secrets, then local state, then artifacts.
+_RANK: dict[str, int] = {category: i for i, category in enumerate(PRECIOUS_CATEGORIES)}
+
+
+@dataclass(frozen=True)
+class IgnoreGap:
+    kind: ClassVar[str] = "ignore-gap"
+    path: str  # absolute
+    bytes: int
+    disk_bytes: int
+    repo: str
+    rel: str  # repo-relative, "/"-separated
+    category: str
+    rule: str
+    # The exact line to add to the repository's top `.gitignore`.
+    suggestion: str
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    rel: str
+    match: Match
+    folder: bool
+    size: tuple[int, int] | None = None  # (bytes, disk_bytes) when the scan measured it
+
+
+def suggestion_for(rel: str, match: Match, *, folder: bool) -> str:
+    """The `.gitignore` line that covers `rel` and its kind, and as little else as is safe.
+
+    A name that proves itself (`__pycache__`, `.DS_Store`) is ignored everywhere; a generic name
+    that needed evidence beside it (`build` beside `pyproject.toml`, `target` beside
+    `Cargo.toml`) is anchored to where it was found, the way `cargo new` writes `/target`.
+    """
+    rule = match.rule
+    if rule.ignore_line:
+        return rule.ignore_line
+    name = rel.rsplit("/", 1)[-1]
+    if rule.names and not rule.beside and not rule.inside:
+        if folder:
+            return f"{name}/"
+        for pattern in rule.names:
+            if is_glob(pattern) and fnmatch.fnmatchcase(name, pattern):
+                return pattern
+        return name
+    return f"/{rel}"
+
+
+def _candidates(repo: str, classifier: Classifier, *, cross_mounts: bool) -> list[_Candidate]:
+    """Every folder and file the rule table names, below `repo`, not inside another candidate."""
+    found: list[_Candidate] = []
+    root_dev = os.lstat(repo).st_dev
+    stack: list[tuple[str, str, frozenset[str] | None]] = [(repo, "", None)]
+    while stack:
+        path, rel, siblings = stack.pop()
+        try:
+            with os.scandir(path) as it:
+                entries = list(it)
+        except OSError:
+            continue  # unreadable: the scan reports it; a hook has nothing to say about it
+        names = frozenset(e.name for e in entries)
+        if siblings is not None:
+            if ".git" in names:
+                continue  # a nested repository or submodule answers for itself
+            match = classifier.folder(path, rel.rsplit("/", 1)[-1], siblings, names)
+            if match is not None:
+                found.append(_Candidate(rel, match, True))
+                continue
+        for entry in entries:
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name == ".git":
+                        continue
+                    if not cross_mounts and entry.stat(follow_symlinks=False).st_dev != root_dev:
+                        continue
+                    stack.append((entry.path, child, names))
+                    continue
+            except OSError:
+                continue
+            fmatch = classifier.file(entry.name, names)
+            if fmatch is not None:
+                found.append(_Candidate(child, fmatch, False))
+    return found
+
+
+def _untracked(
+    repo: str, candidates: list[_Candidate], classifier: Classifier, *, cross_mounts: bool
+) -> list[_Candidate]:
+    """Drop tracked candidates; look inside a refused build or cache folder, as the scan does."""
+    out: list[_Candidate] = []
+    pending = candidates
+    while pending:
+        held = holding_tracked(repo, [c.rel for c in pending])
+        again: list[_Candidate] = []
+        for cand in pending:
+            if cand.rel not in held:
+                out.append(cand)
+            elif cand.folder and cand.match.rule.category in ("build", "cache", "junk"):
+                inside = os.path.join(repo, cand.rel)
+                inner = _candidates(inside, classifier, cross_mounts=cross_mounts)
+                again.extend(_Candidate(f"{cand.rel}/{c.rel}", c.match, c.folder) for c in inner)
+        pending = again
+    return out
+
+
+def ignored_paths(repo: str, rels: list[str], *, git_args: tuple[str, ...] = ()) -> set[str]:
+    """Those of `rels` that git ignores (a path inside an ignored folder counts), in one process."""
+    if not rels:
+        return set()
+    # "./" keeps a name such as `:x` or `:(exclude)y` from being read as pathspec magic
+    # (check-ignore refuses --literal-pathspecs); git answers with the path as it was asked.
+    payload = b"".join(b"./" + os.fsencode(r) + b"\0" for r in rels)
+    try:
+        done = subprocess.run(
+            ["git", "-C", repo, *git_args, "check-ignore", "--stdin", "-z"],
+            input=payload,
+            capture_output=True,
+            env=git_env(),
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    # Exit 1 means "none of them is ignored"; anything else is a failure, never "all are gaps".
+    if done.returncode not in (0, 1):
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git check-ignore failed in {repo}: {lines[-1] if lines else 'no output'}")
+    return {os.fsdecode(p.removeprefix(b"./")) for p in done.stdout.split(b"\0") if p}
+
+
+def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:
+    try:
+        if not folder:
+            st = os.lstat(path)
+            return st.st_size, st.st_blocks * 512
+        st = os.lstat(path)
+        if not statmod.S_ISDIR(st.st_mode):
+            return st.st_size, st.st_blocks * 512
+        with os.scandir(path) as it:
+            entries = list(it)
+        m = walker.measure(path, entries, st.st_dev)
+        return m.bytes, m.disk_bytes
+    except OSError:
+        return 0, 0
+
+
+def _gaps(top: str, candidates: list[_Candidate], walker: Walker) -> list[IgnoreGap]:
+    ignored = ignored_paths(top, [c.rel for c in candidates])
+    gaps: list[IgnoreGap] = []
+    for cand in candidates:
+        if cand.rel in ignored:
+            continue
+        path = os.path.join(top, *cand.rel.split("/"))
+        size, disk = cand.size or _size(path, folder=cand.folder, walker=walker)
+        gaps.append(
+            IgnoreGap(
+                path=path,
+                bytes=size,
+                disk_bytes=disk,
+                repo=top,
+                rel=cand.rel,
+                category=cand.match.rule.category,
+                rule=cand.match.rule.id,
+                suggestion=suggestion_for(cand.rel, cand.match, folder=cand.folder),
+            )
+        )
+    gaps.sort(key=lambda g: (_RANK.get(g.category, len(_RANK)), g.rel))
+    return gaps
+
+
+def ignore_gaps_for_repo(repo: Path, *, config: Config) -> list[IgnoreGap]:
+    """The ignore gaps of one work tree: secrets, then state, then artifacts, each by path."""
+    top = os.path.abspath(repo)
+    if not os.path.lexists(os.path.join(top, ".git")):
+        return []  # a bare repository has no work tree to leave anything in
+    classifier = Classifier(default_index())
+    found = _candidates(top, classifier, cross_mounts=config.cross_mounts)
+    untracked = _untracked(top, found, classifier, cross_mounts=config.cross_mounts)
+    return _gaps(top, untracked, Walker(classifier, WalkOptions(cross_mounts=config.cross_mounts)))
+
+
+def _repo_gaps(
+    repo: str, precious: list[_Candidate], artifacts: list[_Candidate], walker: Walker
+) -> list[IgnoreGap] | ScanIssue:
+    try:
+        held = holding_tracked(repo, [c.rel for c in precious])
+        wanted = [*(c for c in precious if c.rel not in held), *artifacts]
+        return _gaps(repo, wanted, walker)
+    except GitError as exc:
+        return ScanIssue(repo, f"{exc}; its ignore gaps are left out")
+
+
+def detect(ctx: DetectContext) -> Detected:
+    """The scan's way in: the artifacts and precious items it already found, asked of git."""
+    by_repo: dict[str, list[_Candidate]] = {}
+    for artifact in ctx.artifacts:  # already untracked: the scan refused tracked ones
+        if artifact.repo is not None:
+            rel = os.path.relpath(artifact.path, artifact.repo).replace(os.sep, "/")
+            match = Match(rule_by_id(artifact.rule), artifact.reason)
+            size = (artifact.bytes, artifact.disk_bytes)
+            by_repo.setdefault(artifact.repo, []).append(
+                _Candidate(rel, match, artifact.folder, size)
+            )
+    precious: dict[str, list[_Candidate]] = {}
+    for item in ctx.precious:
+        if item.repo is not None:
+            rel = os.path.relpath(item.path, item.repo).replace(os.sep, "/")
+            precious.setdefault(item.repo, []).append(
+                _Candidate(rel, Match(rule_by_id(item.rule), "precious"), item.folder)
+            )
+    classifier = Classifier(default_index())
+    findings: list[IgnoreGap] = []
+    errors: list[ScanIssue] = []
+
+    def one(repo: str) -> list[IgnoreGap] | ScanIssue:
+        # A walker each: repositories are asked in parallel and a walker keeps counters.
+        walker = Walker(classifier, WalkOptions(cross_mounts=ctx.config.cross_mounts))
+        return _repo_gaps(repo, precious.get(repo, []), by_repo.get(repo, []), walker)
+
+    for found in per_repo(one, sorted({*by_repo, *precious})):
+        if isinstance(found, ScanIssue):
+            errors.append(found)
+        else:
+            findings.extend(found)
+    return Detected(findings=tuple(findings), errors=tuple(errors))

@@ -1,0 +1,214 @@
+"""Tracked junk (issue 3, item 4): files git tracks that should never have been committed.
+
+Two kinds, from two `git ls-files` processes per repository whatever its size:
+- files the repository's own ignore rules exclude (`ls-files -ci --exclude-standard`): someone
+  committed them before the rule existed, or forced them in;
+- files the rule table calls artifacts (`__pycache__/`, `*.pyc`, `.DS_Store`, `node_modules/`),
+  judged on the tracked tree itself: a folder's siblings and contents are its tracked names.
+A tracked folder is reported once, at its top, with the `git rm --cached` that fixes it (the
+index only: the files stay on disk).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from hygiene.detect import Classifier
+from hygiene.detectors import DetectContext, Detected, per_repo
+from hygiene.detectors.ignore_gaps import suggestion_for
+from hygiene.gitrepo import GitError, git
+from hygiene.model import ScanIssue
+from hygiene.rules import Match, default_index
+
+
+@dataclass(frozen=True)
+class TrackedArtifact:
+    kind: ClassVar[str] = "tracked-artifact"
+    path: str
+    bytes: int
+    disk_bytes: int
+    repo: str
+    rel: str
+    folder: bool
+    files: int  # tracked files under it
+    rule: str  # a rule id, or "gitignore" when the repository's own rules exclude it
+    category: str
+    # True when the repository's ignore rules already exclude it; else `suggestion` is the line
+    # that keeps it out once untracked.
+    ignored: bool
+    suggestion: str | None
+    fix: str
+
+
+def _ls(repo: str, *args: str) -> list[str]:
+    out = os.fsdecode(git(repo, "ls-files", "-z", *args))
+    return [p for p in out.split("\0") if p]
+
+
+def _tree(paths: Iterable[str]) -> dict[str, set[str]]:
+    """folder ("" for the top) -> names of the tracked files and folders directly inside."""
+    children: dict[str, set[str]] = {"": set()}
+    for path in paths:
+        while True:
+            cut = path.rfind("/")
+            parent = path[:cut] if cut >= 0 else ""
+            kids = children.get(parent)
+            known = kids is not None
+            if kids is None:
+                kids = children[parent] = set()
+            kids.add(path[cut + 1 :])
+            if known or cut < 0:
+                break
+            path = parent  # a folder seen for the first time: enter it in its own parent
+    return children
+
+
+# Which rule-table verdicts make a tracked path junk. Caches, OS and editor junk and virtualenvs
+# are never committed on purpose; build outputs and most dependency folders sometimes are
+# (`vendor/` for Go and PHP, `Pods/`, a `build/` of hand-written scripts), so of those only the
+# folders nobody commits on purpose count.
+JUNK_CATEGORIES = frozenset({"cache", "junk", "virtualenv"})
+JUNK_RULES = frozenset({"node.node-modules", "node.bower"})
+
+
+def _is_junk(match: Match) -> bool:
+    rule = match.rule
+    return rule.category in JUNK_CATEGORIES or rule.id in JUNK_RULES
+
+
+def _judge(repo: str, tracked: list[str]) -> dict[str, tuple[Match, bool]]:
+    """Top-most tracked folders and files the rule table calls artifacts: rel -> (match, folder)."""
+    classifier = Classifier(default_index())
+    children = _tree(tracked)
+    found: dict[str, tuple[Match, bool]] = {}
+    stack = [""]
+    while stack:
+        folder = stack.pop()
+        names = frozenset(children.get(folder, ()))
+        for name in names:
+            rel = f"{folder}/{name}" if folder else name
+            if rel in children:  # a folder
+                contents = frozenset(children[rel])
+                match = classifier.folder(os.path.join(repo, rel), name, names, contents)
+                if match is None or (not match.rule.precious and not _is_junk(match)):
+                    stack.append(rel)  # not junk itself: junk may still be inside
+                elif not match.rule.precious:
+                    found[rel] = (match, True)
+                continue
+            fmatch = classifier.file(name, names)
+            if fmatch is not None and _is_junk(fmatch):
+                found[rel] = (fmatch, False)
+    return found
+
+
+def _top_ignored(ignored: set[str], tracked: list[str]) -> list[str]:
+    """Group ignored tracked files under the highest folder whose tracked files all are ignored."""
+    if not ignored:
+        return []
+    total: dict[str, int] = {}
+    hits: dict[str, int] = {}
+    for path in tracked:
+        parts = path.split("/")[:-1]
+        bad = path in ignored
+        for i in range(1, len(parts) + 1):
+            key = "/".join(parts[:i])
+            total[key] = total.get(key, 0) + 1
+            if bad:
+                hits[key] = hits.get(key, 0) + 1
+    out: list[str] = []
+    for path in sorted(ignored):
+        parts = path.split("/")
+        top = path
+        for i in range(1, len(parts)):
+            key = "/".join(parts[:i])
+            if hits.get(key, 0) == total[key]:
+                top = key
+                break
+        if top not in out:
+            out.append(top)
+    return out
+
+
+def _measure(repo: str, paths: list[str]) -> tuple[int, int, int]:
+    """Bytes, disk bytes and count of these tracked files, as they are in the work tree."""
+    size = disk = 0
+    for path in paths:
+        try:
+            st = os.lstat(os.path.join(repo, path))
+        except OSError:
+            continue  # deleted in the work tree, still in the index
+        size += st.st_size
+        disk += st.st_blocks * 512
+    return size, disk, len(paths)
+
+
+def _ancestors(rel: str) -> Iterable[str]:
+    parts = rel.split("/")
+    for i in range(1, len(parts)):
+        yield "/".join(parts[:i])
+
+
+def tracked_junk(repo: str) -> list[TrackedArtifact]:
+    tracked = _ls(repo)
+    ignored = set(_ls(repo, "-ci", "--exclude-standard"))
+    # rel -> (the rule's match, or None for "the repository's own rules exclude it"; folder?)
+    groups: dict[str, tuple[Match | None, bool]] = {
+        rel: (None, rel not in ignored) for rel in _top_ignored(ignored, tracked)
+    }
+    groups.update(_judge(repo, tracked))  # a rule's verdict says more than "ignored"
+    # Report each folder once, at its top.
+    groups = {r: g for r, g in groups.items() if not any(a in groups for a in _ancestors(r))}
+    members: dict[str, list[str]] = {rel: [] for rel in groups}
+    for path in tracked if groups else ():
+        owner = path if path in groups else next((a for a in _ancestors(path) if a in groups), None)
+        if owner is not None:
+            members[owner].append(path)
+    findings: list[TrackedArtifact] = []
+    for rel in sorted(groups):
+        match, folder = groups[rel]
+        inside = members[rel]
+        all_ignored = all(p in ignored for p in inside)
+        size, disk, files = _measure(repo, inside)
+        recurse = "-r " if folder else ""
+        findings.append(
+            TrackedArtifact(
+                path=os.path.join(repo, *rel.split("/")),
+                bytes=size,
+                disk_bytes=disk,
+                repo=repo,
+                rel=rel,
+                folder=folder,
+                files=files,
+                rule=match.rule.id if match is not None else "gitignore",
+                category=match.rule.category if match is not None else "ignored",
+                ignored=all_ignored,
+                suggestion=None
+                if all_ignored or match is None
+                else suggestion_for(rel, match, folder=folder),
+                fix=f"git rm --cached {recurse}-q -- {shlex.quote(rel)}",
+            )
+        )
+    return findings
+
+
+def _one(repo: str) -> list[TrackedArtifact] | ScanIssue:
+    try:
+        return tracked_junk(repo)
+    except GitError as exc:
+        return ScanIssue(repo, f"{exc}; its tracked files are left out")
+
+
+def detect(ctx: DetectContext) -> Detected:
+    findings: list[TrackedArtifact] = []
+    errors: list[ScanIssue] = []
+    work_trees = sorted(repo for repo, bare in ctx.repos.items() if not bare)
+    for got in per_repo(_one, work_trees):
+        if isinstance(got, ScanIssue):
+            errors.append(got)
+        else:
+            findings.extend(got)
+    return Detected(findings=tuple(findings), errors=tuple(errors))

@@ -1,0 +1,178 @@
+"""`hygiene fix`: close ignore gaps, untrack committed junk, add editor excludes (issue 3, item 8).
+
+Decide, then act. `plan_fixes` turns findings into a per-repository plan and writes nothing (a
+dry run is that plan rendered); `apply_fixes` carries it out and yields one outcome per action.
+Every action is idempotent, so a second run finds nothing left to do:
+- `.gitignore`: only missing lines, under one `# added by hygiene` block (`hygiene.ignorefile`);
+- `git rm -r --cached`: the index only, never a file on disk;
+- `.vscode/settings.json`: keys added in place keeping comments and layout (`hygiene.jsonc`);
+  when that cannot be done safely the file is left alone and the snippet is returned instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from hygiene.atomicwrite import write_text_atomically
+from hygiene.detectors.editor import SEARCH_KEY, WATCHER_KEY, EditorExclude
+from hygiene.detectors.ignore_gaps import IgnoreGap
+from hygiene.detectors.tracked import TrackedArtifact
+from hygiene.gitrepo import GitError, git
+from hygiene.ignorefile import append_lines, missing_lines
+from hygiene.jsonc import JsoncError, add_members, loads
+from hygiene.model import Finding
+
+
+@dataclass(frozen=True)
+class RepoFix:
+    repo: str
+    gitignore: str
+    add_lines: tuple[str, ...] = ()
+    untrack: tuple[str, ...] = ()  # repository-relative paths for `git rm -r --cached`
+    settings: str | None = None
+    watcher_entries: tuple[str, ...] = ()
+    search_entries: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.add_lines or self.untrack or self.watcher_entries or self.search_entries)
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    repos: tuple[RepoFix, ...]
+
+
+Status = Literal["done", "skipped", "failed"]
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    repo: str
+    action: Literal["gitignore", "untrack", "editor"]
+    target: str
+    status: Status
+    detail: str
+    items: tuple[str, ...] = ()
+    # For a skipped editor edit: the JSON to paste by hand.
+    snippet: str | None = None
+
+
+@dataclass
+class _Draft:
+    lines: list[str] = field(default_factory=list)
+    untrack: list[str] = field(default_factory=list)
+    settings: str | None = None
+    watcher: list[str] = field(default_factory=list)
+    search: list[str] = field(default_factory=list)
+
+
+def _add(items: list[str], item: str | None) -> None:
+    if item is not None and item not in items:
+        items.append(item)
+
+
+def plan_fixes(findings: Iterable[Finding]) -> FixPlan:
+    """What `--apply` would do, per repository. Reads the `.gitignore` files; writes nothing."""
+    drafts: dict[str, _Draft] = {}
+    for finding in findings:
+        if isinstance(finding, IgnoreGap):
+            _add(drafts.setdefault(finding.repo, _Draft()).lines, finding.suggestion)
+        elif isinstance(finding, TrackedArtifact):
+            draft = drafts.setdefault(finding.repo, _Draft())
+            _add(draft.untrack, finding.rel)
+            _add(draft.lines, finding.suggestion)  # so the untracked files stay out
+        elif isinstance(finding, EditorExclude):
+            draft = drafts.setdefault(finding.repo, _Draft())
+            draft.settings = finding.settings
+            _add(draft.watcher, finding.watcher_exclude)
+            _add(draft.search, finding.search_exclude)
+    fixes: list[RepoFix] = []
+    for repo in sorted(drafts):
+        draft = drafts[repo]
+        gitignore = os.path.join(repo, ".gitignore")
+        fix = RepoFix(
+            repo=repo,
+            gitignore=gitignore,
+            add_lines=tuple(missing_lines(Path(gitignore), draft.lines)),
+            untrack=tuple(draft.untrack),
+            settings=draft.settings,
+            watcher_entries=tuple(draft.watcher),
+            search_entries=tuple(draft.search),
+        )
+        if not fix.empty:
+            fixes.append(fix)
+    return FixPlan(tuple(fixes))
+
+
+def editor_snippet(fix: RepoFix) -> str:
+    snippet: dict[str, dict[str, bool]] = {}
+    if fix.watcher_entries:
+        snippet[WATCHER_KEY] = dict.fromkeys(fix.watcher_entries, True)
+    if fix.search_entries:
+        snippet[SEARCH_KEY] = dict.fromkeys(fix.search_entries, True)
+    return json.dumps(snippet, indent=4)
+
+
+def _edit_settings(fix: RepoFix) -> FixOutcome:
+    assert fix.settings is not None
+    target = fix.settings
+    snippet = editor_snippet(fix)
+    try:
+        with open(target, encoding="utf-8", newline="") as handle:
+            original = handle.read()
+        loads(original)
+    except (OSError, UnicodeDecodeError, JsoncError) as exc:
+        return FixOutcome(fix.repo, "editor", target, "skipped", f"left alone: {exc}", (), snippet)
+    text: str | None = original
+    for key, entries in ((WATCHER_KEY, fix.watcher_entries), (SEARCH_KEY, fix.search_entries)):
+        if entries and text is not None:
+            text = add_members(text, key, dict.fromkeys(entries, True))
+    items = (*fix.watcher_entries, *fix.search_entries)
+    if text is None:
+        reason = "left alone: cannot add the keys without disturbing it; paste the snippet"
+        return FixOutcome(fix.repo, "editor", target, "skipped", reason, items, snippet)
+    if text == original:
+        return FixOutcome(fix.repo, "editor", target, "done", "already there", ())
+    try:
+        write_text_atomically(target, text)
+    except OSError as exc:
+        return FixOutcome(fix.repo, "editor", target, "failed", str(exc), items, snippet)
+    return FixOutcome(fix.repo, "editor", target, "done", f"added {len(items)} entries", items)
+
+
+def apply_fixes(plan: FixPlan) -> Iterator[FixOutcome]:
+    for fix in plan.repos:
+        if fix.add_lines:
+            try:
+                added = append_lines(Path(fix.gitignore), fix.add_lines)
+                detail = f"added {len(added)} lines" if added else "already there"
+                yield FixOutcome(fix.repo, "gitignore", fix.gitignore, "done", detail, tuple(added))
+            except OSError as exc:
+                yield FixOutcome(fix.repo, "gitignore", fix.gitignore, "failed", str(exc))
+        if fix.untrack:
+            try:
+                # --cached: the index only; the files stay where they are. Literal pathspecs: a
+                # file named `out[1]` must not untrack `out1` too.
+                git(
+                    fix.repo,
+                    "--literal-pathspecs",
+                    "rm",
+                    "-r",
+                    "--cached",
+                    "-q",
+                    "--ignore-unmatch",
+                    "--",
+                    *fix.untrack,
+                )
+                detail = f"untracked {len(fix.untrack)} paths (files kept on disk)"
+                yield FixOutcome(fix.repo, "untrack", fix.repo, "done", detail, fix.untrack)
+            except GitError as exc:
+                yield FixOutcome(fix.repo, "untrack", fix.repo, "failed", str(exc), fix.untrack)
+        if fix.settings is not None and (fix.watcher_entries or fix.search_entries):
+            yield _edit_settings(fix)

@@ -1,0 +1,187 @@
+"""Sizing subtrees: the hot loop of every scan, and the worker processes that share it.
+
+Most files of a workspace live inside artifacts (node_modules, virtualenvs, target/), and a
+walk is bound by one `lstat` per entry. Python adds its own cost per entry on top of the system
+call, so a single process stays well behind `du`; big artifacts are therefore split by
+subfolder and sized in worker processes while the main process walks on (the reference's
+"parallelise across directories with bounded fan-out").
+
+A `Partial` is what one piece of a subtree adds up to. Files with several hard links are kept
+apart (`links`) so the caller can count each inode once across pieces and processes, and tell
+whether all of an inode's links are inside what would be removed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+_S_IFMT = 0o170000
+_S_IFDIR = 0o040000
+
+# (dev, ino) -> [nlink, links seen here, apparent size, allocated bytes, mtime]
+Links = dict[tuple[int, int], list[float]]
+
+
+@dataclass
+class Partial:
+    bytes: int = 0
+    disk_bytes: int = 0
+    files: int = 0
+    dirs: int = 0
+    newest_mtime: float = 0.0
+    # Allocated bytes of single-link files and of folders: always freed by removal.
+    freed: int = 0
+    links: Links = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    contains_repo: bool = False
+    # Folders found but not entered (when asked not to descend): the split points.
+    subdirs: list[str] = field(default_factory=list)
+
+
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "vanished during the scan"
+    return exc.strerror or type(exc).__name__
+
+
+def measure_listings(
+    listings: list[list[os.DirEntry[str]]], dev: int, *, cross: bool, descend: bool = True
+) -> Partial:
+    """Add up the given folder listings and, when `descend`, everything below them."""
+    part = Partial()
+    links = part.links
+    errors = part.errors
+    subdirs = part.subdirs
+    total = disk = files = dirs = freed = 0
+    newest = 0.0
+    pending = listings
+    while pending:
+        for entry in pending.pop():
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                errors.append((entry.path, _reason(exc)))
+                continue
+            blocks = st.st_blocks * 512
+            if st.st_mtime > newest:
+                newest = st.st_mtime
+            if st.st_mode & _S_IFMT == _S_IFDIR:
+                if st.st_dev != dev and not cross:
+                    continue
+                dirs += 1
+                total += st.st_size
+                disk += blocks
+                freed += blocks
+                if entry.name == ".git":
+                    part.contains_repo = True
+                if not descend:
+                    subdirs.append(entry.path)
+                    continue
+                try:
+                    with os.scandir(entry.path) as it:
+                        pending.append(list(it))
+                except OSError as exc:
+                    errors.append((entry.path, _reason(exc)))
+            elif st.st_nlink > 1:
+                key = (st.st_dev, st.st_ino)
+                seen = links.get(key)
+                if seen is None:
+                    links[key] = [st.st_nlink, 1, st.st_size, blocks, st.st_mtime]
+                else:
+                    seen[1] += 1
+            else:
+                files += 1
+                total += st.st_size
+                disk += blocks
+                freed += blocks
+    part.bytes, part.disk_bytes, part.files, part.dirs = total, disk, files, dirs
+    part.newest_mtime, part.freed = newest, freed
+    return part
+
+
+def measure_paths(paths: Sequence[str], dev: int, cross: bool) -> Partial:
+    """Worker entry point: size whole folders given by path (their own entry is not counted)."""
+    listings: list[list[os.DirEntry[str]]] = []
+    errors: list[tuple[str, str]] = []
+    for path in paths:
+        try:
+            with os.scandir(path) as it:
+                listings.append(list(it))
+        except OSError as exc:
+            errors.append((path, _reason(exc)))
+    part = measure_listings(listings, dev, cross=cross)
+    part.errors[:0] = errors
+    return part
+
+
+def combine(parts: Sequence[Partial]) -> Partial:
+    """Sum pieces of one subtree; hard-link sightings add up per inode."""
+    out = Partial()
+    for part in parts:
+        out.bytes += part.bytes
+        out.disk_bytes += part.disk_bytes
+        out.files += part.files
+        out.dirs += part.dirs
+        out.freed += part.freed
+        out.newest_mtime = max(out.newest_mtime, part.newest_mtime)
+        out.contains_repo = out.contains_repo or part.contains_repo
+        out.errors.extend(part.errors)
+        for key, value in part.links.items():
+            seen = out.links.get(key)
+            if seen is None:
+                out.links[key] = list(value)
+            else:
+                seen[1] += value[1]
+    return out
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C goes to the whole process group; only the main process should answer it.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class WorkerPool:
+    """Worker processes, started on first use. forkserver: safe beside a progress thread."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    def submit(self, paths: list[str], dev: int, cross: bool) -> Future[Partial]:
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self._executor is None:
+            import multiprocessing
+
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context(
+                "forkserver" if "forkserver" in methods else "spawn"
+            )
+            if "forkserver" in methods:
+                context.set_forkserver_preload(["hygiene.measure"])
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_ignore_interrupts
+            )
+        return self._executor.submit(measure_paths, paths, dev, cross)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+        self._executor = None
+
+
+def default_workers() -> int:
+    """Worker processes for big subtrees: one per CPU this process may use, at most 4."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(0, min(cpus, 4)) if cpus > 1 else 0

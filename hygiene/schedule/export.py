@@ -1,0 +1,485 @@
+"""The timetable for the schedulers people already run (issue 7): one renderer per format.
+
+Two kinds of consumer. Those that know time zones and catch up after downtime by themselves
+(systemd timers with Persistent=true, Kubernetes CronJob with timeZone, Celery beat) get one
+entry per job calling `hygiene schedule run JOB`. Those that do not (cron, launchd) get the
+tick, `hygiene schedule run --due`, called at every minute a job can fall on: hygiene then does
+zones, anacron-like catch-up and conditions itself. GitHub Actions cron is UTC only, so its
+entries are shifted to UTC and guarded with `--slot-window` where the shift is inexact (DST,
+a day of the month crossing midnight).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import plistlib
+import shlex
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hygiene.errors import UsageError
+from hygiene.paths import hygiene_home
+from hygiene.schedule.cron import Cron, local_zone
+from hygiene.schedule.runner import backoff_delays
+from hygiene.schedule.settings import JobSpec
+
+FORMATS = ("crontab", "systemd", "launchd", "k8s", "celery", "github-actions")
+BEGIN = "# BEGIN hygiene schedule"
+END = "# END hygiene schedule"
+LAUNCHD_LABEL = "org.hygiene.schedule"
+WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+# Jobs can fall on more minutes than this: the tick then runs every minute.
+MAX_TICK_MINUTES = 12
+# GitHub starts scheduled workflows late under load; a slot this recent still counts.
+GITHUB_SLOT_WINDOW = "50m"
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    program: tuple[str, ...]  # how to start hygiene: its script, or python -m hygiene
+    config: Path | None  # the project config, absolute
+    workdir: Path
+    log: Path
+    image: str = "hygiene:latest"
+
+    @classmethod
+    def current(cls, config: Path | None, *, image: str = "hygiene:latest") -> ExportContext:
+        script = shutil.which("hygiene")
+        program = (script,) if script else (sys.executable, "-m", "hygiene")
+        absolute = config.absolute() if config is not None else None
+        workdir = absolute.parent if absolute is not None else Path.cwd()
+        return cls(program, absolute, workdir, hygiene_home() / "logs" / "schedule.log", image)
+
+    def hygiene(self, *args: str) -> list[str]:
+        config = ["--config", str(self.config)] if self.config is not None else []
+        return [*self.program, *args, *config]
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    content: str
+
+
+def export(fmt: str, jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
+    renderers: dict[str, Callable[[Sequence[JobSpec], ExportContext], list[ExportFile]]] = {
+        "crontab": crontab,
+        "systemd": systemd,
+        "launchd": launchd,
+        "k8s": k8s,
+        "celery": celery,
+        "github-actions": github_actions,
+    }
+    assert set(renderers) == set(FORMATS)
+    return renderers[fmt](jobs, context)
+
+
+# ---- cron fields -----------------------------------------------------------------------------
+
+
+def _field(values: Iterable[int], full: range) -> str:
+    chosen = sorted(set(values))
+    if chosen == list(full):
+        return "*"
+    return ",".join(str(v) for v in chosen)
+
+
+def cron_fields(cron: Cron) -> str:
+    """The five fields spelled out (aliases expanded), for consumers without `@daily`."""
+    return " ".join(
+        (
+            _field(cron.minutes, range(60)),
+            _field(cron.hours, range(24)),
+            "*" if cron.days is None else _field(cron.days, range(1, 32)),
+            _field(cron.months, range(1, 13)),
+            "*" if cron.weekdays is None else _field(cron.weekdays, range(7)),
+        )
+    )
+
+
+def tick_minutes(jobs: Sequence[JobSpec], *, year: int) -> list[int] | None:
+    """The minutes of the local hour at which some job can fall, or None for every minute.
+
+    A job in another zone keeps its minutes only when that zone's offset from the local one is
+    whole hours in winter and in summer (Asia/Kolkata against UTC is not).
+    """
+    local = local_zone()
+    minutes: set[int] = set()
+    for job in jobs:
+        for month in (1, 7):
+            probe = dt.datetime(year, month, 1, 12, tzinfo=dt.timezone.utc)
+            theirs = probe.astimezone(job.tz).utcoffset() or dt.timedelta()
+            ours = probe.astimezone(local).utcoffset() or dt.timedelta()
+            if (theirs - ours).total_seconds() % 3600:
+                return None
+        minutes |= job.schedule.minutes
+    return None if len(minutes) > MAX_TICK_MINUTES else sorted(minutes)
+
+
+def _comment_lines(jobs: Sequence[JobSpec]) -> list[str]:
+    width = max(len(job.name) for job in jobs)
+    return [
+        f"#   {job.name:<{width}}  {job.schedule.expression} ({job.timezone or 'local time'})"
+        f"  hygiene {job.command_line}"
+        for job in jobs
+    ]
+
+
+# ---- crontab and launchd: the tick -----------------------------------------------------------
+
+
+def crontab_block(jobs: Sequence[JobSpec], context: ExportContext) -> str:
+    minutes = tick_minutes(jobs, year=dt.date.today().year)
+    minute_field = "*" if minutes is None else ",".join(str(m) for m in minutes)
+    command = (
+        f"cd {shlex.quote(str(context.workdir))} && "
+        f"{shlex.join(context.hygiene('schedule', 'run', '--due', '--quiet'))} "
+        f">> {shlex.quote(str(context.log))} 2>&1"
+    )
+    # `%` ends a crontab command (crontab(5)); paths rarely hold one, but escape it anyway.
+    command = command.replace("%", "\\%")
+    where = context.config or "the user config"
+    lines = [
+        f"{BEGIN} (managed by `hygiene schedule install`; edit the jobs in {where})",
+        "# The tick runs each job when its time has come, in its own time zone, catches up",
+        "# once after the machine slept, retries and records history. Jobs:",
+        *_comment_lines(jobs),
+        f"{minute_field} * * * * {command}",
+        END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def crontab(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
+    return [ExportFile("crontab", crontab_block(jobs, context))]
+
+
+def launchd(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
+    minutes = tick_minutes(jobs, year=dt.date.today().year)
+    plist: dict[str, Any] = {
+        "Label": LAUNCHD_LABEL,
+        "ProgramArguments": context.hygiene("schedule", "run", "--due", "--quiet"),
+        "WorkingDirectory": str(context.workdir),
+        "StandardOutPath": str(context.log),
+        "StandardErrorPath": str(context.log),
+        # At login too: launchd coalesces slots missed while asleep, and the tick catches up.
+        "RunAtLoad": True,
+        "ProcessType": "Background",
+        "LowPriorityIO": True,
+    }
+    if minutes is None:
+        plist["StartInterval"] = 60
+    else:
+        plist["StartCalendarInterval"] = [{"Minute": m} for m in minutes]
+    content = plistlib.dumps(plist, sort_keys=False).decode("utf-8")
+    return [ExportFile(f"{LAUNCHD_LABEL}.plist", content)]
+
+
+# ---- systemd: a .service and a .timer per job ------------------------------------------------
+
+
+def _systemd_list(values: Iterable[int], full: range, fmt: str = "{:02d}") -> str:
+    chosen = sorted(set(values))
+    return "*" if chosen == list(full) else ",".join(fmt.format(v) for v in chosen)
+
+
+def on_calendar(job: JobSpec) -> list[str]:
+    """systemd.time(7) calendar events equivalent to the cron schedule.
+
+    cron fires when the day of month OR the weekday matches (if both are restricted); systemd
+    requires both, so that case becomes two events.
+    """
+    cron = job.schedule
+    time = f"{_systemd_list(cron.hours, range(24))}:{_systemd_list(cron.minutes, range(60))}:00"
+    month = _systemd_list(cron.months, range(1, 13))
+    suffix = f" {job.timezone}" if job.timezone else ""
+
+    def event(days: frozenset[int] | None, weekdays: frozenset[int] | None) -> str:
+        dom = "*" if days is None else _systemd_list(days, range(1, 32))
+        dow = "" if weekdays is None else ",".join(WEEKDAYS[d] for d in sorted(weekdays)) + " "
+        return f"{dow}*-{month}-{dom} {time}{suffix}"
+
+    if cron.days is not None and cron.weekdays is not None:
+        return [event(cron.days, None), event(None, cron.weekdays)]
+    return [event(cron.days, cron.weekdays)]
+
+
+def _systemd_exec(argv: Sequence[str]) -> str:
+    # systemd.service(5): `%` starts a specifier, so it is doubled; quoting is shell-like.
+    return shlex.join(argv).replace("%", "%%")
+
+
+def worst_case_seconds(job: JobSpec, backoff: float = 30.0) -> int:
+    """Every attempt timing out plus every backoff wait: the longest one run can take."""
+    return int(job.timeout * (job.retries + 1) + sum(backoff_delays(job.retries, backoff)) + 60)
+
+
+def systemd(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
+    files: list[ExportFile] = []
+    for job in jobs:
+        unit = f"hygiene-{job.name}"
+        service = "\n".join(
+            [
+                "[Unit]",
+                f"Description=hygiene job {job.name}: {job.command_line}",
+                "",
+                "[Service]",
+                "Type=oneshot",
+                f"WorkingDirectory={context.workdir}",
+                f"ExecStart={_systemd_exec(context.hygiene('schedule', 'run', job.name))}",
+                # hygiene retries and times out each attempt itself; this is only a backstop.
+                f"TimeoutStartSec={worst_case_seconds(job)}",
+                "Nice=10",
+                "IOSchedulingClass=idle",
+                "",
+            ]
+        )
+        timer = "\n".join(
+            [
+                "[Unit]",
+                f"Description=hygiene timetable for {job.name} ({job.schedule.expression})",
+                "",
+                "[Timer]",
+                *(f"OnCalendar={event}" for event in on_calendar(job)),
+                # Run once at boot/wake for a slot missed while off (issue 7: catch-up).
+                "Persistent=true",
+                "RandomizedDelaySec=60",
+                "",
+                "[Install]",
+                "WantedBy=timers.target",
+                "",
+            ]
+        )
+        files += [ExportFile(f"{unit}.service", service), ExportFile(f"{unit}.timer", timer)]
+    return files
+
+
+# ---- YAML (k8s, GitHub Actions) without a YAML library at run time ---------------------------
+
+
+def _yaml(value: Any, indent: int = 0) -> str:
+    """Block-style YAML; scalars as JSON, which YAML 1.2 reads as the same values."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        lines = []
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item:
+                lines.append(f"{pad}{key}:\n{_yaml(item, indent + 2)}")
+            else:
+                lines.append(f"{pad}{key}: {_yaml(item)}")
+        return "\n".join(lines)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        lines = []
+        for item in value:
+            if isinstance(item, dict) and item:
+                body = _yaml(item, indent + 2)
+                lines.append(f"{pad}- {body[indent + 2 :]}")
+            else:
+                lines.append(f"{pad}- {_yaml(item)}")
+        return "\n".join(lines)
+    return json.dumps(value)
+
+
+def k8s(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
+    docs = []
+    for job in jobs:
+        spec: dict[str, Any] = {"schedule": cron_fields(job.schedule)}
+        if job.timezone:
+            spec["timeZone"] = job.timezone
+        spec |= {
+            "concurrencyPolicy": "Forbid",
+            # A slot missed while the controller was down still starts within the hour.
+            "startingDeadlineSeconds": 3600,
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 5,
+            "jobTemplate": {
+                "spec": {
+                    # Kubernetes retries the pod, so the container runs the command once.
+                    "backoffLimit": job.retries,
+                    "activeDeadlineSeconds": worst_case_seconds(job),
+                    "template": {
+                        "metadata": {"labels": {"app.kubernetes.io/name": "hygiene"}},
+                        "spec": {
+                            "restartPolicy": "Never",
+                            "containers": [
+                                {
+                                    "name": "hygiene",
+                                    "image": context.image,
+                                    "command": ["hygiene", *job.run],
+                                }
+                            ],
+                        },
+                    },
+                }
+            },
+        }
+        doc = {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {
+                "name": f"hygiene-{job.name}",
+                "labels": {
+                    "app.kubernetes.io/name": "hygiene",
+                    "app.kubernetes.io/component": job.name,
+                },
+            },
+            "spec": spec,
+        }
+        docs.append(_yaml(doc))
+    return [ExportFile("hygiene-cronjobs.yaml", "---\n" + "\n---\n".join(docs) + "\n")]
+
+
+def _utc_offsets(tz: dt.tzinfo, year: int) -> list[int]:
+    """The zone's distinct UTC offsets (seconds) in winter and summer."""
+    offsets = []
+    for month in (1, 7):
+        probe = dt.datetime(year, month, 1, 12, tzinfo=dt.timezone.utc).astimezone(tz)
+        offset = int((probe.utcoffset() or dt.timedelta()).total_seconds())
+        if offset not in offsets:
+            offsets.append(offset)
+    return offsets
+
+
+def utc_expression(job: JobSpec, offset: int) -> tuple[str, bool]:
+    """The job's schedule shifted from a zone at `offset` seconds to UTC, and whether the run
+    needs the `--slot-window` guard because the shift could not keep the day fields exact.
+
+    Crossing midnight moves weekdays along; a day of the month cannot move (the 1st in Seoul
+    is the last of the previous month in UTC), so the days are dropped and the guard picks the
+    right day in the job's own zone.
+    """
+    cron = job.schedule
+    if offset % 3600:
+        raise UsageError(
+            f"job {job.name!r}: {job.timezone} is not a whole number of hours from UTC; "
+            "GitHub Actions cron is UTC only (use timezone = 'UTC')"
+        )
+    shift = offset // 3600
+    shifted = {h - shift for h in cron.hours}
+    hours = frozenset(h % 24 for h in shifted)
+    moves = {h // 24 for h in shifted}
+    restricted = cron.days is not None or cron.weekdays is not None
+    if moves == {0} or not restricted:
+        days, weekdays, guarded = cron.days, cron.weekdays, False
+    elif len(moves) == 1 and cron.days is None and cron.weekdays is not None:
+        move = moves.pop()
+        days, weekdays, guarded = None, frozenset((d + move) % 7 for d in cron.weekdays), False
+    else:
+        days, weekdays, guarded = None, None, True
+    shifted_cron = Cron(cron.expression, cron.minutes, hours, days, cron.months, weekdays)
+    return cron_fields(shifted_cron), guarded
+
+
+def github_actions(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
+    year = dt.date.today().year
+    triggers: list[dict[str, str]] = []
+    workflow_jobs: dict[str, Any] = {}
+    for job in jobs:
+        tz = job.tz if job.timezone else dt.timezone.utc
+        offsets = _utc_offsets(tz, year)
+        expressions: list[str] = []
+        guarded = False
+        for offset in offsets:
+            expression, inexact = utc_expression(job, offset)
+            guarded = guarded or inexact
+            if expression not in expressions:
+                expressions.append(expression)
+        triggers += [{"cron": e} for e in expressions if {"cron": e} not in triggers]
+        run = ["hygiene", "schedule", "run", job.name]
+        if guarded or len(expressions) > 1:
+            # One entry per DST offset, or days dropped: a firing with no slot of the job's
+            # own zone within the window does nothing.
+            run += ["--slot-window", GITHUB_SLOT_WINDOW]
+        condition = " || ".join(f"github.event.schedule == '{e}'" for e in expressions)
+        workflow_jobs[job.name] = {
+            "if": f"github.event_name == 'workflow_dispatch' || {condition}",
+            "runs-on": "ubuntu-latest",
+            "timeout-minutes": max(1, worst_case_seconds(job) // 60),
+            "steps": [
+                {"uses": "actions/checkout@v4"},
+                {"uses": "actions/setup-python@v5", "with": {"python-version": "3.12"}},
+                {"run": "python -m pip install hygiene"},
+                {"run": shlex.join(run)},
+            ],
+        }
+    workflow = {
+        "name": "hygiene schedule",
+        # GitHub runs `schedule:` in UTC only; zones were converted above.
+        "on": {"schedule": triggers, "workflow_dispatch": {}},
+        "permissions": {"contents": "read"},
+        "jobs": workflow_jobs,
+    }
+    header = "# Generated by `hygiene schedule export --format github-actions`. Jobs:\n"
+    header += "\n".join(_comment_lines(jobs)) + "\n"
+    return [ExportFile("hygiene-schedule.yml", header + _yaml(workflow) + "\n")]
+
+
+# ---- Celery beat -----------------------------------------------------------------------------
+
+
+def _celery_entry(job: JobSpec, key: str, days: str, weekdays: str) -> str:
+    cron = job.schedule
+    nowfun = f", nowfun=lambda: datetime.now(ZoneInfo({job.timezone!r}))" if job.timezone else ""
+    return (
+        f"    {key!r}: {{\n"
+        f"        'task': 'hygiene.run_job',\n"
+        f"        'schedule': crontab(minute={_field(cron.minutes, range(60))!r}, "
+        f"hour={_field(cron.hours, range(24))!r}, day_of_month={days!r}, "
+        f"month_of_year={_field(cron.months, range(1, 13))!r}, "
+        f"day_of_week={weekdays!r}{nowfun}),\n"
+        f"        'args': ({job.name!r},),\n"
+        f"        'options': {{'expires': {worst_case_seconds(job)}}},\n"
+        f"    }},\n"
+    )
+
+
+def celery(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
+    entries = []
+    for job in jobs:
+        cron = job.schedule
+        days = "*" if cron.days is None else _field(cron.days, range(1, 32))
+        weekdays = "*" if cron.weekdays is None else _field(cron.weekdays, range(7))
+        if cron.days is not None and cron.weekdays is not None:
+            # Celery requires both fields to match; cron needs either: two entries.
+            entries.append(_celery_entry(job, f"hygiene-{job.name}", days, "*"))
+            entries.append(_celery_entry(job, f"hygiene-{job.name}-weekday", "*", weekdays))
+        else:
+            entries.append(_celery_entry(job, f"hygiene-{job.name}", days, weekdays))
+    module = f'''"""Celery beat timetable, generated by `hygiene schedule export --format celery`.
+
+Use it from your Celery app:  app.conf.beat_schedule = beat_schedule
+Jobs:
+{chr(10).join(line[1:] for line in _comment_lines(jobs))}
+"""
+
+import subprocess
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from celery import shared_task
+from celery.schedules import crontab
+
+HYGIENE = {list(context.program)!r}
+CONFIG = {[] if context.config is None else ["--config", str(context.config)]!r}
+WORKDIR = {str(context.workdir)!r}
+
+
+@shared_task(name="hygiene.run_job")
+def run_job(name):
+    # hygiene retries, times out, records history and notifies; a failure fails the task.
+    subprocess.run([*HYGIENE, "schedule", "run", name, *CONFIG], cwd=WORKDIR, check=True)
+
+
+beat_schedule = {{
+{"".join(entries)}}}
+'''
+    return [ExportFile("hygiene_beat.py", module)]

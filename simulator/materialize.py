@@ -1,0 +1,588 @@
+"""Materialise mode: a small real city (rows and files) on a virtual clock, and its real cleanup.
+
+The same model that bills a 250-million-user city here decides how many rows and files each
+simulated day gets (`generate`, noise off), and predicts what cleanup removes. The database
+gets faker-made users, sessions, request logs and soft-deleted posts through SQLAlchemy; faker is
+slow (~17k names/s), so small pools are drawn once and combined with numpy (reference 6.2).
+The workspace gets projects with build outputs and caches whose mtimes sit on the virtual clock.
+`run_cleanup_tools` then runs the real `hygiene db clean` and `hygiene clean` as subprocesses and
+sets their reported rows and bytes next to the prediction: the model is only trusted where the
+two agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hygiene.errors import ActionFailed, UsageError
+from simulator.scenario import Database, DataClass, Job, Population, Scenario
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from sqlalchemy.engine import Connection
+
+Progress = Callable[[str], None]
+DAY = dt.timedelta(days=1)
+
+# (class, table, timestamp column, retention days, extra condition): the rules handed to
+# `hygiene db clean` and the purge jobs the model runs are built from this one table.
+DB_RULES = (
+    ("sessions", "sessions", "created_at", 14, None),
+    ("request_logs", "request_logs", "created_at", 30, None),
+    ("soft_deleted_posts", "posts", "deleted_at", 30, "deleted_at IS NOT NULL"),
+)
+KEPT = ("posts",)
+
+
+@dataclass(frozen=True)
+class MaterializeRequest:
+    users: int
+    days: int
+    db_url: str | None
+    tree: Path
+    seed: int
+    now: dt.datetime  # naive UTC: the virtual clock at the end of the last day
+
+
+@dataclass(frozen=True)
+class Prediction:
+    name: str
+    table: str
+    rows: float
+    bytes: float
+
+
+@dataclass(frozen=True)
+class Materialized:
+    db_url: str
+    db_label: str  # the URL with any password masked
+    config: Path
+    workspace: Path
+    start: dt.datetime
+    now: dt.datetime
+    rows: dict[str, int]  # per table
+    files: int
+    file_bytes: int
+    db_seconds: float
+    rows_per_second: float
+    bytes_per_row: dict[str, float]  # measured growth of the file per row, per table
+    predictions: tuple[Prediction, ...]
+    predicted_workspace_bytes: float
+
+
+@dataclass(frozen=True)
+class Agreement:
+    what: str
+    predicted_rows: float | None
+    actual_rows: float | None
+    predicted_bytes: float
+    actual_bytes: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    rows: tuple[Agreement, ...]
+    db_document: dict[str, Any]
+    clean_document: dict[str, Any]
+
+
+def city_scenario(
+    users: int, days: int, now: dt.datetime, bytes_per_row: dict[str, float] | None = None
+) -> Scenario:
+    """The small city as a scenario; its jobs fire once, on the last day, like one real run."""
+    sizes = {"sessions": 350.0, "request_logs": 300.0, "posts": 400.0, "soft_deleted_posts": 400.0}
+    if bytes_per_row:
+        sizes.update({k: v for k, v in bytes_per_row.items() if k in sizes})
+        sizes["soft_deleted_posts"] = bytes_per_row.get("posts", sizes["posts"])
+    last = (now - DAY).date()
+    once = f"0 0 {last.day} {last.month} *"
+    classes = (
+        DataClass("sessions", "db", 1.5, sizes["sessions"]),
+        DataClass("request_logs", "db", 20.0, sizes["request_logs"]),
+        DataClass("posts", "db", 2.0, sizes["posts"]),
+        DataClass("soft_deleted_posts", "db", 0.1, sizes["soft_deleted_posts"]),
+        DataClass("build_outputs", "disk", 0.01, 256 * 1024),
+        DataClass("caches", "disk", 0.05, 16 * 1024),
+    )
+    jobs = (
+        *(Job(f"db-{name}", once, "purge", (name,), keep) for name, _, _, keep, _ in DB_RULES),
+        Job("workspace", once, "expire", ("build_outputs", "caches"), 0),
+    )
+    return Scenario(
+        name="materialize",
+        title=f"A small real city: {users:,} users over {days} days",
+        source="simulator.materialize",
+        population=Population(
+            users=float(users), dau_ratio=0.4, weekday_profile=(1, 1, 1, 1, 1, 0.7, 0.7)
+        ),
+        classes=classes,
+        jobs=jobs,
+        days=days,
+        start=(now - days * DAY).date(),
+        database=Database(engine="sqlite", initial_alloc_bytes=0.0, fill_slack=0.0),
+    )
+
+
+def _mask(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@dataclass(frozen=True)
+class _Pools:
+    names: list[str]
+    agents: list[str]
+    paths: list[str]
+    ips: list[str]
+    titles: list[str]
+    bodies: list[str]
+    payloads: list[str]
+
+
+def _pools(seed: int) -> _Pools:
+    from faker import Faker
+
+    fake = Faker(use_weighting=False)  # ~10x faster names (joke2k/faker#1348)
+    fake.seed_instance(seed)
+    return _Pools(
+        names=[fake.name() for _ in range(1000)],
+        agents=[fake.user_agent() for _ in range(200)],
+        paths=[f"/{fake.uri_path()}" for _ in range(300)],
+        ips=[fake.ipv4() for _ in range(500)],
+        titles=[fake.sentence(nb_words=6) for _ in range(500)],
+        bodies=[fake.paragraph(nb_sentences=3)[:300] for _ in range(200)],
+        payloads=[fake.pystr(min_chars=200, max_chars=260) for _ in range(500)],
+    )
+
+
+_CLOCK: list[str] = []
+
+
+def _clock_strings() -> list[str]:
+    """Every second of a day as "HH:MM:SS.ffffff", built once (row-by-row strftime is slow)."""
+    if not _CLOCK:
+        _CLOCK.extend(
+            f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.{s * 7919 % 1_000_000:06d}"
+            for s in range(86400)
+        )
+    return _CLOCK
+
+
+def _stamps(
+    rng: np.random.Generator, counts: npt.NDArray[np.int64], start: dt.datetime, text: bool
+) -> list[Any]:
+    """One timestamp per row, uniform inside its day; ISO text for SQLite, datetimes elsewhere."""
+    import numpy as np
+
+    day = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    second = rng.integers(0, 86400, size=day.size)
+    if text:
+        # The layout SQLAlchemy's SQLite DateTime writes, so string comparison orders correctly.
+        prefix = [f"{(start + d * DAY):%Y-%m-%d} " for d in range(len(counts))]
+        clock = _clock_strings()
+        return [prefix[d] + clock[s] for d, s in zip(day.tolist(), second.tolist(), strict=True)]
+    moments = np.datetime64(start, "us") + (day * 86400 + second).astype("timedelta64[s]")
+    return list(moments.astype("datetime64[us]").tolist())
+
+
+def _insert(conn: Connection, table: str, columns: tuple[str, ...], rows: list[Any]) -> None:
+    style = conn.dialect.paramstyle
+    mark = "?" if style == "qmark" else "%s" if style in ("format", "pyformat") else None
+    if mark is None:  # pragma: no cover - the three engines we support use the two above
+        raise UsageError(f"--db: unsupported driver paramstyle {style!r}")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    for lo in range(0, len(rows), 20_000):
+        conn.exec_driver_sql(sql, rows[lo : lo + 20_000])
+
+
+def _schema(conn: Connection) -> None:
+    from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
+
+    meta = MetaData()
+    Table(
+        "users",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(100)),
+        Column("email", String(200)),
+        Column("created_at", DateTime),
+    )
+    Table(
+        "sessions",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", Integer),
+        Column("session_key", String(40)),
+        Column("data", Text),
+        Column("created_at", DateTime),
+        Column("expires_at", DateTime),
+    )
+    Table(
+        "request_logs",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", Integer),
+        Column("created_at", DateTime),
+        Column("method", String(8)),
+        Column("path", String(300)),
+        Column("status", Integer),
+        Column("ip", String(45)),
+        Column("user_agent", String(400)),
+    )
+    Table(
+        "posts",
+        meta,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", Integer),
+        Column("title", String(200)),
+        Column("body", Text),
+        Column("created_at", DateTime),
+        Column("deleted_at", DateTime, nullable=True),
+    )
+    # Never lose data: a database that already has one of these tables is refused, not reset.
+    from sqlalchemy import inspect
+
+    existing = sorted(set(inspect(conn).get_table_names()) & set(meta.tables))
+    if existing:
+        raise UsageError(
+            f"--db: table {existing[0]!r} already exists; materialise into an empty database"
+        )
+    meta.create_all(conn)
+
+
+def _file_bytes(conn: Connection) -> float:
+    if conn.dialect.name != "sqlite":
+        return 0.0
+    pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+    size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
+    return float(pages * size)
+
+
+def materialize(request: MaterializeRequest, *, progress: Progress | None = None) -> Materialized:
+    import numpy as np
+    from sqlalchemy import create_engine
+
+    from simulator.generate import generate
+    from simulator.prices import builtin_prices
+    from simulator.simulation import simulate
+
+    say = progress or (lambda _msg: None)
+    tree = request.tree
+    if tree.exists() and not tree.is_dir():
+        raise UsageError(f"--tree: {str(tree)!r} is not a folder")
+    workspace = tree / "workspace"
+    if workspace.exists() and any(workspace.iterdir()):
+        raise UsageError(f"--tree: {str(workspace)!r} already holds files; choose a new folder")
+    created = not tree.exists()
+    tree.mkdir(parents=True, exist_ok=True)
+    url = request.db_url or f"sqlite:///{tree / 'city.db'}"
+    if request.db_url is None and (tree / "city.db").exists():
+        raise UsageError(f"--tree: {str(tree / 'city.db')!r} exists; choose a new folder")
+    scenario = city_scenario(request.users, request.days, request.now)
+    gen = generate(scenario)
+    # Whole rows per day that never drift from the model's expectation: round the running total,
+    # so every prefix of days (what an age cutoff selects) is within one row of the model.
+    counts = {}
+    for k, c in enumerate(scenario.classes):
+        running = np.rint(np.cumsum(gen.units[k])).astype(np.int64)
+        counts[c.name] = np.diff(running, prepend=0)
+    start = dt.datetime.combine(scenario.start, dt.time())
+    rng = np.random.default_rng(request.seed)
+    pools = _pools(request.seed)
+    _clock_strings()  # pools are built once, outside the timed load
+    engine = create_engine(url)
+    is_sqlite = engine.dialect.name == "sqlite"
+    rows: dict[str, int] = {}
+    per_row: dict[str, float] = {}
+    began = time.perf_counter()
+    try:
+        with engine.begin() as conn:
+            if is_sqlite:
+                # A throwaway demo database: no fsync per page while loading (reference 6.3).
+                conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            try:
+                _schema(conn)
+            except UsageError:
+                if created and not any(tree.iterdir()):
+                    tree.rmdir()  # refused: leave the disk as it was
+                raise
+        say(f"writing {request.users:,} users' {request.days} days into {_mask(url)}")
+        with engine.begin() as conn:
+            n_users = request.users
+            names = np.array(pools.names, dtype=object)[rng.integers(0, 1000, n_users)]
+            joined = _stamps(rng, np.array([n_users]), start - 30 * DAY, is_sqlite)
+            users = [
+                (i + 1, name, f"user{i + 1}@example.com", joined[i])
+                for i, name in enumerate(names.tolist())
+            ]
+            _insert(conn, "users", ("id", "name", "email", "created_at"), users)
+            rows["users"] = len(users)
+
+            def measured(
+                table: str, build: Callable[[], list[tuple[Any, ...]]], columns: tuple[str, ...]
+            ) -> None:
+                before = _file_bytes(conn)
+                data = build()
+                _insert(conn, table, columns, data)
+                rows[table] = rows.get(table, 0) + len(data)
+                if is_sqlite and data:
+                    per_row[table] = (_file_bytes(conn) - before) / len(data)
+
+            def sessions() -> list[tuple[Any, ...]]:
+                n = int(counts["sessions"].sum())
+                created = _stamps(rng, counts["sessions"], start, is_sqlite)
+                expires = _stamps(rng, counts["sessions"], start + 14 * DAY, is_sqlite)
+                uid = rng.integers(1, n_users + 1, n).tolist()
+                keys = [f"{v:032x}" for v in rng.integers(0, 2**62, n).tolist()]
+                data = np.array(pools.payloads, dtype=object)[rng.integers(0, 500, n)].tolist()
+                return list(zip(uid, keys, data, created, expires, strict=True))
+
+            def logs() -> list[tuple[Any, ...]]:
+                c = counts["request_logs"]
+                n = int(c.sum())
+                created = _stamps(rng, c, start, is_sqlite)
+                pick = rng.integers
+                methods = np.array(["GET", "GET", "GET", "POST", "PUT", "DELETE"], dtype=object)
+                statuses = np.array([200, 200, 200, 201, 204, 301, 404, 500])
+                return list(
+                    zip(
+                        pick(1, n_users + 1, n).tolist(),
+                        created,
+                        methods[pick(0, 6, n)].tolist(),
+                        np.array(pools.paths, dtype=object)[pick(0, 300, n)].tolist(),
+                        statuses[pick(0, 8, n)].tolist(),
+                        np.array(pools.ips, dtype=object)[pick(0, 500, n)].tolist(),
+                        np.array(pools.agents, dtype=object)[pick(0, 200, n)].tolist(),
+                        strict=True,
+                    )
+                )
+
+            def posts() -> list[tuple[Any, ...]]:
+                kept, gone = counts["posts"], counts["soft_deleted_posts"]
+                n_kept, n_gone = int(kept.sum()), int(gone.sum())
+                created = _stamps(rng, kept, start, is_sqlite)
+                deleted = _stamps(rng, gone, start, is_sqlite)
+                # A soft-deleted post was written some days before it was deleted.
+                made = _stamps(rng, gone, start - 10 * DAY, is_sqlite)
+                n = n_kept + n_gone
+                titles = np.array(pools.titles, dtype=object)[rng.integers(0, 500, n)].tolist()
+                bodies = np.array(pools.bodies, dtype=object)[rng.integers(0, 200, n)].tolist()
+                uid = rng.integers(1, n_users + 1, n).tolist()
+                gone_at = [None] * n_kept + deleted
+                return list(zip(uid, titles, bodies, created + made, gone_at, strict=True))
+
+            measured(
+                "sessions", sessions, ("user_id", "session_key", "data", "created_at", "expires_at")
+            )
+            measured(
+                "request_logs",
+                logs,
+                ("user_id", "created_at", "method", "path", "status", "ip", "user_agent"),
+            )
+            measured("posts", posts, ("user_id", "title", "body", "created_at", "deleted_at"))
+    finally:
+        engine.dispose()
+    seconds = time.perf_counter() - began
+    say(f"wrote {sum(rows.values()):,} rows in {seconds:.2f}s")
+    files, file_bytes = _workspace(workspace, counts, scenario, start)
+    say(f"wrote {files:,} files ({file_bytes:,} bytes) under {workspace}")
+    config = tree / "hygiene-city.toml"
+    config.write_text(_rules_toml(), encoding="utf-8")
+
+    # The prediction: the same engine, with the measured bytes per row.
+    measured_scenario = city_scenario(request.users, request.days, request.now, per_row)
+    sim = simulate(replace(measured_scenario, provider="s3"), builtin_prices())
+    units = sim.with_cleanup.deleted_units
+    predictions = tuple(
+        Prediction(name, table, units[name], units[name] * measured_scenario.klass(name).unit_bytes)
+        for name, table, _, _, _ in DB_RULES
+    )
+    disk = [k for k, c in enumerate(scenario.classes) if c.store == "disk"]
+    predicted_ws = float(
+        sum(units[scenario.classes[k].name] * scenario.classes[k].unit_bytes for k in disk)
+    )
+    return Materialized(
+        db_url=url,
+        db_label=_mask(url),
+        config=config,
+        workspace=workspace,
+        start=start,
+        now=request.now,
+        rows=rows,
+        files=files,
+        file_bytes=file_bytes,
+        db_seconds=seconds,
+        rows_per_second=sum(rows.values()) / seconds if seconds else 0.0,
+        bytes_per_row=per_row,
+        predictions=predictions,
+        predicted_workspace_bytes=predicted_ws,
+    )
+
+
+def _rules_toml() -> str:
+    lines = []
+    for name, table, column, keep, where in DB_RULES:
+        lines += [
+            "[[db.rules]]",
+            f'name = "{name}"',
+            f'table = "{table}"',
+            f'column = "{column}"',
+            f'older_than = "{keep}d"',
+            'action = "delete"',
+            *([f'where = "{where}"'] if where else []),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _workspace(
+    root: Path, counts: dict[str, Any], scenario: Scenario, start: dt.datetime
+) -> tuple[int, int]:
+    """Projects with build outputs (Rust `target/`) and caches (`__pycache__`): a file a unit."""
+    projects = max(1, int(scenario.population.users) // 250)
+    sizes = {c.name: int(c.unit_bytes) for c in scenario.classes if c.store == "disk"}
+    blobs = {name: os.urandom(size) for name, size in sizes.items()}
+    for p in range(int(projects)):
+        project = root / f"project-{p:03d}"
+        (project / "src").mkdir(parents=True, exist_ok=True)
+        (project / "Cargo.toml").write_text(f'[package]\nname = "p{p}"\nversion = "0.1.0"\n')
+        (project / "src" / "main.rs").write_text("fn main() {}\n")
+        (project / "target" / "debug").mkdir(parents=True, exist_ok=True)
+        (project / "__pycache__").mkdir(exist_ok=True)
+    files = total = 0
+    base = start.replace(tzinfo=dt.timezone.utc).timestamp()
+    for name, folder, suffix in (
+        ("build_outputs", "target/debug", "o"),
+        ("caches", "__pycache__", "pyc"),
+    ):
+        for day, n in enumerate(counts[name].tolist()):
+            for i in range(int(n)):
+                target = root / f"project-{(day + i) % projects:03d}" / folder
+                path = target / f"d{day:04d}-{i:03d}.{suffix}"
+                path.write_bytes(blobs[name])
+                # Written during its simulated day, on the virtual clock.
+                moment = base + day * 86400 + (i * 600) % 86400
+                os.utime(path, (moment, moment))
+                files += 1
+                total += sizes[name]
+    return files, total
+
+
+def _call(args: list[str], what: str) -> dict[str, Any]:
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", "hygiene", *args], capture_output=True, text=True, env=env
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1].removeprefix("hygiene: ")
+        raise ActionFailed(f"{what} failed (exit {done.returncode}): {last}")
+    try:
+        document: dict[str, Any] = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise ActionFailed(f"{what} did not print one JSON document") from None
+    return document
+
+
+def run_cleanup_tools(request: MaterializeRequest, written: Materialized) -> Comparison:
+    """Run the real `hygiene db clean` and `hygiene clean` on the virtual clock and compare."""
+    db_doc = _call(
+        [
+            "db",
+            "clean",
+            written.db_url,
+            "--yes",
+            "--json",
+            "--config",
+            str(written.config),
+            "--now",
+            written.now.isoformat(),
+        ],
+        "hygiene db clean",
+    )
+    clean_doc = _call(
+        ["clean", str(written.workspace), "--yes", "--json", "--min-age", "0s"], "hygiene clean"
+    )
+    by_name = {r.get("name"): r for r in db_doc.get("rules", [])}
+    reclaimed = float(db_doc.get("reclaim", {}).get("bytes_reclaimed", 0))
+    agreements = [
+        Agreement(
+            what=f"db rule {p.name} ({p.table})",
+            predicted_rows=p.rows,
+            actual_rows=float(by_name.get(p.name, {}).get("rows", 0)),
+            predicted_bytes=p.bytes,
+            actual_bytes=float("nan"),
+        )
+        for p in written.predictions
+    ]
+    agreements.append(
+        Agreement(
+            what="db file reclaimed (VACUUM)",
+            predicted_rows=sum(p.rows for p in written.predictions),
+            actual_rows=sum(float(r.get("rows", 0)) for r in db_doc.get("rules", [])),
+            predicted_bytes=sum(p.bytes for p in written.predictions),
+            actual_bytes=reclaimed,
+        )
+    )
+    totals = clean_doc.get("totals", {})
+    agreements.append(
+        Agreement(
+            what="workspace caches and build outputs",
+            predicted_rows=None,
+            actual_rows=None,
+            predicted_bytes=written.predicted_workspace_bytes,
+            actual_bytes=float(totals.get("bytes", 0)),
+        )
+    )
+    return Comparison(rows=tuple(agreements), db_document=db_doc, clean_document=clean_doc)
+
+
+def document(written: Materialized, comparison: Comparison | None) -> dict[str, Any]:
+    return {
+        "schema": 1,
+        "command": "simulate materialize",
+        "db": written.db_label,
+        "config": str(written.config),
+        "workspace": str(written.workspace),
+        "start": written.start.isoformat(),
+        "now": written.now.isoformat(),
+        "rows": written.rows,
+        "rows_per_second": written.rows_per_second,
+        "bytes_per_row": written.bytes_per_row,
+        "files": written.files,
+        "file_bytes": written.file_bytes,
+        "predicted": [
+            {"rule": p.name, "table": p.table, "rows": p.rows, "bytes": p.bytes}
+            for p in written.predictions
+        ]
+        + [
+            {
+                "rule": "workspace",
+                "table": None,
+                "rows": None,
+                "bytes": written.predicted_workspace_bytes,
+            }
+        ],
+        "comparison": None
+        if comparison is None
+        else [
+            {
+                "what": a.what,
+                "predicted_rows": a.predicted_rows,
+                "actual_rows": a.actual_rows,
+                "predicted_bytes": a.predicted_bytes,
+                "actual_bytes": None if a.actual_bytes != a.actual_bytes else a.actual_bytes,
+            }
+            for a in comparison.rows
+        ],
+    }

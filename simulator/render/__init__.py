@@ -1,0 +1,1 @@
+"""Renderers for `hygiene simulate`: rich report, HTML page."""

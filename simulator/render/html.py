@@ -1,0 +1,225 @@
+"""`--html FILE`: one self-contained page (inline SVG and a little JS, no CDN) for a projector."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+
+from hygiene.units import format_bytes
+from simulator.model import COMPONENTS
+from simulator.render.human import money
+from simulator.report import analogy, monthly, payback_label, payback_table, savings
+from simulator.simulation import Simulation
+
+W, H, PAD = 760, 260, 48
+COLORS = ("#1b7f3b", "#b3261e")
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:820px;color:#222}
+h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}
+table{border-collapse:collapse;margin:.5rem 0}
+td,th{padding:.2rem .6rem;border-bottom:1px solid #ddd}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.note{color:#555;font-size:.9rem}.legend span{margin-right:1rem}
+svg{background:#fafafa;border:1px solid #ddd}
+#tip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:.2rem .4rem;
+font-size:.8rem;border-radius:3px;display:none}
+"""
+
+_SCRIPT = """
+(function () {
+  var data = JSON.parse(document.getElementById('series').textContent);
+  var tip = document.getElementById('tip');
+  document.querySelectorAll('svg[data-series]').forEach(function (svg) {
+    var s = data[svg.getAttribute('data-series')];
+    var cursor = svg.querySelector('.cursor');
+    svg.addEventListener('mousemove', function (ev) {
+      var box = svg.getBoundingClientRect();
+      var x = (ev.clientX - box.left) * (svg.viewBox.baseVal.width / box.width);
+      var i = Math.round((x - s.x0) / s.dx);
+      if (i < 0 || i >= s.labels.length) { tip.style.display = 'none'; return; }
+      cursor.setAttribute('x1', s.x0 + i * s.dx);
+      cursor.setAttribute('x2', s.x0 + i * s.dx);
+      tip.textContent = s.labels[i] + ': ' + s.a[i] + ' with cleanup, ' + s.b[i] + ' without';
+      tip.style.left = (ev.clientX + 12) + 'px';
+      tip.style.top = (ev.clientY + 12) + 'px';
+      tip.style.display = 'block';
+    });
+    svg.addEventListener('mouseleave', function () { tip.style.display = 'none'; });
+  });
+  document.body.setAttribute('data-charts', 'ready');
+})();
+"""
+
+
+def _points(values: Sequence[float], top: float) -> tuple[str, float]:
+    n = max(len(values) - 1, 1)
+    dx = (W - 2 * PAD) / n
+    pts = " ".join(
+        f"{PAD + i * dx:.1f},{H - PAD - (v / top) * (H - 2 * PAD):.1f}"
+        for i, v in enumerate(values)
+    )
+    return pts, dx
+
+
+def _line_chart(
+    key: str,
+    a: Sequence[float],
+    b: Sequence[float],
+    fmt: str,
+    span: tuple[str, str],
+    marker: int | None = None,
+) -> str:
+    top = max(max(a, default=0), max(b, default=0)) or 1.0
+    pa, dx = _points(a, top)
+    pb, _ = _points(b, top)
+    label = format_bytes if fmt == "bytes" else money
+    parts = [
+        f'<svg data-series="{key}" viewBox="0 0 {W} {H}" width="100%" role="img">',
+        f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" stroke="#999"/>',
+        f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{H - PAD}" stroke="#999"/>',
+        f'<text x="{PAD - 4}" y="{PAD + 4}" text-anchor="end" font-size="10">'
+        f"{html.escape(label(top))}</text>",
+        f'<text x="{PAD - 4}" y="{H - PAD}" text-anchor="end" font-size="10">0</text>',
+        f'<text x="{PAD}" y="{H - PAD + 14}" font-size="10">{html.escape(span[0])}</text>',
+        f'<text x="{W - PAD}" y="{H - PAD + 14}" text-anchor="end" font-size="10">'
+        f"{html.escape(span[1])}</text>",
+        f'<polyline fill="none" stroke="{COLORS[1]}" stroke-width="2" points="{pb}"/>',
+        f'<polyline fill="none" stroke="{COLORS[0]}" stroke-width="2" points="{pa}"/>',
+        f'<line class="cursor" x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{H - PAD}" '
+        'stroke="#555" stroke-dasharray="3,3"/>',
+    ]
+    if marker is not None:
+        x = PAD + marker * dx
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{PAD}" x2="{x:.1f}" y2="{H - PAD}" stroke="#1565c0"/>'
+            f'<text x="{x + 4:.1f}" y="{PAD + 12}" font-size="11" fill="#1565c0">break-even</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1) -> str:
+    th = "".join(
+        f'<th class="{"n" if i >= numeric_from else ""}">{html.escape(h)}</th>'
+        for i, h in enumerate(head)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="{"n" if i >= numeric_from else ""}">{html.escape(c)}</td>'
+            for i, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def page(sim: Simulation) -> str:
+    import numpy as np
+
+    s = sim.scenario
+    a, b = sim.with_cleanup, sim.without_cleanup
+    dates = [d.isoformat() for d in sim.generation.dates]
+    span = (dates[0], dates[-1])
+    saved = savings(sim)
+    months = monthly(sim)
+    cum_a = np.cumsum(a.daily.cost).tolist()
+    cum_b = np.cumsum(b.daily.cost).tolist()
+    live_a, live_b = a.daily.live_bytes.tolist(), b.daily.live_bytes.tolist()
+    billed_a, billed_b = a.daily.billed_bytes.tolist(), b.daily.billed_bytes.tolist()
+    series = {
+        "live": {
+            "labels": dates,
+            "a": [format_bytes(v) for v in live_a],
+            "b": [format_bytes(v) for v in live_b],
+        },
+        "billed": {
+            "labels": dates,
+            "a": [format_bytes(v) for v in billed_a],
+            "b": [format_bytes(v) for v in billed_b],
+        },
+        "cost": {"labels": dates, "a": [money(v) for v in cum_a], "b": [money(v) for v in cum_b]},
+    }
+    dx = (W - 2 * PAD) / max(len(dates) - 1, 1)
+    for entry in series.values():
+        entry["x0"] = PAD  # type: ignore[assignment]
+        entry["dx"] = dx  # type: ignore[assignment]
+    prices = sim.prices.objects[s.provider]
+    scenario_rows = [
+        ["population", f"{s.population.users:,.0f} users, {s.population.dau_ratio:.0%} active"],
+        ["horizon", f"{s.days} days from {s.start.isoformat()}"],
+        *(
+            [
+                f"class {c.name}",
+                f"{c.store}, {c.per_active_user:g} x {format_bytes(c.unit_bytes)} per active user",
+            ]
+            for c in s.classes
+        ),
+        *([f"job {j.name}", f"{j.cron}: {j.action} {', '.join(j.classes)}"] for j in s.jobs),
+        ["prices", f"{prices.provider} {prices.region}, read {prices.as_of}"],
+    ]
+    bill_rows = [
+        [m.label, money(m.with_cost), money(m.without_cost), money(m.without_cost - m.with_cost)]
+        for m in months
+    ]
+    fee_rows = [
+        [c, money(a.cost_by_component[c]), money(b.cost_by_component[c])]
+        for c in COMPONENTS
+        if a.cost_by_component[c] or b.cost_by_component[c]
+    ]
+    tier_names = [t.name for t in prices.tiers[1:]]
+    pay_rows = [
+        [r.label, *(payback_label(r.days[n]) for n in tier_names)] for r in payback_table(sim)
+    ]
+    panel = analogy(sim)
+    data = json.dumps(series).replace("</", "<\\/")
+    verdict = f"Saved {money(saved.usd)} ({saved.percent:.1f}%) over {s.days} days; " + (
+        f"break-even on day {saved.break_even_day} ({saved.break_even_date})."
+        if saved.break_even_day is not None
+        else "no break-even within the horizon."
+    )
+    legend = (
+        f'<p class="legend"><span style="color:{COLORS[0]}">&#9632; with cleanup</span>'
+        f'<span style="color:{COLORS[1]}">&#9632; without cleanup</span></p>'
+    )
+    body = [
+        f"<h1>{html.escape(s.title or s.name)}</h1>",
+        f"<p><strong>{html.escape(verdict)}</strong></p>",
+        _table(["", ""], scenario_rows, numeric_from=9),
+        *(f'<p class="note">{html.escape(n)}</p>' for n in s.notes),
+        "<h2>Data kept</h2>",
+        legend,
+        _line_chart("live", live_a, live_b, "bytes", span),
+        "<h2>Bytes billed (database dead space, slack and allocation included)</h2>",
+        _line_chart("billed", billed_a, billed_b, "bytes", span),
+        "<h2>Cumulative cost</h2>",
+        _line_chart("cost", cum_a, cum_b, "money", span, saved.break_even_day),
+        "<h2>Bill by fee type</h2>",
+        _table(["line", "with cleanup", "without"], fee_rows),
+        "<h2>Monthly bill</h2>",
+        _table(["month", "with cleanup", "without", "saved"], bill_rows),
+        f"<h2>Per-object payback from {html.escape(prices.tiers[0].name)} (days)</h2>",
+        _table(["object", *tier_names], pay_rows),
+    ]
+    if panel:
+        city = s.analogy.city if s.analogy else "city"
+        body += [
+            f"<h2>{html.escape(city)} and the data city: structure, not units</h2>",
+            _table(["concept", city, "simulated service"], [list(r) for r in panel], 9),
+        ]
+    body.append(
+        f'<p class="note">List prices read {html.escape(prices.as_of)} from: '
+        f"{html.escape(prices.source)} No free tier, egress, replication or discounts.</p>"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>hygiene simulate: {html.escape(s.name)}</title>"
+        f"<style>{_STYLE}</style></head><body>"
+        + "".join(body)
+        + '<div id="tip"></div>'
+        + f'<script type="application/json" id="series">{data}</script>'
+        + f"<script>{_SCRIPT}</script></body></html>\n"
+    )

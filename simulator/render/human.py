@@ -1,0 +1,265 @@
+"""The rich report for `hygiene simulate`; rich is imported in functions, never by the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from hygiene.units import format_bytes
+from simulator.model import COMPONENTS
+from simulator.report import analogy, explain, monthly, payback_label, payback_table, savings
+from simulator.simulation import Simulation
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def money(value: float) -> str:
+    if abs(value) >= 100:
+        return f"${value:,.0f}"
+    return f"${value:,.2f}"
+
+
+def chart(
+    first: Sequence[float], second: Sequence[float], *, width: int = 64, height: int = 12
+) -> list[str]:
+    """A two-series terminal chart: `#` the first series, `.` the second, `+` where they meet.
+
+    Each column is the mean of its slice of days; rows are equal steps from 0 to the maximum.
+    """
+    n = len(first)
+    top = max(max(first, default=0.0), max(second, default=0.0)) or 1.0
+    cols = min(width, n) or 1
+
+    def column(series: Sequence[float], c: int) -> float:
+        lo, hi = c * n // cols, max((c + 1) * n // cols, c * n // cols + 1)
+        part = series[lo:hi]
+        return sum(part) / len(part)
+
+    a = [column(first, c) for c in range(cols)]
+    b = [column(second, c) for c in range(cols)]
+    lines = []
+    for row in range(height, 0, -1):
+        level = top * (row - 0.5) / height
+        cells = []
+        for x, y in zip(a, b, strict=True):
+            mark_a, mark_b = x >= level, y >= level
+            cells.append("+" if mark_a and mark_b else "#" if mark_a else "." if mark_b else " ")
+        label = format_bytes(top * row / height) if row in (height, height // 2) else ""
+        lines.append(f"{label:>9} |{''.join(cells)}")
+    lines.append(f"{'0 B':>9} +{'-' * cols}")
+    return lines
+
+
+def price_scope(sim: Simulation) -> str:
+    """The price tables this scenario actually uses."""
+    stores = {c.store for c in sim.scenario.classes}
+    prices = sim.prices.objects[sim.scenario.provider]
+    parts = []
+    if "object" in stores:
+        parts.append(f"{prices.provider} {prices.region}")
+    if "db" in stores:
+        parts.append(sim.scenario.database.engine)
+    if "disk" in stores:
+        parts.append(f"disk ({sim.prices.disk.source.split(':')[0]})")
+    return ", ".join(parts)
+
+
+def print_report(
+    sim: Simulation, *, explain_jobs: bool = False, naive: bool = False, out: Console | None = None
+) -> None:
+    from rich.table import Table
+
+    from hygiene.render.human import console
+
+    out = out or console()
+    s = sim.scenario
+    p = s.population
+    a, b = sim.with_cleanup, sim.without_cleanup
+    prices = sim.prices.objects[s.provider]
+
+    head = Table(title=f"{s.title or s.name}", title_justify="left", show_header=False)
+    head.add_column("key", style="bold")
+    head.add_column("value")
+    head.add_row("scenario", f"{s.name} ({s.source})")
+    head.add_row(
+        "population",
+        f"{p.users:,.0f} user{'' if p.users == 1 else 's'}, growth {p.growth_per_year:.0%}/year, "
+        f"{p.dau_ratio:.0%} active a day, noise {p.noise} (seed {s.seed})",
+    )
+    head.add_row("horizon", f"{s.days} days from {s.start.isoformat()}")
+    for c in s.classes:
+        daily = float(sim.generation.bytes[[k.name for k in s.classes].index(c.name)].mean())
+        head.add_row(
+            f"class {c.name}",
+            f"{c.store}: {c.per_active_user:g} x {format_bytes(c.unit_bytes)} per active user "
+            f"= {format_bytes(daily)}/day" + (f"; {c.city}" if c.city else ""),
+        )
+    for job in s.jobs:
+        what = f" {', '.join(job.classes)}" if job.classes else ""
+        age = f" older than {job.older_than_days}d" if job.classes else ""
+        cap = f", at most {job.capacity:,.0f} per run" if job.capacity else ""
+        to = f" -> {job.to_tier}" if job.to_tier else ""
+        head.add_row(f"job {job.name}", f"{job.cron}: {job.action}{what}{age}{to}{cap}")
+    head.add_row(
+        "prices",
+        f"{price_scope(sim)}; read {prices.as_of} (list prices, no free tier, egress or discounts)",
+    )
+    out.print(head)
+    for note in s.notes:
+        out.print(f"  note: {note}", soft_wrap=True)
+    out.print()
+
+    months = monthly(sim)
+    bill = Table(title="Monthly bill", title_justify="left")
+    for name in (
+        "month",
+        "stored (with)",
+        "stored (without)",
+        "cost with",
+        "cost without",
+        "saved",
+    ):
+        bill.add_column(name, justify="right")
+    if naive:
+        bill.add_column("naive with", justify="right")
+        bill.add_column("naive without", justify="right")
+    step = max(1, len(months) // 24)
+    for i, m in enumerate(months):
+        if i % step and i != len(months) - 1:
+            continue
+        row = [
+            m.label,
+            format_bytes(m.with_live_end),
+            format_bytes(m.without_live_end),
+            money(m.with_cost),
+            money(m.without_cost),
+            money(m.without_cost - m.with_cost),
+        ]
+        if naive:
+            row += [money(m.with_naive), money(m.without_naive)]
+        bill.add_row(*row)
+    total = ["total", "", "", money(a.cost_usd), money(b.cost_usd), money(b.cost_usd - a.cost_usd)]
+    if naive:
+        total += [money(a.naive_cost_usd), money(b.naive_cost_usd)]
+    bill.add_row(*total, style="bold")
+    out.print(bill)
+    if step > 1:
+        out.print(f"  (every {step}th month shown; --csv or --json has every day)")
+
+    fees = Table(title="Bill by fee type and tier", title_justify="left")
+    fees.add_column("line")
+    fees.add_column("with cleanup", justify="right")
+    fees.add_column("without", justify="right")
+    for part in COMPONENTS:
+        if a.cost_by_component[part] or b.cost_by_component[part]:
+            fees.add_row(part, money(a.cost_by_component[part]), money(b.cost_by_component[part]))
+    for tier in a.cost_by_tier:
+        if a.cost_by_tier[tier] or b.cost_by_tier[tier]:
+            fees.add_row(f"tier {tier}", money(a.cost_by_tier[tier]), money(b.cost_by_tier[tier]))
+    out.print(fees)
+
+    saved = savings(sim)
+    verdict = "[green]" if saved.usd > 0 else "[red]"
+    out.print(
+        f"{verdict}Saved {money(saved.usd)} ({saved.percent:.1f}%) over {s.days} days[/]; "
+        f"the back-of-the-envelope (--naive) sum says {money(saved.naive_usd)}.",
+        soft_wrap=True,
+    )
+    if naive:
+        last = months[-1]
+        out.print(
+            f"Last month, the seed's way (live GB x a flat price, nothing else): "
+            f"{money(last.with_naive)} with cleanup, {money(last.without_naive)} without; "
+            f"billed honestly: {money(last.with_cost)} and {money(last.without_cost)}. The gap "
+            "is allocation and slack, minimum sizes and durations, per-object fees, retrieval.",
+            soft_wrap=True,
+        )
+    if saved.break_even_day is None:
+        out.print("Break-even: never within the horizon.")
+    else:
+        out.print(
+            f"Break-even: day {saved.break_even_day} ({saved.break_even_date}); "
+            "from then on the cleanup run has cost less in total."
+        )
+    out.print(
+        f"End of horizon: kept {format_bytes(a.live_bytes_end)} vs {format_bytes(b.live_bytes_end)}"
+        f"; billed {format_bytes(a.billed_bytes_end)} vs {format_bytes(b.billed_bytes_end)}"
+        " (billed includes database dead space, slack and allocation).",
+        soft_wrap=True,
+    )
+    if sim.model.has_db:
+        d = a.daily
+        out.print(
+            f"Database: live {format_bytes(d.db_live[-1])}, dead {format_bytes(d.db_dead[-1])}, "
+            f"file {format_bytes(d.db_file[-1])}, billed {format_bytes(d.db_billed[-1])} "
+            f"({s.database.engine}). Purging caps growth; only partition drops and rewrites "
+            "shrink the file, and RDS never shrinks its allocation.",
+            soft_wrap=True,
+        )
+    for job_name, left in a.backlog_end.items():
+        if left > 0:
+            out.print(
+                f"[yellow]Backlog[/]: {job_name} leaves {left:,.0f} units waiting "
+                f"(peak {a.backlog_peak[job_name]:,.0f}): its capacity is below the inflow.",
+                soft_wrap=True,
+            )
+    out.print()
+    out.print("Stored bytes over time  (# with cleanup, . without, + both)")
+    for line in chart(a.daily.live_bytes.tolist(), b.daily.live_bytes.tolist()):
+        out.print(line, highlight=False, markup=False)
+    out.print()
+
+    pay = Table(
+        title=f"Per-object payback from {prices.tiers[0].name} (days)", title_justify="left"
+    )
+    pay.add_column("object")
+    names = [t.name for t in prices.tiers[1:]]
+    for name in names:
+        pay.add_column(name, justify="right")
+    for back in payback_table(sim):
+        pay.add_row(
+            back.label,
+            *(payback_label(back.days[n]) for n in names),
+        )
+    out.print(pay)
+
+    panel = analogy(sim)
+    if panel:
+        city = s.analogy.city if s.analogy else "city"
+        t = Table(title=f"{city} and the data city: structure, not units", title_justify="left")
+        t.add_column("concept")
+        t.add_column(city)
+        t.add_column("simulated service")
+        for concept in panel:
+            t.add_row(*concept)
+        out.print(t)
+        if s.analogy:
+            out.print(f"  sources: {s.analogy.sources}", soft_wrap=True)
+
+    if explain_jobs:
+        out.print()
+        out.print("[bold]The timetable, in the city's language[/]")
+        for job in s.jobs:
+            who, what = explain(job)
+            fired = int((sim.generation.fires[s.jobs.index(job)] > 0).sum())
+            out.print(
+                f"- {job.name} ({who}, {job.cron}, fired on {fired} days): {what}.",
+                soft_wrap=True,
+            )
+            if job.command:
+                out.print(f"    real command: {job.command}", soft_wrap=True, markup=False)
+    out.print(f"[dim]engine time {sim.engine_seconds:.3f}s[/]")
+
+
+def print_presets(rows: list[tuple[str, str]]) -> None:
+    from rich.table import Table
+
+    from hygiene.render.human import console
+
+    table = Table(show_edge=False)
+    table.add_column("preset")
+    table.add_column("what it shows")
+    for name, title in rows:
+        table.add_row(name, title)
+    console().print(table)

@@ -1,0 +1,67 @@
+"""The human report for `hygiene simulate materialize`."""
+
+from __future__ import annotations
+
+from hygiene.units import format_bytes
+from simulator.materialize import Comparison, Materialized
+
+
+def _ratio(predicted: float, actual: float) -> str:
+    if actual != actual or not predicted:
+        return "-"
+    return f"{actual / predicted:.3f}"
+
+
+def print_materialized(written: Materialized, comparison: Comparison | None) -> None:
+    from rich.table import Table
+
+    from hygiene.render.human import console
+
+    out = console()
+    out.print(
+        f"Wrote {sum(written.rows.values()):,} rows into {written.db_label} in "
+        f"{written.db_seconds:.2f}s ({written.rows_per_second:,.0f} rows/s) and "
+        f"{written.files:,} files ({format_bytes(written.file_bytes)}) under {written.workspace}.",
+        soft_wrap=True,
+        markup=False,
+    )
+    out.print(
+        f"Virtual clock: {written.start.isoformat()} to {written.now.isoformat()}; "
+        f"rules for hygiene db clean in {written.config}.",
+        soft_wrap=True,
+        markup=False,
+    )
+    table = Table(title="What the model predicts cleanup removes", title_justify="left")
+    for name in ("rule", "rows now", "predicted rows", "predicted bytes"):
+        table.add_column(name, justify="right" if name != "rule" else "left")
+    for p in written.predictions:
+        table.add_row(
+            p.name, f"{written.rows.get(p.table, 0):,}", f"{p.rows:,.0f}", format_bytes(p.bytes)
+        )
+    table.add_row(
+        "workspace", f"{written.files:,} files", "", format_bytes(written.predicted_workspace_bytes)
+    )
+    out.print(table)
+    if comparison is None:
+        out.print("Add --run-cleanup to run the real tools and compare.")
+        return
+    table = Table(title="Model against the real tools", title_justify="left")
+    for name in (
+        "what",
+        "predicted rows",
+        "actual rows",
+        "predicted bytes",
+        "actual bytes",
+        "actual/predicted bytes",
+    ):
+        table.add_column(name, justify="right" if name != "what" else "left")
+    for a in comparison.rows:
+        table.add_row(
+            a.what,
+            "" if a.predicted_rows is None else f"{a.predicted_rows:,.0f}",
+            "" if a.actual_rows is None else f"{a.actual_rows:,.0f}",
+            format_bytes(a.predicted_bytes),
+            "-" if a.actual_bytes != a.actual_bytes else format_bytes(a.actual_bytes),
+            _ratio(a.predicted_bytes, a.actual_bytes),
+        )
+    out.print(table)

@@ -1,0 +1,437 @@
+"""Figures derived from a simulation: monthly bill, savings, break-even, payback, city panel.
+
+Everything here is pure: it returns dataclasses and plain dicts for the renderers (rich, JSON,
+CSV, HTML), and never prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.model import COMPONENTS, Run
+from simulator.prices import GIB, TierTable
+from simulator.scenario import Job, Scenario
+from simulator.simulation import Simulation
+
+SCHEMA = 1
+PAYBACK_SIZES = (4 * 1024, 16 * 1024, 64 * 1024, 128 * 1024, 1024**2, 10 * 1024**2, 100 * 1024**2)
+CITY = {
+    "purge": (
+        "garbage truck",
+        "collects what is past its date; the space stays dug up (dead "
+        "rows in the file) until the sewage plant runs",
+    ),
+    "vacuum": (
+        "sewage plant",
+        "makes dead space reusable inside the file; the file does not shrink",
+    ),
+    "rewrite": (
+        "rebuilding the landfill",
+        "rewrites the tables so the file shrinks to what is live",
+    ),
+    "drop_partition": (
+        "demolishing a whole block",
+        "drops whole partitions: the only DB job "
+        "besides a rewrite that gives disk (and money) back",
+    ),
+    "archive": (
+        "recycling centre",
+        "compresses and bales into large bundles, so fewer objects pay per-object fees",
+    ),
+    "transition": (
+        "out-of-town depot",
+        "the provider moves old objects to a cheaper, slower tier; "
+        "each object pays a transition fee",
+    ),
+    "expire": (
+        "incinerator",
+        "deletes for good; objects deleted before a tier's minimum "
+        "duration still pay the remaining days",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Month:
+    label: str  # YYYY-MM
+    days: int
+    with_cost: float
+    without_cost: float
+    with_naive: float
+    without_naive: float
+    with_live_end: float
+    without_live_end: float
+    with_billed_end: float
+    without_billed_end: float
+
+
+@dataclass(frozen=True)
+class Savings:
+    usd: float
+    percent: float
+    naive_usd: float
+    bytes_avoided_end: float  # live bytes the cleanup run no longer keeps at the end
+    billed_bytes_avoided_end: float
+    break_even_day: int | None  # from this day on, cumulative savings stay positive
+    break_even_date: str | None
+
+
+@dataclass(frozen=True)
+class Payback:
+    label: str
+    object_bytes: float
+    days: dict[str, float | None]  # destination tier -> payback days (None: never)
+
+
+def monthly(sim: Simulation) -> list[Month]:
+    import numpy as np
+
+    dates = sim.generation.dates
+    labels = [f"{d.year:04d}-{d.month:02d}" for d in dates]
+    a, b = sim.with_cleanup.daily, sim.without_cleanup.daily
+    ca, cb = a.cost, b.cost
+    out: list[Month] = []
+    starts = [0] + [i for i in range(1, len(labels)) if labels[i] != labels[i - 1]]
+    ends = [*starts[1:], len(labels)]
+    for lo, hi in zip(starts, ends, strict=True):
+        last = hi - 1
+        out.append(
+            Month(
+                label=labels[lo],
+                days=hi - lo,
+                with_cost=float(np.sum(ca[lo:hi])),
+                without_cost=float(np.sum(cb[lo:hi])),
+                with_naive=float(np.sum(a.naive_cost[lo:hi])),
+                without_naive=float(np.sum(b.naive_cost[lo:hi])),
+                with_live_end=float(a.live_bytes[last]),
+                without_live_end=float(b.live_bytes[last]),
+                with_billed_end=float(a.billed_bytes[last]),
+                without_billed_end=float(b.billed_bytes[last]),
+            )
+        )
+    return out
+
+
+def savings(sim: Simulation) -> Savings:
+    import numpy as np
+
+    a, b = sim.with_cleanup, sim.without_cleanup
+    cum = np.cumsum(b.daily.cost - a.daily.cost)
+    day: int | None = None
+    if len(cum) and cum[-1] > 0:
+        not_yet = np.flatnonzero(cum <= 0)
+        day = int(not_yet[-1]) + 1 if not_yet.size else 0
+    usd = b.cost_usd - a.cost_usd
+    return Savings(
+        usd=usd,
+        percent=100.0 * usd / b.cost_usd if b.cost_usd else 0.0,
+        naive_usd=b.naive_cost_usd - a.naive_cost_usd,
+        bytes_avoided_end=b.live_bytes_end - a.live_bytes_end,
+        billed_bytes_avoided_end=b.billed_bytes_end - a.billed_bytes_end,
+        break_even_day=day,
+        break_even_date=None if day is None else sim.generation.dates[day].isoformat(),
+    )
+
+
+def payback_days(table: TierTable, size: float, dst: int, src: int = 0) -> float | None:
+    """Days for one object of `size` bytes to earn back its transition fee (reference 3.6)."""
+    s, d = table.tiers[src], table.tiers[dst]
+    gib = size / GIB
+    saving = (
+        gib * s.flat_price
+        - (max(size, d.min_billable_bytes) + d.overhead_own_bytes) / GIB * d.flat_price
+        - d.overhead_std_bytes / GIB * table.tiers[0].flat_price
+    )
+    fee = d.transition_in_per_1k / 1000
+    if saving <= 0:
+        return None
+    return 30 * fee / saving
+
+
+def payback_table(sim: Simulation) -> list[Payback]:
+    table = sim.prices.objects[sim.scenario.provider]
+    sizes: list[tuple[str, float]] = [(_size_label(b), float(b)) for b in PAYBACK_SIZES]
+    for klass in sim.scenario.classes:
+        if klass.store == "object":
+            size = klass.bundle_bytes or klass.unit_bytes
+            sizes.append((f"{klass.name} ({_size_label(size)})", size))
+    sizes.extend(
+        (f"{job.name} bundle ({_size_label(job.bundle_bytes)})", job.bundle_bytes)
+        for job in sim.scenario.jobs
+        if job.action == "archive"
+    )
+    return [
+        Payback(
+            label=label,
+            object_bytes=size,
+            days={t.name: payback_days(table, size, i) for i, t in enumerate(table.tiers) if i},
+        )
+        for label, size in sizes
+    ]
+
+
+def payback_label(days: float | None) -> str:
+    if days is None:
+        return "never"
+    return "<1" if days < 1 else f"{days:,.0f}"
+
+
+def _size_label(n: float) -> str:
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size:
+            value = n / size
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.3g} {unit}"
+    return f"{n:.0f} B"
+
+
+def analogy(sim: Simulation) -> list[tuple[str, str, str]] | None:
+    """(concept, the city, the data system) rows, structure for structure, never tons to bytes."""
+    panel = sim.scenario.analogy
+    if panel is None or sim.with_cleanup.generated_bytes <= 0:
+        return None
+    from hygiene.units import format_bytes
+
+    run = sim.with_cleanup
+    days = sim.scenario.days
+    users = max(sim.scenario.population.users, 1.0)
+    gen = run.generated_bytes
+    rows = [
+        (
+            "per-capita daily generation",
+            f"{panel.kg_per_person_day:g} kg/person/day ({panel.year})",
+            f"{format_bytes(gen / days / users)}/user/day",
+        ),
+        (
+            "total daily flow",
+            f"{panel.tons_per_day:,.0f} t/day ({panel.year})",
+            f"{format_bytes(gen / days)}/day",
+        ),
+        (
+            "treatment shares",
+            f"recycled {panel.recycled:.1%}, incinerated {panel.incinerated:.1%}, "
+            f"landfilled {panel.landfilled:.1%}",
+            f"compacted {run.compacted_bytes / gen:.1%}, deleted {run.deleted_bytes / gen:.1%}, "
+            f"kept {run.live_bytes_end / gen:.1%} of generated bytes",
+        ),
+    ]
+    for j, job in enumerate(sim.scenario.jobs):
+        if job.capacity is None:
+            continue
+        units = sum(
+            float(sim.generation.units[k].mean())
+            for k, c in enumerate(sim.scenario.classes)
+            if c.name in job.classes
+        )
+        per_day = job.capacity * float(sim.generation.fires[j].mean())
+        if units <= 0:
+            continue
+        rows.append(
+            (
+                "capacity gap -> backlog",
+                f"incinerators {panel.incinerator_capacity_t_day:,.0f} t/day vs "
+                f"{panel.household_t_day:,.0f} t/day of household bags "
+                f"({panel.incinerator_capacity_t_day / panel.household_t_day:.0%})",
+                f"{job.name}: {per_day:,.0f} rows/day vs {units:,.0f} discarded/day "
+                f"({per_day / units:.0%}); backlog at the end "
+                f"{run.backlog_end[job.name]:,.0f} rows",
+            )
+        )
+    return rows
+
+
+def explain(job: Job) -> tuple[str, str]:
+    """The city's name for a job and what it does, for `--explain`."""
+    who, what = CITY[job.action]
+    if job.capacity is not None:
+        # Seoul's incinerators burn ~2,850 t/day against ~3,200 t/day of bags (reference 5.4).
+        what += (
+            f"; it can take only {job.capacity:,.0f} units a run, like an incinerator's daily "
+            "capacity, and what it cannot take waits as a backlog"
+        )
+    return who, what
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def _run_document(run: Run, dates: list[str], tier_names: tuple[str, ...]) -> dict[str, Any]:
+    d = run.daily
+    all_names = list(tier_names)
+    tier_rows = {name: d.tier_bytes[i] for i, name in enumerate(all_names) if name in run.tiers_end}
+    cost = d.cost
+    daily = [
+        {
+            "date": dates[t],
+            "generated_bytes": _round(d.generated[t]),
+            "deleted_bytes": _round(d.deleted[t]),
+            "compacted_bytes": _round(d.compacted[t]),
+            "live_bytes": _round(d.live_bytes[t]),
+            "billed_bytes": _round(d.billed_bytes[t]),
+            "db_file_bytes": _round(d.db_file[t]),
+            "db_dead_bytes": _round(d.db_dead[t]),
+            "backlog_units": _round(d.backlog[t]),
+            "cost_usd": _round(cost[t]),
+            "tiers": {name: _round(series[t]) for name, series in tier_rows.items()},
+        }
+        for t in range(len(dates))
+    ]
+    return {
+        "generated_bytes": run.generated_bytes,
+        "deleted_bytes": run.deleted_bytes,
+        "compacted_bytes": run.compacted_bytes,
+        "live_bytes_end": run.live_bytes_end,
+        "tiers_end": run.tiers_end,
+        "billed_bytes_end": run.billed_bytes_end,
+        "cost_usd": run.cost_usd,
+        "naive_cost_usd": run.naive_cost_usd,
+        "cost_by_component": run.cost_by_component,
+        "cost_by_tier": run.cost_by_tier,
+        "deleted_units": run.deleted_units,
+        "backlog_end": run.backlog_end,
+        "backlog_peak": run.backlog_peak,
+        "daily": daily,
+    }
+
+
+def scenario_summary(s: Scenario) -> dict[str, Any]:
+    p = s.population
+    return {
+        "name": s.name,
+        "title": s.title,
+        "source": s.source,
+        "start": s.start.isoformat(),
+        "seed": s.seed,
+        "provider": s.provider,
+        "population": {
+            "users": p.users,
+            "growth_per_year": p.growth_per_year,
+            "dau_ratio": p.dau_ratio,
+            "noise": p.noise,
+        },
+        "database": {
+            "engine": s.database.engine,
+            "multi_az": s.database.multi_az,
+            "initial_alloc_bytes": s.database.initial_alloc_bytes,
+            "fill_slack": s.database.fill_slack,
+        },
+        "classes": [
+            {
+                "name": c.name,
+                "store": c.store,
+                "per_active_user": c.per_active_user,
+                "unit_bytes": c.unit_bytes,
+                "bundle_bytes": c.bundle_bytes,
+                "size_sigma": c.size_sigma,
+            }
+            for c in s.classes
+        ],
+        "jobs": [
+            {
+                "name": j.name,
+                "cron": j.cron,
+                "action": j.action,
+                "classes": list(j.classes),
+                "older_than_days": j.older_than_days,
+                "capacity": j.capacity,
+                "to": j.to_tier,
+                "command": j.command,
+            }
+            for j in s.jobs
+        ],
+        "notes": list(s.notes),
+    }
+
+
+def document(sim: Simulation) -> dict[str, Any]:
+    """The one `--json` document (schema 1)."""
+    from dataclasses import asdict
+
+    from hygiene import __version__
+
+    dates = [d.isoformat() for d in sim.generation.dates]
+    names = sim.model.tier_names
+    table = sim.prices.objects[sim.scenario.provider]
+    db = sim.prices.database
+    return {
+        "schema": SCHEMA,
+        "tool": "hygiene",
+        "version": __version__,
+        "command": "simulate",
+        "scenario": scenario_summary(sim.scenario),
+        "days": sim.scenario.days,
+        "prices": {
+            "objects": {
+                "provider": table.provider,
+                "region": table.region,
+                "as_of": table.as_of,
+                "source": table.source,
+            },
+            "database": {
+                "provider": db.provider,
+                "engine": sim.scenario.database.engine,
+                "as_of": db.as_of,
+                "source": db.source,
+            },
+        },
+        "runs": {
+            "with_cleanup": _run_document(sim.with_cleanup, dates, names),
+            "without_cleanup": _run_document(sim.without_cleanup, dates, names),
+        },
+        "savings": asdict(savings(sim)),
+        "monthly": [asdict(m) for m in monthly(sim)],
+        "payback": [asdict(p) for p in payback_table(sim)],
+        "analogy": analogy(sim),
+        "engine_seconds": sim.engine_seconds,
+        "components": list(COMPONENTS),
+    }
+
+
+def csv_header(sim: Simulation) -> list[str]:
+    tiers = list(sim.with_cleanup.tiers_end)
+    return [
+        "date",
+        *(
+            f"{run}_{field}"
+            for run in ("with", "without")
+            for field in (
+                "live_bytes",
+                "billed_bytes",
+                "db_file_bytes",
+                "cost_usd",
+                "naive_cost_usd",
+            )
+        ),
+        "with_deleted_bytes",
+        "with_compacted_bytes",
+        "with_backlog_units",
+        *(f"with_tier_{name}" for name in tiers),
+    ]
+
+
+def csv_rows(sim: Simulation) -> list[list[str]]:
+    a, b = sim.with_cleanup.daily, sim.without_cleanup.daily
+    names = list(sim.model.tier_names)
+    tiers = [names.index(n) for n in sim.with_cleanup.tiers_end]
+    ca, cb = a.cost, b.cost
+    rows = []
+    for t, day in enumerate(sim.generation.dates):
+        values = [
+            a.live_bytes[t],
+            a.billed_bytes[t],
+            a.db_file[t],
+            ca[t],
+            a.naive_cost[t],
+            b.live_bytes[t],
+            b.billed_bytes[t],
+            b.db_file[t],
+            cb[t],
+            b.naive_cost[t],
+            a.deleted[t],
+            a.compacted[t],
+            a.backlog[t],
+            *(a.tier_bytes[i, t] for i in tiers),
+        ]
+        rows.append([day.isoformat(), *(f"{_round(v):g}" for v in values)])
+    return rows

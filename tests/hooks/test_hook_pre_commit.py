@@ -1,0 +1,261 @@
+"""The hooks run by real `pre-commit`, from this repository, in temporary git repositories.
+
+`pre-commit try-repo` builds a fresh environment in a throwaway store on every call (it ignores
+PRE_COMMIT_HOME), which costs ~30 s here, so one test runs it literally and the others run
+`pre-commit run` with a config naming this repository at a snapshot commit and a
+PRE_COMMIT_HOME shared by the session: the same clone, manifest and install, built once. The
+snapshot is HEAD plus uncommitted changes, taken the way try-repo takes them, so the tests
+exercise the working copy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+
+WORKTREE = Path(__file__).resolve().parents[2]
+TWO_MB = os.urandom(2_000_000)
+LFS_POINTER = (
+    "version https://git-lfs.github.com/spec/v1\n"
+    "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+    "size 2000000\n"
+)
+GIT_ID = ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"]
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *GIT_ID, "-C", str(cwd), *args], capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+@pytest.fixture(scope="session")
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """(repository, commit): this working copy, uncommitted and untracked changes included."""
+    shadow = tmp_path_factory.mktemp("snapshot") / "hygiene"
+    subprocess.run(["git", "clone", "-q", str(WORKTREE), str(shadow)], check=True)
+    changed = _git(WORKTREE, "ls-files", "-z", "-m", "-o", "--exclude-standard").split("\0")
+    for rel in filter(None, changed):
+        source, target = WORKTREE / rel, shadow / rel
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        elif target.exists():
+            target.unlink()
+    _git(shadow, "add", "-A")
+    _git(shadow, "commit", "-q", "--allow-empty", "-m", "snapshot of the working copy")
+    return str(shadow), _git(shadow, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def pre_commit(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
+        env={**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture
+def run_hooks(snapshot, pre_commit_home, tmp_path):  # type: ignore[no-untyped-def]
+    """`run_hooks(repo, {hook_id: [args]}, *extra)`: `pre-commit run` with those hooks."""
+    repo_url, rev = snapshot
+
+    def run(repo: Path, hooks: dict[str, list[str]], *extra: str):  # type: ignore[no-untyped-def]
+        entries = [{"id": h, **({"args": a} if a else {})} for h, a in hooks.items()]
+        config = tmp_path / "pre-commit-config.yaml"
+        config.write_text(
+            yaml.safe_dump({"repos": [{"repo": repo_url, "rev": rev, "hooks": entries}]})
+        )
+        return pre_commit(repo, pre_commit_home, "run", "-c", str(config), "--verbose", *extra)
+
+    return run
+
+
+BOTH = {"hygiene-no-artifacts": [], "hygiene-large-files": []}
+ALL = {**BOTH, "hygiene-ignore-gaps": []}
+
+
+def hook_output(stdout: str, hook_id: str) -> str:
+    """What one hook printed, out of pre-commit's report."""
+    part = stdout.split(f"- hook id: {hook_id}\n", 1)[1]
+    body = re.split(r"\n(?=\S.*\.{3,}(?:Passed|Failed|Skipped)\n)", part, maxsplit=1)[0]
+    return "\n".join(ln for ln in body.splitlines() if not ln.startswith("- ")).strip()
+
+
+def test_try_repo_against_this_repository(make_repo, pre_commit_home) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("__pycache__/x.pyc", b"\x00bytecode")
+    repo.write(".DS_Store", b"\x00\x01")
+    repo.write("big.bin", TWO_MB)
+    repo.write("app.py", "print('hi')\n")
+    repo.git("add", "-f", ".")
+    done = pre_commit(repo.path, pre_commit_home, "try-repo", str(WORKTREE), "--verbose")
+    assert done.returncode == 1, done.stdout + done.stderr
+    artifacts = hook_output(done.stdout, "hygiene-no-artifacts")
+    assert "__pycache__/ (1 staged file): cache, python.pycache" in artifacts
+    assert "git rm -r --cached -- __pycache__" in artifacts
+    assert ".DS_Store: junk, junk.macos" in artifacts
+    large = hook_output(done.stdout, "hygiene-large-files")
+    assert large.startswith("big.bin: 2 MB staged, over the 500 KB limit")
+
+
+def test_staged_pycache_fails(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("pkg/__pycache__/x.cpython-311.pyc", b"\x00")
+    repo.write("pkg/mod.py", "x = 1\n")
+    repo.git("add", "-f", ".")
+    done = run_hooks(repo.path, BOTH)
+    assert done.returncode == 1
+    out = hook_output(done.stdout, "hygiene-no-artifacts")
+    assert out.splitlines()[:3] == [
+        "pkg/__pycache__/ (1 staged file): cache, python.pycache (name '__pycache__')",
+        "  unstage: git rm -r --cached -- pkg/__pycache__",
+        "  ignore:  add '__pycache__/' to .gitignore",
+    ]
+    assert hook_output(done.stdout, "hygiene-large-files") == ""
+
+
+def test_staged_ds_store_fails(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("assets/.DS_Store", b"\x00\x01")
+    repo.git("add", "-f", ".")
+    done = run_hooks(repo.path, BOTH)
+    assert done.returncode == 1
+    assert "assets/.DS_Store: junk, junk.macos" in hook_output(done.stdout, "hygiene-no-artifacts")
+
+
+def test_staged_two_megabyte_file_fails(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("data/dump.csv", TWO_MB)
+    repo.git("add", ".")
+    done = run_hooks(repo.path, BOTH)
+    assert done.returncode == 1
+    assert hook_output(done.stdout, "hygiene-large-files").startswith(
+        "data/dump.csv: 2 MB staged, over the 500 KB limit"
+    )
+    assert hook_output(done.stdout, "hygiene-no-artifacts") == ""
+
+
+def test_lfs_tracked_large_file_passes(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write(".gitattributes", "*.psd filter=lfs diff=lfs merge=lfs -text\n")
+    repo.write("art/cover.psd", LFS_POINTER)  # what git-lfs stages for a 2 MB file
+    repo.git("add", ".")
+    # Under a 100-byte limit the ~130-byte pointer itself is "large": only LFS lets it through.
+    done = run_hooks(repo.path, {"hygiene-large-files": ["--max-size=100B"]})
+    assert done.returncode == 0, done.stdout
+    repo.write(".gitattributes", "")
+    repo.git("add", ".")
+    assert run_hooks(repo.path, {"hygiene-large-files": ["--max-size=100B"]}).returncode == 1
+
+
+def test_tracked_build_folder_of_scripts_passes(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("build/release.sh", "#!/bin/sh\necho release\n")
+    repo.write("build/version.py", "print('1.0')\n")
+    repo.git("add", ".")
+    assert run_hooks(repo.path, BOTH).returncode == 0
+    repo.git("commit", "-q", "-m", "build scripts")
+    # Beside a Python marker build/ means build output, but this one is committed on purpose.
+    repo.write("pyproject.toml", "[project]\nname = 'p'\n")
+    repo.write("build/release.sh", "#!/bin/sh\necho release 2\n")
+    repo.git("add", ".")
+    done = run_hooks(repo.path, BOTH)
+    assert done.returncode == 0, done.stdout
+
+
+def test_clean_commit_passes_and_prints_nothing(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("src/app.py", "print('hi')\n")
+    repo.write("README.md", "# app\n")
+    repo.git("add", ".")
+    done = run_hooks(repo.path, ALL)
+    assert done.returncode == 0
+    lines = done.stdout.splitlines()
+    assert len(lines) == 9, done.stdout
+    assert all(re.match(r"^(.*\.\.\.Passed|- hook id: .*|- duration: .*)$", ln) for ln in lines)
+
+
+def test_ignore_gaps_fix_twice(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("app.py", "print('hi')\n")
+    repo.write(".gitignore", "# ours\n*.log\n")
+    repo.commit()
+    repo.write("__pycache__/app.cpython-311.pyc", b"\x00")
+    repo.write(".DS_Store", b"\x00")
+    repo.write("lib.py", "x = 1\n")
+    repo.git("add", "lib.py")
+    fix = {"hygiene-ignore-gaps": ["--fix"]}
+    first = run_hooks(repo.path, fix)
+    assert first.returncode == 1
+    assert "files were modified by this hook" in first.stdout
+    assert ".gitignore: added '.DS_Store', '__pycache__/'" in first.stdout
+    fixed = (repo.path / ".gitignore").read_text()
+    assert fixed == "# ours\n*.log\n\n# added by hygiene\n.DS_Store\n__pycache__/\n"
+    repo.git("add", ".gitignore")
+    second = run_hooks(repo.path, fix)
+    assert second.returncode == 0, second.stdout
+    assert (repo.path / ".gitignore").read_text() == fixed
+
+
+def test_all_files_runs_over_the_committed_tree(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("ok.py", "x = 1\n")
+    repo.write("__pycache__/ok.pyc", b"\x00")
+    repo.git("add", "-f", ".")
+    repo.git("commit", "-q", "-m", "a cache slipped in with --no-verify")
+    enforce = {"hygiene-no-artifacts": ["--enforce-all"], "hygiene-large-files": ["--enforce-all"]}
+    done = run_hooks(repo.path, enforce, "--all-files")
+    assert done.returncode == 1
+    assert "__pycache__/ (1 tracked file)" in hook_output(done.stdout, "hygiene-no-artifacts")
+    repo.git("rm", "-r", "-q", "--cached", "__pycache__")
+    repo.git("commit", "-q", "-m", "clean")
+    assert run_hooks(repo.path, enforce, "--all-files").returncode == 0
+
+
+def test_installed_hooks_stop_a_real_commit(  # type: ignore[no-untyped-def]
+    make_repo, snapshot, pre_commit_home, cli, monkeypatch
+) -> None:
+    repo_url, rev = snapshot
+    repo = make_repo()
+    monkeypatch.chdir(repo.path)
+    assert cli("hook", "install", "--repo", repo_url, "--rev", rev).code == 0
+    installed = pre_commit(repo.path, pre_commit_home, "install")
+    assert installed.returncode == 0, installed.stderr
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home)}
+
+    def commit(message: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "commit", "-q", "-m", message],
+            cwd=repo.path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+
+    repo.write("app.py", "print('hi')\n")
+    repo.git("add", ".")
+    assert commit("first").returncode == 0
+    repo.write("__pycache__/app.cpython-311.pyc", b"\x00")
+    repo.git("add", "-f", "__pycache__")
+    refused = commit("with a cache")
+    assert refused.returncode == 1
+    assert "git rm -r --cached -- __pycache__" in refused.stdout + refused.stderr
+    assert repo.git("log", "--format=%s").split() == ["first"]

@@ -1,0 +1,49 @@
+"""Tree builders and scan shortcuts for the scan tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hygiene.config import Config
+from hygiene.model import Artifact
+from hygiene.scan import Filters, ScanRequest, scan
+
+
+def make_tree(root: Path, spec: dict[str, str | bytes | None]) -> Path:
+    """`{"a/b.txt": "text", "c/": None}`: files with content, folders ending in '/'."""
+    for rel, content in spec.items():
+        target = root / rel
+        if rel.endswith("/"):
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content or "", encoding="utf-8")
+    return root
+
+
+def artifacts(root: Path, **kwargs: Any) -> dict[str, Artifact]:
+    """Scan `root`; artifacts by path relative to root ('/'-separated)."""
+    result = scan(
+        ScanRequest(
+            roots=(root,),
+            config=kwargs.pop("config", Config()),
+            filters=kwargs.pop("filters", Filters()),
+        )
+    )
+    out = {}
+    for finding in result.findings:
+        assert isinstance(finding, Artifact)
+        out[Path(finding.path).relative_to(root).as_posix()] = finding
+    return out
+
+
+def scan_json(cli: Any, *args: Any) -> dict[str, Any]:
+    result = cli("scan", "--json", *args)
+    assert result.code == 0, result.err
+    document: dict[str, Any] = json.loads(result.out)
+    return document

@@ -1,0 +1,64 @@
+"""Sizing big artifacts in worker processes gives exactly the single-process answer."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hygiene.detect import Classifier
+from hygiene.measure import WorkerPool
+from hygiene.rules import default_index
+from hygiene.scan import ScanRequest, scan
+from hygiene.walk import FolderHit, Walker
+from tests.scan.helpers import make_tree
+
+
+def build(root: Path) -> None:
+    spec: dict[str, str | bytes | None] = {"p/package.json": "{}", "v/pyvenv.cfg": ""}
+    for i in range(30):
+        spec[f"p/node_modules/pkg{i}/index.js"] = "x" * (100 * i)
+        spec[f"p/node_modules/pkg{i}/lib/deep/mod.js"] = "y" * i
+        spec[f"v/lib/python3.11/site-packages/dist{i}/__init__.py"] = "z" * i
+    make_tree(root, spec)
+    # Hard links that cross the pieces the workers get, and one that leaves the artifact.
+    os.link(root / "p/node_modules/pkg1/index.js", root / "p/node_modules/pkg29/copy.js")
+    store = root.parent / f"{root.name}-store"
+    store.mkdir()
+    os.link(root / "p/node_modules/pkg2/index.js", store / "outside-link.js")
+
+
+def hits(root: Path, *, pool: WorkerPool | None) -> tuple[dict[str, object], object]:
+    walker = Walker(Classifier(default_index()), pool=pool, split_min_dirs=3)
+    found = {}
+    for event in walker.walk(str(root), repo=None):
+        if isinstance(event, FolderHit):
+            found[Path(event.path).name] = event.measure
+    return found, walker.totals
+
+
+def test_worker_processes_give_the_same_measures(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    build(root)
+    serial = hits(root, pool=None)
+    pool = WorkerPool(2)
+    try:
+        parallel = hits(root, pool=pool)
+        assert pool._executor is not None, "the split path must really have used workers"
+    finally:
+        pool.close()
+    assert parallel == serial
+    node_modules = serial[0]["node_modules"]
+    # 30 index.js + 30 mod.js; pkg29/copy.js is a second link to pkg1/index.js: once.
+    assert node_modules.files == 60  # type: ignore[attr-defined]
+    # pkg2/index.js has a link outside the scan: counted in size, not in what removal frees.
+    outside = (root / "p/node_modules/pkg2/index.js").stat().st_blocks * 512
+    assert node_modules.reclaimable == node_modules.disk_bytes - outside  # type: ignore[attr-defined]
+
+
+def test_scan_with_and_without_workers_agree(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    build(root)
+    one = scan(ScanRequest(roots=(root,), workers=0))
+    two = scan(ScanRequest(roots=(root,), workers=2))
+    assert one.findings == two.findings
+    assert one.totals == two.totals
