@@ -21,6 +21,7 @@ def _version(value: bool) -> None:
 
 def build_app() -> typer.Typer:
     from hygiene.cli import clean, fix, hook, log, quarantine, report, restore, scan, schedule
+    from hygiene.cli import db as db_cli
     from hygiene.cli import simulate as simulate_cli
 
     app = typer.Typer(
@@ -47,6 +48,7 @@ def build_app() -> typer.Typer:
     app.add_typer(quarantine.app, name="quarantine", context_settings=CONTEXT)
     app.command("log", context_settings=CONTEXT)(log.log_command)
     app.add_typer(hook.build_hook_app(), name="hook", context_settings=CONTEXT)
+    app.add_typer(db_cli.db_app, name="db", context_settings=CONTEXT)
     app.add_typer(schedule.build(), name="schedule", context_settings=CONTEXT)
     app.command("report", context_settings=CONTEXT)(report.report_command)
     app.add_typer(simulate_cli.build_simulate_app(), name="simulate", context_settings=CONTEXT)

@@ -1,0 +1,392 @@
+"""`hygiene db clean`: run retention rules in keyset batches, archive first, then reclaim space.
+
+Issue 6, in order: validate every rule against the schema; freeze the cutoff and, per rule, the
+highest matching key once (the run never chases rows that expire while it runs); delete by
+keyset batches (`key > last AND key <= batch max`, never OFFSET), each batch its own short
+transaction whose DELETE row count must equal the rows planned or archived in that range (a
+trigger that swallows deletes stops the run and that batch rolls back); for `archive`, the
+batch's rows are in a complete, fsynced file before the DELETE runs. The batch size adapts to
+keep a batch between ~0.25 s and ~1 s (db-engines.md section 3), unless fixed. A dry run counts
+with the same predicate and predicts bytes: exactly on SQLite (VACUUM INTO a temporary copy, the
+rules applied there).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hygiene.db.connect import DbFailed, Schema, check_connect, database_errors, open_engine
+from hygiene.db.rules import CompiledRule, compile_rules
+from hygiene.db.settings import RetentionRule
+from hygiene.db.url import Target, parse_target
+from hygiene.db.vacuum import Reclaim, measure, reclaim
+from hygiene.errors import UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+Progress = Callable[[str, int, int], None]  # rule name, rows done, rows planned
+
+MIN_BATCH = 100
+MAX_BATCH = 50_000
+START_BATCH = 1000
+FAST_BATCH_S = 0.25
+SLOW_BATCH_S = 1.0
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    name: str
+    table: str
+    action: str
+    rows: int  # deleted (or, in a dry run, that would be)
+    archive_files: tuple[str, ...]
+    cutoff: str
+    storage: str
+
+
+@dataclass(frozen=True)
+class CleanReport:
+    target: str  # masked
+    engine: str
+    dry_run: bool
+    rules: tuple[RuleOutcome, ...]
+    reclaim: Reclaim
+
+
+def next_batch_size(size: int, elapsed: float) -> int:
+    if elapsed < FAST_BATCH_S:
+        return min(MAX_BATCH, size * 2)
+    if elapsed > SLOW_BATCH_S:
+        return max(MIN_BATCH, size // 2)
+    return size
+
+
+def _count(conn: Connection, rule: CompiledRule) -> int:
+    from sqlalchemy import text
+
+    sql = f"SELECT count(*) FROM {rule.table_sql} WHERE {rule.predicate}"
+    return int(conn.execute(text(sql), {"cutoff": rule.cutoff}).scalar() or 0)
+
+
+def _archive_path(
+    archive_dir: Path, target: Target, rule: CompiledRule, stamp: str, seq: int
+) -> Path:
+    from hygiene.db.archive import SUFFIX
+
+    database = "".join(c if c.isalnum() or c in "-_." else "_" for c in target.database) or "db"
+    return archive_dir / database / rule.rule.name / f"{stamp}-{seq:05d}{SUFFIX}"
+
+
+@dataclass(frozen=True)
+class _Frozen:
+    """What a rule will touch, fixed once before the first batch."""
+
+    hwm: Any  # the highest matching key; None when nothing matches
+    planned: int
+    bounds: tuple[Any, ...]  # delete mode: every `group`-th matching key, in order
+
+
+def _freeze(engine: Engine, rule: CompiledRule, *, group: int) -> _Frozen:
+    """Freeze the highest matching key (a backward key scan that stops at the first match),
+    then, for delete mode, one ranked pass finds every group-th matching key and the total, so
+    each batch is one DELETE over (last, top] whose row count is known beforehand. Counting
+    each batch first scanned every range twice (benchmarks/bench_db.py)."""
+    from sqlalchemy import text
+
+    params: dict[str, Any] = {"cutoff": rule.cutoff}
+    with engine.connect() as conn:
+        hwm = conn.execute(
+            text(f"SELECT max({rule.key_sql}) FROM {rule.table_sql} WHERE {rule.predicate}"),
+            params,
+        ).scalar()
+        if hwm is None:
+            return _Frozen(None, 0, ())
+        params["hwm"] = hwm
+        if rule.rule.action == "archive":
+            planned = conn.execute(
+                text(
+                    f"SELECT count(*) FROM {rule.table_sql} WHERE {rule.predicate} "
+                    f"AND {rule.key_sql} <= :hwm"
+                ),
+                params,
+            ).scalar()
+            return _Frozen(hwm, int(planned or 0), ())
+        ranked = conn.execute(
+            text(
+                f"SELECT k, rn FROM (SELECT {rule.key_sql} AS k, row_number() OVER "
+                f"(ORDER BY {rule.key_sql}) AS rn FROM {rule.table_sql} "
+                f"WHERE {rule.predicate} AND {rule.key_sql} <= :hwm) AS ranked "
+                "WHERE rn % :g = 0 OR k = :hwm ORDER BY k"
+            ),
+            {**params, "g": group},
+        ).all()
+    planned = int(ranked[-1][1]) if ranked else 0
+    return _Frozen(hwm, planned, tuple(k for k, rn in ranked if rn % group == 0))
+
+
+def _run_rule(
+    engine: Engine,
+    target: Target,
+    rule: CompiledRule,
+    *,
+    batch_size: int | None,
+    archive_dir: Path,
+    progress: Progress | None,
+) -> RuleOutcome:
+    from sqlalchemy import text
+
+    from hygiene.db.archive import write_archive
+
+    lock = "" if target.engine == "sqlite" else " FOR UPDATE"
+    params: dict[str, Any] = {"cutoff": rule.cutoff}
+    archive = rule.rule.action == "archive"
+    files: list[str] = []
+    done = 0
+    group = batch_size or MIN_BATCH
+    frozen = _freeze(engine, rule, group=group)
+    hwm, planned, bounds = frozen.hwm, frozen.planned, frozen.bounds
+    if hwm is None:
+        return _outcome(rule, 0, files)
+    if progress:
+        progress(rule.rule.name, 0, planned)
+    columns = list(rule.columns) + (["rowid"] if rule.key_sql == "rowid" else [])
+    select_cols = ", ".join(
+        c if c == "rowid" else engine.dialect.identifier_preparer.quote(c) for c in columns
+    )
+    key_index = columns.index(rule.key_name)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    size = batch_size or START_BATCH
+    last: Any = None
+    used = 0  # boundaries consumed
+    with engine.connect() as conn:
+        conn = conn.execution_options(hygiene_write=True)
+        while True:
+            started = time.monotonic()
+            lower = "" if last is None else f" AND {rule.key_sql} > :last"
+            where = f"{rule.predicate} AND {rule.key_sql} <= :hwm{lower}"
+            batch_params = {**params, "hwm": hwm, "last": last, "n": size}
+            if last is None:
+                del batch_params["last"]
+            written: Path | None = None
+            try:
+                with conn.begin():
+                    if archive:
+                        batch = (
+                            f"SELECT {select_cols} FROM {rule.table_sql} WHERE {where} "
+                            f"ORDER BY {rule.key_sql} LIMIT :n{lock}"
+                        )
+                        rows = conn.execute(text(batch), batch_params).all()
+                        selected, top = len(rows), rows[-1][key_index] if rows else None
+                    else:
+                        rows = []
+                        groups = max(1, size // group)
+                        if used + groups <= len(bounds):
+                            top, selected = bounds[used + groups - 1], groups * group
+                        else:
+                            groups = len(bounds) - used
+                            top, selected = hwm, planned - done
+                        used += groups
+                    if not selected:
+                        break
+                    if archive:
+                        written = write_archive(
+                            _archive_path(archive_dir, target, rule, stamp, len(files) + 1),
+                            header={
+                                "table": rule.rule.table,
+                                "key": rule.key_name,
+                                "rule": rule.rule.name,
+                                "engine": target.engine,
+                                "created": stamp,
+                            },
+                            columns=columns,
+                            rows=[tuple(r) for r in rows],
+                        )
+                    upper_where = f"{rule.predicate} AND {rule.key_sql} <= :top{lower}"
+                    delete_params = {**params, "top": top}
+                    if last is not None:
+                        delete_params["last"] = last
+                    deleted = conn.execute(
+                        text(f"DELETE FROM {rule.table_sql} WHERE {upper_where}"), delete_params
+                    ).rowcount
+                    if deleted != selected:
+                        raise DbFailed(
+                            f"{target.masked}: rule {rule.rule.name!r}: the DELETE on "
+                            f"{rule.rule.table!r} removed {deleted} rows where {selected} were "
+                            "planned (a trigger or rule rewrote it, or another session changed "
+                            f"them); that batch was rolled back, {done} rows deleted before it "
+                            "stay deleted; re-run when resolved"
+                        )
+            except BaseException:
+                if written is not None:
+                    written.unlink(missing_ok=True)  # its rows were not deleted
+                raise
+            if written is not None:
+                files.append(str(written))
+            done += selected
+            last = top
+            if progress:
+                progress(rule.rule.name, done, max(planned, done))
+            if batch_size is None:
+                size = next_batch_size(size, time.monotonic() - started)
+    return _outcome(rule, done, files)
+
+
+def _outcome(rule: CompiledRule, rows: int, files: list[str]) -> RuleOutcome:
+    return RuleOutcome(
+        name=rule.rule.name,
+        table=rule.rule.table,
+        action=rule.rule.action,
+        rows=rows,
+        archive_files=tuple(files),
+        cutoff=str(rule.cutoff),
+        storage=rule.storage.kind,
+    )
+
+
+def _predict_rule(work: sqlite3.Connection, target: Target, rule: CompiledRule) -> None:
+    try:
+        work.execute(
+            f"DELETE FROM {rule.table_sql} WHERE {rule.predicate}", {"cutoff": rule.cutoff}
+        )
+    except sqlite3.Error as exc:
+        raise DbFailed(
+            f"{target.masked}: rule {rule.rule.name!r} would fail: {exc} (retention rules do "
+            "not follow foreign keys: give the child rows their own rule, or narrow this one "
+            "with where)"
+        ) from None
+
+
+def predict_sqlite(target: Target, rules: list[CompiledRule]) -> Reclaim:
+    """Exact bytes after the run: VACUUM INTO a temporary copy, run the rules there, VACUUM."""
+    from hygiene.db.sqlite import file_bytes
+
+    assert target.path is not None
+    before = file_bytes(target.path)
+    with tempfile.TemporaryDirectory(prefix="hygiene-predict-") as tmp:
+        copy = os.path.join(tmp, "copy.db")
+        source = sqlite3.connect(f"{target.path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+        try:
+            source.execute("VACUUM INTO ?", (copy,))
+        finally:
+            source.close()
+        work = sqlite3.connect(copy, isolation_level=None)
+        try:
+            work.execute("PRAGMA foreign_keys=ON")
+            for rule in rules:
+                _predict_rule(work, target, rule)
+            work.execute("VACUUM")
+        finally:
+            work.close()
+        after = os.stat(copy).st_size
+    return Reclaim(
+        before,
+        after,
+        before - after,
+        "predicted exactly: VACUUM INTO a temporary copy, the rules applied to it, then VACUUM",
+    )
+
+
+def _predict_server(
+    engine: Engine, target: Target, rules: list[CompiledRule], counts: list[int]
+) -> Reclaim:
+    tables = sorted({r.rule.table for r in rules})
+    before = measure(engine, target, tables)
+    share: dict[str, float] = {}
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        for rule, count in zip(rules, counts, strict=True):
+            total = conn.execute(text(f"SELECT count(*) FROM {rule.table_sql}")).scalar() or 0
+            if total:
+                share[rule.rule.table] = min(1.0, share.get(rule.rule.table, 0.0) + count / total)
+        freed = sum(int(measure(engine, target, [t]) * s) for t, s in share.items())
+    why = (
+        "PostgreSQL returns it to the OS only with --full or for rows at the table's end"
+        if target.engine == "postgresql"
+        else "OPTIMIZE TABLE rebuilds the table"
+    )
+    return Reclaim(
+        before,
+        before - freed,
+        freed,
+        f"estimate: the matching rows' share of each table's size (an upper bound; {why})",
+    )
+
+
+def run_rules(
+    *,
+    target: Target | str,
+    rules: tuple[RetentionRule, ...],
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int | None = None,
+    full: bool = False,
+    archive_dir: Path | None = None,
+    allow_remote: bool = False,
+    reclaim_space: bool = True,
+    progress: Progress | None = None,
+) -> CleanReport:
+    """The engine of `hygiene db clean`, callable in-process (the simulator does)."""
+    from hygiene.db.archive import default_archive_dir
+
+    if isinstance(target, str):
+        target = parse_target(target, allow_remote=allow_remote)
+    if not rules:
+        raise UsageError(
+            "no retention rules: add [[db.rules]] to hygiene.toml or pass --preset "
+            "(django, laravel, rails)"
+        )
+    when = now or dt.datetime.now(dt.timezone.utc)
+    engine = open_engine(target)
+    try:
+        check_connect(engine, target)
+        compiled = compile_rules(engine, Schema(engine), rules, now=when)
+        if dry_run:
+            with database_errors(target, "counting"), engine.connect() as conn:
+                counts = [_count(conn, rule) for rule in compiled]
+            with database_errors(target, "predicting the space freed"):
+                if target.engine == "sqlite":
+                    predicted = predict_sqlite(target, compiled)
+                else:
+                    predicted = _predict_server(engine, target, compiled, counts)
+            outcomes = tuple(_outcome(r, n, []) for r, n in zip(compiled, counts, strict=True))
+            return CleanReport(target.masked, target.engine, True, outcomes, predicted)
+        tables = sorted({r.rule.table for r in compiled})
+        before = measure(engine, target, tables)
+        done: list[RuleOutcome] = []
+        for rule in compiled:
+            with database_errors(target, f"rule {rule.rule.name!r}"):
+                done.append(
+                    _run_rule(
+                        engine,
+                        target,
+                        rule,
+                        batch_size=batch_size,
+                        archive_dir=archive_dir or default_archive_dir(),
+                        progress=progress,
+                    )
+                )
+        touched = sorted({o.table for o in done if o.rows})
+        if touched and not reclaim_space:
+            after = measure(engine, target, tables)
+            result = Reclaim(before, after, before - after, "space not reclaimed (--no-vacuum)")
+        elif touched:
+            with database_errors(target, "reclaiming space"):
+                result = reclaim(engine=engine, target=target, tables=touched, full=full)
+            result = Reclaim(
+                before, result.bytes_after, before - result.bytes_after, result.note, result.ok
+            )
+        else:
+            result = Reclaim(before, before, 0, "nothing deleted, so nothing to vacuum")
+        return CleanReport(target.masked, target.engine, False, tuple(done), result)
+    finally:
+        engine.dispose()

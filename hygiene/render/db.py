@@ -1,0 +1,229 @@
+"""`hygiene db` output: JSON documents (schema 1) and rich tables, kept apart from the engine."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from hygiene.render.json import SCHEMA
+from hygiene.units import format_bytes
+
+if TYPE_CHECKING:
+    from hygiene.db.archive import RestoreResult
+    from hygiene.db.clean import CleanReport
+    from hygiene.db.erase import ErasePlan, EraseResult
+    from hygiene.db.inspect import DatabaseStats
+    from hygiene.db.vacuum import Reclaim
+
+
+def _reclaim(reclaim: Reclaim) -> dict[str, Any]:
+    return {
+        "bytes_before": reclaim.bytes_before,
+        "bytes_after": reclaim.bytes_after,
+        "bytes_reclaimed": reclaim.bytes_reclaimed,
+        "note": reclaim.note,
+    }
+
+
+def clean_document(report: CleanReport) -> dict[str, Any]:
+    """The layout another part relies on (issue 6 contract): keep these keys exactly."""
+    return {
+        "schema": SCHEMA,
+        "target": report.target,
+        "engine": report.engine,
+        "dry_run": report.dry_run,
+        "rules": [
+            {
+                "name": r.name,
+                "table": r.table,
+                "action": r.action,
+                "rows": r.rows,
+                "archive_files": list(r.archive_files),
+            }
+            for r in report.rules
+        ],
+        "reclaim": _reclaim(report.reclaim),
+    }
+
+
+def inspect_document(databases: list[DatabaseStats]) -> dict[str, Any]:
+    return {"schema": SCHEMA, "databases": [dataclasses.asdict(d) for d in databases]}
+
+
+def vacuum_document(target: str, engine: str, reclaim: Reclaim) -> dict[str, Any]:
+    return {"schema": SCHEMA, "target": target, "engine": engine, "reclaim": _reclaim(reclaim)}
+
+
+def erase_document(result: EraseResult | ErasePlan) -> dict[str, Any]:
+    from hygiene.db.erase import EraseResult
+
+    plan = result.plan if isinstance(result, EraseResult) else result
+    document: dict[str, Any] = {
+        "schema": SCHEMA,
+        "target": plan.target,
+        "engine": plan.engine,
+        "table": plan.table,
+        "done": isinstance(result, EraseResult),
+        "plan": [dataclasses.asdict(s) for s in plan.steps],
+    }
+    if isinstance(result, EraseResult):
+        document.update(
+            deleted=result.deleted,
+            nulled=result.nulled,
+            remaining=result.remaining,
+            ok=result.ok,
+            audit_file=result.audit_file,
+        )
+    return document
+
+
+def restore_document(target: str, results: list[RestoreResult]) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "target": target,
+        "files": [dataclasses.asdict(r) for r in results],
+    }
+
+
+def _size(value: int | None) -> str:
+    return "-" if value is None else format_bytes(value)
+
+
+def print_inspect(databases: list[DatabaseStats]) -> None:
+    from rich.table import Table
+
+    from hygiene.render.human import console
+
+    out = console()
+    if not databases:
+        out.print("No SQLite databases found.")
+        return
+    for db in databases:
+        out.print(
+            f"{db.target} ({db.engine}): {_size(db.bytes)}, {_size(db.reclaimable)} reclaimable",
+            soft_wrap=True,
+        )
+        table = Table(show_edge=False)
+        exact = all(t.rows_exact for t in db.tables)
+        table.add_column("table")
+        table.add_column("rows" if exact else "rows (estimate)", justify="right")
+        table.add_column("size", justify="right")
+        table.add_column("reclaimable", justify="right")
+        server = db.engine == "postgresql"
+        if server:
+            table.add_column("dead rows", justify="right")
+            table.add_column("last vacuum")
+            table.add_column("last analyze")
+        for t in db.tables:
+            row = [
+                t.name,
+                "-" if t.rows is None else f"{t.rows:,}",
+                _size(t.bytes),
+                _size(t.reclaimable),
+            ]
+            if server:
+                row += [
+                    f"{t.dead_rows or 0:,}",
+                    t.last_vacuum or "never",
+                    t.last_analyze or "never",
+                ]
+            table.add_row(*row)
+        out.print(table)
+        out.print(f"reclaimable measured by: {db.measure}", soft_wrap=True)
+        for note in db.notes:
+            out.print(f"note: {note}", soft_wrap=True)
+        out.print()
+
+
+def print_clean(report: CleanReport) -> None:
+    from rich.table import Table
+
+    from hygiene.render.human import console
+
+    out = console()
+    verb = "would delete" if report.dry_run else "deleted"
+    out.print(
+        f"{report.target} ({report.engine}){': dry run' if report.dry_run else ''}",
+        soft_wrap=True,
+    )
+    table = Table(show_edge=False)
+    table.add_column("rule")
+    table.add_column("table")
+    table.add_column("action")
+    table.add_column(f"rows {verb}", justify="right")
+    table.add_column("rows older than")
+    table.add_column("archive files", justify="right")
+    for r in report.rules:
+        table.add_row(r.name, r.table, r.action, f"{r.rows:,}", r.cutoff, str(len(r.archive_files)))
+    out.print(table)
+    rc = report.reclaim
+    freed = "would free" if report.dry_run else "freed"
+    out.print(
+        f"{freed} {format_bytes(rc.bytes_reclaimed)}: {format_bytes(rc.bytes_before)} -> "
+        f"{format_bytes(rc.bytes_after)} ({rc.note})",
+        soft_wrap=True,
+    )
+    folders = {f.rsplit("/", 1)[0] for r in report.rules for f in r.archive_files}
+    for folder in sorted(folders):
+        out.print(f"archived to {folder}", soft_wrap=True)
+
+
+def print_vacuum(target: str, reclaim: Reclaim) -> None:
+    from hygiene.render.human import console
+
+    console().print(
+        f"{target}: freed {format_bytes(reclaim.bytes_reclaimed)}: "
+        f"{format_bytes(reclaim.bytes_before)} -> {format_bytes(reclaim.bytes_after)} "
+        f"({reclaim.note})",
+        soft_wrap=True,
+    )
+
+
+def print_erase_plan(plan: ErasePlan, *, stream_err: bool = False) -> None:
+    from rich.table import Table
+
+    from hygiene.render.human import console
+
+    console().print(
+        f"Erase plan for one {plan.table} row in {plan.target} ({plan.engine}), in this order:",
+        soft_wrap=True,
+    )
+    table = Table(show_edge=False)
+    table.add_column("table")
+    table.add_column("action")
+    table.add_column("rows", justify="right")
+    table.add_column("reached through")
+    for step in plan.steps:
+        table.add_row(step.table, step.action, f"{step.rows:,}", step.via)
+    console().print(table)
+
+
+def print_erase(result: EraseResult) -> None:
+    from hygiene.render.human import console
+
+    out = console()
+    deleted = sum(result.deleted.values())
+    nulled = sum(result.nulled.values())
+    out.print(
+        f"erased {deleted:,} rows in {len(result.deleted)} tables"
+        + (f", unlinked {nulled:,}" if nulled else ""),
+        soft_wrap=True,
+    )
+    if result.ok:
+        out.print("post-check: nothing remains", soft_wrap=True)
+    else:
+        left = ", ".join(f"{t}: {n}" for t, n in result.remaining.items() if n)
+        out.print(f"post-check FAILED: rows remain ({left})", soft_wrap=True)
+    out.print(f"audit record appended to {result.audit_file}", soft_wrap=True)
+
+
+def print_restore(results: list[RestoreResult]) -> None:
+    from hygiene.render.human import console
+
+    out = console()
+    for r in results:
+        out.print(
+            f"{r.file}: {r.inserted:,} of {r.rows:,} rows restored into {r.table}"
+            + (f" ({r.skipped:,} already present)" if r.skipped else ""),
+            soft_wrap=True,
+        )
