@@ -19,6 +19,7 @@ def git_env() -> dict[str, str]:
     # back. Built per call: the environment may change within one process (tests, the tick).
     return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 
+
 _ARG_BUDGET = 100_000  # bytes of pathspecs per process, far below ARG_MAX
 
 

@@ -149,28 +149,62 @@ def _ignore_interrupts() -> None:
 
 
 class WorkerPool:
-    """Worker processes, started on first use. forkserver: safe beside a progress thread."""
+    """Worker processes, started on first use.
+
+    fork when this process has one thread (cheap, and nothing is re-imported); forkserver
+    beside a progress thread, where fork is unsafe. A pool that breaks (a worker that could
+    not start) is abandoned and its pieces are sized in this process instead.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
+        self.broken = False
 
-    def submit(self, paths: list[str], dev: int, cross: bool) -> Future[Partial]:
+    def _start(self) -> ProcessPoolExecutor:
+        import multiprocessing
+        import threading
         from concurrent.futures import ProcessPoolExecutor
 
-        if self._executor is None:
-            import multiprocessing
+        from multiprocessing.context import BaseContext
 
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context(
-                "forkserver" if "forkserver" in methods else "spawn"
-            )
-            if "forkserver" in methods:
-                context.set_forkserver_preload(["hygiene.measure"])
-            self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_ignore_interrupts
-            )
-        return self._executor.submit(measure_paths, paths, dev, cross)
+        methods = multiprocessing.get_all_start_methods()
+        context: BaseContext
+        if "fork" in methods and threading.active_count() == 1:
+            context = multiprocessing.get_context("fork")
+        elif "forkserver" in methods:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["hygiene.measure"])
+        else:  # pragma: no cover - Windows
+            context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupts)
+
+    def submit(self, paths: list[str], dev: int, cross: bool) -> Future[Partial] | None:
+        """A future for the sum of `paths`, or None when the pool cannot take work."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.broken:
+            return None
+        try:
+            if self._executor is None:
+                self._executor = self._start()
+            return self._executor.submit(measure_paths, paths, dev, cross)
+        except (BrokenProcessPool, OSError):
+            self.broken = True
+            return None
+
+    def result(
+        self, future: Future[Partial] | None, paths: list[str], dev: int, cross: bool
+    ) -> Partial:
+        """The worker's answer, or the same sum computed here if the worker is gone."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                self.broken = True
+        return measure_paths(paths, dev, cross)
 
     def close(self) -> None:
         if self._executor is not None:

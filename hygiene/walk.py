@@ -97,7 +97,9 @@ class _Deferred:
     device: int
     inode: int
     parts: list[Partial]
-    futures: list[Future[Partial]]
+    chunks: list[list[str]]
+    futures: list[Future[Partial] | None]
+    cross: bool
 
 
 @dataclass
@@ -197,11 +199,16 @@ class Walker:
             m = self._finish(combine(parts), path)
             return FolderHit(path, match, repo, m, st.st_dev, st.st_ino)
         share = min(len(frontier), 4 * self.pool.workers)
-        futures = [self.pool.submit(frontier[i::share], st.st_dev, cross) for i in range(share)]
-        return _Deferred(path, match, repo, st.st_dev, st.st_ino, parts, futures)
+        chunks = [frontier[i::share] for i in range(share)]
+        futures = [self.pool.submit(chunk, st.st_dev, cross) for chunk in chunks]
+        return _Deferred(path, match, repo, st.st_dev, st.st_ino, parts, chunks, futures, cross)
 
     def _resolve(self, deferred: _Deferred) -> FolderHit:
-        parts = deferred.parts + [future.result() for future in deferred.futures]
+        assert self.pool is not None
+        parts = deferred.parts + [
+            self.pool.result(future, chunk, deferred.device, deferred.cross)
+            for future, chunk in zip(deferred.futures, deferred.chunks, strict=True)
+        ]
         m = self._finish(combine(parts), deferred.path)
         return FolderHit(
             deferred.path, deferred.match, deferred.repo, m, deferred.device, deferred.inode

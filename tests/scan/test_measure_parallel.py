@@ -62,3 +62,35 @@ def test_scan_with_and_without_workers_agree(tmp_path: Path) -> None:
     two = scan(ScanRequest(roots=(root,), workers=2))
     assert one.findings == two.findings
     assert one.totals == two.totals
+
+
+def test_a_broken_pool_falls_back_to_sizing_here(tmp_path: Path) -> None:
+    """A worker that cannot start (a parent with no importable __main__, say) costs speed only."""
+    root = tmp_path / "ws"
+    build(root)
+    serial = hits(root, pool=None)
+    pool = WorkerPool(2)
+    pool.broken = True
+    try:
+        assert hits(root, pool=pool) == serial
+    finally:
+        pool.close()
+
+
+def test_scan_from_a_stdin_script(tmp_path: Path) -> None:
+    """forkserver re-imports the parent's __main__; a script read from stdin has none."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "ws"
+    build(root)
+    script = (
+        "from pathlib import Path\nfrom hygiene.scan import ScanRequest, scan\n"
+        f"r = scan(ScanRequest(roots=(Path({str(root)!r}),), workers=2))\n"
+        "print(len(r.findings), r.totals.scanned_files)\n"
+    )
+    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    here = scan(ScanRequest(roots=(root,), workers=0))
+    assert done.stdout.split() == [str(len(here.findings)), str(here.totals.scanned_files)]
