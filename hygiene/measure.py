@@ -165,7 +165,6 @@ class WorkerPool:
         import multiprocessing
         import threading
         from concurrent.futures import ProcessPoolExecutor
-
         from multiprocessing.context import BaseContext
 
         methods = multiprocessing.get_all_start_methods()

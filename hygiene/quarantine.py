@@ -25,12 +25,12 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hygiene.audit import append_durably, read_lines
+from hygiene.audit import AuditLog, append_durably, entry, read_lines
 from hygiene.crashpoint import checkpoint
 from hygiene.errors import UsageError
 from hygiene.model import Artifact
@@ -410,6 +410,35 @@ def purge_item(run: Run, record: ItemRecord) -> ItemRecord:
     checkpoint("purging")
     remove_item(record.payload)
     return run.step(record, "purged")
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    run_id: str
+    path: str
+    bytes: int
+    outcome: str  # "done" or "failed"
+    reason: str
+
+
+def audited_step(
+    audit: AuditLog,
+    run: Run,
+    record: ItemRecord,
+    *,
+    action: str,
+    step: Callable[[Run, ItemRecord], object],
+) -> StepOutcome:
+    """Do one restore or purge step and record it before the next one starts."""
+    outcome, reason = "done", ""
+    try:
+        step(run, record)
+    except OSError as exc:
+        outcome, reason = "failed", f"{exc.strerror or exc}"
+    audit.append(
+        entry(run_id=run.run_id, action=action, item=record, outcome=outcome, reason=reason)
+    )
+    return StepOutcome(run.run_id, record.path, record.bytes, outcome, reason)
 
 
 def tidy(run: Run) -> bool:

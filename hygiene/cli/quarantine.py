@@ -58,11 +58,11 @@ def purge_command(
     """Delete for good the runs kept longer than the retention; each item is audited."""
     from pathlib import Path
 
-    from hygiene.audit import AuditLog, entry
+    from hygiene.audit import AuditLog
     from hygiene.cli.options import duration_option
     from hygiene.collect import recover_and_audit
     from hygiene.config import load_config
-    from hygiene.quarantine import all_runs, exclusive, purge_item, tidy
+    from hygiene.quarantine import all_runs, audited_step, exclusive, purge_item, tidy
     from hygiene.units import format_bytes
 
     age = duration_option("--older-than", older_than)
@@ -82,22 +82,11 @@ def purge_command(
             for record in run.items().values():
                 if record.state != "quarantined":
                     continue
-                outcome, reason = "done", ""
+                outcome = "done"
                 if not dry_run:
-                    try:
-                        purge_item(run, record)
-                    except OSError as exc:
-                        outcome, reason = "failed", f"{exc.strerror or exc}"
-                        failed += 1
-                    audit.append(
-                        entry(
-                            run_id=run.run_id,
-                            action="purge",
-                            item=record,
-                            outcome=outcome,
-                            reason=reason,
-                        )
-                    )
+                    step = audited_step(audit, run, record, action="purge", step=purge_item)
+                    outcome = step.outcome
+                    failed += outcome == "failed"
                 purged.append(
                     {
                         "run_id": run.run_id,

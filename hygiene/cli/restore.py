@@ -23,13 +23,14 @@ def restore_command(
     json_output: JsonOpt = False,
 ) -> int:
     """Move every item of a quarantine run back to its place; never overwrite anything."""
-    from hygiene.audit import AuditLog, entry
+    from hygiene.audit import AuditLog
     from hygiene.cli.clean import ask
     from hygiene.collect import recover_and_audit
     from hygiene.paths import display
     from hygiene.quarantine import (
         Run,
         all_runs,
+        audited_step,
         conflicts,
         exclusive,
         held_items,
@@ -65,27 +66,15 @@ def restore_command(
         if not yes and not ask(f"Restore {len(items)} item(s), {size}, from run {run.run_id}?"):
             print("hygiene: nothing changed", file=sys.stderr)
             return EXIT_OK
-        done: list[dict[str, object]] = []
-        failed = 0
-        for record in items:
-            outcome, reason = "done", ""
-            try:
-                restore_item(run, record)
-            except OSError as exc:
-                outcome, reason = "failed", f"{exc.strerror or exc}"
-                failed += 1
-            audit.append(
-                entry(
-                    run_id=run.run_id,
-                    action="restore",
-                    item=record,
-                    outcome=outcome,
-                    reason=reason,
-                )
-            )
-            done.append(
-                {"path": record.path, "bytes": record.bytes, "outcome": outcome, "reason": reason}
-            )
+        steps = [
+            audited_step(audit, run, record, action="restore", step=restore_item)
+            for record in items
+        ]
+        done: list[dict[str, object]] = [
+            {"path": s.path, "bytes": s.bytes, "outcome": s.outcome, "reason": s.reason}
+            for s in steps
+        ]
+        failed = sum(s.outcome == "failed" for s in steps)
         tidy(run)
     if json_output:
         from hygiene.render.json import SCHEMA, dump
