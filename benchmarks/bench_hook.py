@@ -15,7 +15,6 @@ each the median of 9 runs) and the number of modules.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import statistics
@@ -25,14 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-GIT_ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+from timing import GIT_ENV
+
 BIN = Path(sys.executable).parent
 
 

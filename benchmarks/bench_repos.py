@@ -22,14 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-GIT_ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.com",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+from timing import GIT_ENV
 
 
 def _git(repo: Path, *args: str) -> None:

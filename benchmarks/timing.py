@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
+
+# Commits in generated benchmark repositories, whatever the machine's git config says.
+GIT_ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 def time_command(argv: Sequence[str]) -> float:
