@@ -5,12 +5,12 @@ from __future__ import annotations
 import typer
 
 from hygiene import __version__
+from hygiene.cli.options import CONTEXT
 
 HELP = (
     "Keep workstations, repositories and local dev databases clean, "
     "the way a city keeps itself clean."
 )
-CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
 def _version(value: bool) -> None:

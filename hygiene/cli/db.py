@@ -11,20 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hygiene.cli.app import CONTEXT
-from hygiene.cli.options import ConfigOpt, JsonOpt, QuietOpt
+from hygiene.cli.options import CONTEXT, ConfigOpt, JsonOpt, QuietOpt, sub_app
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from hygiene.config import Config
 
-db_app = typer.Typer(
-    name="db",
-    help="The sewage plant for local dev databases: inspect, clean, vacuum, erase, restore.",
-    no_args_is_help=True,
-    context_settings=CONTEXT,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
+db_app = sub_app(
+    "db", "The sewage plant for local dev databases: inspect, clean, vacuum, erase, restore."
 )
 
 TargetArg = Annotated[

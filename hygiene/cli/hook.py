@@ -15,10 +15,10 @@ from typing import Annotated
 
 import typer
 
+from hygiene.cli.options import CONTEXT, sub_app
 from hygiene.errors import EXIT_OK
 from hygiene.hooks import HOOKS
 
-CONTEXT = {"help_option_names": ["-h", "--help"]}
 # The hook commands take their own options (argparse), `--help` included.
 PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
 
@@ -77,11 +77,8 @@ def _forward(hook_id: str) -> Callable[[typer.Context], int]:
 
 
 def build_hook_app() -> typer.Typer:
-    app = typer.Typer(
-        help="Pre-commit hooks: add them to .pre-commit-config.yaml, or run one by hand.",
-        no_args_is_help=True,
-        context_settings=CONTEXT,
-        rich_markup_mode=None,
+    app = sub_app(
+        "hook", "Pre-commit hooks: add them to .pre-commit-config.yaml, or run one by hand."
     )
     app.command("install", context_settings=CONTEXT)(install_command)
     for hook_id, summary in HOOKS.items():

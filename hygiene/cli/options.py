@@ -10,6 +10,23 @@ import typer
 from hygiene.errors import UsageError
 from hygiene.units import DURATION_EXPECTED, SIZE_EXPECTED, parse_duration, parse_size
 
+# Every command and group answers -h as well as --help.
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def sub_app(name: str, help: str, **settings: bool) -> typer.Typer:
+    """A command group (`hygiene db ...`) with the settings every group shares."""
+    settings.setdefault("no_args_is_help", True)
+    return typer.Typer(
+        name=name,
+        help=help,
+        context_settings=CONTEXT,
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+        **settings,  # type: ignore[arg-type]
+    )
+
+
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(

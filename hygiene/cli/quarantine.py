@@ -8,13 +8,10 @@ from typing import Annotated
 
 import typer
 
-from hygiene.cli.options import ConfigOpt, JsonOpt
+from hygiene.cli.options import CONTEXT, ConfigOpt, JsonOpt, sub_app
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK
 
-app = typer.Typer(
-    help="What the quarantine holds; empty old runs.", no_args_is_help=True, rich_markup_mode=None
-)
-CONTEXT = {"help_option_names": ["-h", "--help"]}
+app = sub_app("quarantine", "What the quarantine holds; empty old runs.")
 
 
 @app.command("list", context_settings=CONTEXT)

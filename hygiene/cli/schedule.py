@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from hygiene.schedule.dispatch import JobOutcome, RunPolicy
     from hygiene.schedule.settings import JobSpec
 
-CONTEXT = {"help_option_names": ["-h", "--help"]}
+from hygiene.cli.options import CONTEXT, sub_app
 
 NowOpt = Annotated[
     str | None,
@@ -293,12 +293,8 @@ def _apply(
 
 
 def build() -> typer.Typer:
-    app = typer.Typer(
-        name="schedule",
-        help="The collection timetable: list jobs, run due ones, export and install them.",
-        no_args_is_help=True,
-        context_settings=CONTEXT,
-        rich_markup_mode=None,
+    app = sub_app(
+        "schedule", "The collection timetable: list jobs, run due ones, export and install them."
     )
     app.command("list", context_settings=CONTEXT)(list_command)
     app.command("run", context_settings=CONTEXT)(run_command)

@@ -8,10 +8,8 @@ from typing import Annotated
 
 import typer
 
-from hygiene.cli.options import JsonOpt, QuietOpt
+from hygiene.cli.options import CONTEXT, JsonOpt, QuietOpt, sub_app
 from hygiene.errors import EXIT_OK, UsageError
-
-CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 PresetOpt = Annotated[
     str | None, typer.Option("--preset", "-p", help="A built-in scenario (see 'simulate presets').")
@@ -184,13 +182,11 @@ def materialize_command(
 
 
 def build_simulate_app() -> typer.Typer:
-    app = typer.Typer(
-        name="simulate",
-        help="City-scale synthetic workloads: what scheduled cleanup saves, honestly billed.",
+    app = sub_app(
+        "simulate",
+        "City-scale synthetic workloads: what scheduled cleanup saves, honestly billed.",
         invoke_without_command=True,
         no_args_is_help=False,
-        context_settings=CONTEXT,
-        rich_markup_mode=None,
     )
     app.callback(invoke_without_command=True, context_settings=CONTEXT)(simulate_callback)
     app.command("presets", context_settings=CONTEXT)(presets_command)
