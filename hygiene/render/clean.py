@@ -188,6 +188,9 @@ def print_summary(tables: dict[str, list[SummaryRow]]) -> None:
     from rich.table import Table
 
     out = console()
+    if not any(tables.values()):
+        out.print("The audit log is empty: nothing collected yet.")
+        return
     for by, rows in tables.items():
         table = Table(show_edge=False, title=f"per {by}", title_justify="left")
         table.add_column(by)

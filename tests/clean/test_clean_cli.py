@@ -247,3 +247,9 @@ def test_purge_config_retention(cli, make_repo, tmp_path) -> None:  # type: igno
     res = cli("quarantine", "purge", "--config", config)
     assert res.code == 2
     assert "quarantine_retention" in res.err
+
+
+def test_log_summary_of_an_empty_log_says_so(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("log", "--summary")
+    assert result.code == 0
+    assert result.out.strip() == "The audit log is empty: nothing collected yet."
