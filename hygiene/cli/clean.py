@@ -141,6 +141,10 @@ def clean_command(
                     _show(declined_report(found), found, json_output=True)
                 return EXIT_OK
         result = collect(found, plan, audit=audit)
+    from hygiene.schedule.reclaimed import note_reclaimed
+
+    # Quarantine frees nothing until it is purged: report what the filesystems measured.
+    note_reclaimed(bytes_freed=max(0, result.disk_free_after - result.disk_free_before))
     _show(result, found, json_output=json_output)
     return EXIT_FINDINGS if result.count("failed") else EXIT_OK
 

@@ -179,6 +179,14 @@ def clean_command(
             archive_dir=archive_dir or config.db.archive_dir,
             progress=report,
         )
+    if not dry_run:
+        from hygiene.schedule.reclaimed import note_reclaimed
+
+        # Inside a scheduled job this feeds the run history (`hygiene report`); else a no-op.
+        note_reclaimed(
+            bytes_freed=max(0, result.reclaim.bytes_reclaimed),
+            rows=sum(rule.rows for rule in result.rules),
+        )
     if json_output:
         from hygiene.render.json import dump
 

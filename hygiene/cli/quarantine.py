@@ -95,6 +95,10 @@ def purge_command(
             if not dry_run:
                 tidy(run)
     size = sum(int(str(p["bytes"])) for p in purged if p["outcome"] == "done")
+    if not dry_run:
+        from hygiene.schedule.reclaimed import note_reclaimed
+
+        note_reclaimed(bytes_freed=size)
     if json_output:
         from hygiene.render.json import SCHEMA, dump
 

@@ -253,3 +253,16 @@ def test_log_summary_of_an_empty_log_says_so(cli) -> None:  # type: ignore[no-un
     result = cli("log", "--summary")
     assert result.code == 0
     assert result.out.strip() == "The audit log is empty: nothing collected yet."
+
+
+def test_purge_inside_a_job_reports_the_bytes_it_freed(cli, make_repo, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from hygiene.schedule.reclaimed import ENV, read_reclaimed
+
+    repo = make_repo()
+    build_project(repo)
+    cli("clean", repo.path, "--yes")
+    report = tmp_path / "job-report.jsonl"
+    monkeypatch.setenv(ENV, str(report))
+    doc = _doc(cli("quarantine", "purge", "--older-than", "0s", "--json").out)
+    assert doc["bytes"] > 0
+    assert read_reclaimed(str(report)) == (doc["bytes"], 0)

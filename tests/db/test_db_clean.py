@@ -500,3 +500,23 @@ def test_vacuum_skipped_when_the_disk_is_too_full(
     reclaim = json.loads(result.out)["reclaim"]
     assert "VACUUM skipped" in reclaim["note"]
     assert count(str(db), "t") == 0  # the rows were deleted; only the vacuum waited
+
+
+def test_a_scheduled_run_reports_rows_to_the_run_history(
+    cli: Any, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside a job, `db clean` tells `hygiene report` what it removed; a dry run tells nothing."""
+    from hygiene.schedule.reclaimed import ENV, read_reclaimed
+
+    _seed(db_url)
+    config = write_config(tmp_path, CONFIG)
+    report = tmp_path / "job-report.jsonl"
+    monkeypatch.setenv(ENV, str(report))
+    dry = cli("db", "clean", db_url, "--dry-run", "--json", "--config", config, "--now", NOW_ISO)
+    assert dry.code == 0, dry.err
+    assert read_reclaimed(str(report)) == (0, 0)
+    done = cli("db", "clean", db_url, "--yes", "--json", "--config", config, "--now", NOW_ISO)
+    assert done.code == 0, done.err
+    rows = sum(rule["rows"] for rule in json.loads(done.out)["rules"])
+    assert rows > 0
+    assert read_reclaimed(str(report))[1] == rows
