@@ -13,11 +13,40 @@ from collections.abc import Iterable, Sequence
 
 from hygiene.errors import HygieneError
 
+# What `git rev-parse --local-env-vars` lists: variables that point git at another
+# repository, index or object store. Inherited from a dotfiles setup (GIT_DIR=~/.dotfiles) or
+# a git hook, they would make git answer "is this tracked?" about the wrong repository.
+REPO_ENV = (
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_CONFIG",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_GRAFT_FILE",
+    "GIT_INDEX_FILE",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_PREFIX",
+    "GIT_SHALLOW_FILE",
+    "GIT_COMMON_DIR",
+)
 
-def git_env() -> dict[str, str]:
-    # Read-only questions must never take index.lock or rewrite the index behind a user's
-    # back. Built per call: the environment may change within one process (tests, the tick).
-    return {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+
+def git_env(*, keep_repo_env: bool = False) -> dict[str, str]:
+    """git's environment, built per call (tests and the scheduler change os.environ).
+
+    Read-only questions must never take index.lock or rewrite the index behind a user's back.
+    Only the pre-commit hooks keep the repository variables: git sets GIT_INDEX_FILE for them
+    when it commits from a temporary index.
+    """
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+    if not keep_repo_env:
+        for name in REPO_ENV:
+            env.pop(name, None)
+    return env
 
 
 _ARG_BUDGET = 100_000  # bytes of pathspecs per process, far below ARG_MAX
@@ -27,14 +56,20 @@ class GitError(HygieneError):
     pass
 
 
-def git(repo: str, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+def git(
+    repo: str,
+    *args: str,
+    input: bytes | None = None,
+    check: bool = True,
+    keep_repo_env: bool = False,
+) -> bytes:
     """Run one git command in `repo` and return its stdout."""
     try:
         done = subprocess.run(
             ["git", "-C", repo, *args],
             input=input,
             capture_output=True,
-            env=git_env(),
+            env=git_env(keep_repo_env=keep_repo_env),
             check=False,
         )
     except FileNotFoundError:

@@ -71,6 +71,10 @@ def measure_listings(
             blocks = st.st_blocks * 512
             if st.st_mtime > newest:
                 newest = st.st_mtime
+            if entry.name == ".git":
+                # A folder, or a file for worktrees and submodules: someone's repository,
+                # with work git may not have anywhere else.
+                part.contains_repo = True
             if st.st_mode & _S_IFMT == _S_IFDIR:
                 if st.st_dev != dev and not cross:
                     continue
@@ -78,8 +82,6 @@ def measure_listings(
                 total += st.st_size
                 disk += blocks
                 freed += blocks
-                if entry.name == ".git":
-                    part.contains_repo = True
                 if not descend:
                     subdirs.append(entry.path)
                     continue

@@ -171,12 +171,12 @@ def _newest_inside(folder: str, device: int) -> float | str:
             with os.scandir(fd) as entries:
                 for entry in entries:
                     est = entry.stat(follow_symlinks=False)
+                    if entry.name == ".git":  # a folder, or a worktree's or submodule's file
+                        return "holds a git repository"
                     if stat.S_ISDIR(est.st_mode):
                         if est.st_dev != device:
                             # Deleting would descend into a mounted filesystem; never.
                             return "holds a mount point"
-                        if entry.name == ".git":
-                            return "holds a git repository"
                         pending.append(os.path.join(here, entry.name))
                     # Folders count too, as in the scan's measure: a new entry bumps its folder.
                     if est.st_mtime > newest:
@@ -275,12 +275,13 @@ class Guard:
         keep_out: Iterable[str],
     ) -> Guard:
         items = list(artifacts)
-        abs_roots = tuple(os.path.abspath(r) for r in roots)
+        # Real paths, as the scan reports them: a root given through a link is its target.
+        real_roots = tuple(os.path.realpath(r) for r in roots)
         return cls(
-            roots=tuple(os.path.realpath(r) for r in abs_roots),
+            roots=real_roots,
             keep_out=tuple(os.path.realpath(k) for k in keep_out),
             envs=active_envs(),
-            protect=_protect(abs_roots, items, config),
+            protect=_protect(real_roots, items, config),
             usage=ProcessUsage.snapshot(),
             git=git_vetoes(items),
         )
@@ -291,7 +292,7 @@ class Guard:
         """Ask git and read `.hygieneignore` again: the user may have changed either while the
         plan waited for an answer."""
         items = list(artifacts)
-        self.protect = _protect(tuple(os.path.abspath(r) for r in roots), items, config)
+        self.protect = _protect(tuple(os.path.realpath(r) for r in roots), items, config)
         self.git = git_vetoes(items)
 
     def checks(self, artifact: Artifact) -> Iterable[Callable[[], str | None]]:

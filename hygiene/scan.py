@@ -133,7 +133,9 @@ def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
     config = request.config
     large = request.large if request.large is not None else config.large
     harvest = WalkHarvest()
-    roots = tuple(os.path.abspath(r) for r in request.roots)
+    # Resolved first: through a symlinked root, the repository above the real folder would go
+    # unseen, and with it the check that nothing git tracks is ever reported.
+    roots = tuple(dict.fromkeys(os.path.realpath(r) for r in request.roots))
     for root in roots:
         harvest.take(walker.walk(root, repo=enclosing_repo(root)))
 

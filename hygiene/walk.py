@@ -305,7 +305,7 @@ class Walker:
 
 def enclosing_repo(path: str) -> str | None:
     """The work tree that holds `path` (the nearest ancestor with `.git`), if any."""
-    current = os.path.abspath(path)
+    current = os.path.realpath(path)
     while True:
         if os.path.lexists(os.path.join(current, ".git")):
             return current

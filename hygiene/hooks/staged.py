@@ -15,7 +15,15 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from hygiene.errors import UsageError
-from hygiene.gitrepo import GitError, git
+from hygiene.gitrepo import GitError
+from hygiene.gitrepo import git as _git_any_repo
+
+
+def git(root: str, *args: str, input: bytes | None = None) -> bytes:
+    # In a hook, git's own variables describe this commit (GIT_INDEX_FILE for `git commit
+    # FILE`, GIT_WORK_TREE): keep them, unlike the scan and clean, which drop them.
+    return _git_any_repo(root, *args, input=input, keep_repo_env=True)
+
 
 GITLINK = "160000"  # a submodule: the entry names a commit, not a blob
 # A name with a `.` or `..` component, or a trailing slash, needs normalising.

@@ -1,0 +1,61 @@
+"""Attacks a safety review reproduced against `hygiene clean`; each must now keep the data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from cleanhelp import age
+
+
+def _incinerate(cli, *roots: object) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    result = cli("clean", *roots, "--incinerate", "--yes", "--json")
+    assert result.code in (0, 1), result.err
+    return {i["path"]: (i["outcome"], i["reason"]) for i in json.loads(result.out)["items"]}
+
+
+def test_a_worktree_inside_an_artifact_keeps_it(cli, make_repo) -> None:  # type: ignore[no-untyped-def]
+    """A `.git` *file* (worktree, submodule) marks a repository as much as a `.git` folder."""
+    repo = make_repo()
+    repo.write("package.json", "{}\n")
+    repo.commit()
+    repo.git("worktree", "add", "-q", "node_modules/wt", "-b", "feature")
+    (repo.path / "node_modules" / "wt" / "notes.txt").write_text("uncommitted work\n")
+    age(repo.path)
+    assert str(repo.path / "node_modules") not in _incinerate(cli, repo.path)
+    assert (repo.path / "node_modules" / "wt" / "notes.txt").read_text() == "uncommitted work\n"
+
+
+def test_a_root_given_through_a_symlink_still_asks_git(cli, make_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo()
+    repo.write("app/package.json", "{}\n")
+    repo.write("app/node_modules/x/index.js", "committed on purpose\n")
+    repo.commit()
+    link = tmp_path / "link"
+    link.symlink_to(repo.path / "app")
+    age(repo.path)
+    _incinerate(cli, link)
+    assert (repo.path / "app/node_modules/x/index.js").read_text() == "committed on purpose\n"
+    assert repo.git("status", "--porcelain") == ""
+
+
+def test_inherited_git_variables_do_not_redirect_the_tracked_check(
+    cli, make_repo, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A dotfiles setup exports GIT_DIR/GIT_WORK_TREE; git must still answer for this repo."""
+    repo = make_repo()
+    repo.write("package.json", "{}\n")
+    repo.write("node_modules/x/i.js", "committed\n")
+    repo.commit()
+    dotfiles = tmp_path / "dotfiles.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(dotfiles)], check=True)
+    monkeypatch.setenv("GIT_DIR", str(dotfiles))
+    monkeypatch.setenv("GIT_WORK_TREE", str(tmp_path))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(tmp_path / "other-index"))
+    age(repo.path)
+    assert _incinerate(cli, repo.path) == {}
+    assert (repo.path / "node_modules/x/i.js").exists()
+    monkeypatch.delenv("GIT_DIR")
+    monkeypatch.delenv("GIT_WORK_TREE")
+    monkeypatch.delenv("GIT_INDEX_FILE")
+    assert repo.git("status", "--porcelain") == ""
