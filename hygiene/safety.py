@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from hygiene.config import Config
 from hygiene.gitrepo import GitError, git, holding_tracked
 from hygiene.model import Artifact
+from hygiene.mounts import mount_inside, mount_points
 from hygiene.protect import ProtectSet
 from hygiene.quarantine import STORE_PREFIX
 
@@ -72,6 +73,12 @@ def active_virtualenv(real: str, envs: Iterable[str]) -> str | None:
         if _inside_or_same(env, real):
             return "is the active virtualenv"
     return None
+
+
+def holds_a_mount(real: str) -> str | None:
+    """Never a mount point or a folder holding one, bind mounts included (read fresh)."""
+    mount = mount_inside(real, mount_points())
+    return None if mount is None else f"holds a mount point ({mount})"
 
 
 def protected(path: str, folder: bool, protect: ProtectSet) -> str | None:
@@ -304,6 +311,7 @@ class Guard:
         yield lambda: self.git.get(artifact.path)
         yield lambda: in_use(real, self.usage)
         yield lambda: protected(artifact.path, artifact.folder, self.protect)
+        yield lambda: holds_a_mount(real)
 
     def veto(self, artifact: Artifact) -> str | None:
         """Why `artifact` must stay, judged on what is known now; None when it may go."""

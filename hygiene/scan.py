@@ -20,6 +20,7 @@ from hygiene.detectors import DetectContext, all_detectors
 from hygiene.gitrepo import GitError, holding_tracked
 from hygiene.measure import WorkerPool, default_workers
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
+from hygiene.mounts import mount_inside, mount_points
 from hygiene.paths import hygiene_home
 from hygiene.protect import ProtectSet
 from hygiene.rules import default_index
@@ -140,6 +141,7 @@ def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
         harvest.take(walker.walk(root, repo=enclosing_repo(root)))
 
     errors = walker.errors
+    mounts = mount_points()
     protect = ProtectSet.build(roots, harvest.repos, config.protect)
     artifacts: list[Artifact] = []
     precious: list[Precious] = []
@@ -153,7 +155,11 @@ def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
             if rule.precious:
                 precious.append(Precious(hit.path, rule.category, rule.id, hit.repo, True))
                 continue
-            refused = hit.path in tracked or hit.measure.contains_repo
+            refused = (
+                hit.path in tracked
+                or hit.measure.contains_repo
+                or mount_inside(hit.path, mounts) is not None
+            )
             if refused or protect.covers(hit.path, folder=True):
                 # Walk a refused build or cache folder again to find what is inside it; the
                 # insides of dependency folders and virtualenvs are never judged on their own.

@@ -59,3 +59,30 @@ def test_inherited_git_variables_do_not_redirect_the_tracked_check(
     monkeypatch.delenv("GIT_WORK_TREE")
     monkeypatch.delenv("GIT_INDEX_FILE")
     assert repo.git("status", "--porcelain") == ""
+
+
+def test_a_bind_mount_inside_an_artifact_keeps_it(cli, make_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Same filesystem, same st_dev: only the mount table shows it."""
+    import pytest
+
+    from hygiene.safety import holds_a_mount
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "precious.txt").write_text("years of work\n")
+    repo = make_repo()
+    repo.write("package.json", "{}\n")
+    repo.commit()
+    target = repo.path / "node_modules" / "linked"
+    target.mkdir(parents=True)
+    if subprocess.run(["mount", "--bind", str(data), str(target)], capture_output=True).returncode:
+        pytest.skip("cannot bind-mount here (needs CAP_SYS_ADMIN)")
+    try:
+        age(repo.path)
+        assert str(repo.path / "node_modules") not in _incinerate(cli, repo.path)
+        assert (data / "precious.txt").read_text() == "years of work\n"
+        # The guard, run again right before acting, refuses it too (a mount made after a scan).
+        assert holds_a_mount(str(repo.path / "node_modules")) == f"holds a mount point ({target})"
+    finally:
+        subprocess.run(["umount", str(target)], check=True)
+    assert holds_a_mount(str(repo.path / "node_modules")) is None
