@@ -11,16 +11,24 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from hygiene.atomicwrite import write_text_atomically
+from hygiene.errors import UsageError
 
 BLOCK_HEADER = "# added by hygiene"
 
 
-def existing_lines(gitignore: Path) -> set[str]:
+def _read(gitignore: Path) -> str:
+    """The file as it is, line endings included ("" when it does not exist)."""
     try:
-        text = gitignore.read_text(encoding="utf-8")
+        with open(gitignore, encoding="utf-8", newline="") as handle:
+            return handle.read()
     except FileNotFoundError:
-        return set()
-    return {line.strip() for line in text.splitlines() if line.strip()}
+        return ""
+    except UnicodeDecodeError:
+        raise UsageError(f"{gitignore}: not UTF-8 text; hygiene leaves it alone") from None
+
+
+def existing_lines(gitignore: Path) -> set[str]:
+    return {line.strip() for line in _read(gitignore).splitlines() if line.strip()}
 
 
 def missing_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
@@ -39,15 +47,14 @@ def append_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
     lines = missing_lines(gitignore, wanted)
     if not lines:
         return []
-    try:
-        current = gitignore.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        current = ""
+    current = _read(gitignore)
+    # Keep the file's own line endings: a CRLF file must not become a whole-file diff.
+    eol = "\r\n" if "\r\n" in current else "\n"
     parts: list[str] = []
     if current and not current.endswith("\n"):
-        parts.append("\n")
+        parts.append(eol)
     if BLOCK_HEADER not in existing_lines(gitignore):
-        parts.append(("\n" if current.strip() else "") + BLOCK_HEADER + "\n")
-    parts.extend(f"{line}\n" for line in lines)
+        parts.append((eol if current.strip() else "") + BLOCK_HEADER + eol)
+    parts.extend(f"{line}{eol}" for line in lines)
     write_text_atomically(gitignore, current + "".join(parts))
     return lines

@@ -37,3 +37,38 @@ def test_a_symlinked_gitignore_stays_a_link(tmp_path: Path) -> None:
     assert link.is_symlink()
     assert "__pycache__/" in shared.read_text()
     assert shared.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_planted_symlink_at_the_temporary_name_is_not_written_through(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".gitignore.hygiene-tmp").symlink_to(victim)
+    (repo / ".gitignore").write_text("*.log\n")
+    append_lines(repo / ".gitignore", ["__pycache__/"])
+    assert victim.read_text() == "not yours\n"
+    assert not (repo / ".gitignore").is_symlink()
+    assert "__pycache__/" in (repo / ".gitignore").read_text()
+    assert sorted(p.name for p in repo.iterdir()) == [".gitignore", ".gitignore.hygiene-tmp"]
+
+
+def test_crlf_endings_are_kept(tmp_path: Path) -> None:
+    gitignore = tmp_path / ".gitignore"
+    gitignore.write_bytes(b"node_modules/\r\n*.log\r\n")
+    append_lines(gitignore, ["__pycache__/"])
+    assert gitignore.read_bytes() == (
+        b"node_modules/\r\n*.log\r\n\r\n" + BLOCK_HEADER.encode() + b"\r\n__pycache__/\r\n"
+    )
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_one_line(tmp_path: Path) -> None:
+    import pytest
+
+    from hygiene.errors import UsageError
+
+    gitignore = tmp_path / ".gitignore"
+    gitignore.write_bytes(b"caf\xe9/\n")
+    with pytest.raises(UsageError, match="not UTF-8 text"):
+        append_lines(gitignore, ["__pycache__/"])
+    assert gitignore.read_bytes() == b"caf\xe9/\n"
