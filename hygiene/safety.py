@@ -131,7 +131,24 @@ def _used_paths(proc: psutil.Process) -> list[str]:
         paths.append(proc.exe())
     with contextlib.suppress(psutil.Error, OSError):
         paths.extend(f.path for f in proc.open_files())
+    paths.extend(_mapped_files(proc.pid))
     return paths
+
+
+def _mapped_files(pid: int) -> set[str]:
+    """Files a process has mapped into memory: a native addon loaded from node_modules, a
+    virtualenv's shared libraries. They hold no open file, yet removing them breaks the process.
+    Read from /proc/PID/maps (Linux), which is cheap, rather than psutil's smaps walk."""
+    found: set[str] = set()
+    try:
+        with open(f"/proc/{pid}/maps", encoding="utf-8", errors="surrogateescape") as maps:
+            for line in maps:
+                fields = line.split(maxsplit=5)
+                if len(fields) == 6 and fields[5].startswith("/"):
+                    found.add(fields[5].rstrip("\n").removesuffix(" (deleted)"))
+    except OSError:
+        pass
+    return found
 
 
 def in_use(real: str, usage: ProcessUsage) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 from cleanhelp import age
@@ -86,3 +87,34 @@ def test_a_bind_mount_inside_an_artifact_keeps_it(cli, make_repo, tmp_path) -> N
     finally:
         subprocess.run(["umount", str(target)], check=True)
     assert holds_a_mount(str(repo.path / "node_modules")) is None
+
+
+def test_a_library_mapped_by_a_running_process_keeps_its_folder(cli, make_repo) -> None:  # type: ignore[no-untyped-def]
+    """A native addon loaded from node_modules holds no open file, only a memory mapping."""
+    import shutil
+    import sys
+
+    repo = make_repo()
+    repo.write("package.json", "{}\n")
+    repo.commit()
+    addon = repo.path / "node_modules" / "native" / "addon.node"
+    addon.parent.mkdir(parents=True)
+    libc = next(p for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6",
+                            "/usr/lib/libc.so.6") if os.path.exists(p))
+    shutil.copy(libc, addon)
+    loader = (
+        "import ctypes, os, sys; ctypes.CDLL(sys.argv[1]); os.chdir('/'); "
+        "print('ready', flush=True); sys.stdin.read()"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", loader, str(addon)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        age(repo.path)
+        result = _incinerate(cli, repo.path)
+        assert result[str(repo.path / "node_modules")][0] == "skipped"
+        assert addon.exists()
+    finally:
+        proc.kill()
+        proc.wait()
