@@ -47,5 +47,6 @@ def fix_command(
 
         print_fix(plan, outcomes, applied=apply, roots=result.roots)
     if not apply and plan.repos and not quiet and not json_output:
+        sys.stdout.flush()  # the plan first, when both streams go to one terminal or file
         print("hygiene: dry run; run with --apply to make these changes", file=sys.stderr)
     return EXIT_FINDINGS if any(o.status == "failed" for o in outcomes) else EXIT_OK
