@@ -8,7 +8,12 @@ Layout under `HYGIENE_HOME/quarantine/`:
 An item on another filesystem goes by rename to that filesystem's own store,
 `<mount point>/.hygiene-quarantine-<uid>/<run_id>/items/<n>`, when the user has created it
 (hygiene never creates folders on other disks: a USB stick could leave with the quarantine);
-otherwise it is copied here, verified byte for byte, and only then removed from its place.
+otherwise it is renamed aside beside its place, copied here from there, verified byte for
+byte, compared once more, and only then removed; anything that changed is put back instead.
+
+Every move reaches the item through its folder opened one component at a time without
+following symlinks, and checks the entry is the inode the scan saw, so a folder swapped for a
+link after the re-check cannot redirect a move, a delete or a restore outside the roots.
 
 Every step is written to the manifest before it is taken, so a `kill -9` at any moment leaves
 each item either in place or whole in quarantine, and `recover()` can tell which and finish or
@@ -317,7 +322,8 @@ def open_parent(path: str, *, create: bool = False) -> tuple[int, bool]:
             except OSError as exc:
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR):
                     raise Refused(
-                        errno.ELOOP, "a folder on its path is now a symlink or not a folder", walked
+                        errno.ELOOP,
+                        f"{walked} on its path is a symlink or not a folder; nothing moved",
                     ) from None
                 raise
             os.close(fd)
