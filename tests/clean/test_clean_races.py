@@ -247,3 +247,16 @@ def test_restore_recreates_a_parent_that_was_removed(cli, make_repo) -> None:  #
 
     assert res.code == 0, res.out
     assert snapshot(paths["pycache"]) == pyc
+
+
+def test_a_root_given_through_a_symlink_is_still_collected(cli, make_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Items are reached without following links, so the root the user names is resolved first.
+    repo = make_repo("real/repo")
+    paths = build_project(repo)
+    os.symlink(tmp_path / "real", tmp_path / "link")
+
+    res = cli("clean", tmp_path / "link", "--yes", "--json")
+
+    assert res.code == 0, res.err
+    assert {i["outcome"] for i in json.loads(res.out)["items"]} == {"done"}
+    assert not paths["node_modules"].exists()
