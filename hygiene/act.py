@@ -14,7 +14,7 @@ from typing import Literal
 from hygiene.audit import AuditLog, entry
 from hygiene.paths import display
 from hygiene.plan import Plan, PlanItem
-from hygiene.quarantine import Run, destination, incinerate_item, quarantine_item
+from hygiene.quarantine import Refused, Run, destination, incinerate_item, quarantine_item
 from hygiene.safety import Guard
 from hygiene.units import format_bytes
 
@@ -139,6 +139,8 @@ def _one(run: Run, n: int, item: PlanItem, guard: Guard, disk_full: bool) -> Out
             if full is not None:
                 return Outcome(item, "failed", full)
             quarantine_item(run, n, artifact)
+    except Refused as exc:  # it or its folder changed after the re-check: nothing was moved
+        return Outcome(item, "skipped", _failure(exc))
     except OSError as exc:
         return Outcome(item, "failed", _failure(exc))
     return Outcome(item, "done", artifact.reason)

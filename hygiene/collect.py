@@ -6,6 +6,8 @@ Two calls so the command can show the plan and ask in between: `survey()` builds
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +65,9 @@ def recover_and_audit(audit: AuditLog) -> list[Recovered]:
 
 def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Survey:
     """Scan afresh and plan: only `Artifact` findings, each judged by policy and the guard."""
+    # Items are later reached without following any symlink on their path (quarantine.
+    # open_parent), so a root given through a symlink is resolved here, once, by the user's say.
+    request = dataclasses.replace(request, roots=tuple(os.path.realpath(r) for r in request.roots))
     config = request.config
     roots = tuple(Path(r) for r in request.roots)
     result = scan(

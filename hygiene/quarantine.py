@@ -8,7 +8,12 @@ Layout under `HYGIENE_HOME/quarantine/`:
 An item on another filesystem goes by rename to that filesystem's own store,
 `<mount point>/.hygiene-quarantine-<uid>/<run_id>/items/<n>`, when the user has created it
 (hygiene never creates folders on other disks: a USB stick could leave with the quarantine);
-otherwise it is copied here, verified byte for byte, and only then removed from its place.
+otherwise it is renamed aside beside its place, copied here from there, verified byte for
+byte, compared once more, and only then removed; anything that changed is put back instead.
+
+Every move reaches the item through its folder opened one component at a time without
+following symlinks, and checks the entry is the inode the scan saw, so a folder swapped for a
+link after the re-check cannot redirect a move, a delete or a restore outside the roots.
 
 Every step is written to the manifest before it is taken, so a `kill -9` at any moment leaves
 each item either in place or whole in quarantine, and `recover()` can tell which and finish or
@@ -25,6 +30,7 @@ import re
 import secrets
 import shutil
 import time
+import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +49,9 @@ STORE_PREFIX = QUARANTINE_PREFIX
 # Item states that still hold data in quarantine.
 HELD = frozenset({"quarantined", "restoring", "purging"})
 # States a crash can leave behind; `recover()` settles each of them.
-UNSETTLED = frozenset({"pending", "copied", "restoring", "placed", "purging", "incinerating"})
+UNSETTLED = frozenset(
+    {"pending", "copied", "removing", "restoring", "placed", "purging", "incinerating"}
+)
 
 
 def quarantine_root() -> Path:
@@ -73,6 +81,9 @@ class ItemRecord:
     parent_mtime_ns: int | None
     parent_after_ns: int | None = None  # the parent's mtime right after the item left
     parent_seen_ns: int | None = None  # the parent's mtime when a restore began
+    # The parent folder's identity at collection, so restore never follows a swapped parent.
+    parent_device: int | None = None
+    parent_inode: int | None = None
     state: str = "pending"
 
 
@@ -248,24 +259,102 @@ def _mtime_ns(path: str) -> int | None:
         return None
 
 
-def rename_noreplace(src: str, dst: str) -> None:
-    """rename(2) that refuses to replace `dst` (renameat2 RENAME_NOREPLACE where available)."""
+def rename_noreplace(
+    src: str, dst: str, *, src_dir_fd: int | None = None, dst_dir_fd: int | None = None
+) -> None:
+    """rename(2) that refuses to replace `dst` (renameat2 RENAME_NOREPLACE where available).
+
+    With a `*_dir_fd`, that name is relative to the folder open there (see `SafeParent`)."""
     import ctypes
     import sys
 
+    at_fdcwd = -100
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         func = getattr(libc, "renameat2", None)
         if func is not None:
-            at_fdcwd, noreplace = -100, 1
-            if func(at_fdcwd, os.fsencode(src), at_fdcwd, os.fsencode(dst), noreplace) == 0:
+            noreplace = 1
+            src_fd = at_fdcwd if src_dir_fd is None else src_dir_fd
+            dst_fd = at_fdcwd if dst_dir_fd is None else dst_dir_fd
+            if func(src_fd, os.fsencode(src), dst_fd, os.fsencode(dst), noreplace) == 0:
                 return
             err = ctypes.get_errno()
             if err not in (errno.EINVAL, errno.ENOSYS):
                 raise OSError(err, os.strerror(err), dst)
-    if os.path.lexists(dst):
-        raise FileExistsError(errno.EEXIST, "exists", dst)
-    os.rename(src, dst)
+    try:
+        os.stat(dst, dir_fd=dst_dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        os.rename(src, dst, src_dir_fd=src_dir_fd, dst_dir_fd=dst_dir_fd)
+        return
+    raise FileExistsError(errno.EEXIST, "exists", dst)
+
+
+# --- reaching an item without following a swapped folder -------------------------------------
+
+
+class Refused(OSError):
+    """The item or its folder is no longer what the scan saw; nothing was moved."""
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def open_parent(path: str, *, create: bool = False) -> tuple[int, bool]:
+    """(fd of `path`'s parent folder, whether any of it was created), opened one component at
+    a time from `/` with O_NOFOLLOW, so no component can be a symlink (reviewer race 1 and 3:
+    a folder swapped for a link after the re-check must not redirect a rename). Raises `Refused`
+    naming the component that is a link or not a folder."""
+    parent = os.path.dirname(os.path.abspath(path))
+    fd = os.open("/", _DIR_FLAGS)
+    created = False
+    walked = "/"
+    try:
+        for part in [p for p in parent.split(os.sep) if p]:
+            walked = os.path.join(walked, part)
+            if create:
+                try:
+                    os.mkdir(part, 0o777, dir_fd=fd)
+                    created = True
+                except FileExistsError:
+                    pass
+            try:
+                nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise Refused(
+                        errno.ELOOP,
+                        f"{walked} on its path is a symlink or not a folder; nothing moved",
+                    ) from None
+                raise
+            os.close(fd)
+            fd = nxt
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, created
+
+
+def _identity(fd: int, name: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+@contextlib.contextmanager
+def scanned_parent(artifact: Artifact) -> Iterator[int]:
+    """The fd of the folder holding `artifact`, once its entry is the very inode the scan saw.
+
+    Renames then go through this fd, so a folder swapped for a link after `Guard.recheck`
+    cannot send them (or a delete) outside the roots."""
+    fd, _ = open_parent(artifact.path)
+    try:
+        if _identity(fd, os.path.basename(artifact.path)) != (artifact.device, artifact.inode):
+            raise Refused(errno.ESTALE, "replaced since the scan; left in place", artifact.path)
+        yield fd
+    finally:
+        os.close(fd)
 
 
 # --- collecting -----------------------------------------------------------------------------
@@ -273,6 +362,10 @@ def rename_noreplace(src: str, dst: str) -> None:
 
 def _intent(run: Run, n: int, artifact: Artifact, method: str, payload: str) -> ItemRecord:
     path = artifact.path
+    try:
+        parent_st: os.stat_result | None = os.lstat(os.path.dirname(path))
+    except OSError:
+        parent_st = None
     record = ItemRecord(
         n=n,
         path=path,
@@ -285,7 +378,9 @@ def _intent(run: Run, n: int, artifact: Artifact, method: str, payload: str) -> 
         ecosystem=artifact.ecosystem,
         category=artifact.category,
         rule=artifact.rule,
-        parent_mtime_ns=_mtime_ns(os.path.dirname(path)),
+        parent_mtime_ns=None if parent_st is None else parent_st.st_mtime_ns,
+        parent_device=None if parent_st is None else parent_st.st_dev,
+        parent_inode=None if parent_st is None else parent_st.st_ino,
     )
     fields = dataclasses.asdict(record)
     for later in ("state", *_FOLDED):
@@ -295,46 +390,100 @@ def _intent(run: Run, n: int, artifact: Artifact, method: str, payload: str) -> 
 
 
 def quarantine_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
-    """Move one item into quarantine. Raises OSError with the item still in place."""
+    """Move one item into quarantine. Raises OSError with the item still in place (`Refused`
+    when it or its folder is no longer what the scan saw)."""
     payload, method = destination(run, n, artifact.path)
     os.makedirs(os.path.dirname(payload), exist_ok=True)
     record = _intent(run, n, artifact, method, payload)
     checkpoint("intent")
     path = artifact.path
+    name = os.path.basename(path)
     if method == "rename":
         try:
-            os.rename(path, payload)
+            with scanned_parent(artifact) as fd:
+                os.rename(name, payload, src_dir_fd=fd)
         except OSError:
             run.step(record, "abandoned")
             raise
         checkpoint("renamed")
-    else:
-        partial = payload + ".partial"
+        return run.step(record, "quarantined", parent_after_ns=_mtime_ns(os.path.dirname(path)))
+    return _copy_away(run, record, artifact)
+
+
+def _copy_away(run: Run, record: ItemRecord, artifact: Artifact) -> ItemRecord:
+    """Quarantine by copy to another filesystem without losing a late write (reviewer race 2).
+
+    The original is first renamed aside (same folder, through the scanned parent's fd), so
+    whatever a build tool writes to the item's path from then on lands in a new folder that
+    stays; the copy is taken from the aside name, verified, and compared once more right before
+    the aside original is removed. Anything that differs is put back, never deleted."""
+    partial = record.payload + ".partial"
+    aside = os.path.basename(record.doomed)
+    try:
+        with scanned_parent(artifact) as fd:
+            rename_noreplace(os.path.basename(artifact.path), aside, src_dir_fd=fd, dst_dir_fd=fd)
+    except OSError:
+        run.step(record, "abandoned")
+        raise
+    try:
+        copy_item(record.doomed, partial)
+        checkpoint("copied")
+        why = difference(record.doomed, partial)
+        if why is not None:
+            raise OSError(errno.EIO, f"copy does not match the original ({why})", record.path)
+        os.rename(partial, record.payload)
+    except OSError as exc:
+        remove_item(partial)
+        _roll_back(run, record, exc.errno or errno.EIO, f"{exc.strerror or exc}")
+    record = run.step(record, "copied")
+    checkpoint("verified")
+    return _finish_copy(run, record)
+
+
+def _finish_copy(run: Run, record: ItemRecord) -> ItemRecord:
+    """Remove the aside original only if it still matches the verified copy, else roll back."""
+    why = difference(record.doomed, record.payload)
+    if why is not None:
+        _roll_back(run, record, errno.EAGAIN, f"changed while being copied ({why}); left in place")
+    record = run.step(record, "removing")
+    checkpoint("doomed")
+    remove_item(record.doomed)
+    return run.step(record, "quarantined", **_parent_after(record))
+
+
+def _roll_back(run: Run, record: ItemRecord, err: int, reason: str) -> typing.NoReturn:
+    """Put the aside original back, drop the copy, journal it, and raise with `reason` (or
+    where the original was kept, if its place was taken meanwhile)."""
+    try:
+        _put_back(record)
+    except OSError as exc:
+        reason = f"{reason}; {exc.strerror or exc}"
+    remove_item(record.payload)
+    run.step(record, "abandoned")
+    raise OSError(err, reason, record.path)
+
+
+def _put_back(record: ItemRecord) -> None:
+    """Rename an item set aside back to its name, and its folder's mtime back as it was.
+
+    Raises (leaving the item whole at its aside name) if something new now holds its name."""
+    if not os.path.lexists(record.doomed):
+        return
+    fd, _ = open_parent(record.path)
+    try:
+        aside, name = os.path.basename(record.doomed), os.path.basename(record.path)
         try:
-            copy_item(path, partial)
-            checkpoint("copied")
-            why = difference(path, partial)
-            if why is not None:
-                raise OSError(errno.EIO, f"copy does not match the original ({why})", path)
-            os.rename(partial, payload)
-        except OSError:
-            remove_item(partial)
-            remove_item(payload)
-            run.step(record, "abandoned")
-            raise
-        record = run.step(record, "copied")
-        checkpoint("verified")
-        # Rename first, then delete: the original's name is free at once and a crash mid-delete
-        # leaves a clearly named leftover that recovery finishes removing (kondo #97).
-        try:
-            os.rename(path, record.doomed)
-        except OSError:
-            remove_item(payload)
-            run.step(record, "abandoned")
-            raise
-        checkpoint("doomed")
-        remove_item(record.doomed)
-    return run.step(record, "quarantined", parent_after_ns=_mtime_ns(os.path.dirname(path)))
+            rename_noreplace(aside, name, src_dir_fd=fd, dst_dir_fd=fd)
+        except FileExistsError:
+            raise OSError(
+                errno.EEXIST,
+                f"its place was taken meanwhile; the original is kept as {record.doomed}",
+                record.path,
+            ) from None
+        if record.parent_mtime_ns is not None:
+            os.utime(fd, ns=(os.fstat(fd).st_atime_ns, record.parent_mtime_ns))
+    finally:
+        os.close(fd)
 
 
 def incinerate_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
@@ -342,7 +491,9 @@ def incinerate_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
     record = _intent(run, n, artifact, "incinerate", "")
     checkpoint("intent")
     try:
-        os.rename(artifact.path, record.doomed)
+        with scanned_parent(artifact) as fd:
+            aside = os.path.basename(record.doomed)
+            rename_noreplace(os.path.basename(artifact.path), aside, src_dir_fd=fd, dst_dir_fd=fd)
     except OSError:
         run.step(record, "abandoned")
         raise
@@ -365,42 +516,69 @@ def conflicts(records: list[ItemRecord]) -> list[str]:
 
 
 def restore_item(run: Run, record: ItemRecord) -> ItemRecord:
-    """Put one item back where it was. Raises FileExistsError rather than overwrite."""
+    """Put one item back where it was. Raises FileExistsError rather than overwrite, and
+    `Refused` (nothing moved) when its folder is now reached through a symlink or is no longer
+    the folder it was taken from (reviewer race 3)."""
     path = record.path
-    parent = os.path.dirname(path)
-    os.makedirs(parent, exist_ok=True)
-    parent_now = _mtime_ns(parent)
-    record = run.step(record, "restoring", parent_seen_ns=parent_now)
-    checkpoint("restoring")
+    name = os.path.basename(path)
+    fd, created = open_parent(path, create=True)
     try:
-        rename_noreplace(record.payload, path)
-    except OSError as exc:
-        if exc.errno != errno.EXDEV:
-            run.step(record, "quarantined")
-            raise
-        temp = _doomed(path, run, record.n, "restoring")
+        here = os.fstat(fd)
+        if (
+            not created
+            and record.parent_inode is not None
+            and (here.st_dev, here.st_ino) != (record.parent_device, record.parent_inode)
+        ):
+            raise Refused(
+                errno.ESTALE,
+                "its folder was replaced since it was collected; not restored",
+                os.path.dirname(path),
+            )
+        record = run.step(record, "restoring", parent_seen_ns=here.st_mtime_ns)
+        checkpoint("restoring")
         try:
-            copy_item(record.payload, temp)
-            checkpoint("restore-copied")
-            why = difference(record.payload, temp)
-            if why is not None:
-                raise OSError(errno.EIO, f"copy does not match quarantine ({why})", path) from None
-            rename_noreplace(temp, path)
-        except OSError:
-            remove_item(temp)
-            run.step(record, "quarantined")
-            raise
-        record = run.step(record, "placed")
-        checkpoint("restore-placed")
-        remove_item(record.payload)
-    _reset_parent(record)
+            rename_noreplace(record.payload, name, dst_dir_fd=fd)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                run.step(record, "quarantined")
+                raise
+            record = _restore_by_copy(run, record, fd)
+        _reset_parent(record, fd)
+    finally:
+        os.close(fd)
     return run.step(record, "restored")
 
 
-def _reset_parent(r: ItemRecord) -> None:
+def _restore_by_copy(run: Run, record: ItemRecord, fd: int) -> ItemRecord:
+    temp = _doomed(record.path, run, record.n, "restoring")
+    try:
+        copy_item(record.payload, temp)
+        checkpoint("restore-copied")
+        if _identity(fd, os.path.basename(temp)) is None:  # the folder moved under the copy
+            raise Refused(errno.ESTALE, "its folder moved during the restore", record.path)
+        why = difference(record.payload, temp)
+        if why is not None:
+            raise OSError(errno.EIO, f"copy does not match quarantine ({why})", record.path)
+        rename_noreplace(
+            os.path.basename(temp), os.path.basename(record.path), src_dir_fd=fd, dst_dir_fd=fd
+        )
+    except OSError:
+        remove_item(temp)
+        run.step(record, "quarantined")
+        raise
+    record = run.step(record, "placed")
+    checkpoint("restore-placed")
+    remove_item(record.payload)
+    return record
+
+
+def _reset_parent(r: ItemRecord, fd: int | None = None) -> None:
     """Put the parent's mtime back as it was before collection, unless someone else touched
     the folder while the item was away."""
     if r.parent_mtime_ns is not None and r.parent_seen_ns == r.parent_after_ns:
+        if fd is not None:
+            os.utime(fd, ns=(os.fstat(fd).st_atime_ns, r.parent_mtime_ns))
+            return
         parent = os.path.dirname(r.path)
         os.utime(parent, ns=(os.lstat(parent).st_atime_ns, r.parent_mtime_ns))
 
@@ -481,15 +659,26 @@ def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
         if os.path.lexists(r.payload):  # the rename happened; the journal missed it
             return run.step(r, "quarantined", **_parent_after(r)), "finished"
         return run.step(r, "abandoned"), "rolled back"
-    if r.state == "pending" and r.method == "copy":  # never verified: the original is untouched
+    if r.state == "pending" and r.method == "copy":
+        # Never verified: the original is in place or whole at its aside name; put it back.
         remove_item(r.payload + ".partial")
         remove_item(r.payload)
+        _put_back(r)
         return run.step(r, "abandoned"), "rolled back"
     if r.state == "copied":
-        if here and not os.path.lexists(r.doomed):
-            remove_item(r.payload)  # the original was never touched: keep it, drop the copy
-            return run.step(r, "abandoned"), "rolled back"
-        remove_item(r.doomed)  # the verified copy is whole: finish removing the original
+        if not os.path.lexists(r.doomed):
+            if here:  # a run from before the aside rename: the original was never touched
+                remove_item(r.payload)
+                return run.step(r, "abandoned"), "rolled back"
+            return run.step(r, "quarantined", **_parent_after(r)), "finished"
+        try:  # the verified copy is whole: remove the aside original if it still matches
+            return _finish_copy(run, r), "finished"
+        except OSError:
+            if run.items()[r.n].state != "abandoned":
+                raise
+            return run.items()[r.n], "rolled back"
+    if r.state == "removing":
+        remove_item(r.doomed)  # checked equal to the verified copy just before
         return run.step(r, "quarantined", **_parent_after(r)), "finished"
     if r.method == "incinerate" and r.state in ("pending", "incinerating"):
         if r.state == "pending" and not os.path.lexists(r.doomed):
