@@ -36,12 +36,10 @@ if TYPE_CHECKING:
 Progress = Callable[[str, int, int], None]  # rule name, rows done, rows planned
 
 MIN_BATCH = 100
-MAX_BATCH = 500_000
+MAX_BATCH = 50_000
 START_BATCH = 1000
 FAST_BATCH_S = 0.25
 SLOW_BATCH_S = 1.0
-AIM_BATCH_S = 0.5  # a fast batch's successor is sized to take about this long
-MAX_GROWTH = 8  # how much one fast batch may multiply the next
 
 
 @dataclass(frozen=True)
@@ -65,13 +63,8 @@ class CleanReport:
 
 
 def next_batch_size(size: int, elapsed: float) -> int:
-    """Grow a fast batch towards AIM_BATCH_S at the rate it ran (at most MAX_GROWTH times),
-    halve a slow one. Each commit costs a sync (SQLite's journal, the server's WAL flush), so
-    reaching a long batch in few steps matters: doubling from 1,000 up to 50,000 took 8
-    commits for 150,000 rows where 4 now do (benchmarks/bench_db.py)."""
     if elapsed < FAST_BATCH_S:
-        aimed = int(size * AIM_BATCH_S / max(elapsed, 0.001))
-        return max(size, min(MAX_BATCH, size * MAX_GROWTH, aimed))
+        return min(MAX_BATCH, size * 2)
     if elapsed > SLOW_BATCH_S:
         return max(MIN_BATCH, size // 2)
     return size

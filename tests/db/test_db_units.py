@@ -223,22 +223,3 @@ def test_clean_human_report(cli: Any, tmp_path: Path) -> None:
     assert "freed " in result.out
     # 30 tiny rows fit in one page: the vacuum frees nothing, and the report says why.
     assert "(VACUUM; nothing freed: the file had no free pages" in result.out
-
-
-def test_batch_size_grows_towards_the_aim_and_halves_when_slow() -> None:
-    from hygiene.db.clean import MAX_BATCH, MIN_BATCH, next_batch_size
-
-    assert next_batch_size(1000, 0.1) == 5000  # 0.1 s -> sized for ~0.5 s
-    assert next_batch_size(1000, 0.0) == 8000  # never more than 8x in one step
-    assert next_batch_size(1000, 0.249) == 2008  # still fast: grows, never shrinks
-    assert next_batch_size(MAX_BATCH, 0.01) == MAX_BATCH
-    assert next_batch_size(1000, 0.5) == 1000  # inside the band: kept
-    assert next_batch_size(1000, 2.0) == 500
-    assert next_batch_size(MIN_BATCH, 5.0) == MIN_BATCH
-
-
-@given(size=st.integers(100, 500_000), elapsed=st.floats(0, 10))
-def test_batch_size_stays_in_bounds(size: int, elapsed: float) -> None:
-    from hygiene.db.clean import MAX_BATCH, MIN_BATCH, next_batch_size
-
-    assert MIN_BATCH <= next_batch_size(size, elapsed) <= MAX_BATCH
