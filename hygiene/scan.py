@@ -16,7 +16,7 @@ from pathlib import Path
 
 from hygiene.config import Config
 from hygiene.detect import Classifier
-from hygiene.detectors import DetectContext, all_detectors
+from hygiene.detectors import DetectContext, all_detectors, per_repo
 from hygiene.gitrepo import GitError, holding_tracked
 from hygiene.measure import WorkerPool, default_workers
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
@@ -96,14 +96,21 @@ def _tracked(hits: Sequence[FolderHit | FileHit], errors: list[ScanIssue]) -> se
     for hit in hits:
         if hit.repo is not None:
             by_repo.setdefault(hit.repo, []).append(hit.path)
-    held: set[str] = set()
-    for repo, paths in by_repo.items():
+
+    def ask(item: tuple[str, list[str]]) -> tuple[set[str], ScanIssue | None]:
+        repo, paths = item
         rel = {os.path.relpath(p, repo): p for p in paths}
         try:
-            held.update(rel[r] for r in holding_tracked(repo, list(rel)))
+            return {rel[r] for r in holding_tracked(repo, list(rel))}, None
         except GitError as exc:
-            errors.append(ScanIssue(repo, f"{exc}; its findings are left out"))
-            held.update(paths)
+            return set(paths), ScanIssue(repo, f"{exc}; its findings are left out")
+
+    held: set[str] = set()
+    # One git process per repository, a few at a time: a workspace holds dozens.
+    for found, issue in per_repo(ask, by_repo.items()):
+        held |= found
+        if issue is not None:
+            errors.append(issue)
     return held
 
 
