@@ -23,7 +23,7 @@ from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, To
 from hygiene.mounts import mount_inside, mount_points
 from hygiene.paths import hygiene_home
 from hygiene.protect import ProtectSet
-from hygiene.rules import default_index
+from hygiene.rules import Match, default_index
 from hygiene.walk import (
     FileHit,
     FileSeen,
@@ -88,6 +88,40 @@ class WalkHarvest:
                 self.seen.append(event)
             elif isinstance(event, RepoSeen):
                 self.repos[event.path] = event.bare
+
+
+def _artifact(
+    match: Match,
+    path: str,
+    repo: str | None,
+    *,
+    folder: bool,
+    bytes: int,
+    disk: int,
+    reclaimable: int,
+    files: int,
+    newest: float,
+    device: int,
+    inode: int,
+) -> Artifact:
+    rule = match.rule
+    return Artifact(
+        path=path,
+        bytes=bytes,
+        disk_bytes=disk,
+        reclaimable_bytes=reclaimable,
+        files=files,
+        newest_mtime=newest,
+        ecosystem=rule.ecosystem,
+        category=rule.category,
+        rule=rule.id,
+        reason=match.reason,
+        recreate=rule.recreate,
+        repo=repo,
+        folder=folder,
+        device=device,
+        inode=inode,
+    )
 
 
 def _tracked(hits: Sequence[FolderHit | FileHit], errors: list[ScanIssue]) -> set[str]:
@@ -175,20 +209,16 @@ def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
                 continue
             m = hit.measure
             artifacts.append(
-                Artifact(
-                    path=hit.path,
-                    bytes=m.bytes,
-                    disk_bytes=m.disk_bytes,
-                    reclaimable_bytes=m.reclaimable,
-                    files=m.files,
-                    newest_mtime=m.newest_mtime,
-                    ecosystem=rule.ecosystem,
-                    category=rule.category,
-                    rule=rule.id,
-                    reason=hit.match.reason,
-                    recreate=rule.recreate,
-                    repo=hit.repo,
+                _artifact(
+                    hit.match,
+                    hit.path,
+                    hit.repo,
                     folder=True,
+                    bytes=m.bytes,
+                    disk=m.disk_bytes,
+                    reclaimable=m.reclaimable,
+                    files=m.files,
+                    newest=m.newest_mtime,
                     device=hit.device,
                     inode=hit.inode,
                 )
@@ -203,20 +233,16 @@ def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
             st = fhit.st
             disk = st.st_blocks * 512
             artifacts.append(
-                Artifact(
-                    path=fhit.path,
-                    bytes=st.st_size,
-                    disk_bytes=disk,
-                    reclaimable_bytes=disk if st.st_nlink == 1 else 0,
-                    files=1,
-                    newest_mtime=st.st_mtime,
-                    ecosystem=rule.ecosystem,
-                    category=rule.category,
-                    rule=rule.id,
-                    reason=fhit.match.reason,
-                    recreate=rule.recreate,
-                    repo=fhit.repo,
+                _artifact(
+                    fhit.match,
+                    fhit.path,
+                    fhit.repo,
                     folder=False,
+                    bytes=st.st_size,
+                    disk=disk,
+                    reclaimable=disk if st.st_nlink == 1 else 0,
+                    files=1,
+                    newest=st.st_mtime,
                     device=st.st_dev,
                     inode=st.st_ino,
                 )
