@@ -150,6 +150,17 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _main_is_importable() -> bool:
+    # forkserver and spawn workers import the parent's __main__ again; a script read from
+    # stdin or `-c` has none to import, so no pool (sizing stays in this process).
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    spec = getattr(main, "__spec__", None)
+    return spec is not None or (path is not None and os.path.exists(path))
+
+
 class WorkerPool:
     """Worker processes, started on first use.
 
@@ -173,11 +184,11 @@ class WorkerPool:
         context: BaseContext
         if "fork" in methods and threading.active_count() == 1:
             context = multiprocessing.get_context("fork")
-        elif "forkserver" in methods:
+        elif "forkserver" in methods and _main_is_importable():
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["hygiene.measure"])
-        else:  # pragma: no cover - Windows
-            context = multiprocessing.get_context("spawn")
+        else:
+            raise OSError("no safe way to start worker processes here")
         return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupts)
 
     def submit(self, paths: list[str], dev: int, cross: bool) -> Future[Partial] | None:

@@ -94,8 +94,12 @@ def _run(args: list[str]) -> int:
         _say("interrupted")
         return EXIT_INTERRUPTED
     except typer.Exit as exc:
-        return int(exc.exit_code)
+        result = exc.exit_code
     except cx.ClickException as exc:
         _say(exc.format_message())
         return EXIT_USAGE
-    return int(result) if isinstance(result, int) else 0
+    code = int(result) if isinstance(result, int) else 0
+    if code == EXIT_INTERRUPTED:
+        # typer turns Ctrl-C into a silent exit code 130; say what happened, like the rest.
+        _say("interrupted")
+    return code
