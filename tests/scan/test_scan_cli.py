@@ -69,6 +69,20 @@ def test_json_document_shape_is_stable(workspace: Path, cli) -> None:  # type: i
     assert set(doc["totals"]) >= {"scanned_files", "artifact_bytes", "reclaimable_bytes"}
 
 
+def test_json_puts_each_finding_on_a_line_of_its_own(workspace: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    # A newline and a quote in a name must stay escaped inside the finding's one line.
+    odd = workspace / 'say "hi"\nthere'
+    (odd / "__pycache__").mkdir(parents=True)
+    (odd / "__pycache__" / "m.pyc").write_bytes(b"p")
+    result = cli("scan", "--json", workspace)
+    doc = json.loads(result.out)
+    finding_lines = [line for line in result.out.splitlines() if line.startswith('    {"kind"')]
+    assert len(finding_lines) == len(doc["findings"]) == 5
+    for line, finding in zip(finding_lines, doc["findings"], strict=True):
+        assert json.loads(line.rstrip(",")) == finding
+    assert str(odd / "__pycache__") in {f["path"] for f in doc["findings"]}
+
+
 def test_filters(workspace: Path, cli) -> None:  # type: ignore[no-untyped-def]
     def names(*args: str) -> set[str]:
         return {Path(f["path"]).name for f in scan_json(cli, workspace, *args)["findings"]}
