@@ -13,10 +13,11 @@ whether all of an inode's links are inside what would be removed.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -50,58 +51,106 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+_OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# Listing through an open folder lets each entry be stat'ed relative to it (fstatat): the
+# kernel resolves one name instead of the whole path, about a sixth of a walk's time.
+_BY_FD = os.scandir in os.supports_fd
+
+
+class Listing(NamedTuple):
+    """A folder's entries, with the folder held open (`fd`) until the caller closes it."""
+
+    path: str
+    fd: int
+    entries: list[os.DirEntry[str]]
+
+    def child(self, name: str) -> str:
+        return f"{self.path}/{name}" if self.path != "/" else f"/{name}"
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+
+
+def open_listing(path: str) -> Listing:
+    """List `path`, which must be a folder and not a symlink to one (OSError otherwise)."""
+    if not _BY_FD:  # pragma: no cover - platforms without fd-relative scandir
+        if os.path.islink(path):
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
+        with os.scandir(path) as it:
+            return Listing(path, -1, list(it))
+    fd = os.open(path, _OPEN_DIR)
+    try:
+        with os.scandir(fd) as it:
+            return Listing(path, fd, list(it))
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def measure_listings(
-    listings: list[list[os.DirEntry[str]]], dev: int, *, cross: bool, descend: bool = True
+    listings: Sequence[Listing | str], dev: int, *, cross: bool, descend: bool = True
 ) -> Partial:
-    """Add up the given folder listings and, when `descend`, everything below them."""
+    """Add up the given folders (listed already, or by path) and, when `descend`, all below.
+
+    Listings given stay open (their owner closes them); folders given by path or found below
+    are opened, added up and closed one at a time, so a wide tree never holds many descriptors.
+    """
     part = Partial()
     links = part.links
     errors = part.errors
     subdirs = part.subdirs
     total = disk = files = dirs = freed = 0
     newest = 0.0
-    pending = listings
+    pending: list[Listing | str] = list(listings)
     while pending:
-        for entry in pending.pop():
+        item = pending.pop()
+        if isinstance(item, str):
             try:
-                st = entry.stat(follow_symlinks=False)
+                listing = open_listing(item)
             except OSError as exc:
-                errors.append((entry.path, _reason(exc)))
+                errors.append((item, _reason(exc)))
                 continue
-            blocks = st.st_blocks * 512
-            if st.st_mtime > newest:
-                newest = st.st_mtime
-            if entry.name == ".git":
-                # A folder, or a file for worktrees and submodules: someone's repository,
-                # with work git may not have anywhere else.
-                part.contains_repo = True
-            if st.st_mode & _S_IFMT == _S_IFDIR:
-                if st.st_dev != dev and not cross:
-                    continue
-                dirs += 1
-                total += st.st_size
-                disk += blocks
-                freed += blocks
-                if not descend:
-                    subdirs.append(entry.path)
-                    continue
+            owned = True
+        else:
+            listing, owned = item, False
+        try:
+            for entry in listing.entries:
                 try:
-                    with os.scandir(entry.path) as it:
-                        pending.append(list(it))
+                    st = entry.stat(follow_symlinks=False)
                 except OSError as exc:
-                    errors.append((entry.path, _reason(exc)))
-            elif st.st_nlink > 1:
-                key = (st.st_dev, st.st_ino)
-                seen = links.get(key)
-                if seen is None:
-                    links[key] = [st.st_nlink, 1, st.st_size, blocks, st.st_mtime]
+                    errors.append((listing.child(entry.name), _reason(exc)))
+                    continue
+                blocks = st.st_blocks * 512
+                if st.st_mtime > newest:
+                    newest = st.st_mtime
+                if entry.name == ".git":
+                    # A folder, or a file for worktrees and submodules: someone's repository,
+                    # with work git may not have anywhere else.
+                    part.contains_repo = True
+                if st.st_mode & _S_IFMT == _S_IFDIR:
+                    if st.st_dev != dev and not cross:
+                        continue
+                    dirs += 1
+                    total += st.st_size
+                    disk += blocks
+                    freed += blocks
+                    (pending if descend else subdirs).append(listing.child(entry.name))
+                elif st.st_nlink > 1:
+                    key = (st.st_dev, st.st_ino)
+                    seen = links.get(key)
+                    if seen is None:
+                        links[key] = [st.st_nlink, 1, st.st_size, blocks, st.st_mtime]
+                    else:
+                        seen[1] += 1
                 else:
-                    seen[1] += 1
-            else:
-                files += 1
-                total += st.st_size
-                disk += blocks
-                freed += blocks
+                    files += 1
+                    total += st.st_size
+                    disk += blocks
+                    freed += blocks
+        finally:
+            if owned:
+                listing.close()
     part.bytes, part.disk_bytes, part.files, part.dirs = total, disk, files, dirs
     part.newest_mtime, part.freed = newest, freed
     return part
@@ -109,17 +158,7 @@ def measure_listings(
 
 def measure_paths(paths: Sequence[str], dev: int, cross: bool) -> Partial:
     """Worker entry point: size whole folders given by path (their own entry is not counted)."""
-    listings: list[list[os.DirEntry[str]]] = []
-    errors: list[tuple[str, str]] = []
-    for path in paths:
-        try:
-            with os.scandir(path) as it:
-                listings.append(list(it))
-        except OSError as exc:
-            errors.append((path, _reason(exc)))
-    part = measure_listings(listings, dev, cross=cross)
-    part.errors[:0] = errors
-    return part
+    return measure_listings(paths, dev, cross=cross)
 
 
 def combine(parts: Sequence[Partial]) -> Partial:

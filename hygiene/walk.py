@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import os
 import stat as statmod
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from hygiene.detect import Classifier
-from hygiene.measure import Partial, WorkerPool, combine, measure_listings, measure_paths
+from hygiene.measure import (
+    Listing,
+    Partial,
+    WorkerPool,
+    combine,
+    measure_listings,
+    measure_paths,
+    open_listing,
+)
 from hygiene.model import ScanIssue
 from hygiene.paths import QUARANTINE_PREFIX
 from hygiene.rules import Match
@@ -114,6 +123,8 @@ class Walker:
     skip: frozenset[str] = frozenset()
     # An artifact is split across workers once this many subfolders are found near its top.
     split_min_dirs: int = 24
+    # Levels below a root walked breadth first (see `_walk`).
+    breadth_levels: int = 3
     # (dev, ino) of every multi-link file already counted, so a hard link counts once.
     _linked: set[tuple[int, int]] = field(default_factory=set)
     _dirs_seen: int = 0
@@ -129,10 +140,9 @@ class Walker:
         if self.options.progress is not None and self._dirs_seen % 512 == 0:
             self.options.progress(self.totals.files, self.totals.bytes, path)
 
-    def _listdir(self, path: str) -> list[os.DirEntry[str]] | None:
+    def _listdir(self, path: str) -> Listing | None:
         try:
-            with os.scandir(path) as it:
-                return list(it)
+            return open_listing(path)
         except OSError as exc:
             self._error(path, exc)
             return None
@@ -170,29 +180,31 @@ class Walker:
             self.options.progress(t.files, t.bytes, path)
         return m
 
-    def measure(self, path: str, entries: list[os.DirEntry[str]], dev: int) -> Measure:
-        """Size a whole subtree (already listed at the top) without judging anything inside it."""
-        part = measure_listings([entries], dev, cross=self.options.cross_mounts)
+    def measure(self, listing: Listing | str, dev: int) -> Measure:
+        """Size a whole subtree (listed already, or by path) without judging anything inside."""
+        part = measure_listings([listing], dev, cross=self.options.cross_mounts)
+        path = listing if isinstance(listing, str) else listing.path
         return self._finish(part, path)
 
     def _measure_hit(
-        self, path: str, match: Match, repo: str | None, entries: list[os.DirEntry[str]]
+        self, listing: Listing, match: Match, repo: str | None
     ) -> FolderHit | _Deferred:
-        st = os.lstat(path)
+        path = listing.path
+        # The folder actually listed, not whatever the path names by now.
+        st = os.fstat(listing.fd) if listing.fd >= 0 else os.lstat(path)
         cross = self.options.cross_mounts
         if self.pool is None:
             return FolderHit(
-                path, match, repo, self.measure(path, entries, st.st_dev), st.st_dev, st.st_ino
+                path, match, repo, self.measure(listing, st.st_dev), st.st_dev, st.st_ino
             )
         # Open the top few levels here until there are enough subfolders to share out
         # (a virtualenv's files sit below lib/pythonX.Y/site-packages).
-        parts = [measure_listings([entries], st.st_dev, cross=cross, descend=False)]
+        parts = [measure_listings([listing], st.st_dev, cross=cross, descend=False)]
         frontier = parts[0].subdirs
         for _ in range(3):
             if not frontier or len(frontier) >= self.split_min_dirs:
                 break
-            listings = [x for x in map(self._listdir, frontier) if x is not None]
-            parts.append(measure_listings(listings, st.st_dev, cross=cross, descend=False))
+            parts.append(measure_listings(frontier, st.st_dev, cross=cross, descend=False))
             frontier = parts[-1].subdirs
         if len(frontier) < self.split_min_dirs:
             parts.append(measure_paths(frontier, st.st_dev, cross))
@@ -236,71 +248,81 @@ class Walker:
         cross = self.options.cross_mounts
         t = self.totals
         # (path, its name, its parent's names or None for the root, repo it belongs to)
-        stack: list[tuple[str, str, frozenset[str] | None, str | None]] = [
-            (root, os.path.basename(root), None, repo)
-        ]
-        while stack:
-            path, name, siblings, repo_here = stack.pop()
-            entries = self._listdir(path)
-            if entries is None:
+        # The top levels go breadth first, so that the big artifacts (a project's node_modules,
+        # its virtualenv) reach the worker processes early and are sized while this process walks
+        # on; below, depth first, so memory follows the depth of the tree, not its width.
+        near: deque[tuple[str, str, frozenset[str] | None, str | None, int]] = deque(
+            [(root, os.path.basename(root), None, repo, 0)]
+        )
+        stack: list[tuple[str, str, frozenset[str] | None, str | None, int]] = []
+        breadth = self.breadth_levels
+        while near or stack:
+            path, name, siblings, repo_here, depth = near.popleft() if near else stack.pop()
+            listing = self._listdir(path)
+            if listing is None:
                 continue
-            self._tick(path)
-            names = frozenset(e.name for e in entries)
-            if siblings is not None or classify_root:
-                match = classifier.folder(path, name, siblings or frozenset(), names)
-                if match is not None:
-                    hit = self._measure_hit(path, match, repo_here, entries)
-                    if isinstance(hit, _Deferred):
-                        deferred.append(hit)
-                    else:
-                        yield hit
-                    continue
-            if ".git" in names:
-                repo_here = path
-                yield RepoSeen(path, bare=False)
-            elif _is_bare_repo(names):
-                yield RepoSeen(path, bare=True)
-                self.measure(path, entries, dev)
-                continue
-            for entry in entries:
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError as exc:
-                    self._error(entry.path, exc)
-                    continue
-                mode = st.st_mode
-                if S_ISDIR(mode):
-                    if st.st_dev != dev and not cross:
+            try:
+                self._tick(path)
+                entries = listing.entries
+                names = frozenset(e.name for e in entries)
+                if siblings is not None or classify_root:
+                    match = classifier.folder(path, name, siblings or frozenset(), names)
+                    if match is not None:
+                        hit = self._measure_hit(listing, match, repo_here)
+                        if isinstance(hit, _Deferred):
+                            deferred.append(hit)
+                        else:
+                            yield hit
                         continue
-                    t.dirs += 1
+                if ".git" in names:
+                    repo_here = path
+                    yield RepoSeen(path, bare=False)
+                elif _is_bare_repo(names):
+                    yield RepoSeen(path, bare=True)
+                    self.measure(listing, dev)
+                    continue
+                child_path = listing.child
+                for entry in entries:
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except OSError as exc:
+                        self._error(child_path(entry.name), exc)
+                        continue
+                    mode = st.st_mode
+                    if S_ISDIR(mode):
+                        if st.st_dev != dev and not cross:
+                            continue
+                        t.dirs += 1
+                        t.bytes += st.st_size
+                        t.disk_bytes += st.st_blocks * 512
+                        if entry.name == ".git":
+                            self.measure(child_path(entry.name), st.st_dev)
+                            continue
+                        entry_path = child_path(entry.name)
+                        if entry.name.startswith(QUARANTINE_PREFIX) or entry_path in self.skip:
+                            # hygiene's own quarantine: what it holds is not the workspace's.
+                            continue
+                        child = (entry_path, entry.name, names, repo_here, depth + 1)
+                        (near if depth < breadth else stack).append(child)
+                        continue
+                    if st.st_nlink > 1:
+                        key = (st.st_dev, st.st_ino)
+                        if key in self._linked:
+                            continue
+                        self._linked.add(key)
+                    t.files += 1
                     t.bytes += st.st_size
                     t.disk_bytes += st.st_blocks * 512
-                    if entry.name == ".git":
-                        children = self._listdir(entry.path)
-                        if children is not None:
-                            self.measure(entry.path, children, st.st_dev)
-                        continue
-                    if entry.name.startswith(QUARANTINE_PREFIX) or entry.path in self.skip:
-                        # hygiene's own quarantine: what it holds is not the workspace's.
-                        continue
-                    stack.append((entry.path, entry.name, names, repo_here))
-                    continue
-                if st.st_nlink > 1:
-                    key = (st.st_dev, st.st_ino)
-                    if key in self._linked:
-                        continue
-                    self._linked.add(key)
-                t.files += 1
-                t.bytes += st.st_size
-                t.disk_bytes += st.st_blocks * 512
-                fmatch = classifier.file(entry.name, names)
-                if fmatch is not None:
-                    yield FileHit(entry.path, fmatch, repo_here, st)
-                if S_ISREG(mode) and (
-                    (large is not None and st.st_size >= large)
-                    or (sqlite_shaped and st.st_size >= 512 and st.st_size % 512 == 0)
-                ):
-                    yield FileSeen(entry.path, repo_here, st)
+                    fmatch = classifier.file(entry.name, names)
+                    if fmatch is not None:
+                        yield FileHit(child_path(entry.name), fmatch, repo_here, st)
+                    if S_ISREG(mode) and (
+                        (large is not None and st.st_size >= large)
+                        or (sqlite_shaped and st.st_size >= 512 and st.st_size % 512 == 0)
+                    ):
+                        yield FileSeen(child_path(entry.name), repo_here, st)
+            finally:
+                listing.close()
 
 
 def enclosing_repo(path: str) -> str | None:

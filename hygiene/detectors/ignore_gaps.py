@@ -165,9 +165,7 @@ def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:
         st = os.lstat(path)
         if not statmod.S_ISDIR(st.st_mode):
             return st.st_size, st.st_blocks * 512
-        with os.scandir(path) as it:
-            entries = list(it)
-        m = walker.measure(path, entries, st.st_dev)
+        m = walker.measure(path, st.st_dev)
         return m.bytes, m.disk_bytes
     except OSError:
         return 0, 0
