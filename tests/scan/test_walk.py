@@ -189,3 +189,41 @@ def test_hygiene_own_state_is_never_scanned(tmp_path: Path, monkeypatch: pytest.
         "proj/__pycache__/m.pyc": "",
     })
     assert set(artifacts(tmp_path)) == {"proj/__pycache__"}
+
+
+def test_a_folder_given_by_path_that_is_a_symlink_is_refused(tmp_path: Path) -> None:
+    # Sizing opens each folder with O_NOFOLLOW: a folder swapped for a symlink after the walk
+    # saw it is refused, not followed to wherever it points now.
+    from hygiene.measure import measure_paths
+
+    make_tree(tmp_path, {"real/a/big.bin": "x" * 50_000})
+    (tmp_path / "swapped").symlink_to(tmp_path / "real")
+    part = measure_paths([str(tmp_path / "swapped")], os.lstat(tmp_path).st_dev, False)
+    assert part.bytes == 0 and part.files == 0
+    assert [path for path, _ in part.errors] == [str(tmp_path / "swapped")]
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_wide_tree_holds_few_descriptors_and_leaks_none(tmp_path: Path, workers: int) -> None:
+    # 1,500 sibling folders, inside an artifact and out: folders are opened one at a time.
+    spec = {f"src/d{i}/f.txt": "x" for i in range(1500)}
+    spec.update({f"web/node_modules/p{i}/i.js": "y" for i in range(1500)})
+    spec["web/package.json"] = "{}"
+    make_tree(tmp_path, spec)
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    before = _open_descriptors()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, before + 64), hard))
+    try:
+        result = scan(ScanRequest(roots=(tmp_path,), workers=workers))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert not result.errors
+    assert result.totals.scanned_files == 3001
+    assert _open_descriptors() == before
