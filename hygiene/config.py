@@ -13,13 +13,17 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hygiene.db.settings import DbSettings, merge_db, parse_db
 from hygiene.errors import UsageError
 from hygiene.paths import user_config_file
-from hygiene.schedule.settings import JobSpec, NotifySettings, merge_jobs, parse_jobs, parse_notify
 from hygiene.settings import Table
+
+if TYPE_CHECKING:
+    # Imported where a file has jobs: the schedule's settings pull in zoneinfo and the cron
+    # parser, which every other command's start-up would pay for.
+    from hygiene.schedule.settings import JobSpec, NotifySettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,9 +82,13 @@ def _parse(data: Mapping[str, Any], source: str) -> dict[str, Any]:
     if db is not None:
         values["db"] = parse_db(db)
     if top.has("jobs"):
+        from hygiene.schedule.settings import parse_jobs
+
         values["jobs"] = parse_jobs(top.tables("jobs"))
     notify = top.table("notify")
     if notify is not None:
+        from hygiene.schedule.settings import parse_notify
+
         values["notify"] = parse_notify(notify)
     top.done()
     return values
@@ -141,6 +149,8 @@ def load_config(root: Path | None = None, explicit: Path | None = None) -> Confi
             elif key == "db":
                 merged[key] = merge_db(merged.get(key), value)
             elif key == "jobs":
+                from hygiene.schedule.settings import merge_jobs
+
                 merged[key] = merge_jobs(merged.get(key, ()), value)
             else:
                 merged[key] = value

@@ -31,3 +31,43 @@ def test_importing_hygiene_is_free() -> None:
     code = "import sys, hygiene; print(len([m for m in sys.modules if m.startswith('hygiene')]))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "1"
+
+
+def test_scan_loads_only_what_it_uses(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Start-up is the pre-commit hook's and the laptop's cost: `scan` must not build or import
+    # the other commands (typer reads every registered command's signature), nor the schedule.
+    code = (
+        "import contextlib, io, sys\n"
+        "from hygiene.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main(['scan', {str(tmp_path)!r}, '--json', '--quiet'])\n"
+        "print(code, ','.join(sorted(m for m in sys.modules if m.startswith('hygiene.'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code_text, modules = done.stdout.split()
+    loaded = set(modules.split(","))
+    assert code_text == "0"
+    assert "hygiene.cli.scan" in loaded
+    unwanted = {
+        "hygiene.cli.db",
+        "hygiene.cli.clean",
+        "hygiene.cli.schedule",
+        "hygiene.cli.simulate",
+        "hygiene.schedule.settings",
+        "hygiene.quarantine",
+    }
+    assert not loaded & unwanted
+
+
+def test_help_still_lists_every_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hygiene.cli.app import COMMANDS
+
+    done = subprocess.run(
+        [sys.executable, "-m", "hygiene", "--help"], capture_output=True, text=True, check=True
+    )
+    listed = {
+        line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line.strip()
+    }
+    assert listed == set(COMMANDS)
+    typo = subprocess.run([sys.executable, "-m", "hygiene", "scna"], capture_output=True, text=True)
+    assert typo.returncode == 2 and "scna" in typo.stderr

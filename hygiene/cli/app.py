@@ -19,11 +19,43 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-def build_app() -> typer.Typer:
-    from hygiene.cli import clean, fix, hook, log, quarantine, report, restore, scan, schedule
-    from hygiene.cli import db as db_cli
-    from hygiene.cli import simulate as simulate_cli
+def _register(app: typer.Typer, name: str) -> None:
+    """Add one top-level command or group, importing only its own module."""
+    from importlib import import_module
 
+    kind, module_name, attr = COMMANDS[name]
+    module = import_module(f"hygiene.cli.{module_name}")
+    target = getattr(module, attr)
+    if kind == "command":
+        app.command(name, context_settings=CONTEXT)(target)
+    else:
+        group = target() if kind == "factory" else target
+        app.add_typer(group, name=name, context_settings=CONTEXT)
+
+
+# name -> (how it is added, module under hygiene.cli, attribute), in `--help` order.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "scan": ("command", "scan", "scan_command"),
+    "fix": ("command", "fix", "fix_command"),
+    "clean": ("command", "clean", "clean_command"),
+    "restore": ("command", "restore", "restore_command"),
+    "quarantine": ("group", "quarantine", "app"),
+    "log": ("command", "log", "log_command"),
+    "hook": ("factory", "hook", "build_hook_app"),
+    "db": ("group", "db", "db_app"),
+    "schedule": ("factory", "schedule", "build"),
+    "report": ("command", "report", "report_command"),
+    "simulate": ("factory", "simulate", "build_simulate_app"),
+}
+
+
+def build_app(args: list[str] | None = None) -> typer.Typer:
+    """The application; given the command line, only the command it names is registered.
+
+    Building every command's parameters from its signature costs typer about as much as the
+    rest of start-up, and `hygiene scan` has no use for `db`'s. A command line that names no
+    known command (`--help`, a typo) gets them all, so help and "no such command" stay whole.
+    """
     app = typer.Typer(
         name="hygiene",
         help=HELP,
@@ -41,15 +73,7 @@ def build_app() -> typer.Typer:
     ) -> None:
         """Keep workstations, repositories and local dev databases clean."""
 
-    app.command("scan", context_settings=CONTEXT)(scan.scan_command)
-    app.command("fix", context_settings=CONTEXT)(fix.fix_command)
-    app.command("clean", context_settings=CONTEXT)(clean.clean_command)
-    app.command("restore", context_settings=CONTEXT)(restore.restore_command)
-    app.add_typer(quarantine.app, name="quarantine", context_settings=CONTEXT)
-    app.command("log", context_settings=CONTEXT)(log.log_command)
-    app.add_typer(hook.build_hook_app(), name="hook", context_settings=CONTEXT)
-    app.add_typer(db_cli.db_app, name="db", context_settings=CONTEXT)
-    app.add_typer(schedule.build(), name="schedule", context_settings=CONTEXT)
-    app.command("report", context_settings=CONTEXT)(report.report_command)
-    app.add_typer(simulate_cli.build_simulate_app(), name="simulate", context_settings=CONTEXT)
+    first = args[0] if args else None
+    for name in [first] if first in COMMANDS else COMMANDS:
+        _register(app, name)
     return app

@@ -76,7 +76,7 @@ def _run(args: list[str]) -> int:
 
     from hygiene.cli.app import build_app
 
-    command = typer.main.get_command(build_app())
+    command = typer.main.get_command(build_app(args))
     try:
         result = command.main(args=args, prog_name="hygiene", standalone_mode=False)
     except cx.NoArgsIsHelpError as exc:
