@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 _S_IFMT = 0o170000
 _S_IFDIR = 0o040000
+
+T = TypeVar("T")
 
 # (dev, ino) -> [nlink, links seen here, apparent size, allocated bytes, mtime]
 Links = dict[tuple[int, int], list[float]]
@@ -225,13 +227,13 @@ class WorkerPool:
             context = multiprocessing.get_context("fork")
         elif "forkserver" in methods and _main_is_importable():
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["hygiene.measure"])
+            context.set_forkserver_preload(["hygiene.measure", "hygiene.walk"])
         else:
             raise OSError("no safe way to start worker processes here")
         return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupts)
 
-    def submit(self, paths: list[str], dev: int, cross: bool) -> Future[Partial] | None:
-        """A future for the sum of `paths`, or None when the pool cannot take work."""
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T] | None:
+        """A future for `fn(*args)` in a worker, or None when the pool cannot take work."""
         from concurrent.futures.process import BrokenProcessPool
 
         if self.broken:
@@ -239,15 +241,13 @@ class WorkerPool:
         try:
             if self._executor is None:
                 self._executor = self._start()
-            return self._executor.submit(measure_paths, paths, dev, cross)
+            return self._executor.submit(fn, *args)
         except (BrokenProcessPool, OSError):
             self.broken = True
             return None
 
-    def result(
-        self, future: Future[Partial] | None, paths: list[str], dev: int, cross: bool
-    ) -> Partial:
-        """The worker's answer, or the same sum computed here if the worker is gone."""
+    def result(self, future: Future[T] | None, fn: Callable[..., T], *args: Any) -> T:
+        """The worker's answer, or `fn(*args)` computed here if the worker is gone."""
         from concurrent.futures.process import BrokenProcessPool
 
         if future is not None:
@@ -255,7 +255,7 @@ class WorkerPool:
                 return future.result()
             except BrokenProcessPool:
                 self.broken = True
-        return measure_paths(paths, dev, cross)
+        return fn(*args)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -13,7 +13,7 @@ import stat as statmod
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hygiene.detect import Classifier
 from hygiene.measure import (
@@ -111,20 +111,68 @@ class _Deferred:
     cross: bool
 
 
+@dataclass(frozen=True)
+class _RawHit:
+    """An artifact found by a worker, its sum not yet a Measure: the main process makes it one,
+    so that a hard-linked file counts once across every process."""
+
+    path: str
+    match: Match
+    repo: str | None
+    part: Partial
+    device: int
+    inode: int
+
+
+# A folder handed to a worker: its path, its name, its parent's names, the repository it is in.
+Subtree = tuple[str, str, frozenset[str], str | None]
+
+
+@dataclass
+class SubtreeResult:
+    """What a worker found below the folders it was given."""
+
+    events: list[Event | _RawHit]
+    totals: Measure
+    errors: list[ScanIssue]
+    # Multi-link files the worker counted in `totals`: (dev, ino) -> (size, allocated bytes).
+    links: dict[tuple[int, int], tuple[int, int]]
+    dirs_seen: int
+
+
+def walk_subtrees(
+    subtrees: list[Subtree], options: WalkOptions, skip: frozenset[str]
+) -> SubtreeResult:
+    """Worker entry point: walk and judge each folder given, as the main process would."""
+    from hygiene.rules import default_index
+
+    walker = Walker(Classifier(default_index()), options, skip=skip, links={})
+    events: list[Event | _RawHit] = []
+    for path, name, siblings, repo in subtrees:
+        events.extend(walker._walk((path, name, siblings, repo), True, [], None))
+    assert walker.links is not None
+    return SubtreeResult(events, walker.totals, walker.errors, walker.links, walker._dirs_seen)
+
+
 @dataclass
 class Walker:
     classifier: Classifier
     options: WalkOptions = field(default_factory=WalkOptions)
     totals: Measure = field(default_factory=Measure)
     errors: list[ScanIssue] = field(default_factory=list)
-    # Worker processes for big artifacts (None: size everything in this process).
+    # Worker processes for big artifacts and for the folders below the top levels (None: walk
+    # everything in this process).
     pool: WorkerPool | None = None
     # Folders never entered (hygiene's own state under HYGIENE_HOME).
     skip: frozenset[str] = frozenset()
     # An artifact is split across workers once this many subfolders are found near its top.
     split_min_dirs: int = 24
-    # Levels below a root walked breadth first (see `_walk`).
+    # Levels below a root walked breadth first here; with a pool, everything deeper goes to
+    # the workers.
     breadth_levels: int = 3
+    # A worker's walker: every multi-link file it counts, for the main process to count once
+    # across processes (None in the main process).
+    links: dict[tuple[int, int], tuple[int, int]] | None = None
     # (dev, ino) of every multi-link file already counted, so a hard link counts once.
     _linked: set[tuple[int, int]] = field(default_factory=set)
     _dirs_seen: int = 0
@@ -148,7 +196,9 @@ class Walker:
             return None
 
     def _finish(self, part: Partial, path: str) -> Measure:
-        """Turn a subtree's sum into a Measure, counting each multi-link inode once overall."""
+        """Turn a subtree's sum into a Measure. The Measure holds each inode under the subtree
+        once, whatever was seen elsewhere (so it does not depend on the order of the walk);
+        the scan's totals hold each inode once overall."""
         self.errors.extend(ScanIssue(p, message) for p, message in part.errors)
         m = Measure(
             part.bytes,
@@ -159,22 +209,27 @@ class Walker:
             part.freed,
             part.contains_repo,
         )
+        t = self.totals
+        t.bytes += part.bytes
+        t.disk_bytes += part.disk_bytes
+        t.files += part.files
+        t.dirs += part.dirs
         linked = self._linked
         for key, (nlink, seen, size, blocks, mtime) in part.links.items():
             if seen >= nlink:
                 m.reclaimable += int(blocks)
-            if key in linked:
-                continue
-            linked.add(key)
             m.files += 1
             m.bytes += int(size)
             m.disk_bytes += int(blocks)
             m.newest_mtime = max(m.newest_mtime, mtime)
-        t = self.totals
-        t.bytes += m.bytes
-        t.disk_bytes += m.disk_bytes
-        t.files += m.files
-        t.dirs += m.dirs
+            if key in linked:
+                continue
+            linked.add(key)
+            if self.links is not None:
+                self.links[key] = (int(size), int(blocks))
+            t.files += 1
+            t.bytes += int(size)
+            t.disk_bytes += int(blocks)
         self._dirs_seen += m.dirs
         if self.options.progress is not None:
             self.options.progress(t.files, t.bytes, path)
@@ -188,11 +243,14 @@ class Walker:
 
     def _measure_hit(
         self, listing: Listing, match: Match, repo: str | None
-    ) -> FolderHit | _Deferred:
+    ) -> FolderHit | _Deferred | _RawHit:
         path = listing.path
         # The folder actually listed, not whatever the path names by now.
         st = os.fstat(listing.fd) if listing.fd >= 0 else os.lstat(path)
         cross = self.options.cross_mounts
+        if self.links is not None:
+            part = measure_listings([listing], st.st_dev, cross=cross)
+            return _RawHit(path, match, repo, part, st.st_dev, st.st_ino)
         if self.pool is None:
             return FolderHit(
                 path, match, repo, self.measure(listing, st.st_dev), st.st_dev, st.st_ino
@@ -212,13 +270,13 @@ class Walker:
             return FolderHit(path, match, repo, m, st.st_dev, st.st_ino)
         share = min(len(frontier), 4 * self.pool.workers)
         chunks = [frontier[i::share] for i in range(share)]
-        futures = [self.pool.submit(chunk, st.st_dev, cross) for chunk in chunks]
+        futures = [self.pool.submit(measure_paths, chunk, st.st_dev, cross) for chunk in chunks]
         return _Deferred(path, match, repo, st.st_dev, st.st_ino, parts, chunks, futures, cross)
 
     def _resolve(self, deferred: _Deferred) -> FolderHit:
         assert self.pool is not None
         parts = deferred.parts + [
-            self.pool.result(future, chunk, deferred.device, deferred.cross)
+            self.pool.result(future, measure_paths, chunk, deferred.device, deferred.cross)
             for future, chunk in zip(deferred.futures, deferred.chunks, strict=True)
         ]
         m = self._finish(combine(parts), deferred.path)
@@ -226,16 +284,70 @@ class Walker:
             deferred.path, deferred.match, deferred.repo, m, deferred.device, deferred.inode
         )
 
+    def _settle(self, raw: _RawHit) -> FolderHit:
+        m = self._finish(raw.part, raw.path)
+        return FolderHit(raw.path, raw.match, raw.repo, m, raw.device, raw.inode)
+
+    def _merge(self, result: SubtreeResult) -> Iterator[Event]:
+        """Take in a worker's findings, counting a file it shares with others' once."""
+        self.errors.extend(result.errors)
+        t, r = self.totals, result.totals
+        t.bytes += r.bytes
+        t.disk_bytes += r.disk_bytes
+        t.files += r.files
+        t.dirs += r.dirs
+        self._dirs_seen += result.dirs_seen
+        fresh: set[tuple[int, int]] = set()
+        for key, (size, blocks) in result.links.items():
+            if key in self._linked:  # counted already, here or by another worker
+                t.files -= 1
+                t.bytes -= size
+                t.disk_bytes -= blocks
+            else:
+                self._linked.add(key)
+                fresh.add(key)
+        if self.options.progress is not None:
+            self.options.progress(t.files, t.bytes, "")
+        for event in result.events:
+            if isinstance(event, _RawHit):
+                yield self._settle(event)
+            elif isinstance(event, (FileHit, FileSeen)) and event.st.st_nlink > 1:
+                if (event.st.st_dev, event.st.st_ino) in fresh:
+                    yield event
+            else:
+                yield event
+
     def walk(self, root: str, *, repo: str | None, classify_root: bool = False) -> Iterator[Event]:
         """Walk `root`, judging every folder and file below it (never `root` itself)."""
         deferred: list[_Deferred] = []
-        yield from self._walk(root, repo, classify_root, deferred)
+        handoff: list[Subtree] | None = [] if self.pool is not None else None
+        start = (root, os.path.basename(root), None, repo)
+        for event in self._walk(start, classify_root, deferred, handoff):
+            yield self._settle(event) if isinstance(event, _RawHit) else event
+        walks: list[tuple[Future[SubtreeResult] | None, list[Subtree]]] = []
+        if handoff and self.pool is not None:
+            # Interleaved, so that neighbours (likely alike in size) go to different workers.
+            share = min(len(handoff), 4 * self.pool.workers)
+            options = replace(self.options, progress=None)
+            for i in range(share):
+                chunk = handoff[i::share]
+                walks.append((self.pool.submit(walk_subtrees, chunk, options, self.skip), chunk))
         for item in deferred:
             yield self._resolve(item)
+        for future, chunk in walks:
+            assert self.pool is not None
+            options = replace(self.options, progress=None)
+            result = self.pool.result(future, walk_subtrees, chunk, options, self.skip)
+            yield from self._merge(result)
 
     def _walk(
-        self, root: str, repo: str | None, classify_root: bool, deferred: list[_Deferred]
-    ) -> Iterator[Event]:
+        self,
+        start: tuple[str, str, frozenset[str] | None, str | None],
+        classify_root: bool,
+        deferred: list[_Deferred],
+        handoff: list[Subtree] | None,
+    ) -> Iterator[Event | _RawHit]:
+        root = start[0]
         try:
             root_st = os.lstat(root)
         except OSError as exc:
@@ -247,13 +359,13 @@ class Walker:
         sqlite_shaped = self.options.sqlite_shaped
         cross = self.options.cross_mounts
         t = self.totals
-        # (path, its name, its parent's names or None for the root, repo it belongs to)
+        links = self.links
+        linked = self._linked
+        # (path, its name, its parent's names or None for the root, repo it belongs to, depth)
         # The top levels go breadth first, so that the big artifacts (a project's node_modules,
-        # its virtualenv) reach the worker processes early and are sized while this process walks
-        # on; below, depth first, so memory follows the depth of the tree, not its width.
-        near: deque[tuple[str, str, frozenset[str] | None, str | None, int]] = deque(
-            [(root, os.path.basename(root), None, repo, 0)]
-        )
+        # its virtualenv) reach the worker processes early and are sized while this process
+        # walks on; below, depth first, so memory follows the depth of the tree, not its width.
+        near: deque[tuple[str, str, frozenset[str] | None, str | None, int]] = deque([(*start, 0)])
         stack: list[tuple[str, str, frozenset[str] | None, str | None, int]] = []
         breadth = self.breadth_levels
         while near or stack:
@@ -281,6 +393,7 @@ class Walker:
                     yield RepoSeen(path, bare=True)
                     self.measure(listing, dev)
                     continue
+                below = near if depth < breadth else stack if handoff is None else None
                 child_path = listing.child
                 for entry in entries:
                     try:
@@ -302,14 +415,18 @@ class Walker:
                         if entry.name.startswith(QUARANTINE_PREFIX) or entry_path in self.skip:
                             # hygiene's own quarantine: what it holds is not the workspace's.
                             continue
-                        child = (entry_path, entry.name, names, repo_here, depth + 1)
-                        (near if depth < breadth else stack).append(child)
+                        if below is not None:
+                            below.append((entry_path, entry.name, names, repo_here, depth + 1))
+                        elif handoff is not None:
+                            handoff.append((entry_path, entry.name, names, repo_here))
                         continue
                     if st.st_nlink > 1:
                         key = (st.st_dev, st.st_ino)
-                        if key in self._linked:
+                        if key in linked:
                             continue
-                        self._linked.add(key)
+                        linked.add(key)
+                        if links is not None:
+                            links[key] = (st.st_size, st.st_blocks * 512)
                     t.files += 1
                     t.bytes += st.st_size
                     t.disk_bytes += st.st_blocks * 512

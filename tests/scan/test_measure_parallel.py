@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from hygiene.detect import Classifier
@@ -94,3 +95,63 @@ def test_scan_from_a_stdin_script(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     here = scan(ScanRequest(roots=(root,), workers=0))
     assert done.stdout.split() == [str(len(here.findings)), str(here.totals.scanned_files)]
+
+
+def deep_tree(root: Path) -> None:
+    """Folders below the top levels (walked by workers), with hard links between them."""
+    spec: dict[str, str | bytes | None] = {}
+    for i in range(12):
+        spec[f"a/b/c/d{i}/e/notes.txt"] = "n" * (10 * i + 1)
+        spec[f"a/b/c/d{i}/e/src/__pycache__/m.pyc"] = "p" * i
+        spec[f"a/b/c/d{i}/e/.DS_Store"] = "junk"
+        spec[f"a/b/c/d{i}/e/db.sqlite"] = b"\0" * 1024
+    make_tree(root, spec)
+    # A loose file and a junk file, each linked into another worker's folders; a file linked
+    # both outside and inside an artifact.
+    os.link(root / "a/b/c/d0/e/notes.txt", root / "a/b/c/d7/e/notes-link.txt")
+    os.unlink(root / "a/b/c/d5/e/.DS_Store")
+    os.link(root / "a/b/c/d1/e/.DS_Store", root / "a/b/c/d5/e/.DS_Store")
+    os.link(root / "a/b/c/d2/e/notes.txt", root / "a/b/c/d9/e/src/__pycache__/n.pyc")
+
+
+def test_folders_walked_by_workers_give_the_single_process_answer(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    deep_tree(root)
+    kinds = frozenset({"artifact", "database"})
+    one = scan(ScanRequest(roots=(root,), workers=0, kinds=kinds))
+    walker = Walker(Classifier(default_index()), pool=WorkerPool(2))
+    try:
+        events = list(walker.walk(str(root), repo=None))
+        assert walker.pool is not None and walker.pool._executor is not None
+    finally:
+        walker.pool.close()  # type: ignore[union-attr]
+    two = scan(ScanRequest(roots=(root,), workers=2, kinds=kinds))
+    # A file with two names is reported under the name seen first, which differs with the
+    # order of the walk; everything else is the same finding for finding.
+    def by_inode(result: object) -> dict[tuple[int, int], object]:
+        return {
+            (f.device, f.inode): replace(f, path="") if os.lstat(f.path).st_nlink > 1 else f
+            for f in result.findings  # type: ignore[attr-defined]
+            if hasattr(f, "inode")
+        }
+
+    assert by_inode(one) == by_inode(two)
+    assert len(one.findings) == len(two.findings)
+    assert one.totals == two.totals
+    # Each inode once: 12 notes, 12 pyc, 11 .DS_Store inodes, 12 databases, the links free.
+    assert one.totals.scanned_files == 12 + 12 + 11 + 12
+    assert walker.totals.files == one.totals.scanned_files
+    junk = [e for e in events if getattr(e, "path", "").endswith(".DS_Store")]
+    assert len(junk) == 11  # the hard-linked one is reported once, by whichever worker saw it
+
+
+def test_a_broken_pool_walks_the_deep_folders_here(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    deep_tree(root)
+    one = scan(ScanRequest(roots=(root,), workers=0))
+    pool = WorkerPool(2)
+    pool.broken = True
+    walker = Walker(Classifier(default_index()), pool=pool)
+    found = {e.path for e in walker.walk(str(root), repo=None) if isinstance(e, FolderHit)}
+    assert found == {a.path for a in one.findings if getattr(a, "folder", False)}
+    assert walker.totals.files == one.totals.scanned_files
