@@ -79,6 +79,28 @@ class RuleIndex:
             kind: re.compile("|".join(f"(?:{p.pattern})" for p, _ in pats)) if pats else None
             for kind, pats in self._globs.items()
         }
+        # A cheap necessary condition before the regex, asked for every file of a walk: a name
+        # a glob can match starts with the glob's literal head and ends with its literal tail
+        # (or, for a glob with neither, holds its longest literal piece).
+        heads: set[str] = set()
+        tails: set[str] = set()
+        pieces: set[str] = set()
+        for rule in self.rules:
+            for name in rule.names if not rule.folder else ():
+                if not is_glob(name):
+                    continue
+                head, tail, piece = _literals(name)
+                if head:
+                    heads.add(head)
+                elif tail:
+                    tails.add(tail)
+                else:
+                    pieces.add(piece)
+        self._file_heads = tuple(sorted(heads))
+        self._file_tails = tuple(sorted(tails))
+        self._file_piece = (
+            re.compile("|".join(re.escape(p) for p in sorted(pieces))) if pieces else None
+        )
         self.inside_names = frozenset(n for r in self.rules for n in r.inside)
         self.exact_folder_names = frozenset(n for (folder, n) in self._exact if folder)
 
@@ -95,8 +117,21 @@ class RuleIndex:
     def may_match_file(self, name: str) -> bool:
         if (False, name) in self._exact:
             return True
+        if not (
+            name.endswith(self._file_tails)
+            or name.startswith(self._file_heads)
+            or (self._file_piece is not None and self._file_piece.search(name) is not None)
+        ):
+            return False
         any_glob = self._any_glob[False]
         return any_glob is not None and any_glob.match(name) is not None
+
+
+def _literals(glob: str) -> tuple[str, str, str]:
+    """A glob's literal head (before its first wildcard), tail (after its last) and longest
+    literal piece. Wildcards are `*`, `?` and `[...]`; a piece inside brackets is not literal."""
+    split = re.split(r"\*|\?|\[[^\]]*\]", glob)
+    return split[0], split[-1], max(split, key=len)
 
 
 def _beside_holds(rule: Rule, siblings: frozenset[str] | set[str]) -> str | None:

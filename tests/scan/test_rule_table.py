@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hygiene.rules import Rule, all_rules, is_glob
+from hygiene.rules import Rule, all_rules, default_index, is_glob
 from tests.scan.helpers import artifacts, make_tree
 
 RULES = [r for r in all_rules() if not r.precious]
@@ -79,3 +81,18 @@ def test_every_rule_has_a_recreate_hint() -> None:
 def test_rule_ids_are_unique() -> None:
     ids = [r.id for r in all_rules()]
     assert len(ids) == len(set(ids))
+
+
+_PIECES = ["", ".", "~", "#", "_", "env", "pyc", "swp", "tfstate", "coverage", "key", "a", "x.y"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=5))
+def test_the_file_prefilter_never_hides_a_match(parts: list[str]) -> None:
+    """`may_match_file` skips the regex on a cheap test; it must agree with the regex alone."""
+    index = default_index()
+    name = "".join(parts) or "x"
+    any_glob = index._any_glob[False]
+    by_regex = (False, name) in index._exact or (
+        any_glob is not None and any_glob.match(name) is not None
+    )
+    assert index.may_match_file(name) == by_regex
