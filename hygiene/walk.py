@@ -12,8 +12,8 @@ import os
 import stat as statmod
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from hygiene.detect import Classifier
 from hygiene.measure import (
@@ -28,6 +28,10 @@ from hygiene.measure import (
 from hygiene.model import ScanIssue
 from hygiene.paths import QUARANTINE_PREFIX
 from hygiene.rules import Match
+
+if TYPE_CHECKING:
+    # concurrent.futures pulls in logging; a scan without workers never needs it.
+    from concurrent.futures import Future
 
 S_ISDIR = statmod.S_ISDIR
 S_ISREG = statmod.S_ISREG
