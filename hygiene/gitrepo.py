@@ -215,11 +215,13 @@ class GitJobs:
     kills and reaps every process still running, on every path out of a scan.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, nice: int = 0) -> None:
         import selectors
         import threading
 
         self.limit = max(1, limit)
+        # Added to the niceness of processes started from now on (see `set_pace`).
+        self.nice = nice
         self._queue: list[GitJob] = []
         self._running: list[GitJob] = []
         self._selector = selectors.DefaultSelector()
@@ -234,6 +236,13 @@ class GitJobs:
             self._queue.append(job)
             self._fill()
         return job
+
+    def set_pace(self, limit: int, *, nice: int) -> None:
+        """Change how many run at once and the niceness of those started from now on."""
+        with self._lock:
+            self.limit = max(1, limit)
+            self.nice = nice
+            self._fill()
 
     def pump(self) -> None:
         """Progress without waiting: cheap enough to call between walk events."""
@@ -302,6 +311,13 @@ class GitJobs:
             job.error = GitError(f"git {job.args[0]} could not start in {job.repo}: {exc}")
             return
         job.proc = proc
+        if self.nice and hasattr(os, "setpriority"):
+            # After the start, not in the child (preexec_fn would cost the fast spawn): git
+            # is a few milliseconds behind, a priority hint needs no precision.
+            with contextlib.suppress(OSError):
+                os.setpriority(
+                    os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice
+                )
         assert proc.stdout is not None
         assert proc.stderr is not None
         for pipe in (proc.stdout, proc.stderr):

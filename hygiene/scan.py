@@ -192,6 +192,7 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
         if around is not None:
             prefetch.saw(around, False)
         harvest.take(walker.walk(root, repo=around))
+    prefetch.walked()
 
     errors = walker.errors
     mounts = mount_points()

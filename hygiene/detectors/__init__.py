@@ -46,8 +46,12 @@ class RepoPrefetch:
     objects: GitJob | None = None
 
 
-# git processes at once while the walk runs: the walk keeps one core; more would take it.
-PREFETCH_LIMIT = max(1, (os.cpu_count() or 2) - 1)
+# git processes at once while the walk runs, at a lower priority: the walk and its sizing workers
+# keep the cores busy, and git must take only what they leave idle. After the walk, as many as
+# there are cores, at the scan's own priority.
+WALK_LIMIT = max(1, (os.cpu_count() or 2) - 1)
+WALK_NICE = 10
+AFTER_LIMIT = max(2, os.cpu_count() or 2)
 _PUMP_EVERY = 0.001  # seconds between two looks at the git processes during the walk
 
 
@@ -58,10 +62,8 @@ class Prefetch:
     read, as the direct call would. `close()` must run on every path out of the scan.
     """
 
-    def __init__(
-        self, kinds: frozenset[str], *, git_stats: bool = False, limit: int = PREFETCH_LIMIT
-    ) -> None:
-        self.jobs = GitJobs(limit)
+    def __init__(self, kinds: frozenset[str], *, git_stats: bool = False) -> None:
+        self.jobs = GitJobs(WALK_LIMIT, nice=WALK_NICE)
         self._tracked_junk = "tracked-artifact" in kinds
         # --git-stats reads every reachable object another way (`rev-list | cat-file`).
         self._history = "history-blob" in kinds and not git_stats
@@ -99,6 +101,10 @@ class Prefetch:
         if now >= self._next_pump:
             self._next_pump = now + _PUMP_EVERY
             self.jobs.pump()
+
+    def walked(self) -> None:
+        """The walk is over: git may have the machine."""
+        self.jobs.set_pace(AFTER_LIMIT, nice=0)
 
     def listing(self, path: str) -> bytes:
         """`ls-files -z` of the work tree at `path`. GitError if git could not say."""
