@@ -7,6 +7,7 @@ that names that are not valid UTF-8 survive the round trip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -48,6 +49,17 @@ def git_env(*, keep_repo_env: bool = False) -> dict[str, str]:
             env.pop(name, None)
     return env
 
+
+# The questions that need nothing from the walk, asked the same way whether prefetched or not.
+LIST_TRACKED = ("ls-files", "-z")
+LIST_TRACKED_IGNORED = ("ls-files", "-z", "-ci", "--exclude-standard")
+# Every object's size from the pack indexes, no history walk.
+LIST_OBJECT_SIZES = (
+    "cat-file",
+    "--batch-all-objects",
+    "--unordered",
+    "--batch-check=%(objectname) %(objecttype) %(objectsize) %(objectsize:disk)",
+)
 
 _ARG_BUDGET = 100_000  # bytes of pathspecs per process, far below ARG_MAX
 
@@ -93,6 +105,22 @@ def _chunks(paths: Sequence[bytes]) -> Iterable[list[bytes]]:
         yield chunk
 
 
+def object_store(repo: str, *, bare: bool) -> str:
+    """The common git directory, so work trees of one repository are read once."""
+    gitdir = repo if bare else os.path.join(repo, ".git")
+    if os.path.isfile(gitdir):
+        with open(gitdir, encoding="utf-8", errors="replace") as handle:
+            line = handle.readline().strip()
+        if line.startswith("gitdir:"):
+            gitdir = os.path.normpath(os.path.join(repo, line[len("gitdir:") :].strip()))
+    try:
+        with open(os.path.join(gitdir, "commondir"), encoding="utf-8") as handle:
+            gitdir = os.path.normpath(os.path.join(gitdir, handle.read().strip()))
+    except OSError:
+        pass
+    return os.path.realpath(gitdir)
+
+
 def holding_tracked(repo: str, relpaths: Sequence[str]) -> set[str]:
     """Those of `relpaths` (files or folders, relative to `repo`) that are or hold tracked files."""
     if not relpaths:
@@ -113,3 +141,222 @@ def holding_tracked(repo: str, relpaths: Sequence[str]) -> set[str]:
                 cut = probe.rfind(b"/")
                 probe = probe[:cut] if cut > 0 else b""
     return held
+
+
+class TrackedIndex:
+    """Every path git tracks in one work tree (`ls-files -z`), asked many times without git.
+
+    One listing answers "is it or does it hold tracked files?" for any number of candidates: a
+    folder holds tracked files iff some tracked path starts with it plus "/", found by bisection
+    in the bytewise-sorted listing (the index's own order, sorted again to be sure).
+    """
+
+    def __init__(self, listing: bytes) -> None:
+        self.paths: list[bytes] = sorted(p for p in listing.split(b"\0") if p)
+
+    def holds(self, relpath: str) -> bool:
+        """True if `relpath` ("/"-separated, work-tree relative) is or holds a tracked file."""
+        from bisect import bisect_left
+
+        paths = self.paths
+        key = os.fsencode(relpath)
+        if key in (b"", b"."):
+            return bool(paths)  # the work tree itself, as `ls-files -- .` would say
+        i = bisect_left(paths, key)
+        if i < len(paths) and paths[i] == key:
+            return True
+        inside = key + b"/"
+        i = bisect_left(paths, inside, i)
+        return i < len(paths) and paths[i].startswith(inside)
+
+    def holding(self, relpaths: Iterable[str]) -> set[str]:
+        """Those of `relpaths` that are or hold tracked files: `holding_tracked` without git."""
+        return {rel for rel in relpaths if self.holds(rel)}
+
+
+class GitJob:
+    """One git process started ahead of need, read by `GitJobs.output` when the answer is due."""
+
+    def __init__(self, repo: str, args: tuple[str, ...]) -> None:
+        self.repo = repo
+        self.args = args
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.out: list[bytes] = []
+        self.err: list[bytes] = []
+        self.open_pipes = 0
+        self.returncode: int | None = None
+        self.error: GitError | None = None  # set when git could not even start
+
+    @property
+    def done(self) -> bool:
+        return self.returncode is not None or self.error is not None
+
+
+# Output a git process may write before it stalls waiting to be read: a whole `ls-files` of a
+# large work tree fits, so a job finishes while the walk runs even if nobody reads it yet.
+_PIPE_BYTES = 1 << 20
+
+
+def _grow_pipe(fd: int) -> None:
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # Linux only
+    except (ImportError, AttributeError, OSError):
+        pass  # a smaller pipe only means the job waits for us sooner
+
+
+class GitJobs:
+    """Git processes run in the background, at most `limit` at once, without threads.
+
+    Threads are avoided on purpose: the walk's sizing pool forks its workers only while this
+    process has a single thread. Progress happens in `pump()` (called between walk events: reads
+    what is ready, reaps what ended, starts what is queued) and in `output()` (waits). `close()`
+    kills and reaps every process still running, on every path out of a scan.
+    """
+
+    def __init__(self, limit: int, *, nice: int = 0) -> None:
+        import selectors
+        import threading
+
+        self.limit = max(1, limit)
+        # Added to the niceness of processes started from now on (see `set_pace`).
+        self.nice = nice
+        self._queue: list[GitJob] = []
+        self._running: list[GitJob] = []
+        self._selector = selectors.DefaultSelector()
+        # Detectors may ask from their worker threads; one of them drives at a time.
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def start(self, repo: str, *args: str) -> GitJob:
+        """Queue `git -C repo args...`; it starts as soon as a slot is free."""
+        job = GitJob(repo, args)
+        with self._lock:
+            self._queue.append(job)
+            self._fill()
+        return job
+
+    def set_pace(self, limit: int, *, nice: int) -> None:
+        """Change how many run at once and the niceness of those started from now on."""
+        with self._lock:
+            self.limit = max(1, limit)
+            self.nice = nice
+            self._fill()
+
+    def pump(self) -> None:
+        """Progress without waiting: cheap enough to call between walk events."""
+        if not self._running and not self._queue:
+            return
+        with self._lock:
+            self._step(0)
+
+    def output(self, job: GitJob, *, ok: tuple[int, ...] = (0,)) -> bytes:
+        """The job's stdout once it has ended; GitError if it failed (exit status not in `ok`)."""
+        with self._lock:
+            if job in self._queue:  # wanted now: ahead of the others
+                self._queue.remove(job)
+                self._queue.insert(0, job)
+            while not job.done:
+                if self._closed:
+                    raise GitError(f"git {job.args[0]} in {job.repo}: the scan was closed")
+                self._fill()
+                self._step(None)
+            if len(job.out) > 1:
+                job.out[:] = [b"".join(job.out)]  # read again by the next detector: joined once
+        if job.error is not None:
+            raise job.error
+        if job.returncode not in ok:
+            lines = b"".join(job.err).decode("utf-8", "replace").strip().splitlines()
+            raise GitError(
+                f"git {job.args[0]} failed in {job.repo}: {lines[-1] if lines else 'no output'}"
+            )
+        return job.out[0] if job.out else b""
+
+    def close(self) -> None:
+        """Kill what still runs and reap it: no git process outlives the scan."""
+        with self._lock:
+            self._closed = True
+            self._queue.clear()
+            for job in self._running:
+                assert job.proc is not None
+                with contextlib.suppress(OSError):  # ended already
+                    job.proc.kill()
+            for job in self._running:
+                self._finish(job)
+            self._running.clear()
+            self._selector.close()
+
+    # -- the loop; every method below runs under self._lock --
+
+    def _fill(self) -> None:
+        while self._queue and len(self._running) < self.limit and not self._closed:
+            self._spawn(self._queue.pop(0))
+
+    def _spawn(self, job: GitJob) -> None:
+        import selectors
+
+        try:
+            proc = subprocess.Popen(
+                ["git", "-C", job.repo, *job.args],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=git_env(),
+            )
+        except FileNotFoundError:
+            job.error = GitError("git is not installed or not on PATH")
+            return
+        except OSError as exc:
+            job.error = GitError(f"git {job.args[0]} could not start in {job.repo}: {exc}")
+            return
+        job.proc = proc
+        if self.nice and hasattr(os, "setpriority"):
+            # After the start, not in the child (preexec_fn would cost the fast spawn): git
+            # is a few milliseconds behind, a priority hint needs no precision.
+            with contextlib.suppress(OSError):
+                os.setpriority(
+                    os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice
+                )
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        for pipe in (proc.stdout, proc.stderr):
+            os.set_blocking(pipe.fileno(), False)
+            self._selector.register(pipe, selectors.EVENT_READ, job)
+        _grow_pipe(proc.stdout.fileno())
+        job.open_pipes = 2
+        self._running.append(job)
+
+    def _step(self, timeout: float | None) -> None:
+        """Read whatever is ready (waiting up to `timeout`), reap jobs whose pipes closed."""
+        if not self._running:
+            return
+        for key, _ in self._selector.select(timeout):
+            job = key.data
+            assert isinstance(job, GitJob)
+            assert job.proc is not None
+            pipe = key.fileobj
+            while True:
+                try:
+                    chunk = os.read(key.fd, 1 << 16)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    self._selector.unregister(pipe)
+                    job.open_pipes -= 1
+                    break
+                (job.out if pipe is job.proc.stdout else job.err).append(chunk)
+            if job.open_pipes == 0:
+                self._finish(job)
+                self._running.remove(job)
+        self._fill()
+
+    def _finish(self, job: GitJob) -> None:
+        assert job.proc is not None
+        for pipe in (job.proc.stdout, job.proc.stderr):
+            if pipe is not None:
+                with contextlib.suppress(KeyError, ValueError):  # already at end of file
+                    self._selector.unregister(pipe)
+                pipe.close()
+        job.open_pipes = 0
+        job.returncode = job.proc.wait()

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from hygiene.config import Config
 from hygiene.detect import Classifier
-from hygiene.detectors import DetectContext, all_detectors, per_repo
-from hygiene.gitrepo import GitError, holding_tracked
+from hygiene.detectors import DetectContext, Prefetch, all_detectors
+from hygiene.gitrepo import GitError
 from hygiene.measure import WorkerPool, default_workers
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
 from hygiene.mounts import mount_inside, mount_points
@@ -77,9 +77,14 @@ class WalkHarvest:
     files: list[FileHit] = field(default_factory=list)
     seen: list[FileSeen] = field(default_factory=list)
     repos: dict[str, bool] = field(default_factory=dict)  # path -> bare
+    # Git questions start as repositories are found and make progress between events.
+    prefetch: Prefetch | None = None
 
     def take(self, events: Iterable[object]) -> None:
+        prefetch = self.prefetch
         for event in events:
+            if prefetch is not None:
+                prefetch.pump()
             if isinstance(event, FolderHit):
                 self.folders.append(event)
             elif isinstance(event, FileHit):
@@ -88,6 +93,8 @@ class WalkHarvest:
                 self.seen.append(event)
             elif isinstance(event, RepoSeen):
                 self.repos[event.path] = event.bare
+                if prefetch is not None:
+                    prefetch.saw(event.path, event.bare)
 
 
 def _artifact(
@@ -124,27 +131,27 @@ def _artifact(
     )
 
 
-def _tracked(hits: Sequence[FolderHit | FileHit], errors: list[ScanIssue]) -> set[str]:
-    """Paths among `hits` that git tracks or that hold tracked files. Unknown counts as tracked."""
+def _tracked(
+    hits: Sequence[FolderHit | FileHit], errors: list[ScanIssue], prefetch: Prefetch
+) -> set[str]:
+    """Paths among `hits` that git tracks or that hold tracked files. Unknown counts as tracked.
+
+    Answered from each repository's whole `ls-files`, started during the walk and shared with
+    the detectors: no git process per pass of the veto loop.
+    """
     by_repo: dict[str, list[str]] = {}
     for hit in hits:
         if hit.repo is not None:
             by_repo.setdefault(hit.repo, []).append(hit.path)
-
-    def ask(item: tuple[str, list[str]]) -> tuple[set[str], ScanIssue | None]:
-        repo, paths = item
-        rel = {os.path.relpath(p, repo): p for p in paths}
-        try:
-            return {rel[r] for r in holding_tracked(repo, list(rel))}, None
-        except GitError as exc:
-            return set(paths), ScanIssue(repo, f"{exc}; its findings are left out")
-
     held: set[str] = set()
-    # One git process per repository, a few at a time: a workspace holds dozens.
-    for found, issue in per_repo(ask, by_repo.items()):
-        held |= found
-        if issue is not None:
-            errors.append(issue)
+    for repo, paths in by_repo.items():
+        try:
+            index = prefetch.tracked(repo)
+        except GitError as exc:
+            held.update(paths)
+            errors.append(ScanIssue(repo, f"{exc}; its findings are left out"))
+            continue
+        held.update(p for p in paths if index.holds(os.path.relpath(p, repo).replace(os.sep, "/")))
     return held
 
 
@@ -164,22 +171,28 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
         pool=pool,
         skip=frozenset({os.path.realpath(hygiene_home())}),
     )
+    prefetch = Prefetch(request.kinds, git_stats=request.git_stats)
     try:
-        return _scan(request, walker)
+        return _scan(request, walker, prefetch)
     finally:
+        prefetch.close()  # kills and reaps any git still running (an error, Ctrl-C)
         if pool is not None:
             pool.close()
 
 
-def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
+def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResult:
     config = request.config
     large = request.large if request.large is not None else config.large
-    harvest = WalkHarvest()
+    harvest = WalkHarvest(prefetch=prefetch)
     # Resolved first: through a symlinked root, the repository above the real folder would go
     # unseen, and with it the check that nothing git tracks is ever reported.
     roots = tuple(dict.fromkeys(os.path.realpath(r) for r in request.roots))
     for root in roots:
-        harvest.take(walker.walk(root, repo=enclosing_repo(root)))
+        around = enclosing_repo(root)
+        if around is not None:
+            prefetch.saw(around, False)
+        harvest.take(walker.walk(root, repo=around))
+    prefetch.walked()
 
     errors = walker.errors
     mounts = mount_points()
@@ -189,7 +202,7 @@ def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
     pending_folders = harvest.folders
     pending_files = harvest.files
     while pending_folders or pending_files:
-        tracked = _tracked([*pending_folders, *pending_files], errors)
+        tracked = _tracked([*pending_folders, *pending_files], errors, prefetch)
         rewalk: list[FolderHit] = []
         for hit in pending_folders:
             rule = hit.match.rule
@@ -247,7 +260,7 @@ def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
                     inode=st.st_ino,
                 )
             )
-        again = WalkHarvest()
+        again = WalkHarvest(prefetch=prefetch)
         for hit in rewalk:
             again.take(walker.walk(hit.path, repo=hit.repo))
         harvest.seen.extend(again.seen)
@@ -274,6 +287,7 @@ def _scan(request: ScanRequest, walker: Walker) -> ScanResult:
         large=large,
         git_stats=request.git_stats,
         now=request.now,
+        git=prefetch,
     )
     extra: dict[str, object] = {}
     for kind, detector in all_detectors():

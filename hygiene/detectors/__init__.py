@@ -9,14 +9,129 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from hygiene.config import Config
+from hygiene.gitrepo import (
+    LIST_OBJECT_SIZES,
+    LIST_TRACKED,
+    LIST_TRACKED_IGNORED,
+    GitJob,
+    GitJobs,
+    TrackedIndex,
+    object_store,
+)
 from hygiene.model import Artifact, Finding, Precious, ScanIssue
 from hygiene.rules import Rule, default_index
 from hygiene.walk import FileSeen
+
+
+@dataclass
+class RepoPrefetch:
+    """The git questions about one repository that need nothing from the walk.
+
+    Started the moment the walk finds the repository, so git answers on the second core while
+    Python walks; read after the walk. None: not asked (a bare repository has no index; a kind
+    not wanted).
+    """
+
+    path: str
+    bare: bool
+    index: GitJob | None = None  # ls-files -z: the tracked veto, tracked junk, large files
+    ignored: GitJob | None = None  # ls-files -z -ci --exclude-standard: tracked junk
+    # cat-file --batch-all-objects: history blobs; one job for the work trees of one store.
+    objects: GitJob | None = None
+
+
+# git processes at once while the walk runs, at a lower priority: the walk and its sizing workers
+# keep the cores busy, and git must take only what they leave idle. After the walk, as many as
+# there are cores, at the scan's own priority.
+WALK_LIMIT = max(1, (os.cpu_count() or 2) - 1)
+WALK_NICE = 10
+AFTER_LIMIT = max(2, os.cpu_count() or 2)
+_PUMP_EVERY = 0.001  # seconds between two looks at the git processes during the walk
+
+
+class Prefetch:
+    """Per repository, the walk-independent git questions, for the detectors to consume.
+
+    Answers are parsed once and kept. Every answer that failed raises `GitError` where it is
+    read, as the direct call would. `close()` must run on every path out of the scan.
+    """
+
+    def __init__(self, kinds: frozenset[str], *, git_stats: bool = False) -> None:
+        self.jobs = GitJobs(WALK_LIMIT, nice=WALK_NICE)
+        self._tracked_junk = "tracked-artifact" in kinds
+        # --git-stats reads every reachable object another way (`rev-list | cat-file`).
+        self._history = "history-blob" in kinds and not git_stats
+        self.repos: dict[str, RepoPrefetch] = {}
+        self._stores: dict[str, GitJob] = {}
+        self._indexes: dict[str, TrackedIndex] = {}
+        self._next_pump = 0.0
+
+    def saw(self, path: str, bare: bool) -> RepoPrefetch:
+        """Start what can start for the repository at `path` (once; later calls return it)."""
+        known = self.repos.get(path)
+        if known is not None:
+            return known
+        repo = self.repos[path] = RepoPrefetch(path, bare)
+        if not bare:
+            repo.index = self.jobs.start(path, *LIST_TRACKED)
+            if self._tracked_junk:
+                repo.ignored = self.jobs.start(path, *LIST_TRACKED_IGNORED)
+        if self._history:
+            try:
+                store = object_store(path, bare=bare)
+            except OSError:
+                store = None  # the history detector reports it when it asks again
+            if store is not None:
+                # Work trees of one object store (`git worktree`) share one reading.
+                job = self._stores.get(store)
+                if job is None:
+                    job = self._stores[store] = self.jobs.start(path, *LIST_OBJECT_SIZES)
+                repo.objects = job
+        return repo
+
+    def pump(self) -> None:
+        """Between walk events: start and read git processes, at most every millisecond."""
+        now = time.monotonic()
+        if now >= self._next_pump:
+            self._next_pump = now + _PUMP_EVERY
+            self.jobs.pump()
+
+    def walked(self) -> None:
+        """The walk is over: git may have the machine."""
+        self.jobs.set_pace(AFTER_LIMIT, nice=0)
+
+    def listing(self, path: str) -> bytes:
+        """`ls-files -z` of the work tree at `path`. GitError if git could not say."""
+        repo = self.saw(path, False)
+        if repo.index is None:  # found as a bare repository: ask anyway, git says what is wrong
+            repo.index = self.jobs.start(path, *LIST_TRACKED)
+        return self.jobs.output(repo.index)
+
+    def tracked(self, path: str) -> TrackedIndex:
+        """What git tracks in the work tree at `path`, parsed once. GitError if git cannot say."""
+        index = self._indexes.get(path)
+        if index is None:
+            index = self._indexes[path] = TrackedIndex(self.listing(path))
+        return index
+
+    def ignored_tracked(self, path: str) -> bytes | None:
+        """`ls-files -z -ci --exclude-standard` of `path`, or None when it was not prefetched."""
+        job = self.saw(path, False).ignored
+        return None if job is None else self.jobs.output(job)
+
+    def objects(self, path: str) -> bytes | None:
+        """`cat-file --batch-all-objects` of `path`'s object store, or None if not prefetched."""
+        job = self.repos[path].objects if path in self.repos else None
+        return None if job is None else self.jobs.output(job)
+
+    def close(self) -> None:
+        self.jobs.close()
 
 
 @dataclass(frozen=True)
@@ -33,6 +148,8 @@ class DetectContext:
     large: int
     git_stats: bool = False
     now: float = 0.0
+    # The git answers started during the walk; None: each detector asks git itself.
+    git: Prefetch | None = None
 
 
 @dataclass(frozen=True)

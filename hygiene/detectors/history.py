@@ -18,8 +18,8 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from hygiene.detectors import DetectContext, Detected, per_repo
-from hygiene.gitrepo import GitError, git, git_env
+from hygiene.detectors import DetectContext, Detected, Prefetch, per_repo
+from hygiene.gitrepo import LIST_OBJECT_SIZES, GitError, git, git_env, object_store
 from hygiene.model import ScanIssue
 
 _FORMAT = "%(objectname) %(objecttype) %(objectsize) %(objectsize:disk) %(rest)"
@@ -65,22 +65,6 @@ class _Inventory:
     big: dict[str, tuple[int, int, str]] = field(default_factory=dict)
 
 
-def object_store(repo: str, *, bare: bool) -> str:
-    """The common git directory, so work trees of one repository are read once."""
-    gitdir = repo if bare else os.path.join(repo, ".git")
-    if os.path.isfile(gitdir):
-        with open(gitdir, encoding="utf-8", errors="replace") as handle:
-            line = handle.readline().strip()
-        if line.startswith("gitdir:"):
-            gitdir = os.path.normpath(os.path.join(repo, line[len("gitdir:") :].strip()))
-    try:
-        with open(os.path.join(gitdir, "commondir"), encoding="utf-8") as handle:
-            gitdir = os.path.normpath(os.path.join(gitdir, handle.read().strip()))
-    except OSError:
-        pass
-    return os.path.realpath(gitdir)
-
-
 def _inventory(repo: str, threshold: int) -> _Inventory:
     try:
         revs = subprocess.Popen(
@@ -122,19 +106,14 @@ def _inventory(repo: str, threshold: int) -> _Inventory:
     return inv
 
 
-def _big_objects(repo: str, threshold: int) -> dict[str, tuple[int, int]]:
+def _big_objects(repo: str, threshold: int, out: bytes | None) -> dict[str, tuple[int, int]]:
     """Blobs at or above `threshold` in the object store, reachable or not: oid -> sizes.
 
     One process that reads the pack indexes, no history walk: in the common case (no big blob)
-    this is all the history check costs.
+    this is all the history check costs. `out`: that process's output, when prefetched.
     """
-    out = git(
-        repo,
-        "cat-file",
-        "--batch-all-objects",
-        "--unordered",
-        "--batch-check=%(objectname) %(objecttype) %(objectsize) %(objectsize:disk)",
-    )
+    if out is None:
+        out = git(repo, *LIST_OBJECT_SIZES)
     big: dict[str, tuple[int, int]] = {}
     for line in out.split(b"\n"):
         parts = line.split(b" ")
@@ -216,11 +195,11 @@ def _count_objects(repo: str) -> dict[str, int]:
 
 
 def history_of(
-    repo: str, *, threshold: int, stats: bool
+    repo: str, *, threshold: int, stats: bool, objects: bytes | None = None
 ) -> tuple[list[HistoryBlob], GitStats | None]:
     # The git-sizer summary needs every reachable object; the blob check alone needs far less.
     inv = _inventory(repo, threshold) if stats else None
-    big = inv.big if inv is not None else _reachable(repo, _big_objects(repo, threshold))
+    big = inv.big if inv is not None else _reachable(repo, _big_objects(repo, threshold, objects))
     blobs: list[HistoryBlob] = []
     if big:
         head = _head_blobs(repo)
@@ -261,10 +240,11 @@ def history_of(
 
 
 def _one(
-    repo: str, threshold: int, stats: bool
+    repo: str, threshold: int, stats: bool, prefetched: Prefetch | None = None
 ) -> tuple[list[HistoryBlob], GitStats | None] | ScanIssue:
     try:
-        return history_of(repo, threshold=threshold, stats=stats)
+        objects = prefetched.objects(repo) if prefetched is not None else None
+        return history_of(repo, threshold=threshold, stats=stats, objects=objects)
     except GitError as exc:
         return ScanIssue(repo, f"{exc}; its history is left out")
 
@@ -278,7 +258,7 @@ def detect(ctx: DetectContext) -> Detected:
     errors: list[ScanIssue] = []
 
     def one(repo: str) -> tuple[list[HistoryBlob], GitStats | None] | ScanIssue:
-        return _one(repo, ctx.large, ctx.git_stats)
+        return _one(repo, ctx.large, ctx.git_stats, ctx.git)
 
     for got in per_repo(one, sorted(stores.values())):
         if isinstance(got, ScanIssue):

@@ -22,7 +22,7 @@ from typing import ClassVar
 
 from hygiene.config import Config
 from hygiene.detect import Classifier
-from hygiene.detectors import DetectContext, Detected, per_repo, rule_by_id
+from hygiene.detectors import DetectContext, Detected, Prefetch, per_repo, rule_by_id
 from hygiene.gitrepo import GitError, git_env, holding_tracked
 from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
@@ -207,10 +207,19 @@ def ignore_gaps_for_repo(repo: Path, *, config: Config) -> list[IgnoreGap]:
 
 
 def _repo_gaps(
-    repo: str, precious: list[_Candidate], artifacts: list[_Candidate], walker: Walker
+    repo: str,
+    precious: list[_Candidate],
+    artifacts: list[_Candidate],
+    walker: Walker,
+    prefetched: Prefetch | None = None,
 ) -> list[IgnoreGap] | ScanIssue:
     try:
-        held = holding_tracked(repo, [c.rel for c in precious])
+        if not precious:
+            held: set[str] = set()
+        elif prefetched is not None:
+            held = prefetched.tracked(repo).holding(c.rel for c in precious)
+        else:
+            held = holding_tracked(repo, [c.rel for c in precious])
         wanted = [*(c for c in precious if c.rel not in held), *artifacts]
         return _gaps(repo, wanted, walker)
     except GitError as exc:
@@ -242,7 +251,7 @@ def detect(ctx: DetectContext) -> Detected:
     def one(repo: str) -> list[IgnoreGap] | ScanIssue:
         # A walker each: repositories are asked in parallel and a walker keeps counters.
         walker = Walker(classifier, WalkOptions(cross_mounts=ctx.config.cross_mounts))
-        return _repo_gaps(repo, precious.get(repo, []), by_repo.get(repo, []), walker)
+        return _repo_gaps(repo, precious.get(repo, []), by_repo.get(repo, []), walker, ctx.git)
 
     for found in per_repo(one, sorted({*by_repo, *precious})):
         if isinstance(found, ScanIssue):

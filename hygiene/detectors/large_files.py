@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hygiene.detectors import DetectContext, Detected
+from hygiene.detectors import DetectContext, Detected, Prefetch
 from hygiene.gitrepo import GitError, git, holding_tracked
 from hygiene.model import ScanIssue
 
@@ -72,9 +72,16 @@ def lfs_paths(repo: str, rels: list[str]) -> set[str]:
     }
 
 
-def _repo_facts(repo: str, rels: list[str]) -> tuple[set[str], set[str]] | ScanIssue:
+def _repo_facts(
+    repo: str, rels: list[str], prefetched: Prefetch | None
+) -> tuple[set[str], set[str]] | ScanIssue:
     try:
-        return holding_tracked(repo, rels), lfs_paths(repo, rels)
+        if prefetched is not None:
+            index = prefetched.tracked(repo)
+            tracked = {r for r in rels if index.holds(r.replace(os.sep, "/"))}
+        else:
+            tracked = holding_tracked(repo, rels)
+        return tracked, lfs_paths(repo, rels)
     except GitError as exc:
         return ScanIssue(repo, f"{exc}; tracked and lfs are unknown for its large files")
 
@@ -89,7 +96,7 @@ def detect(ctx: DetectContext) -> Detected:
     lfs: set[str] = set()
     errors: list[ScanIssue] = []
     for repo, rels in by_repo.items():
-        facts = _repo_facts(repo, rels)
+        facts = _repo_facts(repo, rels, ctx.git)
         if isinstance(facts, ScanIssue):
             errors.append(facts)
             continue

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from hygiene.detect import Classifier
-from hygiene.detectors import DetectContext, Detected, per_repo
+from hygiene.detectors import DetectContext, Detected, Prefetch, per_repo
 from hygiene.detectors.ignore_gaps import suggestion_for
-from hygiene.gitrepo import GitError, git
+from hygiene.gitrepo import LIST_TRACKED, LIST_TRACKED_IGNORED, GitError, git
 from hygiene.model import ScanIssue
 from hygiene.rules import Match, default_index
 
@@ -44,27 +44,33 @@ class TrackedArtifact:
     fix: str
 
 
-def _ls(repo: str, *args: str) -> list[str]:
-    out = os.fsdecode(git(repo, "ls-files", "-z", *args))
-    return [p for p in out.split("\0") if p]
+def _paths(out: bytes) -> list[str]:
+    return [p for p in os.fsdecode(out).split("\0") if p]
 
 
-def _tree(paths: Iterable[str]) -> dict[str, set[str]]:
-    """folder ("" for the top) -> names of the tracked files and folders directly inside."""
+def _tree(paths: Iterable[str]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(folder -> names of the tracked files and folders directly inside, folder -> the folders
+    among those names); "" is the top."""
     children: dict[str, set[str]] = {"": set()}
+    subfolders: dict[str, set[str]] = {}
     for path in paths:
+        parent, _, name = path.rpartition("/")
+        kids = children.get(parent)
+        if kids is not None:
+            kids.add(name)
+            continue
+        children[parent] = {name}
+        # A folder seen for the first time: enter it, and any new folder above, in its parent.
         while True:
-            cut = path.rfind("/")
-            parent = path[:cut] if cut >= 0 else ""
-            kids = children.get(parent)
-            known = kids is not None
-            if kids is None:
-                kids = children[parent] = set()
-            kids.add(path[cut + 1 :])
-            if known or cut < 0:
+            above, _, name = parent.rpartition("/")
+            subfolders.setdefault(above, set()).add(name)
+            kids = children.get(above)
+            if kids is not None:
+                kids.add(name)
                 break
-            path = parent  # a folder seen for the first time: enter it in its own parent
-    return children
+            children[above] = {name}
+            parent = above
+    return children, subfolders
 
 
 # Which rule-table verdicts make a tracked path junk. Caches, OS and editor junk and virtualenvs
@@ -82,26 +88,35 @@ def _is_junk(match: Match) -> bool:
 
 def _judge(repo: str, tracked: list[str]) -> dict[str, tuple[Match, bool]]:
     """Top-most tracked folders and files the rule table calls artifacts: rel -> (match, folder)."""
-    classifier = Classifier(default_index())
-    children = _tree(tracked)
+    index = default_index()
+    classifier = Classifier(index)
+    children, subfolders = _tree(tracked)
+    # Most file names repeat across folders and match no rule: ask the table once per name.
+    names_maybe: dict[str, bool] = {}
     found: dict[str, tuple[Match, bool]] = {}
     stack = [""]
     while stack:
         folder = stack.pop()
         names = frozenset(children.get(folder, ()))
+        prefix = f"{folder}/" if folder else ""
+        folders = subfolders.get(folder, set())
+        for name in folders:
+            rel = prefix + name
+            contents = frozenset(children[rel])
+            match = classifier.folder(os.path.join(repo, rel), name, names, contents)
+            if match is None or (not match.rule.precious and not _is_junk(match)):
+                stack.append(rel)  # not junk itself: junk may still be inside
+            elif not match.rule.precious:
+                found[rel] = (match, True)
         for name in names:
-            rel = f"{folder}/{name}" if folder else name
-            if rel in children:  # a folder
-                contents = frozenset(children[rel])
-                match = classifier.folder(os.path.join(repo, rel), name, names, contents)
-                if match is None or (not match.rule.precious and not _is_junk(match)):
-                    stack.append(rel)  # not junk itself: junk may still be inside
-                elif not match.rule.precious:
-                    found[rel] = (match, True)
+            maybe = names_maybe.get(name)
+            if maybe is None:
+                maybe = names_maybe[name] = index.may_match_file(name)
+            if not maybe or name in folders:
                 continue
             fmatch = classifier.file(name, names)
             if fmatch is not None and _is_junk(fmatch):
-                found[rel] = (fmatch, False)
+                found[prefix + name] = (fmatch, False)
     return found
 
 
@@ -152,9 +167,14 @@ def _ancestors(rel: str) -> Iterable[str]:
         yield "/".join(parts[:i])
 
 
-def tracked_junk(repo: str) -> list[TrackedArtifact]:
-    tracked = _ls(repo)
-    ignored = set(_ls(repo, "-ci", "--exclude-standard"))
+def tracked_junk(
+    repo: str, *, listing: bytes | None = None, ignored_listing: bytes | None = None
+) -> list[TrackedArtifact]:
+    """The tracked junk of one work tree; the two `ls-files` outputs are passed when prefetched."""
+    tracked = _paths(git(repo, *LIST_TRACKED) if listing is None else listing)
+    if ignored_listing is None:
+        ignored_listing = git(repo, *LIST_TRACKED_IGNORED)
+    ignored = set(_paths(ignored_listing))
     # rel -> (the rule's match, or None for "the repository's own rules exclude it"; folder?)
     groups: dict[str, tuple[Match | None, bool]] = {
         rel: (None, rel not in ignored) for rel in _top_ignored(ignored, tracked)
@@ -195,9 +215,12 @@ def tracked_junk(repo: str) -> list[TrackedArtifact]:
     return findings
 
 
-def _one(repo: str) -> list[TrackedArtifact] | ScanIssue:
+def _one(repo: str, prefetched: Prefetch | None = None) -> list[TrackedArtifact] | ScanIssue:
     try:
-        return tracked_junk(repo)
+        if prefetched is None:
+            return tracked_junk(repo)
+        listing = prefetched.listing(repo)
+        return tracked_junk(repo, listing=listing, ignored_listing=prefetched.ignored_tracked(repo))
     except GitError as exc:
         return ScanIssue(repo, f"{exc}; its tracked files are left out")
 
@@ -206,7 +229,14 @@ def detect(ctx: DetectContext) -> Detected:
     findings: list[TrackedArtifact] = []
     errors: list[ScanIssue] = []
     work_trees = sorted(repo for repo, bare in ctx.repos.items() if not bare)
-    for got in per_repo(_one, work_trees):
+    prefetched = ctx.git
+    # Prefetched, what is left is Python work: threads would only take turns holding the GIL.
+    got_all = (
+        [_one(repo, prefetched) for repo in work_trees]
+        if prefetched is not None
+        else per_repo(_one, work_trees)
+    )
+    for got in got_all:
         if isinstance(got, ScanIssue):
             errors.append(got)
         else:

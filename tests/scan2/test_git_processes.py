@@ -1,0 +1,174 @@
+"""The git cost of a scan: a fixed number of real git processes per repository, none left over.
+
+Counted for real: a wrapper `git` first on the PATH logs every process hygiene starts (its pid
+is the real git's: the wrapper execs it), then the logs are checked.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hygiene.config import Config
+from hygiene.detectors import DEFAULT_KINDS
+from hygiene.scan import ScanRequest, scan
+
+ALL_DEFAULT = frozenset({"artifact", *DEFAULT_KINDS})
+
+
+def _fill(repo, files: int) -> None:  # type: ignore[no-untyped-def]
+    """`files` tracked sources in their own folders, each with an untracked `__pycache__`."""
+    repo.write(".gitignore", "node_modules/\n")
+    repo.write("package.json", "{}")
+    for i in range(files):
+        repo.write(f"src/p{i}/m.py", "x = 1\n")
+    repo.commit()
+    for i in range(files):
+        repo.write(f"src/p{i}/__pycache__/m.cpython-312.pyc", b"\0" * 10)
+    repo.write(".env", "SECRET=1\n")
+    repo.write("node_modules/a/index.js", "x")
+
+
+def _per_repo(calls: list[str]) -> dict[str, Counter[str]]:
+    """repository -> the git commands run there (the subcommand and its options)."""
+    out: dict[str, Counter[str]] = {}
+    for call in calls:
+        words = call.split(" ")
+        assert words[0] == "-C", call  # every question names its repository
+        repo, command = words[1], " ".join(words[2:])
+        if command.startswith("cat-file --batch-all-objects"):
+            command = "cat-file --batch-all-objects"  # its format holds spaces: the log splits it
+        out.setdefault(repo, Counter())[command] += 1
+    return out
+
+
+@pytest.mark.parametrize("files", [3, 300])
+def test_git_processes_per_repository_do_not_grow_with_files(
+    make_repo, git_calls: Callable[[], list[str]], tmp_path: Path, files: int
+) -> None:
+    for name in ("one", "two"):
+        _fill(make_repo(f"ws/{name}"), files)
+    before = len(git_calls())
+    result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=ALL_DEFAULT))
+    assert not result.errors
+    kinds = Counter(type(f).__name__ for f in result.findings)
+    # Each cache and node_modules were found, so the veto was asked about them.
+    assert kinds["Artifact"] == (files + 1) * 2
+    assert kinds["IgnoreGap"] >= files * 2
+    per_repo = _per_repo(git_calls()[before:])
+    assert set(per_repo) == {str(tmp_path / "ws" / "one"), str(tmp_path / "ws" / "two")}
+    for commands in per_repo.values():
+        # The tracked veto, tracked junk, precious files and large files share one ls-files.
+        assert commands == Counter(
+            {
+                "ls-files -z": 1,
+                "ls-files -z -ci --exclude-standard": 1,
+                "cat-file --batch-all-objects": 1,
+                "check-ignore --stdin -z": 1,
+            }
+        )
+
+
+def test_kind_artifact_asks_git_one_question_per_repository(
+    make_repo, git_calls: Callable[[], list[str]], tmp_path: Path
+) -> None:
+    _fill(make_repo("ws/one"), 50)
+    before = len(git_calls())
+    result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=frozenset({"artifact"})))
+    assert len(result.findings) == 51  # the caches and node_modules
+    assert _per_repo(git_calls()[before:]) == {
+        str(tmp_path / "ws" / "one"): Counter({"ls-files -z": 1})
+    }
+
+
+@pytest.fixture
+def hanging_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[int]]:
+    """A `git` that never answers: it logs its pid and sleeps, as a git stuck on a slow disk."""
+    log = tmp_path / "git-pids"
+    shim = tmp_path / "hanging-shim"
+    shim.mkdir()
+    (shim / "git").write_text(f"#!/bin/sh\necho $$ >> {log}\nexec sleep 300\n", encoding="utf-8")
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+
+    def pids() -> list[int]:
+        text = log.read_text(encoding="utf-8") if log.exists() else ""
+        return [int(line) for line in text.split()]
+
+    return pids
+
+
+def _gone(pid: int) -> bool:
+    """True once the process has ended and been reaped (a zombie still answers signal 0)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _tree_with_a_measured_folder(root: Path) -> None:
+    for name in ("one", "two", "three"):
+        repo = root / name
+        (repo / "node_modules" / "a").mkdir(parents=True)
+        (repo / "node_modules" / "a" / "i.js").write_text("x", encoding="utf-8")
+        (repo / "package.json").write_text("{}", encoding="utf-8")
+        (repo / ".git").mkdir()  # the walk knows a repository by its .git
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError])
+def test_no_git_process_outlives_a_scan_stopped_mid_walk(
+    hanging_git: Callable[[], list[int]], tmp_path: Path, failure: type[BaseException]
+) -> None:
+    root = tmp_path / "ws"
+    _tree_with_a_measured_folder(root)
+
+    def progress(files: int, size: int, path: str) -> None:
+        # Stop once a git process is surely running (started while the walk found repos).
+        for _ in range(1000):
+            if hanging_git():
+                raise failure("stopped mid-walk")
+            time.sleep(0.01)
+
+    with pytest.raises(failure):
+        # No worker processes: the measured folder's progress call comes from this process.
+        scan(
+            ScanRequest(roots=(root,), config=Config(), kinds=ALL_DEFAULT, workers=0),
+            progress=progress,
+        )
+    started = hanging_git()
+    assert started
+    assert all(_gone(pid) for pid in started)
+
+
+def test_no_git_process_outlives_a_scan_that_did_not_need_its_answer(
+    hanging_git: Callable[[], list[int]], tmp_path: Path
+) -> None:
+    root = tmp_path / "ws"
+    for name in ("one", "two"):
+        (root / name / ".git").mkdir(parents=True)
+        (root / name / "README.md").write_text("hi", encoding="utf-8")
+    # An artifact outside any repository, deeper than the repositories: found after them.
+    loose = root / "loose" / "web"
+    (loose / "node_modules" / "a").mkdir(parents=True)
+    (loose / "node_modules" / "a" / "i.js").write_text("x", encoding="utf-8")
+    (loose / "package.json").write_text("{}", encoding="utf-8")
+
+    def progress(files: int, size: int, path: str) -> None:
+        for _ in range(1000):  # let the prefetched git start: the scan then never reads it
+            if hanging_git():
+                return
+            time.sleep(0.01)
+
+    # --kind artifact and no candidate in a repository: the prefetched ls-files is only killed.
+    request = ScanRequest(roots=(root,), kinds=frozenset({"artifact"}), workers=0)
+    result = scan(request, progress=progress)
+    assert [f.path for f in result.findings] == [str(loose / "node_modules")]
+    started = hanging_git()
+    assert started
+    assert all(_gone(pid) for pid in started)
