@@ -17,6 +17,7 @@ temporary copy, the rules applied there).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -181,22 +182,54 @@ def _run_rule(
         planned, bounds = _ranked_pass(conn, rule, hwm=hwm, group=group) if ranked else (0, ())
         conn.rollback()  # the reads' transaction ends here: each batch begins its own
         conn.execution_options(hygiene_write=True)
-        if ranked:
-            done = _ranked_batches(
-                conn,
-                target,
-                rule,
-                hwm=hwm,
-                planned=planned,
-                bounds=bounds,
-                batch_size=batch_size,
-                progress=progress,
-            )
-        else:
-            done = _span_batches(
-                conn, target, rule, low=low, hwm=hwm, batch_size=batch_size, progress=progress
-            )
+        try:
+            if ranked:
+                done = _ranked_batches(
+                    conn,
+                    target,
+                    rule,
+                    hwm=hwm,
+                    planned=planned,
+                    bounds=bounds,
+                    batch_size=batch_size,
+                    progress=progress,
+                )
+            else:
+                done = _span_batches(
+                    conn, target, rule, low=low, hwm=hwm, batch_size=batch_size, progress=progress
+                )
+        except BaseException:
+            # The batches committed before the failure stay deleted, durably; the failure is
+            # what the user needs to hear about, not a second one from the flush.
+            with contextlib.suppress(Exception):
+                _make_durable(conn, target)
+            raise
+        _make_durable(conn, target)
     return _outcome(rule, done, [])
+
+
+def _relax_commit(conn: Connection, target: Target) -> None:
+    """PostgreSQL: this batch's commit does not wait for its WAL to reach the disk.
+
+    A crash could then undo the last few batches: their rows come back, nothing is lost, and a
+    re-run deletes them. The rule ends with `_make_durable`, so what the report says is on disk.
+    Waiting per batch cost about 7 ms a commit, an eighth of a million-row run. Archive batches
+    never relax: their rows must be gone once the archive file says so.
+    """
+    if target.engine == "postgresql":
+        from sqlalchemy import text
+
+        conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+def _make_durable(conn: Connection, target: Target) -> None:
+    """PostgreSQL: one transaction that commits synchronously; its flush carries every relaxed
+    batch's WAL before it (WAL is flushed in order)."""
+    if target.engine == "postgresql":
+        from sqlalchemy import text
+
+        with conn.begin():
+            conn.execute(text("SELECT pg_catalog.txid_current()"))
 
 
 def _span_batches(
@@ -235,6 +268,7 @@ def _span_batches(
         top = min(hwm, base + span)
         following_key: int | None = None
         with conn.begin():
+            _relax_commit(conn, target)
             if last is None:
                 params = {"cutoff": rule.cutoff, "low": low, "top": top}
                 deleted = conn.execute(first, params).rowcount
@@ -332,6 +366,7 @@ def _ranked_batches(
         if last is not None:
             delete_params["last"] = last
         with conn.begin():
+            _relax_commit(conn, target)
             deleted = conn.execute(
                 text(
                     f"DELETE FROM {rule.table_sql} WHERE {rule.predicate} "

@@ -279,3 +279,57 @@ def test_a_trigger_created_mid_run_stops_the_run_and_rolls_back_its_batch(db_url
         clean.run_rules(target=db_url, rules=(RULE,), now=NOW, batch_size=3, progress=progress)
     first_batch = [k for k in keys if _old(k) and k <= 3]
     assert _ids(db_url) == [k for k in keys if k not in first_batch]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("action", ["delete", "archive"])
+def test_postgres_delete_batches_commit_without_waiting_and_archives_wait(
+    postgres_url: str, action: str, tmp_path: Any
+) -> None:
+    """What each batch's transaction really runs with, seen from inside it by a trigger."""
+    _make(postgres_url, list(range(1, 30)), key_type="INTEGER")
+    execute(
+        postgres_url,
+        "CREATE TABLE seen (setting TEXT)",
+        "CREATE FUNCTION note() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "INSERT INTO seen VALUES (current_setting('synchronous_commit')); RETURN OLD; END $$",
+        "CREATE TRIGGER noted AFTER DELETE ON t FOR EACH ROW EXECUTE FUNCTION note()",
+    )
+    rule = RetentionRule(name="old", table="t", column="at", older_than=86400.0, action=action)
+    clean.run_rules(
+        target=postgres_url,
+        rules=(rule,),
+        now=NOW,
+        batch_size=4,
+        reclaim_space=False,
+        archive_dir=tmp_path / "archive",
+    )
+    settings = {row[0] for row in rows_of(postgres_url, "seen", order="setting")}
+    assert settings == ({"off"} if action == "delete" else {"on"})
+
+
+@pytest.mark.postgres
+def test_postgres_key_range_batches_relax_each_commit_then_flush_once(
+    postgres_url: str,
+) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    _make(postgres_url, list(range(1, 30)), key_type="INTEGER")
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        clean.run_rules(
+            target=postgres_url, rules=(RULE,), now=NOW, batch_size=4, reclaim_space=False
+        )
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    deletes = [i for i, s in enumerate(sent) if s.startswith("DELETE FROM")]
+    assert len(deletes) >= 3
+    for i in deletes:
+        assert sent[i - 1] == "SET LOCAL synchronous_commit TO OFF"
+    assert any("txid_current()" in s for s in sent[deletes[-1] :])
