@@ -90,6 +90,20 @@ def open_listing(path: str) -> Listing:
         raise
 
 
+_native: Callable[..., tuple[Any, ...]] | None
+try:
+    # The same loop in C (hygiene/_measure.c), built where a compiler was at hand.
+    from hygiene._measure import measure_tree as _native
+except ImportError:  # pragma: no cover - an install without the compiled loop
+    _native = None
+
+
+def _native_partial(paths: Sequence[str], dev: int, cross: bool) -> Partial:
+    assert _native is not None
+    total, disk, files, dirs, newest, repo, links, errors = _native(paths, dev, cross)
+    return Partial(total, disk, files, dirs, newest, disk, links, errors, repo)
+
+
 def measure_listings(
     listings: Sequence[Listing | str], dev: int, *, cross: bool, descend: bool = True
 ) -> Partial:
@@ -98,6 +112,21 @@ def measure_listings(
     Listings given stay open (their owner closes them); folders given by path or found below
     are opened, added up and closed one at a time, so a wide tree never holds many descriptors.
     """
+    if descend and _native is not None:
+        # Listings at hand are added up here; everything below them, and folders given by
+        # path, in the compiled loop.
+        opened = [item for item in listings if not isinstance(item, str)]
+        top = measure_python(opened, dev, cross=cross, descend=False)
+        paths = [item for item in listings if isinstance(item, str)] + top.subdirs
+        top.subdirs = []
+        return combine([top, _native_partial(paths, dev, cross)]) if paths else top
+    return measure_python(listings, dev, cross=cross, descend=descend)
+
+
+def measure_python(
+    listings: Sequence[Listing | str], dev: int, *, cross: bool, descend: bool = True
+) -> Partial:
+    """`measure_listings` in Python: the reference, and the fallback where no compiled loop is."""
     part = Partial()
     links = part.links
     errors = part.errors

@@ -1,0 +1,260 @@
+/*
+ * hygiene._measure: the sizing loop of hygiene/measure.py, in C.
+ *
+ * A scan spends most of its time adding up artifacts (node_modules, virtualenvs, target/), one
+ * lstat per entry. In Python every entry also costs a DirEntry and a stat_result object, which
+ * is about as much again as the system calls; this loop pays for the system calls only.
+ *
+ * It must give exactly what `measure_listings(paths, dev, cross=cross)` gives in Python
+ * (tests/scan/test_measure_native.py compares the two on the same trees): folders are opened
+ * with O_NOFOLLOW (a folder swapped for a symlink is an error, never followed), entries are
+ * stat'ed relative to their folder without following links, other filesystems are not entered
+ * unless `cross`, and files with several links are returned apart, per inode, for the caller to
+ * count once. Errors are (path, reason) pairs, and the walk goes on.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+    char **items;
+    size_t len, cap;
+} Stack;
+
+static int push(Stack *s, char *path) {
+    if (s->len == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        char **items = realloc(s->items, cap * sizeof(char *));
+        if (items == NULL) {
+            return -1;
+        }
+        s->items = items;
+        s->cap = cap;
+    }
+    s->items[s->len++] = path;
+    return 0;
+}
+
+static char *join(const char *folder, const char *name) {
+    size_t a = strlen(folder), b = strlen(name);
+    int slash = !(a > 0 && folder[a - 1] == '/');
+    char *out = malloc(a + slash + b + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+    memcpy(out, folder, a);
+    if (slash) {
+        out[a] = '/';
+    }
+    memcpy(out + a + slash, name, b + 1);
+    return out;
+}
+
+/* Python's own words for the reason, so both implementations report alike. */
+static int add_error(PyObject *errors, const char *path, int err) {
+    PyObject *p = PyUnicode_DecodeFSDefault(path);
+    if (p == NULL) {
+        return -1;
+    }
+    PyObject *reason = err == ENOENT ? PyUnicode_FromString("vanished during the scan")
+                                     : PyUnicode_DecodeLocale(strerror(err), "surrogateescape");
+    if (reason == NULL) {
+        Py_DECREF(p);
+        return -1;
+    }
+    PyObject *pair = PyTuple_Pack(2, p, reason);
+    Py_DECREF(p);
+    Py_DECREF(reason);
+    if (pair == NULL) {
+        return -1;
+    }
+    int rc = PyList_Append(errors, pair);
+    Py_DECREF(pair);
+    return rc;
+}
+
+static double mtime_of(const struct stat *st) {
+    /* As os.stat_result.st_mtime computes it. */
+    return (double)st->st_mtim.tv_sec + (double)st->st_mtim.tv_nsec * 1e-9;
+}
+
+/* links[(dev, ino)] = [nlink, sightings, size, allocated bytes, mtime] */
+static int add_link(PyObject *links, const struct stat *st) {
+    PyObject *key = Py_BuildValue("(KK)", (unsigned long long)st->st_dev,
+                                  (unsigned long long)st->st_ino);
+    if (key == NULL) {
+        return -1;
+    }
+    PyObject *seen = PyDict_GetItemWithError(links, key);
+    if (seen != NULL) {
+        Py_DECREF(key);
+        long long count = PyLong_AsLongLong(PyList_GET_ITEM(seen, 1));
+        if (count == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        PyObject *more = PyLong_FromLongLong(count + 1);
+        if (more == NULL) {
+            return -1;
+        }
+        return PyList_SetItem(seen, 1, more); /* steals `more`, drops the old count */
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return -1;
+    }
+    PyObject *value = Py_BuildValue("[KiLLd]", (unsigned long long)st->st_nlink, 1,
+                                    (long long)st->st_size, (long long)st->st_blocks * 512,
+                                    mtime_of(st));
+    if (value == NULL) {
+        Py_DECREF(key);
+        return -1;
+    }
+    int rc = PyDict_SetItem(links, key, value);
+    Py_DECREF(key);
+    Py_DECREF(value);
+    return rc;
+}
+
+static PyObject *measure_tree(PyObject *self, PyObject *args) {
+    PyObject *paths;
+    unsigned long long dev;
+    int cross;
+    if (!PyArg_ParseTuple(args, "OKp", &paths, &dev, &cross)) {
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(paths, "paths must be a sequence of str");
+    if (seq == NULL) {
+        return NULL;
+    }
+    Stack stack = {NULL, 0, 0};
+    PyObject *links = PyDict_New();
+    PyObject *errors = PyList_New(0);
+    PyObject *result = NULL;
+    long long total = 0, blocks = 0, files = 0, dirs = 0;
+    double newest = 0.0;
+    int contains_repo = 0;
+    if (links == NULL || errors == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        PyObject *encoded = NULL;
+        if (!PyUnicode_FSConverter(PySequence_Fast_GET_ITEM(seq, i), &encoded)) {
+            goto done;
+        }
+        char *copy = strdup(PyBytes_AS_STRING(encoded));
+        Py_DECREF(encoded);
+        if (copy == NULL || push(&stack, copy) < 0) {
+            free(copy);
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    while (stack.len) {
+        char *folder = stack.items[--stack.len];
+        int fd = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *dir = fd < 0 ? NULL : fdopendir(fd);
+        if (dir == NULL) {
+            int err = errno;
+            if (fd >= 0) {
+                close(fd);
+            }
+            int rc = add_error(errors, folder, err);
+            free(folder);
+            if (rc < 0) {
+                goto done;
+            }
+            continue;
+        }
+        struct dirent *entry;
+        int failed = 0;
+        while (!failed) {
+            errno = 0;
+            entry = readdir(dir);
+            if (entry == NULL) {
+                if (errno) {
+                    failed = add_error(errors, folder, errno) < 0;
+                }
+                break;
+            }
+            const char *name = entry->d_name;
+            if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) {
+                continue;
+            }
+            struct stat st;
+            if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                int err = errno;
+                char *path = join(folder, name);
+                if (path == NULL) {
+                    PyErr_NoMemory();
+                    failed = 1;
+                    break;
+                }
+                failed = add_error(errors, path, err) < 0;
+                free(path);
+                continue;
+            }
+            double mtime = mtime_of(&st);
+            if (mtime > newest) {
+                newest = mtime;
+            }
+            if (strcmp(name, ".git") == 0) {
+                /* A folder, or a file for worktrees and submodules: someone's repository. */
+                contains_repo = 1;
+            }
+            if (S_ISDIR(st.st_mode)) {
+                if ((unsigned long long)st.st_dev != dev && !cross) {
+                    continue;
+                }
+                dirs++;
+                total += st.st_size;
+                blocks += st.st_blocks;
+                char *path = join(folder, name);
+                if (path == NULL || push(&stack, path) < 0) {
+                    free(path);
+                    PyErr_NoMemory();
+                    failed = 1;
+                }
+            } else if (st.st_nlink > 1) {
+                failed = add_link(links, &st) < 0;
+            } else {
+                files++;
+                total += st.st_size;
+                blocks += st.st_blocks;
+            }
+        }
+        closedir(dir);
+        free(folder);
+        if (failed) {
+            goto done;
+        }
+    }
+    result = Py_BuildValue("(LLLLdOOO)", total, blocks * 512, files, dirs, newest,
+                           contains_repo ? Py_True : Py_False, links, errors);
+done:
+    while (stack.len) {
+        free(stack.items[--stack.len]);
+    }
+    free(stack.items);
+    Py_XDECREF(links);
+    Py_XDECREF(errors);
+    Py_DECREF(seq);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"measure_tree", measure_tree, METH_VARARGS,
+     "measure_tree(paths, dev, cross) -> (bytes, disk_bytes, files, dirs, newest_mtime, "
+     "contains_repo, links, errors): everything below the folders given, added up."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "hygiene._measure", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__measure(void) { return PyModule_Create(&module); }

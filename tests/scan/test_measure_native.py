@@ -1,0 +1,151 @@
+"""The compiled sizing loop (hygiene/_measure.c) gives exactly what the Python one gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from hygiene import measure
+from hygiene.measure import Partial, measure_python
+from tests.scan.helpers import make_tree
+
+native = pytest.mark.skipif(
+    measure._native is None and os.environ.get("CI") != "true",
+    reason="hygiene._measure is not built here (no C compiler at install)",
+)
+
+
+def test_the_compiled_loop_is_built_in_ci() -> None:
+    # The fast path must really be the one tested: `pip install -e .` builds it in CI.
+    if os.environ.get("CI") == "true":
+        assert measure._native is not None
+
+
+def both(paths: list[str], dev: int, cross: bool = False) -> tuple[Partial, Partial]:
+    c = measure._native_partial(paths, dev, cross)
+    py = measure_python(paths, dev, cross=cross)
+    return c, py
+
+
+def same(c: Partial, py: Partial) -> None:
+    assert (c.bytes, c.disk_bytes, c.files, c.dirs, c.freed) == (
+        py.bytes,
+        py.disk_bytes,
+        py.files,
+        py.dirs,
+        py.freed,
+    )
+    assert c.newest_mtime == py.newest_mtime
+    assert c.contains_repo == py.contains_repo
+    assert c.links == py.links
+    assert sorted(c.errors) == sorted(py.errors)
+
+
+@native
+def test_a_tree_with_links_odd_names_and_a_repository(tmp_path: Path) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "nm/a/index.js": "x" * 5000,
+            "nm/a/deep/er/mod.js": "y" * 70,
+            "nm/b/README": "",
+            "nm/c/.git": "gitdir: ../../.git/modules/c\n",
+            "outside/store.js": "s" * 9000,
+        },
+    )
+    os.link(tmp_path / "nm/a/index.js", tmp_path / "nm/b/copy.js")
+    os.link(tmp_path / "outside/store.js", tmp_path / "nm/b/store.js")
+    (tmp_path / "nm/a/to-outside").symlink_to(tmp_path / "outside")
+    (tmp_path / "nm/a/loop").symlink_to(tmp_path / "nm")
+    odd = os.fsencode(tmp_path / "nm") + b"/caf\xe9"
+    os.mkdir(odd)
+    with open(odd + b"/f\xff.bin", "wb") as handle:
+        handle.write(b"z" * 123)
+    os.utime(tmp_path / "nm/a/deep/er/mod.js", (1, 1_900_000_000.123456789))
+    dev = os.lstat(tmp_path).st_dev
+    c, py = both([str(tmp_path / "nm")], dev)
+    same(c, py)
+    assert c.contains_repo
+    # index.js and store.js apart, as links; the two symlinks count as the entries they are
+    assert len(c.links) == 2 and c.files == 6
+    assert c.newest_mtime == os.lstat(tmp_path / "nm/a/deep/er/mod.js").st_mtime
+
+
+@native
+def test_errors_read_the_same(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"real/f.txt": "x"})
+    (tmp_path / "swapped").symlink_to(tmp_path / "real")
+    (tmp_path / "file").write_text("not a folder")
+    dev = os.lstat(tmp_path).st_dev
+    paths = [str(tmp_path / n) for n in ("swapped", "gone", "file", "real")]
+    c, py = both(paths, dev)
+    same(c, py)
+    reasons = dict(c.errors)
+    assert reasons[str(tmp_path / "gone")] == "vanished during the scan"
+    assert set(reasons) == {str(tmp_path / n) for n in ("swapped", "gone", "file")}
+    assert c.files == 1
+
+
+@native
+def test_other_filesystems_are_skipped_alike(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"d/f": "x" * 10})
+    # Asked with a device the tree is not on: every folder below is another filesystem.
+    c, py = both([str(tmp_path)], os.lstat(tmp_path).st_dev + 1)
+    same(c, py)
+    assert c.dirs == 0 and c.files == 0
+    c, py = both([str(tmp_path)], os.lstat(tmp_path).st_dev + 1, cross=True)
+    same(c, py)
+    assert c.dirs == 1 and c.files == 1
+
+
+@native
+def test_an_unreadable_folder_is_an_error_alike() -> None:
+    base = Path(tempfile.mkdtemp(prefix="hyg-native-"))
+    try:
+        make_tree(base, {"locked/secret.txt": "x", "open/f.txt": "y"})
+        (base / "locked").chmod(0o000)
+        code = (
+            "import json; from hygiene import measure as m; "
+            f"p=[{str(base)!r}]; d={os.lstat(base).st_dev}; "
+            "c=m._native_partial(p, d, False); y=m.measure_python(p, d, cross=False); "
+            "print(json.dumps([c.errors, y.errors, c.files, y.files]))"
+        )
+        prefix = []
+        if os.geteuid() == 0:  # root reads everything; drop what lets it, as setpriv(1) does
+            drop = "-dac_override,-dac_read_search"
+            prefix = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
+        done = subprocess.run(
+            [*prefix, sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parents[2],
+        )
+        assert done.returncode == 0, done.stderr
+        c_errors, py_errors, c_files, py_files = json.loads(done.stdout)
+        assert c_errors == py_errors == [[str(base / "locked"), "Permission denied"]]
+        assert c_files == py_files == 1
+    finally:
+        (base / "locked").chmod(0o755)
+        shutil.rmtree(base)
+
+
+def test_listings_at_hand_and_paths_add_up_as_in_python(tmp_path: Path) -> None:
+    """measure_listings: the top level from an open listing, the rest compiled (when built)."""
+    make_tree(tmp_path, {"x/a.txt": "a" * 300, "x/sub/b.txt": "b" * 40, "y/c.txt": "c"})
+    os.link(tmp_path / "x/a.txt", tmp_path / "y/a-link.txt")
+    dev = os.lstat(tmp_path).st_dev
+    listing = measure.open_listing(str(tmp_path / "x"))
+    try:
+        mixed = measure.measure_listings([listing, str(tmp_path / "y")], dev, cross=False)
+        reference = measure_python([listing, str(tmp_path / "y")], dev, cross=False)
+    finally:
+        listing.close()
+    same(mixed, reference)
+    assert mixed.links and mixed.files == 2
