@@ -42,9 +42,11 @@ static int push(Stack *s, char *path) {
     return 0;
 }
 
+/* As Listing.child: only the root folder itself goes without the slash ("a/" gives "a//b"),
+ * so error paths read exactly as in Python. */
 static char *join(const char *folder, const char *name) {
     size_t a = strlen(folder), b = strlen(name);
-    int slash = !(a > 0 && folder[a - 1] == '/');
+    int slash = strcmp(folder, "/") != 0;
     char *out = malloc(a + slash + b + 1);
     if (out == NULL) {
         return NULL;

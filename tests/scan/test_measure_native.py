@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hygiene import measure
 from hygiene.measure import Partial, measure_python
@@ -134,6 +136,69 @@ def test_an_unreadable_folder_is_an_error_alike() -> None:
     finally:
         (base / "locked").chmod(0o755)
         shutil.rmtree(base)
+
+
+@native
+def test_a_trailing_slash_joins_as_in_python(tmp_path: Path) -> None:
+    # Nested beyond PATH_MAX, so the deepest folder is an error whose path shows the joins.
+    fd = os.open(tmp_path, os.O_RDONLY)
+    for _ in range(18):
+        os.mkdir("d" * 250, dir_fd=fd)
+        inner = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(fd)
+    dev = os.lstat(tmp_path).st_dev
+    for given_path in (str(tmp_path), f"{tmp_path}/", f"{tmp_path}//"):
+        c, py = both([given_path], dev)
+        same(c, py)
+        assert c.errors and c.errors[0][0].startswith(given_path + "/d")
+
+
+# One step of building a tree: (kind, a pick among what exists, a size or nanoseconds).
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(["dir", "file", "link", "symlink", "utime", "git"]),
+        st.integers(0, 1_000),
+        st.integers(0, 2**62),
+    ),
+    max_size=25,
+)
+
+
+@native
+@settings(max_examples=60, deadline=None)
+@given(steps)
+def test_random_trees_add_up_alike(plan: list[tuple[str, int, int]]) -> None:
+    with tempfile.TemporaryDirectory(prefix="hyg-prop-") as base:
+        root = os.path.join(base, "root")
+        os.mkdir(root)
+        folders, files = [root], []
+        for n, (kind, pick, number) in enumerate(plan):
+            folder = folders[pick % len(folders)]
+            path = os.path.join(folder, f"e{n}")
+            if kind == "dir":
+                os.mkdir(path)
+                folders.append(path)
+            elif kind == "file":
+                with open(path, "wb") as handle:
+                    handle.truncate(number % 20_000)
+                files.append(path)
+            elif kind == "link" and files:
+                os.link(files[pick % len(files)], path)
+            elif kind == "symlink":
+                os.symlink((folders + files)[pick % len(folders + files)], path)
+            elif kind == "utime" and files:
+                os.utime(files[pick % len(files)], ns=(number, number % 4 * 10**18 + number))
+            elif kind == "git" and not os.path.lexists(os.path.join(folder, ".git")):
+                # A folder, or the file of a worktree or submodule.
+                if pick % 2:
+                    os.mkdir(os.path.join(folder, ".git"))
+                else:
+                    open(os.path.join(folder, ".git"), "w").close()
+        dev = os.lstat(root).st_dev
+        for cross, asked in ((False, dev), (True, dev + 1), (False, dev + 1)):
+            same(*both([root, *folders[1:2]], asked, cross))
 
 
 def test_listings_at_hand_and_paths_add_up_as_in_python(tmp_path: Path) -> None:
