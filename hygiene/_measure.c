@@ -159,6 +159,11 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
         }
     }
     while (stack.len) {
+        /* Ctrl-C (and any other Python signal handler) is answered between folders, as the
+         * Python loop would, not only once a subtree of a million files is added up. */
+        if (PyErr_CheckSignals() < 0) {
+            goto done;
+        }
         char *folder = stack.items[--stack.len];
         int fd = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         DIR *dir = fd < 0 ? NULL : fdopendir(fd);

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -153,6 +157,72 @@ def test_a_trailing_slash_joins_as_in_python(tmp_path: Path) -> None:
         c, py = both([given_path], dev)
         same(c, py)
         assert c.errors and c.errors[0][0].startswith(given_path + "/d")
+
+
+def on_folder_read(folder: Path, handler: Callable[..., Any]) -> Callable[[], None]:
+    """Have `handler` run as a signal handler when `folder` or an entry of it is read (dnotify):
+    a signal that arrives in the middle of a walk, without timing."""
+    old = signal.signal(signal.SIGIO, handler)
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.fcntl(fd, fcntl.F_NOTIFY, fcntl.DN_ACCESS | fcntl.DN_MULTISHOT)
+
+    def undo() -> None:
+        os.close(fd)
+        signal.signal(signal.SIGIO, old)
+
+    return undo
+
+
+dnotify = pytest.mark.skipif(not hasattr(fcntl, "F_NOTIFY"), reason="dnotify is Linux only")
+
+
+@native
+@dnotify
+def test_signal_handlers_run_during_the_walk(tmp_path: Path) -> None:
+    # Ctrl-C must not wait until a whole subtree is added up: the handler runs between folders,
+    # here removing the folders not yet entered, which the walk then finds gone.
+    make_tree(tmp_path, {f"c{i}/f": "x" for i in range(6)})
+    calls = []
+
+    def remove_all(*_: object) -> None:
+        if not calls:
+            calls.append(1)
+            for child in tmp_path.iterdir():
+                shutil.rmtree(child)
+
+    undo = on_folder_read(tmp_path, remove_all)
+    try:
+        c = measure._native_partial([str(tmp_path)], os.lstat(tmp_path).st_dev, False)
+    finally:
+        undo()
+    assert calls and c.errors
+    assert {reason for _, reason in c.errors} == {"vanished during the scan"}
+
+
+class Interrupted(Exception):
+    pass
+
+
+@native
+@dnotify
+def test_an_exception_from_a_handler_propagates_and_leaks_no_descriptor(tmp_path: Path) -> None:
+    make_tree(tmp_path, {f"c{i}/d/f": "x" for i in range(6)})
+
+    def interrupt(*_: object) -> None:
+        raise Interrupted
+
+    dev = os.lstat(tmp_path).st_dev
+    measure._native_partial([str(tmp_path)], dev, False)
+    undo = on_folder_read(tmp_path, interrupt)
+    before = len(os.listdir("/proc/self/fd"))
+    try:
+        for _ in range(20):
+            with pytest.raises(Interrupted):
+                measure._native_partial([str(tmp_path)], dev, False)
+        after = len(os.listdir("/proc/self/fd"))
+    finally:
+        undo()
+    assert after == before
 
 
 # One step of building a tree: (kind, a pick among what exists, a size or nanoseconds).
