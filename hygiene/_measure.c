@@ -42,6 +42,31 @@ static int push(Stack *s, char *path) {
     return 0;
 }
 
+/* One folder's entry names, NUL-separated; the buffer is reused from folder to folder. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} Names;
+
+static int add_name(Names *n, const char *name) {
+    size_t size = strlen(name) + 1;
+    if (n->len + size > n->cap) {
+        size_t cap = n->cap ? n->cap : 4096;
+        while (cap < n->len + size) {
+            cap *= 2;
+        }
+        char *buf = realloc(n->buf, cap);
+        if (buf == NULL) {
+            return -1;
+        }
+        n->buf = buf;
+        n->cap = cap;
+    }
+    memcpy(n->buf + n->len, name, size);
+    n->len += size;
+    return 0;
+}
+
 /* As Listing.child: only the root folder itself goes without the slash ("a/" gives "a//b"),
  * so error paths read exactly as in Python. */
 static char *join(const char *folder, const char *name) {
@@ -136,6 +161,7 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
         return NULL;
     }
     Stack stack = {NULL, 0, 0};
+    Names names = {NULL, 0, 0};
     PyObject *links = PyDict_New();
     PyObject *errors = PyList_New(0);
     PyObject *result = NULL;
@@ -179,21 +205,34 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
             }
             continue;
         }
+        /* The whole listing first, as os.scandir gives it to the Python loop: a folder that
+         * fails to list half way is one error and none of its entries. */
         struct dirent *entry;
-        int failed = 0;
-        while (!failed) {
+        int failed = 0, unlisted = 0;
+        names.len = 0;
+        for (;;) {
             errno = 0;
             entry = readdir(dir);
             if (entry == NULL) {
-                if (errno) {
-                    failed = add_error(errors, folder, errno) < 0;
-                }
+                unlisted = errno;
                 break;
             }
             const char *name = entry->d_name;
             if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) {
                 continue;
             }
+            if (add_name(&names, name) < 0) {
+                PyErr_NoMemory();
+                failed = 1;
+                break;
+            }
+        }
+        if (unlisted) {
+            failed = add_error(errors, folder, unlisted) < 0;
+            names.len = 0;
+        }
+        for (size_t at = 0; at < names.len && !failed; at += strlen(names.buf + at) + 1) {
+            const char *name = names.buf + at;
             struct stat st;
             if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 int err = errno;
@@ -249,6 +288,7 @@ done:
         free(stack.items[--stack.len]);
     }
     free(stack.items);
+    free(names.buf);
     Py_XDECREF(links);
     Py_XDECREF(errors);
     Py_DECREF(seq);

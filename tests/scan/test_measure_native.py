@@ -271,6 +271,82 @@ def test_random_trees_add_up_alike(plan: list[tuple[str, int, int]]) -> None:
             same(*both([root, *folders[1:2]], asked, cross))
 
 
+# readdir, failing with EIO on the fourth call for a folder named "poison": after "." and ".."
+# and at least one real entry. Preloaded, it fails Python's os.scandir and the compiled loop
+# alike, as a bad disk block would.
+FAILING_READDIR = r"""
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static DIR *last;
+static int calls;
+
+static int poisoned(DIR *d) {
+    char link[64], target[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd(d));
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n < 7) return 0;
+    target[n] = 0;
+    if (strcmp(target + n - 7, "/poison") != 0) return 0;
+    if (d != last) { last = d; calls = 0; }
+    return ++calls >= 4;
+}
+
+struct dirent64 *readdir64(DIR *d) {
+    static struct dirent64 *(*real)(DIR *);
+    if (!real) real = (struct dirent64 *(*)(DIR *))dlsym(RTLD_NEXT, "readdir64");
+    if (poisoned(d)) { errno = EIO; return NULL; }
+    return real(d);
+}
+
+struct dirent *readdir(DIR *d) {
+    static struct dirent *(*real)(DIR *);
+    if (!real) real = (struct dirent *(*)(DIR *))dlsym(RTLD_NEXT, "readdir");
+    if (poisoned(d)) { errno = EIO; return NULL; }
+    return real(d);
+}
+"""
+
+
+@native
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler for the failing readdir")
+def test_a_folder_that_fails_to_list_counts_nothing_alike(tmp_path: Path) -> None:
+    # Python lists a folder whole before looking at its entries: a listing that fails half way
+    # is one error and none of its entries. The compiled loop must not count the first half.
+    shim = tmp_path / "failing_readdir.so"
+    (tmp_path / "failing_readdir.c").write_text(FAILING_READDIR)
+    subprocess.run(
+        ["cc", "-shared", "-fPIC", "-o", shim, tmp_path / "failing_readdir.c", "-ldl"], check=True
+    )
+    tree = make_tree(tmp_path / "tree", {f"poison/f{i}": "x" * 100 for i in range(8)})
+    make_tree(tree, {"poison/sub/g": "y", "ok/h": "z" * 7})
+    code = (
+        "import json; from hygiene import measure as m; "
+        f"p=[{str(tree)!r}]; d={os.lstat(tree).st_dev}; "
+        "c=m._native_partial(p, d, False); y=m.measure_python(p, d, cross=False); "
+        "print(json.dumps([[x.errors, x.files, x.dirs, x.bytes] for x in (c, y)]))"
+    )
+    # After what is preloaded already (a sanitizer's runtime must stay first).
+    preload = " ".join(filter(None, [os.environ.get("LD_PRELOAD"), str(shim)]))
+    env = {**os.environ, "LD_PRELOAD": preload}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    c, py = json.loads(done.stdout)
+    assert py[0] == [[str(tree / "poison"), "Input/output error"]]
+    assert c == py
+
+
 def test_listings_at_hand_and_paths_add_up_as_in_python(tmp_path: Path) -> None:
     """measure_listings: the top level from an open listing, the rest compiled (when built)."""
     make_tree(tmp_path, {"x/a.txt": "a" * 300, "x/sub/b.txt": "b" * 40, "y/c.txt": "c"})
