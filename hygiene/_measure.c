@@ -42,9 +42,125 @@ static int push(Stack *s, char *path) {
     return 0;
 }
 
+/* One folder's entry names, NUL-separated; the buffer is reused from folder to folder. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} Names;
+
+static int add_name(Names *n, const char *name) {
+    size_t size = strlen(name) + 1;
+    if (n->len + size > n->cap) {
+        size_t cap = n->cap ? n->cap : 4096;
+        while (cap < n->len + size) {
+            cap *= 2;
+        }
+        char *buf = realloc(n->buf, cap);
+        if (buf == NULL) {
+            return -1;
+        }
+        n->buf = buf;
+        n->cap = cap;
+    }
+    memcpy(n->buf + n->len, name, size);
+    n->len += size;
+    return 0;
+}
+
+/* What the loop needs of one entry's lstat, or the errno it failed with; one per name. */
+typedef struct {
+    int err;
+    mode_t mode;
+    nlink_t nlink;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    blkcnt_t blocks;
+    struct timespec mtim;
+} Entry;
+
+typedef struct {
+    Entry *items;
+    size_t len, cap;
+} Entries;
+
+static Entry *next_entry(Entries *e) {
+    if (e->len == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 256;
+        Entry *items = realloc(e->items, cap * sizeof(Entry));
+        if (items == NULL) {
+            return NULL;
+        }
+        e->items = items;
+        e->cap = cap;
+    }
+    return &e->items[e->len++];
+}
+
+/* One folder's system calls, without the GIL: open it (never through a symlink), list it
+ * whole, lstat each entry relative to it. 0, or the errno that kept it from being listed;
+ * -1 when out of memory. */
+static int read_folder(const char *folder, Names *names, Entries *entries) {
+    names->len = 0;
+    entries->len = 0;
+    int fd = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return errno;
+    }
+    DIR *dir = fdopendir(fd);
+    if (dir == NULL) {
+        int err = errno;
+        close(fd);
+        return err;
+    }
+    /* The whole listing first, as os.scandir gives it to the Python loop: a folder that
+     * fails to list half way is one error and none of its entries. */
+    int rc = 0;
+    for (;;) {
+        errno = 0;
+        struct dirent *entry = readdir(dir);
+        if (entry == NULL) {
+            rc = errno;
+            break;
+        }
+        const char *name = entry->d_name;
+        if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) {
+            continue;
+        }
+        if (add_name(names, name) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    for (size_t at = 0; rc == 0 && at < names->len; at += strlen(names->buf + at) + 1) {
+        Entry *e = next_entry(entries);
+        if (e == NULL) {
+            rc = -1;
+            break;
+        }
+        struct stat st;
+        if (fstatat(fd, names->buf + at, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            e->err = errno;
+            continue;
+        }
+        e->err = 0;
+        e->mode = st.st_mode;
+        e->nlink = st.st_nlink;
+        e->dev = st.st_dev;
+        e->ino = st.st_ino;
+        e->size = st.st_size;
+        e->blocks = st.st_blocks;
+        e->mtim = st.st_mtim;
+    }
+    closedir(dir);
+    return rc;
+}
+
+/* As Listing.child: only the root folder itself goes without the slash ("a/" gives "a//b"),
+ * so error paths read exactly as in Python. */
 static char *join(const char *folder, const char *name) {
     size_t a = strlen(folder), b = strlen(name);
-    int slash = !(a > 0 && folder[a - 1] == '/');
+    int slash = strcmp(folder, "/") != 0;
     char *out = malloc(a + slash + b + 1);
     if (out == NULL) {
         return NULL;
@@ -80,15 +196,15 @@ static int add_error(PyObject *errors, const char *path, int err) {
     return rc;
 }
 
-static double mtime_of(const struct stat *st) {
+static double mtime_of(const Entry *st) {
     /* As os.stat_result.st_mtime computes it. */
-    return (double)st->st_mtim.tv_sec + (double)st->st_mtim.tv_nsec * 1e-9;
+    return (double)st->mtim.tv_sec + (double)st->mtim.tv_nsec * 1e-9;
 }
 
 /* links[(dev, ino)] = [nlink, sightings, size, allocated bytes, mtime] */
-static int add_link(PyObject *links, const struct stat *st) {
-    PyObject *key = Py_BuildValue("(KK)", (unsigned long long)st->st_dev,
-                                  (unsigned long long)st->st_ino);
+static int add_link(PyObject *links, const Entry *st) {
+    PyObject *key = Py_BuildValue("(KK)", (unsigned long long)st->dev,
+                                  (unsigned long long)st->ino);
     if (key == NULL) {
         return -1;
     }
@@ -109,8 +225,8 @@ static int add_link(PyObject *links, const struct stat *st) {
         Py_DECREF(key);
         return -1;
     }
-    PyObject *value = Py_BuildValue("[KiLLd]", (unsigned long long)st->st_nlink, 1,
-                                    (long long)st->st_size, (long long)st->st_blocks * 512,
+    PyObject *value = Py_BuildValue("[KiLLd]", (unsigned long long)st->nlink, 1,
+                                    (long long)st->size, (long long)st->blocks * 512,
                                     mtime_of(st));
     if (value == NULL) {
         Py_DECREF(key);
@@ -134,6 +250,8 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
         return NULL;
     }
     Stack stack = {NULL, 0, 0};
+    Names names = {NULL, 0, 0};
+    Entries entries = {NULL, 0, 0};
     PyObject *links = PyDict_New();
     PyObject *errors = PyList_New(0);
     PyObject *result = NULL;
@@ -157,50 +275,48 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
         }
     }
     while (stack.len) {
+        /* Ctrl-C (and any other Python signal handler) is answered between folders, as the
+         * Python loop would, not only once a subtree of a million files is added up. */
+        if (PyErr_CheckSignals() < 0) {
+            goto done;
+        }
         char *folder = stack.items[--stack.len];
-        int fd = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *dir = fd < 0 ? NULL : fdopendir(fd);
-        if (dir == NULL) {
-            int err = errno;
-            if (fd >= 0) {
-                close(fd);
+        int unlisted;
+        /* Without the GIL, as os.scandir and DirEntry.stat are: the process pool's threads
+         * hand out work meanwhile. */
+        Py_BEGIN_ALLOW_THREADS
+        unlisted = read_folder(folder, &names, &entries);
+        Py_END_ALLOW_THREADS
+        if (unlisted != 0) {
+            int rc = -1;
+            if (unlisted < 0) {
+                PyErr_NoMemory();
+            } else {
+                rc = add_error(errors, folder, unlisted);
             }
-            int rc = add_error(errors, folder, err);
             free(folder);
             if (rc < 0) {
                 goto done;
             }
             continue;
         }
-        struct dirent *entry;
         int failed = 0;
-        while (!failed) {
-            errno = 0;
-            entry = readdir(dir);
-            if (entry == NULL) {
-                if (errno) {
-                    failed = add_error(errors, folder, errno) < 0;
-                }
-                break;
-            }
-            const char *name = entry->d_name;
-            if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) {
-                continue;
-            }
-            struct stat st;
-            if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                int err = errno;
+        size_t at = 0;
+        for (size_t i = 0; i < entries.len && !failed; i++, at += strlen(names.buf + at) + 1) {
+            const char *name = names.buf + at;
+            const Entry *st = &entries.items[i];
+            if (st->err) {
                 char *path = join(folder, name);
                 if (path == NULL) {
                     PyErr_NoMemory();
                     failed = 1;
                     break;
                 }
-                failed = add_error(errors, path, err) < 0;
+                failed = add_error(errors, path, st->err) < 0;
                 free(path);
                 continue;
             }
-            double mtime = mtime_of(&st);
+            double mtime = mtime_of(st);
             if (mtime > newest) {
                 newest = mtime;
             }
@@ -208,28 +324,27 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
                 /* A folder, or a file for worktrees and submodules: someone's repository. */
                 contains_repo = 1;
             }
-            if (S_ISDIR(st.st_mode)) {
-                if ((unsigned long long)st.st_dev != dev && !cross) {
+            if (S_ISDIR(st->mode)) {
+                if ((unsigned long long)st->dev != dev && !cross) {
                     continue;
                 }
                 dirs++;
-                total += st.st_size;
-                blocks += st.st_blocks;
+                total += st->size;
+                blocks += st->blocks;
                 char *path = join(folder, name);
                 if (path == NULL || push(&stack, path) < 0) {
                     free(path);
                     PyErr_NoMemory();
                     failed = 1;
                 }
-            } else if (st.st_nlink > 1) {
-                failed = add_link(links, &st) < 0;
+            } else if (st->nlink > 1) {
+                failed = add_link(links, st) < 0;
             } else {
                 files++;
-                total += st.st_size;
-                blocks += st.st_blocks;
+                total += st->size;
+                blocks += st->blocks;
             }
         }
-        closedir(dir);
         free(folder);
         if (failed) {
             goto done;
@@ -242,6 +357,8 @@ done:
         free(stack.items[--stack.len]);
     }
     free(stack.items);
+    free(names.buf);
+    free(entries.items);
     Py_XDECREF(links);
     Py_XDECREF(errors);
     Py_DECREF(seq);

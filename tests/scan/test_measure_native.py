@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hygiene import measure
 from hygiene.measure import Partial, measure_python
@@ -134,6 +140,211 @@ def test_an_unreadable_folder_is_an_error_alike() -> None:
     finally:
         (base / "locked").chmod(0o755)
         shutil.rmtree(base)
+
+
+@native
+def test_a_trailing_slash_joins_as_in_python(tmp_path: Path) -> None:
+    # Nested beyond PATH_MAX, so the deepest folder is an error whose path shows the joins.
+    fd = os.open(tmp_path, os.O_RDONLY)
+    for _ in range(18):
+        os.mkdir("d" * 250, dir_fd=fd)
+        inner = os.open("d" * 250, os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    os.close(fd)
+    dev = os.lstat(tmp_path).st_dev
+    for given_path in (str(tmp_path), f"{tmp_path}/", f"{tmp_path}//"):
+        c, py = both([given_path], dev)
+        same(c, py)
+        assert c.errors and c.errors[0][0].startswith(given_path + "/d")
+
+
+def on_folder_read(folder: Path, handler: Callable[..., Any]) -> Callable[[], None]:
+    """Have `handler` run as a signal handler when `folder` or an entry of it is read (dnotify):
+    a signal that arrives in the middle of a walk, without timing."""
+    old = signal.signal(signal.SIGIO, handler)
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.fcntl(fd, fcntl.F_NOTIFY, fcntl.DN_ACCESS | fcntl.DN_MULTISHOT)
+
+    def undo() -> None:
+        os.close(fd)
+        signal.signal(signal.SIGIO, old)
+
+    return undo
+
+
+dnotify = pytest.mark.skipif(not hasattr(fcntl, "F_NOTIFY"), reason="dnotify is Linux only")
+
+
+@native
+@dnotify
+def test_signal_handlers_run_during_the_walk(tmp_path: Path) -> None:
+    # Ctrl-C must not wait until a whole subtree is added up: the handler runs between folders,
+    # here removing the folders not yet entered, which the walk then finds gone.
+    make_tree(tmp_path, {f"c{i}/f": "x" for i in range(6)})
+    calls = []
+
+    def remove_all(*_: object) -> None:
+        if not calls:
+            calls.append(1)
+            for child in tmp_path.iterdir():
+                shutil.rmtree(child)
+
+    undo = on_folder_read(tmp_path, remove_all)
+    try:
+        c = measure._native_partial([str(tmp_path)], os.lstat(tmp_path).st_dev, False)
+    finally:
+        undo()
+    assert calls and c.errors
+    assert {reason for _, reason in c.errors} == {"vanished during the scan"}
+
+
+class Interrupted(Exception):
+    pass
+
+
+@native
+@dnotify
+def test_an_exception_from_a_handler_propagates_and_leaks_no_descriptor(tmp_path: Path) -> None:
+    make_tree(tmp_path, {f"c{i}/d/f": "x" for i in range(6)})
+
+    def interrupt(*_: object) -> None:
+        raise Interrupted
+
+    dev = os.lstat(tmp_path).st_dev
+    measure._native_partial([str(tmp_path)], dev, False)
+    undo = on_folder_read(tmp_path, interrupt)
+    before = len(os.listdir("/proc/self/fd"))
+    try:
+        for _ in range(20):
+            with pytest.raises(Interrupted):
+                measure._native_partial([str(tmp_path)], dev, False)
+        after = len(os.listdir("/proc/self/fd"))
+    finally:
+        undo()
+    assert after == before
+
+
+# One step of building a tree: (kind, a pick among what exists, a size or nanoseconds).
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(["dir", "file", "link", "symlink", "utime", "git"]),
+        st.integers(0, 1_000),
+        st.integers(0, 2**62),
+    ),
+    max_size=25,
+)
+
+
+@native
+@settings(max_examples=60, deadline=None)
+@given(steps)
+def test_random_trees_add_up_alike(plan: list[tuple[str, int, int]]) -> None:
+    with tempfile.TemporaryDirectory(prefix="hyg-prop-") as base:
+        root = os.path.join(base, "root")
+        os.mkdir(root)
+        folders, files = [root], []
+        for n, (kind, pick, number) in enumerate(plan):
+            folder = folders[pick % len(folders)]
+            path = os.path.join(folder, f"e{n}")
+            if kind == "dir":
+                os.mkdir(path)
+                folders.append(path)
+            elif kind == "file":
+                with open(path, "wb") as handle:
+                    handle.truncate(number % 20_000)
+                files.append(path)
+            elif kind == "link" and files:
+                os.link(files[pick % len(files)], path)
+            elif kind == "symlink":
+                os.symlink((folders + files)[pick % len(folders + files)], path)
+            elif kind == "utime" and files:
+                os.utime(files[pick % len(files)], ns=(number, number % 4 * 10**18 + number))
+            elif kind == "git" and not os.path.lexists(os.path.join(folder, ".git")):
+                # A folder, or the file of a worktree or submodule.
+                if pick % 2:
+                    os.mkdir(os.path.join(folder, ".git"))
+                else:
+                    open(os.path.join(folder, ".git"), "w").close()
+        dev = os.lstat(root).st_dev
+        for cross, asked in ((False, dev), (True, dev + 1), (False, dev + 1)):
+            same(*both([root, *folders[1:2]], asked, cross))
+
+
+# readdir, failing with EIO on the fourth call for a folder named "poison": after "." and ".."
+# and at least one real entry. Preloaded, it fails Python's os.scandir and the compiled loop
+# alike, as a bad disk block would.
+FAILING_READDIR = r"""
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static DIR *last;
+static int calls;
+
+static int poisoned(DIR *d) {
+    char link[64], target[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd(d));
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n < 7) return 0;
+    target[n] = 0;
+    if (strcmp(target + n - 7, "/poison") != 0) return 0;
+    if (d != last) { last = d; calls = 0; }
+    return ++calls >= 4;
+}
+
+struct dirent64 *readdir64(DIR *d) {
+    static struct dirent64 *(*real)(DIR *);
+    if (!real) real = (struct dirent64 *(*)(DIR *))dlsym(RTLD_NEXT, "readdir64");
+    if (poisoned(d)) { errno = EIO; return NULL; }
+    return real(d);
+}
+
+struct dirent *readdir(DIR *d) {
+    static struct dirent *(*real)(DIR *);
+    if (!real) real = (struct dirent *(*)(DIR *))dlsym(RTLD_NEXT, "readdir");
+    if (poisoned(d)) { errno = EIO; return NULL; }
+    return real(d);
+}
+"""
+
+
+@native
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler for the failing readdir")
+def test_a_folder_that_fails_to_list_counts_nothing_alike(tmp_path: Path) -> None:
+    # Python lists a folder whole before looking at its entries: a listing that fails half way
+    # is one error and none of its entries. The compiled loop must not count the first half.
+    shim = tmp_path / "failing_readdir.so"
+    (tmp_path / "failing_readdir.c").write_text(FAILING_READDIR)
+    subprocess.run(
+        ["cc", "-shared", "-fPIC", "-o", shim, tmp_path / "failing_readdir.c", "-ldl"], check=True
+    )
+    tree = make_tree(tmp_path / "tree", {f"poison/f{i}": "x" * 100 for i in range(8)})
+    make_tree(tree, {"poison/sub/g": "y", "ok/h": "z" * 7})
+    code = (
+        "import json; from hygiene import measure as m; "
+        f"p=[{str(tree)!r}]; d={os.lstat(tree).st_dev}; "
+        "c=m._native_partial(p, d, False); y=m.measure_python(p, d, cross=False); "
+        "print(json.dumps([[x.errors, x.files, x.dirs, x.bytes] for x in (c, y)]))"
+    )
+    # After what is preloaded already (a sanitizer's runtime must stay first).
+    preload = " ".join(filter(None, [os.environ.get("LD_PRELOAD"), str(shim)]))
+    env = {**os.environ, "LD_PRELOAD": preload}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    c, py = json.loads(done.stdout)
+    assert py[0] == [[str(tree / "poison"), "Input/output error"]]
+    assert c == py
 
 
 def test_listings_at_hand_and_paths_add_up_as_in_python(tmp_path: Path) -> None:
