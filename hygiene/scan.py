@@ -160,6 +160,7 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
     large = request.large if request.large is not None else config.large
     workers = default_workers() if request.workers is None else request.workers
     pool = WorkerPool(workers) if workers > 0 else None
+    prefetch = Prefetch(request.kinds, git_stats=request.git_stats)
     walker = Walker(
         Classifier(default_index()),
         WalkOptions(
@@ -167,11 +168,11 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
             large=large if "large-file" in request.kinds else None,
             sqlite_shaped="database" in request.kinds,
             progress=progress,
+            idle=prefetch.pump,
         ),
         pool=pool,
         skip=frozenset({os.path.realpath(hygiene_home())}),
     )
-    prefetch = Prefetch(request.kinds, git_stats=request.git_stats)
     try:
         return _scan(request, walker, prefetch)
     finally:

@@ -13,7 +13,7 @@ import stat as statmod
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hygiene.detect import Classifier
 from hygiene.measure import (
@@ -94,6 +94,9 @@ class WalkOptions:
     # Report files whose size is a whole number of 512-byte units (SQLite candidates).
     sqlite_shaped: bool = False
     progress: Callable[[int, int, str], None] | None = None
+    # Called now and then while this process waits for its workers, so that other work goes on
+    # meanwhile (the git questions started as repositories are found: hygiene.detectors).
+    idle: Callable[[], None] | None = None
 
 
 def _is_bare_repo(names: frozenset[str]) -> bool:
@@ -277,8 +280,20 @@ class Walker:
         futures = [self.pool.submit(measure_paths, chunk, st.st_dev, cross) for chunk in chunks]
         return _Deferred(path, match, repo, st.st_dev, st.st_ino, parts, chunks, futures, cross)
 
+    def _wait(self, future: Future[Any] | None) -> None:
+        idle = self.options.idle
+        if idle is None or future is None:
+            return
+        from concurrent.futures import wait
+
+        while not future.done():
+            idle()
+            wait([future], timeout=0.005)
+
     def _resolve(self, deferred: _Deferred) -> FolderHit:
         assert self.pool is not None
+        for future in deferred.futures:
+            self._wait(future)
         parts = deferred.parts + [
             self.pool.result(future, measure_paths, chunk, deferred.device, deferred.cross)
             for future, chunk in zip(deferred.futures, deferred.chunks, strict=True)
@@ -332,7 +347,7 @@ class Walker:
         if handoff and self.pool is not None:
             # Interleaved, so that neighbours (likely alike in size) go to different workers.
             share = min(len(handoff), 4 * self.pool.workers)
-            options = replace(self.options, progress=None)
+            options = replace(self.options, progress=None, idle=None)
             for i in range(share):
                 chunk = handoff[i::share]
                 walks.append((self.pool.submit(walk_subtrees, chunk, options, self.skip), chunk))
@@ -340,7 +355,8 @@ class Walker:
             yield self._resolve(item)
         for future, chunk in walks:
             assert self.pool is not None
-            options = replace(self.options, progress=None)
+            self._wait(future)
+            options = replace(self.options, progress=None, idle=None)
             result = self.pool.result(future, walk_subtrees, chunk, options, self.skip)
             yield from self._merge(result)
 
