@@ -360,3 +360,25 @@ def test_listings_at_hand_and_paths_add_up_as_in_python(tmp_path: Path) -> None:
         listing.close()
     same(mixed, reference)
     assert mixed.links and mixed.files == 2
+
+
+def test_a_whole_scan_without_the_compiled_loop_finds_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An install without a C compiler: every scan path falls back to the Python loop."""
+    from hygiene.scan import ScanRequest, scan
+
+    spec: dict[str, str | bytes | None] = {"web/package.json": "{}", "api/.venv/pyvenv.cfg": ""}
+    for i in range(30):
+        spec[f"web/node_modules/p{i}/lib/i.js"] = "x" * (i + 1)
+        spec[f"api/.venv/lib/python3.11/site-packages/d{i}/m.py"] = "y" * i
+        spec[f"api/src/a/b/c{i}/__pycache__/m.pyc"] = "z"
+    make_tree(tmp_path, spec)
+    os.link(tmp_path / "web/node_modules/p1/lib/i.js", tmp_path / "api/src/a/b/c3/hard.js")
+    compiled = scan(ScanRequest(roots=(tmp_path,), workers=2))
+    monkeypatch.setattr(measure, "_native", None)
+    python = scan(ScanRequest(roots=(tmp_path,), workers=2))
+    serial = scan(ScanRequest(roots=(tmp_path,), workers=0))
+    assert compiled.findings == python.findings == serial.findings
+    assert compiled.totals == python.totals == serial.totals
+    assert len(compiled.findings) == 32
