@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +50,21 @@ def scan_json(cli: Any, *args: Any) -> dict[str, Any]:
     assert result.code == 0, result.err
     document: dict[str, Any] = json.loads(result.out)
     return document
+
+
+def python_without_root_reads(code: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -c code` from the project folder, as an unprivileged reader would.
+
+    root reads every folder whatever its mode; when running as root, drop the two capabilities
+    that let it, as setpriv(1) does, so an unreadable folder really is unreadable.
+    """
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        drop = "-dac_override,-dac_read_search"
+        prefix = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
+    return subprocess.run(
+        [*prefix, sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from hygiene import measure
 from hygiene.measure import Partial, measure_python
-from tests.scan.helpers import make_tree
+from tests.scan.helpers import make_tree, python_without_root_reads
 
 native = pytest.mark.skipif(
     measure._native is None and os.environ.get("CI") != "true",
@@ -123,16 +123,7 @@ def test_an_unreadable_folder_is_an_error_alike() -> None:
             "c=m._native_partial(p, d, False); y=m.measure_python(p, d, cross=False); "
             "print(json.dumps([c.errors, y.errors, c.files, y.files]))"
         )
-        prefix = []
-        if os.geteuid() == 0:  # root reads everything; drop what lets it, as setpriv(1) does
-            drop = "-dac_override,-dac_read_search"
-            prefix = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
-        done = subprocess.run(
-            [*prefix, sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parents[2],
-        )
+        done = python_without_root_reads(code)
         assert done.returncode == 0, done.stderr
         c_errors, py_errors, c_files, py_files = json.loads(done.stdout)
         assert c_errors == py_errors == [[str(base / "locked"), "Permission denied"]]

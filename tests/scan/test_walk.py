@@ -14,7 +14,7 @@ import pytest
 
 from hygiene.config import Config
 from hygiene.scan import ScanRequest, scan
-from tests.scan.helpers import artifacts, make_tree
+from tests.scan.helpers import artifacts, make_tree, python_without_root_reads
 
 
 def test_symlink_loop_terminates_and_is_not_followed(tmp_path: Path) -> None:
@@ -121,17 +121,7 @@ def test_unreadable_folder_is_an_error_entry_and_the_scan_goes_on() -> None:
             f"r=scan(ScanRequest(roots=(Path({str(base)!r}),))); "
             "print(json.dumps([len(r.findings), [e.path for e in r.errors]]))"
         )
-        # root reads everything; drop the two capabilities that let it, as setpriv(1) does.
-        prefix = []
-        if os.geteuid() == 0:
-            drop = "-dac_override,-dac_read_search"
-            prefix = ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}"]
-        done = subprocess.run(
-            [*prefix, sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parents[2],
-        )
+        done = python_without_root_reads(code)
         assert done.returncode == 0, done.stderr
         findings, errors = json.loads(done.stdout)
         assert findings == 1
