@@ -126,6 +126,7 @@ def test_folders_walked_by_workers_give_the_single_process_answer(tmp_path: Path
     finally:
         walker.pool.close()  # type: ignore[union-attr]
     two = scan(ScanRequest(roots=(root,), workers=2, kinds=kinds))
+
     # A file with two names is reported under the name seen first, which differs with the
     # order of the walk; everything else is the same finding for finding.
     def by_inode(result: object) -> dict[tuple[int, int], object]:
@@ -155,3 +156,51 @@ def test_a_broken_pool_walks_the_deep_folders_here(tmp_path: Path) -> None:
     found = {e.path for e in walker.walk(str(root), repo=None) if isinstance(e, FolderHit)}
     assert found == {a.path for a in one.findings if getattr(a, "folder", False)}
     assert walker.totals.files == one.totals.scanned_files
+
+
+def test_beside_a_thread_the_workers_start_by_forkserver_and_agree(tmp_path: Path) -> None:
+    """A progress thread makes fork unsafe: the workers then come from a fresh interpreter
+    (forkserver), and everything they are sent must survive pickling into it."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "ws"
+    deep_tree(root)
+    build(root / "more")
+    script = (
+        "import threading, multiprocessing\n"
+        "from pathlib import Path\nfrom hygiene.scan import ScanRequest, scan\n"
+        "from hygiene import measure\n"
+        "stop = threading.Event()\n"
+        "threading.Thread(target=stop.wait, daemon=True).start()\n"
+        "seen = []\n"
+        "real = measure.WorkerPool._start\n"
+        "def start(self):\n"
+        "    executor = real(self)\n"
+        "    seen.append(executor._mp_context.get_start_method())\n"
+        "    return executor\n"
+        "measure.WorkerPool._start = start\n"
+        f"r = scan(ScanRequest(roots=(Path({str(root)!r}),), workers=2))\n"
+        "stop.set()\n"
+        "print(seen[0], len(r.findings), r.totals.scanned_files, r.totals.scanned_bytes)\n"
+    )
+    # A file, not -c: forkserver workers import the parent's __main__ again.
+    program = tmp_path / "run.py"
+    program.write_text(
+        "if __name__ == '__main__':\n" + "".join(f"    {line}\n" for line in script.splitlines())
+    )
+    done = subprocess.run(
+        [sys.executable, str(program)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    here = scan(ScanRequest(roots=(root,), workers=0))
+    method, *figures = done.stdout.split()
+    assert method == "forkserver"
+    assert figures == [
+        str(len(here.findings)),
+        str(here.totals.scanned_files),
+        str(here.totals.scanned_bytes),
+    ]
