@@ -344,10 +344,11 @@ class Walker:
         for event in self._walk(start, classify_root, deferred, handoff):
             yield self._settle(event) if isinstance(event, _RawHit) else event
         walks: list[tuple[Future[SubtreeResult] | None, list[Subtree]]] = []
+        # What a worker is sent: callbacks stay in this process.
+        options = replace(self.options, progress=None, idle=None)
         if handoff and self.pool is not None:
             # Interleaved, so that neighbours (likely alike in size) go to different workers.
             share = min(len(handoff), 4 * self.pool.workers)
-            options = replace(self.options, progress=None, idle=None)
             for i in range(share):
                 chunk = handoff[i::share]
                 walks.append((self.pool.submit(walk_subtrees, chunk, options, self.skip), chunk))
@@ -356,7 +357,6 @@ class Walker:
         for future, chunk in walks:
             assert self.pool is not None
             self._wait(future)
-            options = replace(self.options, progress=None, idle=None)
             result = self.pool.result(future, walk_subtrees, chunk, options, self.skip)
             yield from self._merge(result)
 
