@@ -155,11 +155,11 @@ class TrackedIndex:
         self.paths: list[bytes] = sorted(p for p in listing.split(b"\0") if p)
 
     def holds(self, relpath: str) -> bool:
-        """True if `relpath` ("/"-separated, work-tree relative) is or holds a tracked file."""
+        """True if `relpath` (work-tree relative) is or holds a tracked file."""
         from bisect import bisect_left
 
         paths = self.paths
-        key = os.fsencode(relpath)
+        key = os.fsencode(relpath.replace(os.sep, "/"))
         if key in (b"", b"."):
             return bool(paths)  # the work tree itself, as `ls-files -- .` would say
         i = bisect_left(paths, key)

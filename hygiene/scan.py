@@ -151,7 +151,7 @@ def _tracked(
             held.update(paths)
             errors.append(ScanIssue(repo, f"{exc}; its findings are left out"))
             continue
-        held.update(p for p in paths if index.holds(os.path.relpath(p, repo).replace(os.sep, "/")))
+        held.update(p for p in paths if index.holds(os.path.relpath(p, repo)))
     return held
 
 

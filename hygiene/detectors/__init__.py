@@ -22,6 +22,7 @@ from hygiene.gitrepo import (
     GitJob,
     GitJobs,
     TrackedIndex,
+    holding_tracked,
     object_store,
 )
 from hygiene.model import Artifact, Finding, Precious, ScanIssue
@@ -134,6 +135,16 @@ class Prefetch:
 
     def close(self) -> None:
         self.jobs.close()
+
+
+def tracked_among(repo: str, relpaths: list[str], prefetched: Prefetch | None) -> set[str]:
+    """Those of `relpaths` that are or hold tracked files: from the listing the walk prefetched
+    when there is one, else one git process. GitError if git cannot say."""
+    if not relpaths:
+        return set()
+    if prefetched is not None:
+        return prefetched.tracked(repo).holding(relpaths)
+    return holding_tracked(repo, relpaths)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,14 @@ from typing import ClassVar
 
 from hygiene.config import Config
 from hygiene.detect import Classifier
-from hygiene.detectors import DetectContext, Detected, Prefetch, per_repo, rule_by_id
+from hygiene.detectors import (
+    DetectContext,
+    Detected,
+    Prefetch,
+    per_repo,
+    rule_by_id,
+    tracked_among,
+)
 from hygiene.gitrepo import GitError, git_env, holding_tracked
 from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
@@ -214,12 +221,7 @@ def _repo_gaps(
     prefetched: Prefetch | None = None,
 ) -> list[IgnoreGap] | ScanIssue:
     try:
-        if not precious:
-            held: set[str] = set()
-        elif prefetched is not None:
-            held = prefetched.tracked(repo).holding(c.rel for c in precious)
-        else:
-            held = holding_tracked(repo, [c.rel for c in precious])
+        held = tracked_among(repo, [c.rel for c in precious], prefetched)
         wanted = [*(c for c in precious if c.rel not in held), *artifacts]
         return _gaps(repo, wanted, walker)
     except GitError as exc:

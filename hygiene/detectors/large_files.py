@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hygiene.detectors import DetectContext, Detected, Prefetch
-from hygiene.gitrepo import GitError, git, holding_tracked
+from hygiene.detectors import DetectContext, Detected, Prefetch, tracked_among
+from hygiene.gitrepo import GitError, git
 from hygiene.model import ScanIssue
 
 # What a big binary is, by its suffix: build products and data nobody should commit by hand.
@@ -76,12 +76,7 @@ def _repo_facts(
     repo: str, rels: list[str], prefetched: Prefetch | None
 ) -> tuple[set[str], set[str]] | ScanIssue:
     try:
-        if prefetched is not None:
-            index = prefetched.tracked(repo)
-            tracked = {r for r in rels if index.holds(r.replace(os.sep, "/"))}
-        else:
-            tracked = holding_tracked(repo, rels)
-        return tracked, lfs_paths(repo, rels)
+        return tracked_among(repo, rels, prefetched), lfs_paths(repo, rels)
     except GitError as exc:
         return ScanIssue(repo, f"{exc}; tracked and lfs are unknown for its large files")
 
