@@ -131,6 +131,20 @@ class _RawHit:
     inode: int
 
 
+@dataclass(frozen=True)
+class _SplitHit:
+    """An artifact a worker found too big to size alone: what it listed at the top (`parts`,
+    not yet counted anywhere) and the folders below, for the main process to share out."""
+
+    path: str
+    match: Match
+    repo: str | None
+    parts: list[Partial]
+    frontier: list[str]
+    device: int
+    inode: int
+
+
 # A folder handed to a worker: its path, its name, its parent's names, the repository it is in.
 Subtree = tuple[str, str, frozenset[str], str | None]
 
@@ -139,26 +153,46 @@ Subtree = tuple[str, str, frozenset[str], str | None]
 class SubtreeResult:
     """What a worker found below the folders it was given."""
 
-    events: list[Event | _RawHit]
+    events: list[Event | _RawHit | _SplitHit | _Deferred]
     totals: Measure
     errors: list[ScanIssue]
     # Multi-link files the worker counted in `totals`: (dev, ino) -> (size, allocated bytes).
     links: dict[tuple[int, int], tuple[int, int]]
     dirs_seen: int
+    # Folders not walked because the worker's budget ran out: the main process shares them out
+    # again, so one big subtree never keeps one worker busy while the others idle.
+    leftover: list[Subtree] = field(default_factory=list)
 
 
 def walk_subtrees(
-    subtrees: list[Subtree], options: WalkOptions, skip: frozenset[str]
+    subtrees: list[Subtree],
+    options: WalkOptions,
+    skip: frozenset[str],
+    budget: int | None = None,
+    split_min_dirs: int = 24,
 ) -> SubtreeResult:
-    """Worker entry point: walk and judge each folder given, as the main process would."""
+    """Worker entry point: walk and judge the folders given, as the main process would, until
+    `budget` folders are walked (None: all of them)."""
     from hygiene.rules import default_index
 
-    walker = Walker(Classifier(default_index()), options, skip=skip, links={})
-    events: list[Event | _RawHit] = []
-    for path, name, siblings, repo in subtrees:
+    walker = Walker(
+        Classifier(default_index()),
+        options,
+        skip=skip,
+        links={},
+        budget=budget,
+        split_min_dirs=split_min_dirs,
+    )
+    events: list[Event | _RawHit | _SplitHit | _Deferred] = []
+    for i, (path, name, siblings, repo) in enumerate(subtrees):
+        if walker.leftover or (budget is not None and walker._dirs_seen >= budget):
+            walker.leftover.extend(subtrees[i:])
+            break
         events.extend(walker._walk((path, name, siblings, repo), True, [], None))
     assert walker.links is not None
-    return SubtreeResult(events, walker.totals, walker.errors, walker.links, walker._dirs_seen)
+    return SubtreeResult(
+        events, walker.totals, walker.errors, walker.links, walker._dirs_seen, walker.leftover
+    )
 
 
 @dataclass
@@ -175,8 +209,16 @@ class Walker:
     # An artifact is split across workers once this many subfolders are found near its top.
     split_min_dirs: int = 24
     # Levels below a root walked breadth first here; with a pool, everything deeper goes to
-    # the workers.
-    breadth_levels: int = 3
+    # the workers. One: this process lists a root and its children (so the repositories of a
+    # workspace are seen, and their git questions started, at once) and the workers do the rest.
+    breadth_levels: int = 1
+    # A worker's walker stops after this many folders and hands back what it has not walked
+    # (`leftover`); None: walk everything given.
+    budget: int | None = None
+    leftover: list[Subtree] = field(default_factory=list)
+    # Folders a worker walks per task before giving back the rest: big enough that a task
+    # outweighs its round trip, small enough that the workers finish close together.
+    worker_budget: int = 400
     # A worker's walker: every multi-link file it counts, for the main process to count once
     # across processes (None in the main process).
     links: dict[tuple[int, int], tuple[int, int]] | None = None
@@ -248,37 +290,58 @@ class Walker:
         path = listing if isinstance(listing, str) else listing.path
         return self._finish(part, path)
 
-    def _measure_hit(
-        self, listing: Listing, match: Match, repo: str | None
-    ) -> FolderHit | _Deferred | _RawHit:
-        path = listing.path
-        # The folder actually listed, not whatever the path names by now.
-        st = os.fstat(listing.fd) if listing.fd >= 0 else os.lstat(path)
+    def _top_parts(self, listing: Listing, dev: int) -> tuple[list[Partial], list[str]]:
+        """Open an artifact's top few levels until there are enough subfolders to share out (a
+        virtualenv's files sit below lib/pythonX.Y/site-packages): (what they hold, the folders
+        below them)."""
         cross = self.options.cross_mounts
-        if self.links is not None:
-            part = measure_listings([listing], st.st_dev, cross=cross)
-            return _RawHit(path, match, repo, part, st.st_dev, st.st_ino)
-        if self.pool is None:
-            return FolderHit(
-                path, match, repo, self.measure(listing, st.st_dev), st.st_dev, st.st_ino
-            )
-        # Open the top few levels here until there are enough subfolders to share out
-        # (a virtualenv's files sit below lib/pythonX.Y/site-packages).
-        parts = [measure_listings([listing], st.st_dev, cross=cross, descend=False)]
+        parts = [measure_listings([listing], dev, cross=cross, descend=False)]
         frontier = parts[0].subdirs
         for _ in range(3):
             if not frontier or len(frontier) >= self.split_min_dirs:
                 break
-            parts.append(measure_listings(frontier, st.st_dev, cross=cross, descend=False))
+            parts.append(measure_listings(frontier, dev, cross=cross, descend=False))
             frontier = parts[-1].subdirs
-        if len(frontier) < self.split_min_dirs:
-            parts.append(measure_paths(frontier, st.st_dev, cross))
-            m = self._finish(combine(parts), path)
-            return FolderHit(path, match, repo, m, st.st_dev, st.st_ino)
+        return parts, frontier
+
+    def _measure_hit(
+        self, listing: Listing, match: Match, repo: str | None
+    ) -> FolderHit | _Deferred | _RawHit | _SplitHit:
+        path = listing.path
+        # The folder actually listed, not whatever the path names by now.
+        st = os.fstat(listing.fd) if listing.fd >= 0 else os.lstat(path)
+        dev, ino = st.st_dev, st.st_ino
+        if self.pool is None and self.links is None:
+            return FolderHit(path, match, repo, self.measure(listing, dev), dev, ino)
+        parts, frontier = self._top_parts(listing, dev)
+        if len(frontier) >= self.split_min_dirs:
+            if self.links is not None:  # a worker: the main process shares the rest out
+                return _SplitHit(path, match, repo, parts, frontier, dev, ino)
+            return self._defer(_SplitHit(path, match, repo, parts, frontier, dev, ino))
+        parts.append(measure_paths(frontier, dev, self.options.cross_mounts))
+        if self.links is not None:
+            return _RawHit(path, match, repo, combine(parts), dev, ino)
+        return FolderHit(path, match, repo, self._finish(combine(parts), path), dev, ino)
+
+    def _defer(self, split: _SplitHit) -> _Deferred:
+        """Send the folders below a big artifact to the workers, in interleaved pieces."""
+        assert self.pool is not None
+        cross = self.options.cross_mounts
+        frontier = split.frontier
         share = min(len(frontier), 4 * self.pool.workers)
         chunks = [frontier[i::share] for i in range(share)]
-        futures = [self.pool.submit(measure_paths, chunk, st.st_dev, cross) for chunk in chunks]
-        return _Deferred(path, match, repo, st.st_dev, st.st_ino, parts, chunks, futures, cross)
+        futures = [self.pool.submit(measure_paths, chunk, split.device, cross) for chunk in chunks]
+        return _Deferred(
+            split.path,
+            split.match,
+            split.repo,
+            split.device,
+            split.inode,
+            split.parts,
+            chunks,
+            futures,
+            cross,
+        )
 
     def _wait(self, future: Future[Any] | None) -> None:
         idle = self.options.idle
@@ -325,11 +388,15 @@ class Walker:
             else:
                 self._linked.add(key)
                 fresh.add(key)
-        if self.options.progress is not None:
-            self.options.progress(t.files, t.bytes, "")
         for event in result.events:
             if isinstance(event, _RawHit):
                 yield self._settle(event)
+            elif isinstance(event, _Deferred):
+                yield self._resolve(event)
+            elif isinstance(event, RepoSeen):
+                continue  # passed on as soon as the worker answered (`_share`)
+            elif isinstance(event, _SplitHit):  # pragma: no cover - `_share` defers each one
+                raise AssertionError(event.path)
             elif isinstance(event, (FileHit, FileSeen)) and event.st.st_nlink > 1:
                 if (event.st.st_dev, event.st.st_ino) in fresh:
                     yield event
@@ -342,23 +409,98 @@ class Walker:
         handoff: list[Subtree] | None = [] if self.pool is not None else None
         start = (root, os.path.basename(root), None, repo)
         for event in self._walk(start, classify_root, deferred, handoff):
-            yield self._settle(event) if isinstance(event, _RawHit) else event
-        walks: list[tuple[Future[SubtreeResult] | None, list[Subtree]]] = []
-        # What a worker is sent: callbacks stay in this process.
-        options = replace(self.options, progress=None, idle=None)
-        if handoff and self.pool is not None:
-            # Interleaved, so that neighbours (likely alike in size) go to different workers.
-            share = min(len(handoff), 4 * self.pool.workers)
-            for i in range(share):
-                chunk = handoff[i::share]
-                walks.append((self.pool.submit(walk_subtrees, chunk, options, self.skip), chunk))
+            if isinstance(event, _RawHit):
+                yield self._settle(event)
+            elif not isinstance(event, _SplitHit):
+                yield event
+        answers: list[tuple[tuple[int, ...], SubtreeResult]] = []
+        if handoff:
+            yield from self._share(handoff, answers)
         for item in deferred:
             yield self._resolve(item)
-        for future, chunk in walks:
-            assert self.pool is not None
-            self._wait(future)
-            result = self.pool.result(future, walk_subtrees, chunk, options, self.skip)
+        # In the order the work was cut, not the order it came back: which of two hard links
+        # to one file is reported must not depend on timing.
+        answers.sort(key=lambda answer: answer[0])
+        for _, result in answers:
             yield from self._merge(result)
+
+    def _share(
+        self, handoff: list[Subtree], answers: list[tuple[tuple[int, ...], SubtreeResult]]
+    ) -> Iterator[Event]:
+        """Walk the handed-off folders in the workers: a few tasks per worker in flight, each
+        giving back what its budget did not cover, which is cut up and sent out again.
+
+        Answers are kept, keyed by where their work came from, for `walk` to merge in a fixed
+        order; repositories are passed on at once (their git questions start then), and big
+        artifacts a worker found are shared out at once.
+        """
+        pool = self.pool
+        assert pool is not None
+        options = replace(self.options, progress=None, idle=None)  # callbacks stay here
+        budget = self.worker_budget
+        share = min(len(handoff), 4 * pool.workers)
+        # Interleaved, so that neighbours (likely alike in size) go to different workers.
+        todo: deque[tuple[tuple[int, ...], list[Subtree]]] = deque(
+            ((i,), handoff[i::share]) for i in range(share)
+        )
+        running: dict[Future[SubtreeResult], tuple[tuple[int, ...], list[Subtree]]] = {}
+        files = size = 0
+        while todo or running:
+            while todo and len(running) < 2 * pool.workers:
+                key, chunk = todo.popleft()
+                future = pool.submit(
+                    walk_subtrees, chunk, options, self.skip, budget, self.split_min_dirs
+                )
+                if future is None:  # no workers after all: walk it here, whole
+                    result = walk_subtrees(chunk, options, self.skip, None, self.split_min_dirs)
+                    yield from self._take(key, result, answers)
+                    continue
+                running[future] = (key, chunk)
+            if not running:
+                continue
+            for future in self._wait_any(list(running)):
+                key, chunk = running.pop(future)
+                result = pool.result(
+                    future, walk_subtrees, chunk, options, self.skip, None, self.split_min_dirs
+                )
+                yield from self._take(key, result, answers)
+                rest = result.leftover
+                pieces = min(len(rest), 2 * pool.workers)
+                todo.extend(((*key, i), rest[i::pieces]) for i in range(pieces))
+                if self.options.progress is not None:
+                    files += result.totals.files
+                    size += result.totals.bytes
+                    self.options.progress(self.totals.files + files, self.totals.bytes + size, "")
+
+    def _take(
+        self,
+        key: tuple[int, ...],
+        result: SubtreeResult,
+        answers: list[tuple[tuple[int, ...], SubtreeResult]],
+    ) -> Iterator[Event]:
+        """Keep a worker's answer; pass its repositories on and share its big artifacts out."""
+        events = result.events
+        for i, event in enumerate(events):
+            if isinstance(event, RepoSeen):
+                yield event
+            elif isinstance(event, _SplitHit):
+                events[i] = self._defer(event)
+        answers.append((key, result))
+
+    def _wait_any(self, futures: list[Future[SubtreeResult]]) -> set[Future[SubtreeResult]]:
+        """The futures among `futures` that are done, waiting for at least one; while waiting,
+        `idle` gets its turns."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        idle = self.options.idle
+        while True:
+            done, _ = wait(
+                futures, timeout=None if idle is None else 0.005, return_when=FIRST_COMPLETED
+            )
+            if done:
+                return done
+            assert idle is not None
+            idle()
 
     def _walk(
         self,
@@ -366,7 +508,7 @@ class Walker:
         classify_root: bool,
         deferred: list[_Deferred],
         handoff: list[Subtree] | None,
-    ) -> Iterator[Event | _RawHit]:
+    ) -> Iterator[Event | _RawHit | _SplitHit]:
         root = start[0]
         try:
             root_st = os.lstat(root)
@@ -388,7 +530,13 @@ class Walker:
         near: deque[tuple[str, str, frozenset[str] | None, str | None, int]] = deque([(*start, 0)])
         stack: list[tuple[str, str, frozenset[str] | None, str | None, int]] = []
         breadth = self.breadth_levels
+        budget = self.budget
         while near or stack:
+            if budget is not None and self._dirs_seen >= budget:
+                # Out of budget: the folders not yet walked go back to the main process.
+                for path, name, siblings, repo_here, _ in (*near, *stack):
+                    self.leftover.append((path, name, siblings or frozenset(), repo_here))
+                return
             path, name, siblings, repo_here, depth = near.popleft() if near else stack.pop()
             listing = self._listdir(path)
             if listing is None:

@@ -204,3 +204,71 @@ def test_beside_a_thread_the_workers_start_by_forkserver_and_agree(tmp_path: Pat
         str(here.totals.scanned_files),
         str(here.totals.scanned_bytes),
     ]
+
+
+class CountingPool(WorkerPool):
+    """A real pool that counts the tasks it is given, by function."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(workers)
+        self.tasks: dict[str, int] = {}
+
+    def submit(self, fn, *args):  # type: ignore[no-untyped-def]
+        self.tasks[fn.__name__] = self.tasks.get(fn.__name__, 0) + 1
+        return super().submit(fn, *args)
+
+
+def wide_tree(root: Path) -> None:
+    """Many folders below the top level, an artifact deep down that a worker finds, and hard
+    links between folders that different tasks walk."""
+    spec: dict[str, str | bytes | None] = {"proj/web/package.json": "{}"}
+    for i in range(40):
+        spec[f"proj/src/pkg{i}/mod/a.py"] = "a" * i
+        spec[f"proj/src/pkg{i}/mod/__pycache__/a.pyc"] = "p" * i
+        spec[f"proj/web/node_modules/dep{i}/index.js"] = "j" * (i + 1)
+    make_tree(root, spec)
+    os.link(root / "proj/src/pkg0/mod/a.py", root / "proj/src/pkg39/mod/b.py")
+    os.link(root / "proj/src/pkg3/mod/a.py", root / "proj/web/node_modules/dep7/a.py")
+
+
+def walk_all(root: Path, pool: WorkerPool | None, **knobs: int) -> tuple[list[object], object]:
+    walker = Walker(Classifier(default_index()), pool=pool, **knobs)  # type: ignore[arg-type]
+    events = [
+        (type(e).__name__, e.path, getattr(e, "measure", None))  # type: ignore[attr-defined]
+        for e in walker.walk(str(root), repo=None)
+    ]
+    return sorted(events, key=repr), walker.totals
+
+
+def test_workers_give_back_what_their_budget_did_not_cover(tmp_path: Path) -> None:
+    """Tasks stop after a few folders and the rest is shared out again: the same answer as one
+    process, in the same order on every run, and the give-back really happened."""
+    root = tmp_path / "ws"
+    wide_tree(root)
+    serial = walk_all(root, None)
+    pool = CountingPool(2)
+    try:
+        first = walk_all(root, pool, worker_budget=3, breadth_levels=0, split_min_dirs=5)
+        again = walk_all(root, pool, worker_budget=3, breadth_levels=0, split_min_dirs=5)
+    finally:
+        pool.close()
+    assert first == serial
+    assert again == first
+    # One task for the single folder below the root, then many for what was given back.
+    assert pool.tasks["walk_subtrees"] > 2 * 20
+    # node_modules is found by a worker, too big to size alone: its folders are shared out.
+    assert pool.tasks["measure_paths"] >= 2
+
+
+def test_events_come_in_the_same_order_on_every_run(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    deep_tree(root)
+    runs = []
+    pool = WorkerPool(2)
+    try:
+        for _ in range(3):
+            walker = Walker(Classifier(default_index()), pool=pool, worker_budget=2)
+            runs.append([getattr(e, "path", None) for e in walker.walk(str(root), repo=None)])
+    finally:
+        pool.close()
+    assert runs[0] == runs[1] == runs[2]
