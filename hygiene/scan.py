@@ -151,7 +151,9 @@ def _tracked(
             held.update(paths)
             errors.append(ScanIssue(repo, f"{exc}; its findings are left out"))
             continue
-        held.update(p for p in paths if index.holds(os.path.relpath(p, repo)))
+        # Every hit lies below its repository: a slice, not relpath's normalising per path.
+        cut = len(repo.rstrip(os.sep)) + 1
+        held.update(p for p in paths if index.holds(p[cut:]))
     return held
 
 

@@ -137,6 +137,13 @@ class Prefetch:
         self.jobs.close()
 
 
+def rel_below(repo: str, path: str) -> str:
+    """`path`, which lies below `repo` (both as the walk built them), relative to it with "/"
+    separators: a slice, where `os.path.relpath` would normalise both paths each time."""
+    rel = path[len(repo.rstrip(os.sep)) + 1 :]
+    return rel.replace(os.sep, "/") if os.sep != "/" else rel
+
+
 def tracked_among(repo: str, relpaths: list[str], prefetched: Prefetch | None) -> set[str]:
     """Those of `relpaths` that are or hold tracked files: from the listing the walk prefetched
     when there is one, else one git process. GitError if git cannot say."""

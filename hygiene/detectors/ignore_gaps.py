@@ -27,6 +27,7 @@ from hygiene.detectors import (
     Detected,
     Prefetch,
     per_repo,
+    rel_below,
     rule_by_id,
     tracked_among,
 )
@@ -233,7 +234,7 @@ def detect(ctx: DetectContext) -> Detected:
     by_repo: dict[str, list[_Candidate]] = {}
     for artifact in ctx.artifacts:  # already untracked: the scan refused tracked ones
         if artifact.repo is not None:
-            rel = os.path.relpath(artifact.path, artifact.repo).replace(os.sep, "/")
+            rel = rel_below(artifact.repo, artifact.path)
             match = Match(rule_by_id(artifact.rule), artifact.reason)
             size = (artifact.bytes, artifact.disk_bytes)
             by_repo.setdefault(artifact.repo, []).append(
@@ -242,7 +243,7 @@ def detect(ctx: DetectContext) -> Detected:
     precious: dict[str, list[_Candidate]] = {}
     for item in ctx.precious:
         if item.repo is not None:
-            rel = os.path.relpath(item.path, item.repo).replace(os.sep, "/")
+            rel = rel_below(item.repo, item.path)
             precious.setdefault(item.repo, []).append(
                 _Candidate(rel, Match(rule_by_id(item.rule), "precious"), item.folder)
             )

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hygiene.detectors import DetectContext, Detected, Prefetch, tracked_among
+from hygiene.detectors import DetectContext, Detected, Prefetch, rel_below, tracked_among
 from hygiene.gitrepo import GitError, git
 from hygiene.model import ScanIssue
 
@@ -86,7 +86,7 @@ def detect(ctx: DetectContext) -> Detected:
     by_repo: dict[str, list[str]] = {}
     for seen in big:
         if seen.repo is not None:
-            by_repo.setdefault(seen.repo, []).append(os.path.relpath(seen.path, seen.repo))
+            by_repo.setdefault(seen.repo, []).append(rel_below(seen.repo, seen.path))
     tracked: set[str] = set()
     lfs: set[str] = set()
     errors: list[ScanIssue] = []

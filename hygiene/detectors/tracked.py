@@ -22,7 +22,7 @@ from hygiene.detectors import DetectContext, Detected, Prefetch, per_repo
 from hygiene.detectors.ignore_gaps import suggestion_for
 from hygiene.gitrepo import LIST_TRACKED, LIST_TRACKED_IGNORED, GitError, git
 from hygiene.model import ScanIssue
-from hygiene.rules import Match, default_index
+from hygiene.rules import Match, Rule, default_index
 
 
 @dataclass(frozen=True)
@@ -82,12 +82,40 @@ JUNK_RULES = frozenset({"node.node-modules", "node.bower"})
 
 
 def _is_junk(match: Match) -> bool:
-    rule = match.rule
+    return _junk_rule(match.rule)
+
+
+def _junk_rule(rule: Rule) -> bool:
     return rule.category in JUNK_CATEGORIES or rule.id in JUNK_RULES
 
 
-def _judge(repo: str, tracked: list[str]) -> dict[str, tuple[Match, bool]]:
+def _may_hold_junk(tracked: list[str]) -> bool:
+    """False when no tracked name can meet a junk rule, so the tree need not be judged (most
+    repositories). Each distinct name is looked up once; a rule matching any folder by what is
+    inside it is looked for as a nested name."""
+    index = default_index()
+    for name in set("/".join(tracked).split("/")):
+        if any(_junk_rule(r) for r in index.candidates(name, folder=True)):
+            return True
+        if index.may_match_file(name) and any(
+            _junk_rule(r) for r in index.candidates(name, folder=False)
+        ):
+            return True
+    blob = "\0" + "\0".join(tracked) + "\0"
+    return any(
+        f"/{marker}\0" in blob or f"/{marker}/" in blob
+        for rule in index.anyname
+        if _junk_rule(rule)
+        for marker in rule.inside
+    )
+
+
+def _judge(
+    repo: str, tracked: list[str], *, prefilter: bool = True
+) -> dict[str, tuple[Match, bool]]:
     """Top-most tracked folders and files the rule table calls artifacts: rel -> (match, folder)."""
+    if prefilter and not _may_hold_junk(tracked):
+        return {}
     index = default_index()
     classifier = Classifier(index)
     children, subfolders = _tree(tracked)

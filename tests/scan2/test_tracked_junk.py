@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hygiene.detectors.tracked import TrackedArtifact, tracked_junk
 
 
@@ -76,3 +79,36 @@ def test_folders_often_committed_on_purpose_are_not_junk(make_repo) -> None:
     repo.write("build/__pycache__/x.pyc", "x")  # but a cache inside one still is
     repo.commit()
     assert set(by_rel(repo)) == {"build/__pycache__"}
+
+
+def _vocabulary() -> list[str]:
+    """Every name the rule table knows (names, markers beside and inside) and some it does not."""
+    from hygiene.rules import default_index
+
+    names = {"src", "a.py", "lib", "README.md", "x", "data.bin"}
+    for rule in default_index().rules:
+        for name in (*rule.names, *rule.beside, *rule.inside):
+            names.add(name.replace("*", "q").replace("?", "q").replace("[", "").replace("]", ""))
+    return sorted(names)
+
+
+VOCABULARY = _vocabulary()
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=4).map("/".join),
+        min_size=1,
+        max_size=30,
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_the_shortcut_never_hides_tracked_junk(paths: list[str]) -> None:
+    """Most repositories hold no name a junk rule could meet and skip the judging; the shortcut
+    must never skip a repository where judging would find something."""
+    from hygiene.detectors.tracked import _judge
+
+    tracked = sorted(set(paths))
+    # A path that is also a folder of another path cannot be tracked as a file.
+    tracked = [p for p in tracked if not any(q.startswith(p + "/") for q in tracked)]
+    assert _judge("/nonexistent", tracked) == _judge("/nonexistent", tracked, prefilter=False)
