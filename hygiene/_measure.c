@@ -100,12 +100,17 @@ static Entry *next_entry(Entries *e) {
 /* One folder's system calls, without the GIL: open it (never through a symlink), list it
  * whole, lstat each entry relative to it. 0, or the errno that kept it from being listed;
  * -1 when out of memory. */
-static int read_folder(const char *folder, Names *names, Entries *entries) {
+static int read_folder(const char *folder, Names *names, Entries *entries, struct stat *self) {
     names->len = 0;
     entries->len = 0;
     int fd = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         return errno;
+    }
+    if (self != NULL && fstat(fd, self) < 0) {
+        int err = errno;
+        close(fd);
+        return err;
     }
     DIR *dir = fdopendir(fd);
     if (dir == NULL) {
@@ -285,7 +290,7 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
         /* Without the GIL, as os.scandir and DirEntry.stat are: the process pool's threads
          * hand out work meanwhile. */
         Py_BEGIN_ALLOW_THREADS
-        unlisted = read_folder(folder, &names, &entries);
+        unlisted = read_folder(folder, &names, &entries, NULL);
         Py_END_ALLOW_THREADS
         if (unlisted != 0) {
             int rc = -1;
@@ -365,7 +370,139 @@ done:
     return result;
 }
 
+/* True when a file name passes the rule table's cheap test (RuleIndex.file_prefilter): one of
+ * the exact names, a literal head or tail of a glob, or a glob's literal piece. A superset of
+ * the names a file rule can match; the caller judges those properly. */
+static int worth_a_look(PyObject *name, PyObject *exact, PyObject *heads, PyObject *tails,
+                        PyObject *pieces) {
+    int hit = PySet_Contains(exact, name);
+    for (Py_ssize_t i = 0; hit == 0 && i < PyTuple_GET_SIZE(heads); i++) {
+        hit = (int)PyUnicode_Tailmatch(name, PyTuple_GET_ITEM(heads, i), 0, PY_SSIZE_T_MAX, -1);
+    }
+    for (Py_ssize_t i = 0; hit == 0 && i < PyTuple_GET_SIZE(tails); i++) {
+        hit = (int)PyUnicode_Tailmatch(name, PyTuple_GET_ITEM(tails, i), 0, PY_SSIZE_T_MAX, 1);
+    }
+    for (Py_ssize_t i = 0; hit == 0 && i < PyTuple_GET_SIZE(pieces); i++) {
+        hit = PyUnicode_Contains(name, PyTuple_GET_ITEM(pieces, i));
+    }
+    return hit; /* -1 with an exception set */
+}
+
+static int append_new(PyObject *list, PyObject *item) {
+    if (item == NULL) {
+        return -1;
+    }
+    int rc = PyList_Append(list, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+/* list_folder: one folder of the walk (walk.py's `_walk`), its system calls and its sums in C.
+ * Python keeps the judging: it gets every name, the subfolders to enter, the files with
+ * several links (to count once), the names worth a rule's look and the files another detector
+ * asked about by size. Must give exactly what measure.list_folder_python gives. */
+static PyObject *list_folder(PyObject *self, PyObject *args) {
+    PyObject *path_obj, *exact, *heads, *tails, *pieces;
+    unsigned long long dev;
+    int cross, sqlite;
+    long long large;
+    if (!PyArg_ParseTuple(args, "UKpLpO!O!O!O!", &path_obj, &dev, &cross, &large, &sqlite,
+                          &PyFrozenSet_Type, &exact, &PyTuple_Type, &heads, &PyTuple_Type,
+                          &tails, &PyTuple_Type, &pieces)) {
+        return NULL;
+    }
+    PyObject *encoded = NULL;
+    if (!PyUnicode_FSConverter(path_obj, &encoded)) {
+        return NULL;
+    }
+    Names names = {NULL, 0, 0};
+    Entries entries = {NULL, 0, 0};
+    struct stat here;
+    int unlisted;
+    Py_BEGIN_ALLOW_THREADS
+    unlisted = read_folder(PyBytes_AS_STRING(encoded), &names, &entries, &here);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(encoded);
+    PyObject *all = NULL, *subdirs = NULL, *links = NULL, *wanted = NULL, *seen = NULL;
+    PyObject *errors = NULL, *result = NULL;
+    if (unlisted != 0) {
+        if (unlisted < 0) {
+            PyErr_NoMemory();
+        } else {
+            errno = unlisted;
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path_obj);
+        }
+        goto done;
+    }
+    all = PyList_New(0);
+    subdirs = PyList_New(0);
+    links = PyList_New(0);
+    wanted = PyList_New(0);
+    seen = PyList_New(0);
+    errors = PyList_New(0);
+    if (!all || !subdirs || !links || !wanted || !seen || !errors) {
+        goto done;
+    }
+    long long dirs = 0, files = 0, total = 0, blocks = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < entries.len; i++, at += strlen(names.buf + at) + 1) {
+        const Entry *st = &entries.items[i];
+        PyObject *name = PyUnicode_DecodeFSDefault(names.buf + at);
+        if (name == NULL) {
+            goto done;
+        }
+        int rc = PyList_Append(all, name);
+        if (rc == 0 && st->err) {
+            rc = append_new(errors, Py_BuildValue("(Oi)", name, st->err));
+        } else if (rc == 0 && S_ISDIR(st->mode)) {
+            if ((unsigned long long)st->dev == dev || cross) {
+                dirs++;
+                total += st->size;
+                blocks += st->blocks;
+                rc = PyList_Append(subdirs, name);
+            }
+        } else if (rc == 0 && st->nlink > 1) {
+            rc = append_new(links, Py_BuildValue("(OKKLLI)", name, (unsigned long long)st->dev,
+                                                 (unsigned long long)st->ino, (long long)st->size,
+                                                 (long long)st->blocks * 512,
+                                                 (unsigned int)st->mode));
+        } else if (rc == 0) {
+            files++;
+            total += st->size;
+            blocks += st->blocks;
+            int look = worth_a_look(name, exact, heads, tails, pieces);
+            rc = look < 0 ? -1 : look ? PyList_Append(wanted, name) : 0;
+            if (rc == 0 && S_ISREG(st->mode) &&
+                ((large >= 0 && st->size >= large) ||
+                 (sqlite && st->size >= 512 && st->size % 512 == 0))) {
+                rc = PyList_Append(seen, name);
+            }
+        }
+        Py_DECREF(name);
+        if (rc < 0) {
+            goto done;
+        }
+    }
+    result = Py_BuildValue("(OLLLLOOOOOKK)", all, dirs, files, total, blocks * 512, subdirs, links,
+                           wanted, seen, errors, (unsigned long long)here.st_dev,
+                           (unsigned long long)here.st_ino);
+done:
+    free(names.buf);
+    free(entries.items);
+    Py_XDECREF(all);
+    Py_XDECREF(subdirs);
+    Py_XDECREF(links);
+    Py_XDECREF(wanted);
+    Py_XDECREF(seen);
+    Py_XDECREF(errors);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"list_folder", list_folder, METH_VARARGS,
+     "list_folder(path, dev, cross, large, sqlite, exact, heads, tails, pieces) -> (names, "
+     "dirs, files, bytes, disk_bytes, subdirs, links, wanted, seen, errors, dev, ino): one "
+     "folder of the walk."},
     {"measure_tree", measure_tree, METH_VARARGS,
      "measure_tree(paths, dev, cross) -> (bytes, disk_bytes, files, dirs, newest_mtime, "
      "contains_repo, links, errors): everything below the folders given, added up."},

@@ -12,3 +12,29 @@ def measure_tree(
     dict[tuple[int, int], list[float]],
     list[tuple[str, str]],
 ]: ...
+
+def list_folder(
+    path: str,
+    dev: int,
+    cross: bool,
+    large: int,
+    sqlite: bool,
+    exact: frozenset[str],
+    heads: tuple[str, ...],
+    tails: tuple[str, ...],
+    pieces: tuple[str, ...],
+    /,
+) -> tuple[
+    list[str],
+    int,
+    int,
+    int,
+    int,
+    list[str],
+    list[tuple[str, int, int, int, int, int]],
+    list[str],
+    list[str],
+    list[tuple[str, int]],
+    int,
+    int,
+]: ...

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 _S_IFMT = 0o170000
 _S_IFDIR = 0o040000
+_S_IFREG = 0o100000
 
 T = TypeVar("T")
 
@@ -102,6 +103,96 @@ def _native_partial(paths: Sequence[str], dev: int, cross: bool) -> Partial:
     assert _native is not None
     total, disk, files, dirs, newest, repo, links, errors = _native(paths, dev, cross)
     return Partial(total, disk, files, dirs, newest, disk, links, errors, repo)
+
+
+class FolderList(NamedTuple):
+    """One folder of the walk, listed and added up (`list_folder`)."""
+
+    names: list[str]  # every entry
+    dirs: int  # subfolders on the walk's filesystem (or any, when crossing mounts)
+    files: int  # entries with one link that are not folders
+    bytes: int  # apparent size of those folders and files
+    disk_bytes: int
+    subdirs: list[str]  # the subfolders counted in `dirs`, to enter
+    links: list[tuple[str, int, int, int, int, int]]  # (name, dev, ino, size, disk, mode)
+    wanted: list[str]  # single-link files whose names pass the rule table's cheap test
+    seen: list[str]  # single-link regular files at or above `large`, or SQLite-shaped
+    errors: list[tuple[str, int]]  # (name, errno) of entries that could not be stat'ed
+    dev: int  # the folder's own device and inode, as opened
+    ino: int
+
+
+# The rule table's cheap test for file names: (exact names, heads, tails, pieces).
+Prefilter = tuple[frozenset[str], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def list_folder_python(
+    path: str, dev: int, cross: bool, large: int, sqlite: bool, *prefilter: Any
+) -> FolderList:
+    """`list_folder` in Python: the reference, and the fallback where no compiled loop is.
+    `large` < 0: none is large. Raises OSError when the folder cannot be listed."""
+    exact, heads, tails, pieces = prefilter
+    fd = os.open(path, _OPEN_DIR)
+    try:
+        here = os.fstat(fd)
+        # The whole listing first: a folder that fails half way is one error, no entries.
+        with os.scandir(fd) as it:
+            entries = list(it)
+        out = FolderList([], 0, 0, 0, 0, [], [], [], [], [], here.st_dev, here.st_ino)
+        names = out.names
+        dirs = files = total = disk = 0
+        for entry in entries:
+            name = entry.name
+            names.append(name)
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                out.errors.append((name, exc.errno or 0))
+                continue
+            mode = st.st_mode
+            if mode & _S_IFMT == _S_IFDIR:
+                if st.st_dev == dev or cross:
+                    dirs += 1
+                    total += st.st_size
+                    disk += st.st_blocks * 512
+                    out.subdirs.append(name)
+            elif st.st_nlink > 1:
+                out.links.append((name, st.st_dev, st.st_ino, st.st_size, st.st_blocks * 512, mode))
+            else:
+                files += 1
+                total += st.st_size
+                disk += st.st_blocks * 512
+                if (
+                    name in exact
+                    or name.startswith(heads)
+                    or name.endswith(tails)
+                    or any(piece in name for piece in pieces)
+                ):
+                    out.wanted.append(name)
+                if mode & _S_IFMT == _S_IFREG and (
+                    (large >= 0 and st.st_size >= large)
+                    or (sqlite and st.st_size >= 512 and st.st_size % 512 == 0)
+                ):
+                    out.seen.append(name)
+    finally:
+        os.close(fd)
+    return out._replace(dirs=dirs, files=files, bytes=total, disk_bytes=disk)
+
+
+_native_list: Callable[..., tuple[Any, ...]] | None
+try:
+    from hygiene._measure import list_folder as _native_list
+except ImportError:  # pragma: no cover - an install without the compiled loop
+    _native_list = None
+
+
+def list_folder(
+    path: str, dev: int, cross: bool, large: int, sqlite: bool, prefilter: Prefilter
+) -> FolderList:
+    """One folder of the walk: its entries stat'ed (never following links) and added up."""
+    if _native_list is not None:
+        return FolderList(*_native_list(path, dev, cross, large, sqlite, *prefilter))
+    return list_folder_python(path, dev, cross, large, sqlite, *prefilter)
 
 
 def measure_listings(

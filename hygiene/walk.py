@@ -21,9 +21,9 @@ from hygiene.measure import (
     Partial,
     WorkerPool,
     combine,
+    list_folder,
     measure_listings,
     measure_paths,
-    open_listing,
 )
 from hygiene.model import ScanIssue
 from hygiene.paths import QUARANTINE_PREFIX
@@ -237,13 +237,6 @@ class Walker:
         if self.options.progress is not None and self._dirs_seen % 512 == 0:
             self.options.progress(self.totals.files, self.totals.bytes, path)
 
-    def _listdir(self, path: str) -> Listing | None:
-        try:
-            return open_listing(path)
-        except OSError as exc:
-            self._error(path, exc)
-            return None
-
     def _finish(self, part: Partial, path: str) -> Measure:
         """Turn a subtree's sum into a Measure. The Measure holds each inode under the subtree
         once, whatever was seen elsewhere (so it does not depend on the order of the walk);
@@ -290,12 +283,12 @@ class Walker:
         path = listing if isinstance(listing, str) else listing.path
         return self._finish(part, path)
 
-    def _top_parts(self, listing: Listing, dev: int) -> tuple[list[Partial], list[str]]:
+    def _top_parts(self, path: str, dev: int) -> tuple[list[Partial], list[str]]:
         """Open an artifact's top few levels until there are enough subfolders to share out (a
         virtualenv's files sit below lib/pythonX.Y/site-packages): (what they hold, the folders
         below them)."""
         cross = self.options.cross_mounts
-        parts = [measure_listings([listing], dev, cross=cross, descend=False)]
+        parts = [measure_listings([path], dev, cross=cross, descend=False)]
         frontier = parts[0].subdirs
         for _ in range(3):
             if not frontier or len(frontier) >= self.split_min_dirs:
@@ -305,15 +298,18 @@ class Walker:
         return parts, frontier
 
     def _measure_hit(
-        self, listing: Listing, match: Match, repo: str | None
+        self, path: str, match: Match, repo: str | None, dev: int, ino: int, *, leaf: bool = False
     ) -> FolderHit | _Deferred | _RawHit | _SplitHit:
-        path = listing.path
-        # The folder actually listed, not whatever the path names by now.
-        st = os.fstat(listing.fd) if listing.fd >= 0 else os.lstat(path)
-        dev, ino = st.st_dev, st.st_ino
+        """Size an artifact; `dev` and `ino` are its folder's as the walk opened it. `leaf`: it
+        holds no folders (a `__pycache__`), so there is nothing to share out."""
         if self.pool is None and self.links is None:
-            return FolderHit(path, match, repo, self.measure(listing, dev), dev, ino)
-        parts, frontier = self._top_parts(listing, dev)
+            return FolderHit(path, match, repo, self.measure(path, dev), dev, ino)
+        if leaf:
+            part = measure_listings([path], dev, cross=self.options.cross_mounts)
+            if self.links is not None:
+                return _RawHit(path, match, repo, part, dev, ino)
+            return FolderHit(path, match, repo, self._finish(part, path), dev, ino)
+        parts, frontier = self._top_parts(path, dev)
         if len(frontier) >= self.split_min_dirs:
             if self.links is not None:  # a worker: the main process shares the rest out
                 return _SplitHit(path, match, repo, parts, frontier, dev, ino)
@@ -531,6 +527,8 @@ class Walker:
         stack: list[tuple[str, str, frozenset[str] | None, str | None, int]] = []
         breadth = self.breadth_levels
         budget = self.budget
+        prefilter = classifier.index.file_prefilter
+        large_min = -1 if large is None else large
         while near or stack:
             if budget is not None and self._dirs_seen >= budget:
                 # Out of budget: the folders not yet walked go back to the main process.
@@ -538,76 +536,91 @@ class Walker:
                     self.leftover.append((path, name, siblings or frozenset(), repo_here))
                 return
             path, name, siblings, repo_here, depth = near.popleft() if near else stack.pop()
-            listing = self._listdir(path)
-            if listing is None:
-                continue
             try:
-                self._tick(path)
-                entries = listing.entries
-                names = frozenset(e.name for e in entries)
-                if siblings is not None or classify_root:
-                    match = classifier.folder(path, name, siblings or frozenset(), names)
-                    if match is not None:
-                        hit = self._measure_hit(listing, match, repo_here)
-                        if isinstance(hit, _Deferred):
-                            deferred.append(hit)
-                        else:
-                            yield hit
-                        continue
-                if ".git" in names:
-                    repo_here = path
-                    yield RepoSeen(path, bare=False)
-                elif _is_bare_repo(names):
-                    yield RepoSeen(path, bare=True)
-                    self.measure(listing, dev)
+                folder = list_folder(path, dev, cross, large_min, sqlite_shaped, prefilter)
+            except OSError as exc:
+                self._error(path, exc)
+                continue
+            self._tick(path)
+            names = frozenset(folder.names)
+            if siblings is not None or classify_root:
+                match = classifier.folder(path, name, siblings or frozenset(), names)
+                if match is not None:
+                    hit = self._measure_hit(
+                        path, match, repo_here, folder.dev, folder.ino, leaf=not folder.subdirs
+                    )
+                    if isinstance(hit, _Deferred):
+                        deferred.append(hit)
+                    else:
+                        yield hit
                     continue
-                below = near if depth < breadth else stack if handoff is None else None
-                child_path = listing.child
-                for entry in entries:
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                    except OSError as exc:
-                        self._error(child_path(entry.name), exc)
-                        continue
-                    mode = st.st_mode
-                    if S_ISDIR(mode):
-                        if st.st_dev != dev and not cross:
-                            continue
-                        t.dirs += 1
-                        t.bytes += st.st_size
-                        t.disk_bytes += st.st_blocks * 512
-                        if entry.name == ".git":
-                            self.measure(child_path(entry.name), st.st_dev)
-                            continue
-                        entry_path = child_path(entry.name)
-                        if entry.name.startswith(QUARANTINE_PREFIX) or entry_path in self.skip:
-                            # hygiene's own quarantine: what it holds is not the workspace's.
-                            continue
-                        if below is not None:
-                            below.append((entry_path, entry.name, names, repo_here, depth + 1))
-                        elif handoff is not None:
-                            handoff.append((entry_path, entry.name, names, repo_here))
-                        continue
-                    if st.st_nlink > 1:
-                        key = (st.st_dev, st.st_ino)
-                        if key in linked:
-                            continue
-                        linked.add(key)
-                        if links is not None:
-                            links[key] = (st.st_size, st.st_blocks * 512)
-                    t.files += 1
-                    t.bytes += st.st_size
-                    t.disk_bytes += st.st_blocks * 512
-                    fmatch = classifier.file(entry.name, names)
-                    if fmatch is not None:
-                        yield FileHit(child_path(entry.name), fmatch, repo_here, st)
-                    if S_ISREG(mode) and (
-                        (large is not None and st.st_size >= large)
-                        or (sqlite_shaped and st.st_size >= 512 and st.st_size % 512 == 0)
-                    ):
-                        yield FileSeen(child_path(entry.name), repo_here, st)
-            finally:
-                listing.close()
+            if ".git" in names:
+                repo_here = path
+                yield RepoSeen(path, bare=False)
+            elif _is_bare_repo(names):
+                yield RepoSeen(path, bare=True)
+                self.measure(path, dev)
+                continue
+            prefix = f"{path}/" if path != "/" else "/"
+            for entry_name, err in folder.errors:
+                self._error(prefix + entry_name, OSError(err, os.strerror(err)))
+            t.dirs += folder.dirs
+            t.files += folder.files
+            t.bytes += folder.bytes
+            t.disk_bytes += folder.disk_bytes
+            below = near if depth < breadth else stack if handoff is None else None
+            for sub in folder.subdirs:
+                if sub == ".git":
+                    self.measure(prefix + sub, dev)
+                    continue
+                sub_path = prefix + sub
+                if sub.startswith(QUARANTINE_PREFIX) or sub_path in self.skip:
+                    # hygiene's own quarantine: what it holds is not the workspace's.
+                    continue
+                if below is not None:
+                    below.append((sub_path, sub, names, repo_here, depth + 1))
+                elif handoff is not None:
+                    handoff.append((sub_path, sub, names, repo_here))
+            looks: list[tuple[str, bool]] = [(n, False) for n in folder.wanted]
+            looks.extend((n, True) for n in folder.seen)
+            for entry_name, ldev, lino, size, disk, mode in folder.links:
+                key = (ldev, lino)
+                if key in linked:  # another name of a file counted already
+                    continue
+                linked.add(key)
+                if links is not None:
+                    links[key] = (size, disk)
+                t.files += 1
+                t.bytes += size
+                t.disk_bytes += disk
+                looks.append((entry_name, False))
+                if S_ISREG(mode) and (
+                    (large is not None and size >= large)
+                    or (sqlite_shaped and size >= 512 and size % 512 == 0)
+                ):
+                    looks.append((entry_name, True))
+            # The few files worth a closer look, stat'ed again for the detectors' records.
+            stats: dict[str, os.stat_result | None] = {}
+            for entry_name, by_size in looks:
+                fmatch = None if by_size else classifier.file(entry_name, names)
+                if fmatch is None and not by_size:
+                    continue
+                if entry_name not in stats:
+                    stats[entry_name] = self._lstat(prefix + entry_name)
+                st = stats[entry_name]
+                if st is None:
+                    continue
+                if fmatch is not None:
+                    yield FileHit(prefix + entry_name, fmatch, repo_here, st)
+                else:
+                    yield FileSeen(prefix + entry_name, repo_here, st)
+
+    def _lstat(self, path: str) -> os.stat_result | None:
+        try:
+            return os.lstat(path)
+        except OSError as exc:
+            self._error(path, exc)
+            return None
 
 
 def enclosing_repo(path: str) -> str | None:

@@ -101,6 +101,13 @@ class RuleIndex:
         self._file_piece = (
             re.compile("|".join(re.escape(p) for p in sorted(pieces))) if pieces else None
         )
+        # The same test for code that cannot run the regex (the compiled walk): a superset.
+        self.file_prefilter = (
+            frozenset(name for (folder, name) in self._exact if not folder),
+            self._file_heads,
+            self._file_tails,
+            tuple(sorted(pieces)),
+        )
         self.inside_names = frozenset(n for r in self.rules for n in r.inside)
         self.exact_folder_names = frozenset(n for (folder, n) in self._exact if folder)
 

@@ -368,8 +368,151 @@ def test_a_whole_scan_without_the_compiled_loop_finds_the_same(
     os.link(tmp_path / "web/node_modules/p1/lib/i.js", tmp_path / "api/src/a/b/c3/hard.js")
     compiled = scan(ScanRequest(roots=(tmp_path,), workers=2))
     monkeypatch.setattr(measure, "_native", None)
+    monkeypatch.setattr(measure, "_native_list", None)
     python = scan(ScanRequest(roots=(tmp_path,), workers=2))
     serial = scan(ScanRequest(roots=(tmp_path,), workers=0))
     assert compiled.findings == python.findings == serial.findings
     assert compiled.totals == python.totals == serial.totals
     assert len(compiled.findings) == 32
+
+
+# -- list_folder: one folder of the walk, compiled and in Python --
+
+PREFILTER = (frozenset({".DS_Store", "Thumbs.db"}), (".#", "~$"), (".pyc", ".log"), (".tfstate.",))
+
+
+def lists_alike(path: str, dev: int, *, cross: bool = False, large: int = -1, sqlite: bool = True):  # type: ignore[no-untyped-def]
+    assert measure._native_list is not None
+    c = measure.FolderList(*measure._native_list(path, dev, cross, large, sqlite, *PREFILTER))
+    py = measure.list_folder_python(path, dev, cross, large, sqlite, *PREFILTER)
+    key = lambda f: (  # noqa: E731 - readdir order is the same; compared as sets anyway
+        sorted(f.names),
+        f.dirs,
+        f.files,
+        f.bytes,
+        f.disk_bytes,
+        sorted(f.subdirs),
+        sorted(f.links),
+        sorted(f.wanted),
+        sorted(f.seen),
+        sorted(f.errors),
+        f.dev,
+        f.ino,
+    )
+    assert key(c) == key(py)
+    return c
+
+
+@native
+def test_one_folder_lists_alike(tmp_path: Path) -> None:
+    make_tree(
+        tmp_path,
+        {
+            "d/sub/x": "x",
+            "d/.DS_Store": "junk",
+            "d/m.cpython-311.pyc": "p",
+            "d/run.log": "l" * 700,
+            "d/app.db": b"\0" * 1024,
+            "d/big.bin": b"b" * 5000,
+            "d/plain.txt": "t",
+            "d/main.tfstate.backup": "s",
+            "d/.#lock": "e",
+            "d/.git": "gitdir: elsewhere\n",
+        },
+    )
+    os.link(tmp_path / "d/plain.txt", tmp_path / "d/twin.txt")
+    (tmp_path / "d/to-sub").symlink_to(tmp_path / "d/sub")
+    odd = os.fsencode(tmp_path / "d") + b"/caf\xe9.pyc"
+    with open(odd, "wb") as handle:
+        handle.write(b"z" * 3)
+    dev = os.lstat(tmp_path).st_dev
+    got = lists_alike(str(tmp_path / "d"), dev, large=4096)
+    assert got.subdirs == ["sub"] and got.dirs == 1
+    assert {link[0] for link in got.links} == {"plain.txt", "twin.txt"}
+    assert set(got.wanted) == {
+        ".DS_Store",
+        "m.cpython-311.pyc",
+        "run.log",
+        "main.tfstate.backup",
+        ".#lock",
+        os.fsdecode(b"caf\xe9.pyc"),
+    }
+    assert set(got.seen) == {"app.db", "big.bin"}  # SQLite-shaped; at or above `large`
+    assert got.files == len(got.names) - 1 - 2  # all but the folder and the two links
+    # Another filesystem's folder is neither entered nor counted, unless crossing.
+    other = lists_alike(str(tmp_path / "d"), dev + 1)
+    assert other.subdirs == [] and other.dirs == 0
+    assert lists_alike(str(tmp_path / "d"), dev + 1, cross=True).subdirs == ["sub"]
+
+
+@native
+def test_a_folder_that_cannot_be_listed_raises_alike(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"real/f": "x"})
+    (tmp_path / "swapped").symlink_to(tmp_path / "real")
+    (tmp_path / "file").write_text("x")
+    dev = os.lstat(tmp_path).st_dev
+    assert measure._native_list is not None
+    expected = {"swapped": OSError, "gone": FileNotFoundError, "file": NotADirectoryError}
+    for name, kind in expected.items():
+        path = str(tmp_path / name)
+        with pytest.raises(kind) as c:
+            measure._native_list(path, dev, False, -1, False, *PREFILTER)
+        with pytest.raises(kind) as py:
+            measure.list_folder_python(path, dev, False, -1, False, *PREFILTER)
+        assert (type(c.value), c.value.errno, c.value.filename) == (
+            type(py.value),
+            py.value.errno,
+            py.value.filename,
+        )
+
+
+@native
+def test_entries_that_cannot_be_stated_are_errors_alike() -> None:
+    # A folder that may be read but not searched: its names list, their lstat fails.
+    base = Path(tempfile.mkdtemp(prefix="hyg-native-"))
+    try:
+        make_tree(base, {"blind/a.txt": "x", "blind/b.log": "y"})
+        (base / "blind").chmod(0o444)
+        code = (
+            "import json; from hygiene import measure as m; "
+            f"a=({str(base / 'blind')!r}, {os.lstat(base).st_dev}, False, -1, True, "
+            "frozenset(), (), ('.log',), ()); "
+            "c=m.FolderList(*m._native_list(*a)); y=m.list_folder_python(*a); "
+            "print(json.dumps([sorted(c.errors), sorted(y.errors), c.files, y.files]))"
+        )
+        done = python_without_root_reads(code)
+        assert done.returncode == 0, done.stderr
+        c_errors, py_errors, c_files, py_files = json.loads(done.stdout)
+        assert c_errors == py_errors == [["a.txt", 13], ["b.log", 13]]
+        assert c_files == py_files == 0
+    finally:
+        (base / "blind").chmod(0o755)
+        shutil.rmtree(base)
+
+
+@native
+@settings(max_examples=40, deadline=None)
+@given(steps)
+def test_random_folders_list_alike(plan: list[tuple[str, int, int]]) -> None:
+    with tempfile.TemporaryDirectory(prefix="hyg-prop-") as base:
+        root = os.path.join(base, "root")
+        os.mkdir(root)
+        folders, files = [root], []
+        for n, (kind, pick, number) in enumerate(plan):
+            folder = folders[pick % len(folders)]
+            path = os.path.join(folder, f"e{n}" + (".log" if number % 3 == 0 else ""))
+            if kind == "dir":
+                os.mkdir(path)
+                folders.append(path)
+            elif kind == "file":
+                with open(path, "wb") as handle:
+                    handle.truncate(number % 20_000)
+                files.append(path)
+            elif kind == "link" and files:
+                os.link(files[pick % len(files)], path)
+            elif kind == "symlink":
+                os.symlink((folders + files)[pick % len(folders + files)], path)
+        dev = os.lstat(root).st_dev
+        for folder in folders:
+            for large in (-1, 0, 1024):
+                lists_alike(folder, dev, large=large, sqlite=large != 0)
