@@ -17,13 +17,25 @@ SCHEMA = 1
 _INTERNAL = frozenset({"device", "inode"})
 
 
+_FIELDS: dict[tuple[type, bool], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type, *, public: bool = False) -> tuple[str, ...]:
+    names = _FIELDS.get((cls, public))
+    if names is None:
+        fields = dataclasses.fields(cls)
+        names = tuple(f.name for f in fields if not (public and f.name in _INTERNAL))
+        _FIELDS[cls, public] = names
+    return names
+
+
 def plain(item: Any) -> dict[str, Any]:
     """A dataclass as a dict, one level deep; `json` calls this again for nested ones.
 
     `dataclasses.asdict` deep-copies every value, which costs more than the encoding itself on
     a scan with thousands of findings.
     """
-    return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+    return {name: getattr(item, name) for name in _field_names(type(item))}
 
 
 def _default(value: Any) -> Any:
@@ -35,8 +47,10 @@ def _default(value: Any) -> Any:
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
-    fields = plain(finding)
-    return {"kind": finding.kind, **{k: v for k, v in fields.items() if k not in _INTERNAL}}
+    out: dict[str, Any] = {"kind": finding.kind}
+    for name in _field_names(type(finding), public=True):
+        out[name] = getattr(finding, name)
+    return out
 
 
 def scan_document(result: ScanResult) -> dict[str, Any]:
@@ -68,8 +82,12 @@ def fix_document(plan: FixPlan, outcomes: list[FixOutcome], *, applied: bool) ->
     }
 
 
+# One encoder for every line: json.dumps with options builds a new one per call.
+_COMPACT = json.JSONEncoder(separators=(", ", ": "), default=_default)
+
+
 def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(", ", ": "), default=_default)
+    return _COMPACT.encode(value)
 
 
 def _pretty(value: Any, indent: str) -> str:
