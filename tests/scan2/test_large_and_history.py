@@ -7,6 +7,9 @@ import os
 import subprocess
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from hygiene.detectors.history import HistoryBlob
 from hygiene.detectors.large_files import LargeFile, product_of
 from hygiene.scan import ScanRequest, scan
@@ -158,3 +161,32 @@ def test_an_unreachable_blob_is_not_history(make_repo) -> None:
     repo.git("branch", "-q", "-D", "experiment")  # the blob stays in the store, unreachable
     assert repo.git("cat-file", "--batch-all-objects", "--batch-check").count("blob 1000000") == 1
     assert run(repo.path, "history-blob").findings == ()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([b"blob", b"tree", b"commit", b"tag"]),
+            st.integers(0, 10**12),
+            st.integers(0, 10**9),
+        ),
+        max_size=40,
+    ),
+    st.integers(0, 10**11),
+)
+@settings(max_examples=200, deadline=None)
+def test_big_objects_are_read_from_the_listing_exactly(
+    objects: list[tuple[bytes, int, int]], threshold: int
+) -> None:
+    """The listing is searched for long enough sizes only; that must lose no big blob."""
+    from hygiene.detectors.history import _big_objects
+
+    lines = [
+        b"%040x %s %d %d" % (n, kind, size, disk) for n, (kind, size, disk) in enumerate(objects)
+    ]
+    want = {
+        "%040x" % n: (size, disk)
+        for n, (kind, size, disk) in enumerate(objects)
+        if kind == b"blob" and size >= threshold
+    }
+    assert _big_objects("/nonexistent", threshold, b"\n".join(lines) + b"\n") == want
