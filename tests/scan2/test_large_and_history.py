@@ -185,7 +185,7 @@ def test_big_objects_are_read_from_the_listing_exactly(
         b"%040x %s %d %d" % (n, kind, size, disk) for n, (kind, size, disk) in enumerate(objects)
     ]
     want = {
-        "%040x" % n: (size, disk)
+        f"{n:040x}": (size, disk)
         for n, (kind, size, disk) in enumerate(objects)
         if kind == b"blob" and size >= threshold
     }
