@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from hygiene.config import Config
+from hygiene.gitindex import read_tracked
 from hygiene.gitrepo import (
     LIST_OBJECT_SIZES,
     LIST_TRACKED,
@@ -41,7 +42,10 @@ class RepoPrefetch:
 
     path: str
     bare: bool
-    index: GitJob | None = None  # ls-files -z: the tracked veto, tracked junk, large files
+    # What `ls-files -z` prints, read from the index file when that is sure (no process)...
+    listing: bytes | None = None
+    # ...else the ls-files -z job: the tracked veto, tracked junk, large files.
+    index: GitJob | None = None
     ignored: GitJob | None = None  # ls-files -z -ci --exclude-standard: tracked junk
     # cat-file --batch-all-objects: history blobs; one job for the work trees of one store.
     objects: GitJob | None = None
@@ -82,7 +86,11 @@ class Prefetch:
             return known
         repo = self.repos[path] = RepoPrefetch(path, bare)
         if not bare:
-            repo.index = self.jobs.start(path, *LIST_TRACKED)
+            # The index file read here costs less than starting git; None: git must answer
+            # (and report what is wrong, for a repository that is not one).
+            repo.listing = read_tracked(path)
+            if repo.listing is None:
+                repo.index = self.jobs.start(path, *LIST_TRACKED)
             if self._tracked_junk:
                 repo.ignored = self.jobs.start(path, *LIST_TRACKED_IGNORED)
         if self._history:
@@ -112,6 +120,8 @@ class Prefetch:
     def listing(self, path: str) -> bytes:
         """`ls-files -z` of the work tree at `path`. GitError if git could not say."""
         repo = self.saw(path, False)
+        if repo.listing is not None:
+            return repo.listing
         if repo.index is None:  # found as a bare repository: ask anyway, git says what is wrong
             repo.index = self.jobs.start(path, *LIST_TRACKED)
         return self.jobs.output(repo.index)
@@ -146,11 +156,15 @@ def rel_below(repo: str, path: str) -> str:
 
 def tracked_among(repo: str, relpaths: list[str], prefetched: Prefetch | None) -> set[str]:
     """Those of `relpaths` that are or hold tracked files: from the listing the walk prefetched
-    when there is one, else one git process. GitError if git cannot say."""
+    when there is one, else from the index file, else one git process. GitError if git cannot
+    say."""
     if not relpaths:
         return set()
     if prefetched is not None:
         return prefetched.tracked(repo).holding(relpaths)
+    listing = read_tracked(repo)
+    if listing is not None:
+        return TrackedIndex(listing).holding(relpaths)
     return holding_tracked(repo, relpaths)
 
 

@@ -1,7 +1,9 @@
 """The git cost of a scan: a fixed number of real git processes per repository, none left over.
 
 Counted for real: a wrapper `git` first on the PATH logs every process hygiene starts (its pid
-is the real git's: the wrapper execs it), then the logs are checked.
+is the real git's: the wrapper execs it), then the logs are checked. The tracked listing is read
+from the index file (`hygiene/gitindex.py`); a split index is one it leaves to `ls-files`, so
+each count is also checked with one, where that process must show.
 """
 
 from __future__ import annotations
@@ -47,12 +49,18 @@ def _per_repo(calls: list[str]) -> dict[str, Counter[str]]:
     return out
 
 
+def _split_index(repo) -> None:  # type: ignore[no-untyped-def]
+    """An index the in-process reader leaves to git: `ls-files -z` must run for it."""
+    repo.git("update-index", "--split-index")
+
+
 @pytest.mark.parametrize("files", [3, 300])
 def test_git_processes_per_repository_do_not_grow_with_files(
     make_repo, git_calls: Callable[[], list[str]], tmp_path: Path, files: int
 ) -> None:
     for name in ("one", "two"):
         _fill(make_repo(f"ws/{name}"), files)
+    _split_index(make_repo("ws/two"))
     before = len(git_calls())
     result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=ALL_DEFAULT))
     assert not result.errors
@@ -61,28 +69,34 @@ def test_git_processes_per_repository_do_not_grow_with_files(
     assert kinds["Artifact"] == (files + 1) * 2
     assert kinds["IgnoreGap"] >= files * 2
     per_repo = _per_repo(git_calls()[before:])
-    assert set(per_repo) == {str(tmp_path / "ws" / "one"), str(tmp_path / "ws" / "two")}
-    for commands in per_repo.values():
-        # The tracked veto, tracked junk, precious files and large files share one ls-files.
-        assert commands == Counter(
-            {
-                "ls-files -z": 1,
-                "ls-files -z -ci --exclude-standard": 1,
-                "cat-file --batch-all-objects": 1,
-                "check-ignore --stdin -z": 1,
-            }
-        )
+    one, two = str(tmp_path / "ws" / "one"), str(tmp_path / "ws" / "two")
+    assert set(per_repo) == {one, two}
+    # The tracked veto, tracked junk, precious files and large files share one listing, read
+    # from the index file: three processes.
+    three = Counter(
+        {
+            "ls-files -z -ci --exclude-standard": 1,
+            "cat-file --batch-all-objects": 1,
+            "check-ignore --stdin -z": 1,
+        }
+    )
+    assert per_repo[one] == three
+    # Where the index is split, one ls-files -z gives that listing instead.
+    assert per_repo[two] == three + Counter({"ls-files -z": 1})
 
 
-def test_kind_artifact_asks_git_one_question_per_repository(
+def test_kind_artifact_asks_git_nothing_for_a_plain_repository(
     make_repo, git_calls: Callable[[], list[str]], tmp_path: Path
 ) -> None:
     _fill(make_repo("ws/one"), 50)
+    _fill(make_repo("ws/two"), 5)
+    _split_index(make_repo("ws/two"))
     before = len(git_calls())
     result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=frozenset({"artifact"})))
-    assert len(result.findings) == 51  # the caches and node_modules
+    assert len(result.findings) == 51 + 6  # the caches and node_modules
+    # The veto of `one` came from its index file; `two`'s split index took one ls-files.
     assert _per_repo(git_calls()[before:]) == {
-        str(tmp_path / "ws" / "one"): Counter({"ls-files -z": 1})
+        str(tmp_path / "ws" / "two"): Counter({"ls-files -z": 1})
     }
 
 
