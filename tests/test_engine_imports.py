@@ -47,8 +47,11 @@ def test_scan_loads_only_what_it_uses(tmp_path) -> None:  # type: ignore[no-unty
     code_text, modules = done.stdout.split()
     loaded = set(modules.split(","))
     assert code_text == "0"
-    assert "hygiene.cli.scan" in loaded
+    assert "hygiene.cli.scan_run" in loaded
     unwanted = {
+        # typer's reading of the command line: the fast path (`hygiene.cli.fast`) needs neither.
+        "hygiene.cli.app",
+        "hygiene.cli.scan",
         "hygiene.cli.db",
         "hygiene.cli.clean",
         "hygiene.cli.schedule",
@@ -57,6 +60,28 @@ def test_scan_loads_only_what_it_uses(tmp_path) -> None:  # type: ignore[no-unty
         "hygiene.quarantine",
     }
     assert not loaded & unwanted
+
+
+def test_an_artifacts_only_scan_imports_no_detector(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code = (
+        "import contextlib, io, sys\n"
+        "from hygiene.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    code = main(['scan', *sys.argv[1:], '--json', '--quiet'])\n"
+        "print(code, ','.join(sorted(m for m in sys.modules if m.startswith('hygiene.detectors.'))))\n"
+    )
+
+    def detectors(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path), *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    assert detectors("--kind", "artifact") == "0"
+    assert "hygiene.detectors.ignore_gaps" in detectors("--kind", "ignore-gap")
 
 
 def test_help_still_lists_every_command(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from hygiene.cli.convert import choices_option, duration_option, roots_argument, size_option
 from hygiene.cli.options import (
     CategoryOpt,
     ConfigOpt,
@@ -16,10 +17,6 @@ from hygiene.cli.options import (
     OlderThanOpt,
     QuietOpt,
     RootsArg,
-    choices_option,
-    duration_option,
-    roots_argument,
-    size_option,
 )
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 

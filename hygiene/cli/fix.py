@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from hygiene.cli.options import ConfigOpt, JsonOpt, QuietOpt, RootsArg, roots_argument
+from hygiene.cli.convert import roots_argument
+from hygiene.cli.options import ConfigOpt, JsonOpt, QuietOpt, RootsArg
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK
 
 

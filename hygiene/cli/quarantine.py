@@ -56,7 +56,7 @@ def purge_command(
     from pathlib import Path
 
     from hygiene.audit import AuditLog
-    from hygiene.cli.options import duration_option
+    from hygiene.cli.convert import duration_option
     from hygiene.collect import recover_and_audit
     from hygiene.config import load_config
     from hygiene.quarantine import all_runs, audited_step, exclusive, purge_item, tidy

@@ -1,8 +1,7 @@
-"""`hygiene scan`: the collection survey."""
+"""`hygiene scan`: the collection survey, as typer reads it (the work: `hygiene.cli.scan_run`)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -18,12 +17,7 @@ from hygiene.cli.options import (
     QuietOpt,
     RootsArg,
     VerboseOpt,
-    choices_option,
-    duration_option,
-    roots_argument,
-    size_option,
 )
-from hygiene.errors import EXIT_FINDINGS, EXIT_OK
 
 
 def scan_command(
@@ -70,52 +64,23 @@ def scan_command(
     Also ignore gaps, tracked junk, large files, big history blobs, editor excludes and dev
     databases in the repositories found; machine-wide caches with --system.
     """
-    from hygiene.config import load_config
-    from hygiene.detectors import ALL_KINDS, DEFAULT_KINDS
-    from hygiene.render import progress as progress_mod
-    from hygiene.rules import ARTIFACT_CATEGORIES, default_index
-    from hygiene.scan import Filters, ScanRequest, scan
+    from hygiene.cli.scan_run import run_scan
 
-    chosen = roots_argument(roots)
-    limit = size_option("--fail-over", fail_over)
-    ecosystems = {rule.ecosystem for rule in default_index().rules}
-    filters = Filters(
-        older_than=duration_option("--older-than", older_than),
-        min_size=size_option("--min-size", min_size),
-        ecosystems=choices_option("--ecosystem", ecosystem, ecosystems),
-        categories=choices_option("--category", category, set(ARTIFACT_CATEGORIES)),
+    return run_scan(
+        roots=roots,
+        json_output=json_output,
+        top=top,
+        older_than=older_than,
+        min_size=min_size,
+        ecosystem=ecosystem,
+        category=category,
+        fail_over=fail_over,
+        cross_mounts=cross_mounts,
+        large=large,
+        kind=kind,
+        git_stats=git_stats,
+        system=system,
+        config_path=config_path,
+        quiet=quiet,
+        verbose=verbose,
     )
-    kinds = choices_option("--kind", kind, {"artifact", *ALL_KINDS})
-    if not kinds:
-        kinds = frozenset({"artifact", *DEFAULT_KINDS, *(("system-cache",) if system else ())})
-    config = load_config(chosen[0], config_path).with_flags(
-        cross_mounts=cross_mounts, large=size_option("--large", large)
-    )
-    request = ScanRequest(
-        roots=chosen, config=config, filters=filters, kinds=kinds, git_stats=git_stats
-    )
-    with progress_mod.reporter(enabled=not quiet and not json_output) as report:
-        result = scan(request, progress=report)
-
-    if json_output:
-        from hygiene.render.json import dump_scan
-
-        dump_scan(result, sys.stdout)
-    else:
-        from hygiene.render.human import print_scan
-
-        print_scan(result, top=top, verbose=verbose)
-    if result.errors and not quiet and not json_output:
-        print(
-            f"hygiene: {len(result.errors)} path(s) could not be read"
-            f"{'' if verbose else ' (--verbose lists them)'}",
-            file=sys.stderr,
-        )
-        if verbose:
-            for issue in result.errors:
-                from hygiene.paths import display
-
-                print(f"  {display(issue.path)}: {issue.message}", file=sys.stderr)
-    if limit is not None and result.totals.artifact_bytes > limit:
-        return EXIT_FINDINGS
-    return EXIT_OK

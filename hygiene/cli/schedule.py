@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hygiene.cli.options import ConfigOpt, JsonOpt, QuietOpt, VerboseOpt, duration_option
+from hygiene.cli.convert import duration_option
+from hygiene.cli.options import ConfigOpt, JsonOpt, QuietOpt, VerboseOpt
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:

@@ -1,0 +1,126 @@
+"""`hygiene scan ...` read without typer, for the command lines that need nothing of it.
+
+Importing typer (with its click) and building the command costs ~40 ms, more than a small scan.
+This reads the subset of `scan`'s command lines whose meaning is plain - the options below, as
+`--opt value`, `--opt=value` or `-o value`, and folders - into exactly the values typer would
+pass (tests/scan/test_fast_path.py holds the two readings side by side, and this table to the
+command's). Anything else returns None and goes to typer: `--help`, typos, a missing value,
+combined short flags (`-qv`), `--`, a bad `--top`, a path click would refuse, completion.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+# option -> (parameter of `run_scan`, how its value is read)
+SCAN_OPTIONS: dict[str, tuple[str, str]] = {
+    "--json": ("json_output", "flag"),
+    "--top": ("top", "int"),
+    "--older-than": ("older_than", "text"),
+    "--min-size": ("min_size", "text"),
+    "--ecosystem": ("ecosystem", "texts"),
+    "-e": ("ecosystem", "texts"),
+    "--category": ("category", "texts"),
+    "--fail-over": ("fail_over", "text"),
+    "--cross-mounts": ("cross_mounts", "flag"),
+    "--one-filesystem": ("cross_mounts", "off"),
+    "--large": ("large", "text"),
+    "--kind": ("kind", "texts"),
+    "-k": ("kind", "texts"),
+    "--git-stats": ("git_stats", "flag"),
+    "--system": ("system", "flag"),
+    "--config": ("config_path", "file"),
+    "-c": ("config_path", "file"),
+    "--quiet": ("quiet", "flag"),
+    "-q": ("quiet", "flag"),
+    "--verbose": ("verbose", "flag"),
+    "-v": ("verbose", "flag"),
+}
+# What typer passes for an option not given (an empty repeatable option or argument: None).
+SCAN_DEFAULTS: dict[str, Any] = {
+    "roots": None,
+    "json_output": False,
+    "top": None,
+    "older_than": None,
+    "min_size": None,
+    "ecosystem": None,
+    "category": None,
+    "fail_over": None,
+    "cross_mounts": None,
+    "large": None,
+    "kind": None,
+    "git_stats": False,
+    "system": False,
+    "config_path": None,
+    "quiet": False,
+    "verbose": False,
+}
+_COMPLETE_VAR = "_HYGIENE_COMPLETE"  # typer answers shell completion when this is set
+
+
+def _path_refused(value: str, *, dir_okay: bool) -> bool:
+    """Whether click's path check would refuse `value` (it lets a missing path through)."""
+    try:
+        st = os.stat(value)
+    except OSError:
+        return False
+    if not dir_okay and stat.S_ISDIR(st.st_mode):
+        return True
+    return not os.access(value, os.R_OK)
+
+
+def parse_scan(args: Sequence[str]) -> dict[str, Any] | None:
+    """The keyword arguments of `run_scan` for `hygiene scan ARGS`, or None: ask typer."""
+    if os.environ.get(_COMPLETE_VAR):
+        return None
+    values = dict(SCAN_DEFAULTS)
+    roots: list[Path] = []
+    rest = list(args)
+    rest.reverse()
+    while rest:
+        arg = rest.pop()
+        if arg == "--":
+            return None
+        if not arg.startswith("-") or arg == "-":
+            if _path_refused(arg, dir_okay=True):
+                return None
+            roots.append(Path(arg))
+            continue
+        name, eq, attached = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        known = SCAN_OPTIONS.get(name)
+        if known is None:
+            return None
+        param, how = known
+        if how in ("flag", "off"):
+            if eq:
+                return None
+            values[param] = how == "flag"
+            continue
+        if eq:
+            value = attached
+        elif rest:
+            value = rest.pop()  # click takes the next word, even one that starts with '-'
+        else:
+            return None
+        if how == "texts":
+            values[param] = [*(values[param] or ()), value]
+        elif how == "text":
+            values[param] = value
+        elif how == "int":
+            try:
+                number = int(value)
+            except ValueError:
+                return None
+            if number < 1:
+                return None
+            values[param] = number
+        else:  # "file"
+            if _path_refused(value, dir_okay=False):
+                return None
+            values[param] = Path(value)
+    values["roots"] = roots or None
+    return values

@@ -1,0 +1,80 @@
+"""`hygiene scan` once its arguments are read: by typer (`hygiene.cli.scan`) or, for the common
+command lines, by `hygiene.cli.fast` without importing typer. No typer here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from hygiene.cli.convert import choices_option, duration_option, roots_argument, size_option
+from hygiene.errors import EXIT_FINDINGS, EXIT_OK
+
+
+def run_scan(
+    *,
+    roots: list[Path] | None,
+    json_output: bool,
+    top: int | None,
+    older_than: str | None,
+    min_size: str | None,
+    ecosystem: list[str] | None,
+    category: list[str] | None,
+    fail_over: str | None,
+    cross_mounts: bool | None,
+    large: str | None,
+    kind: list[str] | None,
+    git_stats: bool,
+    system: bool,
+    config_path: Path | None,
+    quiet: bool,
+    verbose: bool,
+) -> int:
+    from hygiene.config import load_config
+    from hygiene.detectors import ALL_KINDS, DEFAULT_KINDS
+    from hygiene.render import progress as progress_mod
+    from hygiene.rules import ARTIFACT_CATEGORIES, default_index
+    from hygiene.scan import Filters, ScanRequest, scan
+
+    chosen = roots_argument(roots)
+    limit = size_option("--fail-over", fail_over)
+    ecosystems = {rule.ecosystem for rule in default_index().rules}
+    filters = Filters(
+        older_than=duration_option("--older-than", older_than),
+        min_size=size_option("--min-size", min_size),
+        ecosystems=choices_option("--ecosystem", ecosystem, ecosystems),
+        categories=choices_option("--category", category, set(ARTIFACT_CATEGORIES)),
+    )
+    kinds = choices_option("--kind", kind, {"artifact", *ALL_KINDS})
+    if not kinds:
+        kinds = frozenset({"artifact", *DEFAULT_KINDS, *(("system-cache",) if system else ())})
+    config = load_config(chosen[0], config_path).with_flags(
+        cross_mounts=cross_mounts, large=size_option("--large", large)
+    )
+    request = ScanRequest(
+        roots=chosen, config=config, filters=filters, kinds=kinds, git_stats=git_stats
+    )
+    with progress_mod.reporter(enabled=not quiet and not json_output) as report:
+        result = scan(request, progress=report)
+
+    if json_output:
+        from hygiene.render.json import dump_scan
+
+        dump_scan(result, sys.stdout)
+    else:
+        from hygiene.render.human import print_scan
+
+        print_scan(result, top=top, verbose=verbose)
+    if result.errors and not quiet and not json_output:
+        print(
+            f"hygiene: {len(result.errors)} path(s) could not be read"
+            f"{'' if verbose else ' (--verbose lists them)'}",
+            file=sys.stderr,
+        )
+        if verbose:
+            for issue in result.errors:
+                from hygiene.paths import display
+
+                print(f"  {display(issue.path)}: {issue.message}", file=sys.stderr)
+    if limit is not None and result.totals.artifact_bytes > limit:
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -1,0 +1,251 @@
+"""`hygiene scan` read without typer (`hygiene.cli.fast`) means what typer's reading means.
+
+Every command line the fast path accepts must reach `run_scan` with the very values typer would
+pass; everything else (help, typos, bad values) must be left to typer.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hygiene.cli.scan_run
+from hygiene.cli.fast import SCAN_DEFAULTS, SCAN_OPTIONS, parse_scan
+from hygiene.cli.main import _run, main
+from tests.scan.helpers import make_tree
+
+ROOT = "<root>"  # replaced by a real folder
+CONFIG = "<config>"  # replaced by a real config file
+
+ACCEPTED: list[list[str]] = [
+    [],
+    ["--json"],
+    ["--json", "--quiet", ROOT],
+    [ROOT, "--json", "-q"],
+    [ROOT, ROOT],
+    ["--kind", "artifact", "-k", "ignore-gap", ROOT],
+    ["--kind=artifact"],
+    ["--kind="],
+    ["--kind", "--json"],  # click takes the next word as the value, whatever it looks like
+    ["-e", "python", "--ecosystem", "node", "--category", "cache", "--category=junk"],
+    ["--top", "3"],
+    ["--top=+7", "--top", "2"],
+    ["--older-than", "30d", "--min-size=10MB", "--fail-over", "1GB", "--large", "5MB"],
+    ["--older-than", "x", "--older-than", "y"],
+    ["--cross-mounts"],
+    ["--one-filesystem"],
+    ["--cross-mounts", "--one-filesystem"],
+    ["--git-stats", "--system", "-v", "--verbose"],
+    ["--config", "/no/such/hygiene.toml"],
+    ["-c", CONFIG, ROOT],
+    ["--config=" + CONFIG],
+    ["-"],
+    [""],
+    ["not-there", ROOT],
+]
+LEFT_TO_TYPER: list[list[str]] = [
+    ["--help"],
+    ["-h"],
+    [ROOT, "--help"],
+    ["--jsn"],
+    ["--no-such-flag"],
+    ["-qv"],
+    ["-kartifact"],
+    ["--json=1"],
+    ["--top"],
+    ["--top", "0"],
+    ["--top", "many"],
+    ["--kind"],
+    ["--", ROOT],
+    ["--config", ROOT],  # a folder: click refuses it
+    ["-x"],
+]
+
+
+def _real(args: list[str], tmp_path: Path) -> list[str]:
+    root = tmp_path / "tree"
+    root.mkdir(exist_ok=True)
+    config = tmp_path / "hygiene.toml"
+    config.write_text("large = '1MB'\n", encoding="utf-8")
+    return [a.replace(ROOT, str(root)).replace(CONFIG, str(config)) for a in args]
+
+
+def _typer_reading(args: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What typer hands to `run_scan` for `hygiene scan ARGS`."""
+    seen: list[dict[str, Any]] = []
+
+    def record(**values: Any) -> int:
+        seen.append(values)
+        return 0
+
+    with monkeypatch.context() as patch:
+        patch.setattr(hygiene.cli.scan_run, "run_scan", record)
+        assert _run(["scan", *args]) == 0
+    assert len(seen) == 1
+    return seen[0]
+
+
+@pytest.mark.parametrize("args", ACCEPTED, ids=" ".join)
+def test_fast_reading_is_typers(args: list[str], tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    real = _real(args, tmp_path)
+    fast = parse_scan(real)
+    assert fast is not None
+    assert fast == _typer_reading(real, monkeypatch)
+
+
+@pytest.mark.parametrize("args", LEFT_TO_TYPER, ids=" ".join)
+def test_anything_else_is_left_to_typer(args: list[str], tmp_path: Path) -> None:
+    assert parse_scan(_real(args, tmp_path)) is None
+
+
+def test_shell_completion_is_left_to_typer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("_HYGIENE_COMPLETE", "bash_complete")
+    assert parse_scan(["--json"]) is None
+
+
+def test_the_table_is_the_commands() -> None:
+    """Each option of the typer command, read the same way; no option typer does not know."""
+    import typer.main
+    from typer._click import types
+    from typer.models import TyperPath
+
+    from hygiene.cli.app import build_app
+
+    def path_checks(kind: Any) -> tuple[bool, ...]:
+        assert isinstance(kind, TyperPath)
+        return (kind.exists, kind.file_okay, kind.dir_okay, kind.readable, kind.writable,
+                kind.resolve_path, kind.allow_dash)  # fmt: skip
+
+    group = typer.main.get_command(build_app(["scan"]))
+    command = group.commands["scan"]  # type: ignore[attr-defined]
+    expected: dict[str, tuple[str, str]] = {}
+    arguments = []
+    for param in command.params:
+        if param.param_type_name == "argument":
+            # `_path_refused(dir_okay=True)` is click's check for these.
+            assert path_checks(param.type) == (False, True, True, True, False, False, False)
+            arguments.append((param.name, param.nargs, param.multiple))
+            continue
+        if "--help" in param.opts:
+            continue
+        assert param.nargs == 1 and param.callback is None and param.envvar is None
+        if param.is_flag:
+            assert param.is_bool_flag and not param.count
+            how = "flag"
+        elif isinstance(param.type, types.IntRange):
+            assert (param.type.min, param.type.min_open, param.type.max) == (1, False, None)
+            how = "int"
+        elif isinstance(param.type, TyperPath):
+            # `_path_refused(dir_okay=False)` is click's check for this one.
+            assert path_checks(param.type) == (False, True, False, True, False, False, False)
+            how = "file"
+        else:
+            assert type(param.type) is types.StringParamType
+            how = "texts" if param.multiple else "text"
+        assert param.multiple == (how == "texts")
+        expected.update(dict.fromkeys(param.opts, (param.name, how)))
+        expected.update(dict.fromkeys(param.secondary_opts, (param.name, "off")))
+    assert expected == SCAN_OPTIONS
+    assert arguments == [("roots", -1, False)]
+    assert set(SCAN_DEFAULTS) == set(inspect.signature(hygiene.cli.scan_run.run_scan).parameters)
+
+
+def test_both_readings_give_the_same_document(make_repo, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo("app")
+    repo.write("pyproject.toml", "")
+    repo.write("src/m.py")
+    repo.commit()
+    make_tree(repo.path, {"src/__pycache__/m.pyc": "x" * 100, "build/out.bin": "y" * 50})
+    args = ["scan", str(tmp_path), "--json", "-q", "--kind", "artifact", "-k", "ignore-gap"]
+    assert parse_scan(args[1:]) is not None
+    capsys.readouterr()
+    assert main(args) == 0
+    fast = json.loads(capsys.readouterr().out)
+    assert _run(args) == 0
+    assert json.loads(capsys.readouterr().out) == fast
+    assert {f["kind"] for f in fast["findings"]} == {"artifact", "ignore-gap"}
+
+
+def test_scan_json_does_not_import_typer(tmp_path: Path) -> None:
+    code = (
+        "import contextlib, io, sys\n"
+        "from hygiene.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    code = main(sys.argv[1:])\n"
+        "print(code, sorted(m for m in ('typer', 'click', 'rich') if m in sys.modules))\n"
+    )
+
+    def loaded(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    assert loaded("scan", "--json", "--quiet", str(tmp_path)) == "0 []"
+    # The same command line through typer (after `--`) does import it: the check can fail.
+    assert loaded("scan", "--json", "--quiet", "--", str(tmp_path)) == "0 ['typer']"
+
+
+@pytest.mark.parametrize("through_typer", [False, True])
+def test_a_reader_that_left_ends_the_scan_quietly_with_1(
+    tmp_path: Path, through_typer: bool
+) -> None:
+    """As typer does it: no traceback, no "Exception ignored", exit 1."""
+    make_tree(tmp_path, {f"p{i}/__pycache__/m.pyc": "x" for i in range(50)})
+    args = ["scan", "--json", "--quiet", *(["--"] if through_typer else []), str(tmp_path)]
+    assert (parse_scan(args[1:]) is None) == through_typer
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the write itself meets the closed pipe
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "hygiene", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (1, "")
+
+
+def test_the_collector_is_paused_for_the_scan_and_restored(
+    tmp_path: Path, cli, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    import hygiene.scan
+
+    real = hygiene.scan.scan
+    during: list[bool] = []
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        during.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        during.append(gc.isenabled())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hygiene.scan, "scan", watched)
+    assert gc.isenabled()
+    assert cli("scan", tmp_path, "--json").code == 0
+    assert gc.isenabled()
+    monkeypatch.setattr(hygiene.scan, "scan", interrupted)
+    assert cli("scan", tmp_path, "--json").code == 130
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert cli("scan", tmp_path, "--json").code == 130
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+    assert during == [False, False, False]
