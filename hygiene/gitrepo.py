@@ -92,6 +92,36 @@ def git(
     return done.stdout
 
 
+def check_ignore(
+    repo: str, payload: bytes, *, no_index: bool = False, git_args: tuple[str, ...] = ()
+) -> list[bytes]:
+    """Of the NUL-terminated paths in `payload`, those git ignores, in order, as they were asked.
+
+    One `git check-ignore --stdin -z` whatever the number of paths. `no_index`: tracked paths
+    are judged by the ignore rules alone (`ls-files -ci` does the same for tracked files).
+    """
+    extra = ("--no-index",) if no_index else ()
+    args = ["git", "-C", repo, *git_args, "check-ignore", *extra, "--stdin", "-z"]
+    try:
+        done = subprocess.run(
+            args, input=payload, capture_output=True, env=git_env(), check=False
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    # Exit 1 means "none of them is ignored"; anything else is a failure, never "all are gaps".
+    if done.returncode not in (0, 1):
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git check-ignore failed in {repo}: {lines[-1] if lines else 'no output'}")
+    return [p for p in done.stdout.split(b"\0") if p]
+
+
+def as_pathspecs(paths: Iterable[bytes]) -> bytes:
+    """NUL-terminated, each behind "./": a name such as `:x` or `:(exclude)y` is then not read
+    as pathspec magic (check-ignore refuses --literal-pathspecs), and git answers with the path
+    as it was asked."""
+    return b"".join(b"./" + p + b"\0" for p in paths)
+
+
 def _chunks(paths: Sequence[bytes]) -> Iterable[list[bytes]]:
     chunk: list[bytes] = []
     size = 0

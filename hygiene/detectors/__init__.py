@@ -20,9 +20,12 @@ from hygiene.gitrepo import (
     LIST_OBJECT_SIZES,
     LIST_TRACKED,
     LIST_TRACKED_IGNORED,
+    GitError,
     GitJob,
     GitJobs,
     TrackedIndex,
+    check_ignore,
+    git,
     holding_tracked,
     object_store,
 )
@@ -77,6 +80,8 @@ class Prefetch:
         self.repos: dict[str, RepoPrefetch] = {}
         self._stores: dict[str, GitJob] = {}
         self._indexes: dict[str, TrackedIndex] = {}
+        # `ls-files -ci --exclude-standard` as check-ignore answered it, per work tree.
+        self._ignored_tracked: dict[str, bytes] = {}
         self._next_pump = 0.0
 
     def saw(self, path: str, bare: bool) -> RepoPrefetch:
@@ -91,8 +96,6 @@ class Prefetch:
             repo.listing = read_tracked(path)
             if repo.listing is None:
                 repo.index = self.jobs.start(path, *LIST_TRACKED)
-            if self._tracked_junk:
-                repo.ignored = self.jobs.start(path, *LIST_TRACKED_IGNORED)
         if self._history:
             try:
                 store = object_store(path, bare=bare)
@@ -133,10 +136,37 @@ class Prefetch:
             index = self._indexes[path] = TrackedIndex(self.listing(path))
         return index
 
+    def ignored(self, path: str, rels: list[str]) -> set[str]:
+        """Those of `rels` (untracked paths in the work tree at `path`) that git ignores.
+
+        When tracked junk is wanted, the same `check-ignore` also judges every tracked file by
+        the ignore rules alone (`--no-index`, as `ls-files -ci --exclude-standard` does), and
+        `ignored_tracked` keeps that answer: one git process for both questions. A tracked path
+        behind a symlink makes check-ignore refuse the whole input; then each is asked apart.
+        GitError if git cannot say.
+        """
+        asked = [b"./" + os.fsencode(rel) for rel in rels]
+        if not self._tracked_junk or path in self._ignored_tracked:
+            return _relpaths(check_ignore(path, _joined(asked), no_index=True)) if rels else set()
+        tracked = [b"./" + p for p in self.listing(path).split(b"\0") if p]
+        try:
+            answer = check_ignore(path, _joined(tracked) + _joined(asked), no_index=True)
+        except GitError:
+            self._ignored_tracked[path] = git(path, *LIST_TRACKED_IGNORED)
+            return _relpaths(check_ignore(path, _joined(asked), no_index=True)) if rels else set()
+        tracked_set, wanted = set(tracked), set(asked)
+        # Answers come in the order asked: the tracked files' in index order, as ls-files says.
+        self._ignored_tracked[path] = b"".join(p[2:] + b"\0" for p in answer if p in tracked_set)
+        return _relpaths(p for p in answer if p in wanted)
+
     def ignored_tracked(self, path: str) -> bytes | None:
-        """`ls-files -z -ci --exclude-standard` of `path`, or None when it was not prefetched."""
-        job = self.saw(path, False).ignored
-        return None if job is None else self.jobs.output(job)
+        """What `ls-files -z -ci --exclude-standard` prints for `path`, or None when tracked
+        junk is not wanted (then the caller asks git itself)."""
+        if not self._tracked_junk:
+            return None
+        if path not in self._ignored_tracked:
+            self.ignored(path, [])
+        return self._ignored_tracked[path]
 
     def objects(self, path: str) -> bytes | None:
         """`cat-file --batch-all-objects` of `path`'s object store, or None if not prefetched."""
@@ -145,6 +175,14 @@ class Prefetch:
 
     def close(self) -> None:
         self.jobs.close()
+
+
+def _joined(pathspecs: list[bytes]) -> bytes:
+    return b"".join(p + b"\0" for p in pathspecs)
+
+
+def _relpaths(answer: Iterable[bytes]) -> set[str]:
+    return {os.fsdecode(p.removeprefix(b"./")) for p in answer}
 
 
 def rel_below(repo: str, path: str) -> str:

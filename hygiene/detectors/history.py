@@ -114,16 +114,11 @@ def _big_objects(repo: str, threshold: int, out: bytes | None) -> dict[str, tupl
     """
     if out is None:
         out = git(repo, *LIST_OBJECT_SIZES)
-    import re
-
-    # Only blob lines whose size has as many digits as the threshold, found by the regex
-    # engine: a store holds thousands of objects and next to none of them is big.
-    digits = len(str(max(threshold, 0)))
-    line = re.compile(rb"^([0-9a-f]+) blob ([0-9]{%d,}) ([0-9]+)$" % digits, re.MULTILINE)
     big: dict[str, tuple[int, int]] = {}
-    for oid, size, disk in line.findall(out):
-        if int(size) >= threshold:
-            big[oid.decode()] = (int(size), int(disk))
+    for line in out.split(b"\n"):
+        parts = line.split(b" ")
+        if len(parts) == 4 and parts[1] == b"blob" and int(parts[2]) >= threshold:
+            big[parts[0].decode()] = (int(parts[2]), int(parts[3]))
     return big
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import stat as statmod
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -31,7 +30,7 @@ from hygiene.detectors import (
     rule_by_id,
     tracked_among,
 )
-from hygiene.gitrepo import GitError, git_env, holding_tracked
+from hygiene.gitrepo import GitError, as_pathspecs, check_ignore, holding_tracked
 from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
 from hygiene.walk import Walker, WalkOptions
@@ -145,24 +144,8 @@ def ignored_paths(repo: str, rels: list[str], *, git_args: tuple[str, ...] = ())
     """Those of `rels` that git ignores (a path inside an ignored folder counts), in one process."""
     if not rels:
         return set()
-    # "./" keeps a name such as `:x` or `:(exclude)y` from being read as pathspec magic
-    # (check-ignore refuses --literal-pathspecs); git answers with the path as it was asked.
-    payload = b"".join(b"./" + os.fsencode(r) + b"\0" for r in rels)
-    try:
-        done = subprocess.run(
-            ["git", "-C", repo, *git_args, "check-ignore", "--stdin", "-z"],
-            input=payload,
-            capture_output=True,
-            env=git_env(),
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    # Exit 1 means "none of them is ignored"; anything else is a failure, never "all are gaps".
-    if done.returncode not in (0, 1):
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git check-ignore failed in {repo}: {lines[-1] if lines else 'no output'}")
-    return {os.fsdecode(p.removeprefix(b"./")) for p in done.stdout.split(b"\0") if p}
+    asked = check_ignore(repo, as_pathspecs(map(os.fsencode, rels)), git_args=git_args)
+    return {os.fsdecode(p.removeprefix(b"./")) for p in asked}
 
 
 def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:
@@ -179,8 +162,11 @@ def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:
         return 0, 0
 
 
-def _gaps(top: str, candidates: list[_Candidate], walker: Walker) -> list[IgnoreGap]:
-    ignored = ignored_paths(top, [c.rel for c in candidates])
+def _gaps(
+    top: str, candidates: list[_Candidate], walker: Walker, prefetched: Prefetch | None = None
+) -> list[IgnoreGap]:
+    rels = [c.rel for c in candidates]
+    ignored = ignored_paths(top, rels) if prefetched is None else prefetched.ignored(top, rels)
     gaps: list[IgnoreGap] = []
     for cand in candidates:
         if cand.rel in ignored:
@@ -224,7 +210,7 @@ def _repo_gaps(
     try:
         held = tracked_among(repo, [c.rel for c in precious], prefetched)
         wanted = [*(c for c in precious if c.rel not in held), *artifacts]
-        return _gaps(repo, wanted, walker)
+        return _gaps(repo, wanted, walker, prefetched)
     except GitError as exc:
         return ScanIssue(repo, f"{exc}; its ignore gaps are left out")
 

@@ -18,6 +18,7 @@ import pytest
 
 from hygiene.config import Config
 from hygiene.detectors import DEFAULT_KINDS
+from hygiene.detectors.tracked import tracked_junk
 from hygiene.scan import ScanRequest, scan
 
 ALL_DEFAULT = frozenset({"artifact", *DEFAULT_KINDS})
@@ -72,17 +73,91 @@ def test_git_processes_per_repository_do_not_grow_with_files(
     one, two = str(tmp_path / "ws" / "one"), str(tmp_path / "ws" / "two")
     assert set(per_repo) == {one, two}
     # The tracked veto, tracked junk, precious files and large files share one listing, read
-    # from the index file: three processes.
-    three = Counter(
-        {
-            "ls-files -z -ci --exclude-standard": 1,
-            "cat-file --batch-all-objects": 1,
-            "check-ignore --stdin -z": 1,
+    # from the index file; one check-ignore judges the ignore-gap candidates and, by the ignore
+    # rules alone, the tracked files: two processes.
+    two_processes = Counter(
+        {"cat-file --batch-all-objects": 1, "check-ignore --no-index --stdin -z": 1}
+    )
+    assert per_repo[one] == two_processes
+    # Where the index is split, one ls-files -z gives that listing instead.
+    assert per_repo[two] == two_processes + Counter({"ls-files -z": 1})
+
+
+def test_one_check_ignore_judges_tracked_files_as_ls_files_ci_does(
+    make_repo, git_calls: Callable[[], list[str]], tmp_path: Path
+) -> None:
+    """The scan's answer for tracked files the ignore rules exclude (one check-ignore that also
+    judges the ignore-gap candidates) is the one `ls-files -ci --exclude-standard` gives, with
+    nested rules, negations, folder patterns, info/exclude and the global excludes file."""
+    repo = make_repo("ws/one")
+    for rel in (
+        "logs/run.log",
+        "logs/keep.log",
+        "out/a.o",
+        "deep/out/b.o",
+        "src/x.tmp",
+        "src/nested/y.cache",
+        "docs/readme.md",
+        "build/gen.c",
+        "notes.bak",
+        "z.py",
+        "src/keep.py",
+    ):
+        repo.write(rel, "x")
+    repo.commit()
+    repo.write(".gitignore", "*.log\n!keep.log\nout/\n/build\n")
+    repo.write("src/.gitignore", "*.tmp\nnested/\n")
+    (repo.path / ".git" / "info" / "exclude").write_text("*.bak\n")
+    excludes = tmp_path / "global-excludes"
+    excludes.write_text("*.md\n")
+    repo.git("config", "core.excludesFile", str(excludes))
+    repo.write("src/__pycache__/m.pyc", "p")  # an untracked gap beside them
+
+    before = len(git_calls())
+    result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=ALL_DEFAULT))
+    calls = git_calls()[before:]
+    assert not any("-ci" in call for call in calls)
+    scanned = {f.rel for f in result.findings if type(f).__name__ == "TrackedArtifact"}
+    direct = {t.rel for t in tracked_junk(str(repo.path))}  # asks ls-files -ci itself
+    assert (
+        scanned
+        == direct
+        == {
+            "logs/run.log",
+            "out",
+            "deep",  # its only tracked file is ignored: reported at the top
+            "build",
+            "src/x.tmp",
+            "src/nested",
+            "notes.bak",
+            "docs",
         }
     )
-    assert per_repo[one] == three
-    # Where the index is split, one ls-files -z gives that listing instead.
-    assert per_repo[two] == three + Counter({"ls-files -z": 1})
+    gaps = {f.rel for f in result.findings if type(f).__name__ == "IgnoreGap"}
+    assert gaps == {"src/__pycache__"}
+
+
+def test_a_tracked_path_behind_a_symlink_is_asked_apart(
+    make_repo, git_calls: Callable[[], list[str]], tmp_path: Path
+) -> None:
+    """check-ignore refuses a whole input holding a path behind a symlink; the scan then asks
+    ls-files -ci and check-ignore apart, and still has both answers."""
+    repo = make_repo("ws/one")
+    repo.write("real/a.log", "x")
+    repo.write(".gitignore", "*.log\n")
+    repo.commit()
+    os.rename(repo.path / "real", repo.path / "moved")
+    os.symlink("moved", repo.path / "real")
+    repo.write("pkg/__pycache__/m.pyc", "p")
+    before = len(git_calls())
+    result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=ALL_DEFAULT))
+    assert not result.errors
+    calls = " ".join(git_calls()[before:])
+    assert "ls-files -z -ci --exclude-standard" in calls
+    tracked = {f.rel for f in result.findings if type(f).__name__ == "TrackedArtifact"}
+    assert tracked == {"real"}  # its only tracked file is ignored: reported at the top
+    gaps = {f.rel for f in result.findings if type(f).__name__ == "IgnoreGap"}
+    assert gaps == {"pkg/__pycache__"}
 
 
 def test_kind_artifact_asks_git_nothing_for_a_plain_repository(
