@@ -170,6 +170,7 @@ def walk_subtrees(
     skip: frozenset[str],
     budget: int | None = None,
     split_min_dirs: int = 24,
+    split_entries: int = 20_000,
 ) -> SubtreeResult:
     """Worker entry point: walk and judge the folders given, as the main process would, until
     `budget` folders are walked (None: all of them)."""
@@ -182,6 +183,7 @@ def walk_subtrees(
         links={},
         budget=budget,
         split_min_dirs=split_min_dirs,
+        split_entries=split_entries,
     )
     events: list[Event | _RawHit | _SplitHit | _Deferred] = []
     for i, (path, name, siblings, repo) in enumerate(subtrees):
@@ -219,6 +221,9 @@ class Walker:
     # Folders a worker walks per task before giving back the rest: big enough that a task
     # outweighs its round trip, small enough that the workers finish close together.
     worker_budget: int = 400
+    # Entries a worker sizes of one artifact before sharing the rest out (the compiled loop
+    # sizes about 20,000 in 20 to 30 ms).
+    split_entries: int = 20_000
     # A worker's walker: every multi-link file it counts, for the main process to count once
     # across processes (None in the main process).
     links: dict[tuple[int, int], tuple[int, int]] | None = None
@@ -310,11 +315,22 @@ class Walker:
                 return _RawHit(path, match, repo, part, dev, ino)
             return FolderHit(path, match, repo, self._finish(part, path), dev, ino)
         parts, frontier = self._top_parts(path, dev)
+        cross = self.options.cross_mounts
+        if self.links is not None:
+            # A worker sizes what it found a few folders at a time, and shares out only what is
+            # left after `split_entries`: sending pieces of a small artifact to other processes
+            # costs more than sizing it here.
+            entries = 0
+            while frontier and entries < self.split_entries:
+                done = measure_paths(frontier[:8], dev, cross)
+                parts.append(done)
+                frontier = frontier[8:]
+                entries += done.files + done.dirs + len(done.links)
         if len(frontier) >= self.split_min_dirs:
             if self.links is not None:  # a worker: the main process shares the rest out
                 return _SplitHit(path, match, repo, parts, frontier, dev, ino)
             return self._defer(_SplitHit(path, match, repo, parts, frontier, dev, ino))
-        parts.append(measure_paths(frontier, dev, self.options.cross_mounts))
+        parts.append(measure_paths(frontier, dev, cross))
         if self.links is not None:
             return _RawHit(path, match, repo, combine(parts), dev, ino)
         return FolderHit(path, match, repo, self._finish(combine(parts), path), dev, ino)
@@ -434,6 +450,7 @@ class Walker:
         assert pool is not None
         options = replace(self.options, progress=None, idle=None)  # callbacks stay here
         budget = self.worker_budget
+        knobs = (self.split_min_dirs, self.split_entries)
         share = min(len(handoff), 4 * pool.workers)
         # Interleaved, so that neighbours (likely alike in size) go to different workers.
         todo: deque[tuple[tuple[int, ...], list[Subtree]]] = deque(
@@ -444,11 +461,9 @@ class Walker:
         while todo or running:
             while todo and len(running) < 2 * pool.workers:
                 key, chunk = todo.popleft()
-                future = pool.submit(
-                    walk_subtrees, chunk, options, self.skip, budget, self.split_min_dirs
-                )
+                future = pool.submit(walk_subtrees, chunk, options, self.skip, budget, *knobs)
                 if future is None:  # no workers after all: walk it here, whole
-                    result = walk_subtrees(chunk, options, self.skip, None, self.split_min_dirs)
+                    result = walk_subtrees(chunk, options, self.skip, None, *knobs)
                     yield from self._take(key, result, answers)
                     continue
                 running[future] = (key, chunk)
@@ -456,9 +471,7 @@ class Walker:
                 continue
             for future in self._wait_any(list(running)):
                 key, chunk = running.pop(future)
-                result = pool.result(
-                    future, walk_subtrees, chunk, options, self.skip, None, self.split_min_dirs
-                )
+                result = pool.result(future, walk_subtrees, chunk, options, self.skip, None, *knobs)
                 yield from self._take(key, result, answers)
                 rest = result.leftover
                 pieces = min(len(rest), 2 * pool.workers)

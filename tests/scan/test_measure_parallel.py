@@ -248,16 +248,29 @@ def test_workers_give_back_what_their_budget_did_not_cover(tmp_path: Path) -> No
     serial = walk_all(root, None)
     pool = CountingPool(2)
     try:
-        first = walk_all(root, pool, worker_budget=3, breadth_levels=0, split_min_dirs=5)
-        again = walk_all(root, pool, worker_budget=3, breadth_levels=0, split_min_dirs=5)
+        knobs = {"worker_budget": 3, "breadth_levels": 0, "split_min_dirs": 5, "split_entries": 9}
+        first = walk_all(root, pool, **knobs)
+        again = walk_all(root, pool, **knobs)
     finally:
         pool.close()
     assert first == serial
     assert again == first
     # One task for the single folder below the root, then many for what was given back.
     assert pool.tasks["walk_subtrees"] > 2 * 20
-    # node_modules is found by a worker, too big to size alone: its folders are shared out.
+    # node_modules is found by a worker, more than 9 entries: the rest of it is shared out.
     assert pool.tasks["measure_paths"] >= 2
+
+
+def test_a_worker_sizes_a_small_artifact_itself(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    wide_tree(root)
+    pool = CountingPool(2)
+    try:
+        got = walk_all(root, pool, breadth_levels=0, split_min_dirs=5)  # 20,000 entries
+    finally:
+        pool.close()
+    assert got == walk_all(root, None)
+    assert "measure_paths" not in pool.tasks
 
 
 def test_events_come_in_the_same_order_on_every_run(tmp_path: Path) -> None:
