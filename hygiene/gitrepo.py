@@ -53,6 +53,8 @@ def git_env(*, keep_repo_env: bool = False) -> dict[str, str]:
 # The questions that need nothing from the walk, asked the same way whether prefetched or not.
 LIST_TRACKED = ("ls-files", "-z")
 LIST_TRACKED_IGNORED = ("ls-files", "-z", "-ci", "--exclude-standard")
+# Paths on stdin judged by the ignore rules alone (tracked or not), answered as asked.
+CHECK_IGNORE = ("check-ignore", "--no-index", "--stdin", "-z")
 # Every object's size from the pack indexes, no history walk.
 LIST_OBJECT_SIZES = (
     "cat-file",
@@ -100,8 +102,8 @@ def check_ignore(
     One `git check-ignore --stdin -z` whatever the number of paths. `no_index`: tracked paths
     are judged by the ignore rules alone (`ls-files -ci` does the same for tracked files).
     """
-    extra = ("--no-index",) if no_index else ()
-    args = ["git", "-C", repo, *git_args, "check-ignore", *extra, "--stdin", "-z"]
+    asked = CHECK_IGNORE if no_index else tuple(a for a in CHECK_IGNORE if a != "--no-index")
+    args = ["git", "-C", repo, *git_args, *asked]
     try:
         done = subprocess.run(
             args, input=payload, capture_output=True, env=git_env(), check=False
@@ -207,9 +209,11 @@ class TrackedIndex:
 class GitJob:
     """One git process started ahead of need, read by `GitJobs.output` when the answer is due."""
 
-    def __init__(self, repo: str, args: tuple[str, ...]) -> None:
+    def __init__(self, repo: str, args: tuple[str, ...], input: bytes | None = None) -> None:
         self.repo = repo
         self.args = args
+        # What is still to be written to git's stdin (None: stdin is /dev/null).
+        self.input = memoryview(input) if input is not None else None
         self.proc: subprocess.Popen[bytes] | None = None
         self.out: list[bytes] = []
         self.err: list[bytes] = []
@@ -259,9 +263,9 @@ class GitJobs:
         self._lock = threading.Lock()
         self._closed = False
 
-    def start(self, repo: str, *args: str) -> GitJob:
-        """Queue `git -C repo args...`; it starts as soon as a slot is free."""
-        job = GitJob(repo, args)
+    def start(self, repo: str, *args: str, input: bytes | None = None) -> GitJob:
+        """Queue `git -C repo args...` (fed `input` on stdin); it starts when a slot is free."""
+        job = GitJob(repo, args, input)
         with self._lock:
             self._queue.append(job)
             self._fill()
@@ -329,7 +333,7 @@ class GitJobs:
         try:
             proc = subprocess.Popen(
                 ["git", "-C", job.repo, *job.args],
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL if job.input is None else subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=git_env(),
@@ -356,6 +360,33 @@ class GitJobs:
         _grow_pipe(proc.stdout.fileno())
         job.open_pipes = 2
         self._running.append(job)
+        if proc.stdin is not None:
+            os.set_blocking(proc.stdin.fileno(), False)
+            _grow_pipe(proc.stdin.fileno())
+            self._feed(job)
+            if proc.stdin is not None and not proc.stdin.closed:
+                self._selector.register(proc.stdin, selectors.EVENT_WRITE, job)
+
+    def _feed(self, job: GitJob) -> None:
+        """Write what git's stdin takes now; close it once everything is written (or git left)."""
+        assert job.proc is not None
+        assert job.proc.stdin is not None
+        stdin = job.proc.stdin
+        if stdin.closed:  # git has ended and been reaped in this same round of events
+            return
+        rest = job.input
+        try:
+            while rest:
+                rest = rest[os.write(stdin.fileno(), rest) :]
+        except BlockingIOError:
+            job.input = rest
+            return
+        except BrokenPipeError:
+            pass  # git stopped reading (it failed): its exit status says why
+        job.input = None
+        with contextlib.suppress(KeyError, ValueError):
+            self._selector.unregister(stdin)
+        stdin.close()
 
     def _step(self, timeout: float | None) -> None:
         """Read whatever is ready (waiting up to `timeout`), reap jobs whose pipes closed."""
@@ -366,6 +397,9 @@ class GitJobs:
             assert isinstance(job, GitJob)
             assert job.proc is not None
             pipe = key.fileobj
+            if pipe is job.proc.stdin:
+                self._feed(job)
+                continue
             while True:
                 try:
                     chunk = os.read(key.fd, 1 << 16)
@@ -383,7 +417,7 @@ class GitJobs:
 
     def _finish(self, job: GitJob) -> None:
         assert job.proc is not None
-        for pipe in (job.proc.stdout, job.proc.stderr):
+        for pipe in (job.proc.stdin, job.proc.stdout, job.proc.stderr):
             if pipe is not None:
                 with contextlib.suppress(KeyError, ValueError):  # already at end of file
                     self._selector.unregister(pipe)

@@ -17,6 +17,7 @@ from typing import TypeVar
 from hygiene.config import Config
 from hygiene.gitindex import read_tracked
 from hygiene.gitrepo import (
+    CHECK_IGNORE,
     LIST_OBJECT_SIZES,
     LIST_TRACKED,
     LIST_TRACKED_IGNORED,
@@ -82,6 +83,9 @@ class Prefetch:
         self._indexes: dict[str, TrackedIndex] = {}
         # `ls-files -ci --exclude-standard` as check-ignore answered it, per work tree.
         self._ignored_tracked: dict[str, bytes] = {}
+        # Started check-ignore questions: (job, tracked paths, other paths asked), or the error
+        # that kept one from starting.
+        self._asked: dict[str, tuple[GitJob | None, list[bytes], list[bytes]] | GitError] = {}
         self._next_pump = 0.0
 
     def saw(self, path: str, bare: bool) -> RepoPrefetch:
@@ -136,32 +140,66 @@ class Prefetch:
             index = self._indexes[path] = TrackedIndex(self.listing(path))
         return index
 
-    def ignored(self, path: str, rels: list[str]) -> set[str]:
-        """Those of `rels` (untracked paths in the work tree at `path`) that git ignores.
+    def ask_ignored(self, path: str, rels: list[str]) -> None:
+        """Start the `check-ignore` that `ignored(path)` reads: those of `rels` (untracked paths
+        in the work tree at `path`) that git ignores. Asked for every repository first and read
+        after, they run side by side, without threads.
 
-        When tracked junk is wanted, the same `check-ignore` also judges every tracked file by
-        the ignore rules alone (`--no-index`, as `ls-files -ci --exclude-standard` does), and
-        `ignored_tracked` keeps that answer: one git process for both questions. A tracked path
-        behind a symlink makes check-ignore refuse the whole input; then each is asked apart.
-        GitError if git cannot say.
+        When tracked junk is wanted, the same process also judges every tracked file by the
+        ignore rules alone (`--no-index`, as `ls-files -ci --exclude-standard` does), and
+        `ignored_tracked` keeps that answer: one git process for both questions.
         """
+        if path in self._asked or (not rels and not self._wants_tracked(path)):
+            return
         asked = [b"./" + os.fsencode(rel) for rel in rels]
-        if not self._tracked_junk or path in self._ignored_tracked:
-            return _relpaths(check_ignore(path, _joined(asked), no_index=True)) if rels else set()
-        tracked = [b"./" + p for p in self.listing(path).split(b"\0") if p]
         try:
-            answer = check_ignore(path, _joined(tracked) + _joined(asked), no_index=True)
+            listing = self.listing(path) if self._wants_tracked(path) else b""
+        except GitError as exc:
+            self._asked[path] = exc
+            return
+        tracked = [b"./" + p for p in listing.split(b"\0") if p]
+        job = None
+        if tracked or asked:
+            payload = _joined(tracked) + _joined(asked)
+            job = self.jobs.start(path, *CHECK_IGNORE, input=payload)
+        self._asked[path] = (job, tracked, asked)
+
+    def ignored(self, path: str, rels: list[str]) -> set[str]:
+        """The answer `ask_ignored(path, rels)` started (started now if it was not). GitError if
+        git cannot say."""
+        if path not in self._asked:
+            self.ask_ignored(path, rels)
+        started = self._asked.pop(path, None)
+        if started is None:  # nothing to ask
+            return set()
+        if isinstance(started, GitError):
+            raise started
+        job, tracked, asked = started
+        try:
+            out = b"" if job is None else self.jobs.output(job, ok=(0, 1))
         except GitError:
+            if not tracked:
+                raise
+            # A tracked path behind a symlink makes check-ignore refuse the whole input: ask
+            # the two questions apart, as before.
             self._ignored_tracked[path] = git(path, *LIST_TRACKED_IGNORED)
-            return _relpaths(check_ignore(path, _joined(asked), no_index=True)) if rels else set()
-        tracked_set, wanted = set(tracked), set(asked)
-        # Answers come in the order asked: the tracked files' in index order, as ls-files says.
-        self._ignored_tracked[path] = b"".join(p[2:] + b"\0" for p in answer if p in tracked_set)
+            return _relpaths(check_ignore(path, _joined(asked), no_index=True)) if asked else set()
+        answer = [p for p in out.split(b"\0") if p]
+        if self._wants_tracked(path):
+            tracked_set = set(tracked)
+            # In the order asked: the tracked files' in index order, as ls-files prints them.
+            self._ignored_tracked[path] = b"".join(
+                p[2:] + b"\0" for p in answer if p in tracked_set
+            )
+        wanted = set(asked)
         return _relpaths(p for p in answer if p in wanted)
+
+    def _wants_tracked(self, path: str) -> bool:
+        return self._tracked_junk and path not in self._ignored_tracked
 
     def ignored_tracked(self, path: str) -> bytes | None:
         """What `ls-files -z -ci --exclude-standard` prints for `path`, or None when tracked
-        junk is not wanted (then the caller asks git itself)."""
+        junk is not wanted (then the caller asks git itself). GitError if git cannot say."""
         if not self._tracked_junk:
             return None
         if path not in self._ignored_tracked:

@@ -205,14 +205,49 @@ def _repo_gaps(
     precious: list[_Candidate],
     artifacts: list[_Candidate],
     walker: Walker,
-    prefetched: Prefetch | None = None,
 ) -> list[IgnoreGap] | ScanIssue:
     try:
-        held = tracked_among(repo, [c.rel for c in precious], prefetched)
+        held = tracked_among(repo, [c.rel for c in precious], None)
         wanted = [*(c for c in precious if c.rel not in held), *artifacts]
-        return _gaps(repo, wanted, walker, prefetched)
+        return _gaps(repo, wanted, walker)
     except GitError as exc:
         return ScanIssue(repo, f"{exc}; its ignore gaps are left out")
+
+
+def _prefetched_gaps(
+    ctx: DetectContext,
+    git: Prefetch,
+    by_repo: dict[str, list[_Candidate]],
+    precious: dict[str, list[_Candidate]],
+    classifier: Classifier,
+) -> list[list[IgnoreGap] | ScanIssue]:
+    """Every repository's check-ignore started first (tracked junk's answer rides along, so
+    every work tree is asked), then each read: the processes run side by side, no threads."""
+    wanted: dict[str, list[_Candidate] | ScanIssue] = {}
+    for repo in sorted({*by_repo, *precious}):
+        own = precious.get(repo, [])
+        try:
+            held = tracked_among(repo, [c.rel for c in own], git)
+        except GitError as exc:
+            wanted[repo] = ScanIssue(repo, f"{exc}; its ignore gaps are left out")
+            continue
+        untracked = [*(c for c in own if c.rel not in held), *by_repo.get(repo, [])]
+        wanted[repo] = untracked
+        git.ask_ignored(repo, [c.rel for c in untracked])
+    for repo, bare in sorted(ctx.repos.items()):
+        if not bare:
+            git.ask_ignored(repo, [])  # nothing when tracked junk is not wanted
+    walker = Walker(classifier, WalkOptions(cross_mounts=ctx.config.cross_mounts))
+    out: list[list[IgnoreGap] | ScanIssue] = []
+    for repo, candidates in wanted.items():
+        if isinstance(candidates, ScanIssue):
+            out.append(candidates)
+            continue
+        try:
+            out.append(_gaps(repo, candidates, walker, git))
+        except GitError as exc:
+            out.append(ScanIssue(repo, f"{exc}; its ignore gaps are left out"))
+    return out
 
 
 def detect(ctx: DetectContext) -> Detected:
@@ -236,11 +271,18 @@ def detect(ctx: DetectContext) -> Detected:
     classifier = Classifier(default_index())
     findings: list[IgnoreGap] = []
     errors: list[ScanIssue] = []
+    if ctx.git is not None:
+        for repo_found in _prefetched_gaps(ctx, ctx.git, by_repo, precious, classifier):
+            if isinstance(repo_found, ScanIssue):
+                errors.append(repo_found)
+            else:
+                findings.extend(repo_found)
+        return Detected(findings=tuple(findings), errors=tuple(errors))
 
     def one(repo: str) -> list[IgnoreGap] | ScanIssue:
         # A walker each: repositories are asked in parallel and a walker keeps counters.
         walker = Walker(classifier, WalkOptions(cross_mounts=ctx.config.cross_mounts))
-        return _repo_gaps(repo, precious.get(repo, []), by_repo.get(repo, []), walker, ctx.git)
+        return _repo_gaps(repo, precious.get(repo, []), by_repo.get(repo, []), walker)
 
     for found in per_repo(one, sorted({*by_repo, *precious})):
         if isinstance(found, ScanIssue):

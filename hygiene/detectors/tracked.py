@@ -258,6 +258,10 @@ def detect(ctx: DetectContext) -> Detected:
     errors: list[ScanIssue] = []
     work_trees = sorted(repo for repo, bare in ctx.repos.items() if not bare)
     prefetched = ctx.git
+    if prefetched is not None:
+        # Started for every work tree first (the ignore gaps did, when asked for), read after.
+        for repo in work_trees:
+            prefetched.ask_ignored(repo, [])
     # Prefetched, what is left is Python work: threads would only take turns holding the GIL.
     got_all = (
         [_one(repo, prefetched) for repo in work_trees]
