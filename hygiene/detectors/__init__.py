@@ -83,9 +83,9 @@ class Prefetch:
         self._indexes: dict[str, TrackedIndex] = {}
         # `ls-files -ci --exclude-standard` as check-ignore answered it, per work tree.
         self._ignored_tracked: dict[str, bytes] = {}
-        # Started check-ignore questions: (job, tracked paths, other paths asked), or the error
-        # that kept one from starting.
-        self._asked: dict[str, tuple[GitJob | None, list[bytes], list[bytes]] | GitError] = {}
+        # Started check-ignore questions: (job, the tracked paths as fed, the other paths), or
+        # the error that kept one from starting.
+        self._asked: dict[str, tuple[GitJob | None, bytes, list[bytes]] | GitError] = {}
         self._next_pump = 0.0
 
     def saw(self, path: str, bare: bool) -> RepoPrefetch:
@@ -157,11 +157,11 @@ class Prefetch:
         except GitError as exc:
             self._asked[path] = exc
             return
-        tracked = [b"./" + p for p in listing.split(b"\0") if p]
+        # Each tracked path behind "./", in one pass over the listing (NUL-terminated).
+        tracked = b"./" + listing.replace(b"\0", b"\0./")[:-2] if listing else b""
         job = None
         if tracked or asked:
-            payload = _joined(tracked) + _joined(asked)
-            job = self.jobs.start(path, *CHECK_IGNORE, input=payload)
+            job = self.jobs.start(path, *CHECK_IGNORE, input=tracked + _joined(asked))
         self._asked[path] = (job, tracked, asked)
 
     def ignored(self, path: str, rels: list[str]) -> set[str]:
@@ -186,7 +186,7 @@ class Prefetch:
             return _relpaths(check_ignore(path, _joined(asked), no_index=True)) if asked else set()
         answer = [p for p in out.split(b"\0") if p]
         if self._wants_tracked(path):
-            tracked_set = set(tracked)
+            tracked_set = set(tracked.split(b"\0"))
             # In the order asked: the tracked files' in index order, as ls-files prints them.
             self._ignored_tracked[path] = b"".join(
                 p[2:] + b"\0" for p in answer if p in tracked_set

@@ -171,7 +171,7 @@ def _gaps(
     for cand in candidates:
         if cand.rel in ignored:
             continue
-        path = os.path.join(top, *cand.rel.split("/"))
+        path = os.path.join(top, cand.rel)  # POSIX: `rel`'s "/" is the separator
         size, disk = cand.size or _size(path, folder=cand.folder, walker=walker)
         gaps.append(
             IgnoreGap(
