@@ -1,3 +1,3 @@
-from hygiene.cli.main import main
+from hygiene.cli.main import entry
 
-raise SystemExit(main())
+entry()

@@ -108,6 +108,22 @@ def _scan_without_typer(args: list[str]) -> int | None:
         sys.exit(1)
 
 
+def entry() -> None:
+    """The `hygiene` command: `main`, then exit with its code.
+
+    Everything made so far is frozen out of the collector first: at exit Python collects once
+    more, which after a big scan is a pass over every finding (about 12 ms of a 0.5 s scan).
+    Frozen objects are freed as usual; only cyclic garbage with finalizers is left to the
+    process's end, and nothing of hygiene's needs its finalizer then (output is flushed by the
+    interpreter, the worker pool and git processes are closed before `main` returns).
+    """
+    code = main()
+    import gc
+
+    gc.freeze()
+    raise SystemExit(code)
+
+
 def _run(args: list[str]) -> int:
     import typer
     import typer.main
