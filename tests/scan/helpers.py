@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +72,20 @@ def python_without_root_reads(code: str) -> subprocess.CompletedProcess[str]:
         text=True,
         cwd=Path(__file__).parents[2],
     )
+
+
+@contextmanager
+def tree_with_a_closed_folder(
+    spec: dict[str, str | bytes | None], folder: str, mode: int
+) -> Iterator[Path]:
+    """A tree made from `spec` in a fresh temporary folder, with `folder` set to `mode` (an
+    unreadable or unsearchable folder, for `python_without_root_reads`); opened up and removed
+    after."""
+    base = Path(tempfile.mkdtemp(prefix="hyg-closed-"))
+    try:
+        make_tree(base, spec)
+        (base / folder).chmod(mode)
+        yield base
+    finally:
+        (base / folder).chmod(0o755)
+        shutil.rmtree(base)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from hygiene import measure
 from hygiene.measure import Partial, measure_python
-from tests.scan.helpers import make_tree, python_without_root_reads
+from tests.scan.helpers import make_tree, python_without_root_reads, tree_with_a_closed_folder
 
 native = pytest.mark.skipif(
     measure._native is None and os.environ.get("CI") != "true",
@@ -113,10 +113,8 @@ def test_other_filesystems_are_skipped_alike(tmp_path: Path) -> None:
 
 @native
 def test_an_unreadable_folder_is_an_error_alike() -> None:
-    base = Path(tempfile.mkdtemp(prefix="hyg-native-"))
-    try:
-        make_tree(base, {"locked/secret.txt": "x", "open/f.txt": "y"})
-        (base / "locked").chmod(0o000)
+    spec: dict[str, str | bytes | None] = {"locked/secret.txt": "x", "open/f.txt": "y"}
+    with tree_with_a_closed_folder(spec, "locked", 0o000) as base:
         code = (
             "import json; from hygiene import measure as m; "
             f"p=[{str(base)!r}]; d={os.lstat(base).st_dev}; "
@@ -128,9 +126,6 @@ def test_an_unreadable_folder_is_an_error_alike() -> None:
         c_errors, py_errors, c_files, py_files = json.loads(done.stdout)
         assert c_errors == py_errors == [[str(base / "locked"), "Permission denied"]]
         assert c_files == py_files == 1
-    finally:
-        (base / "locked").chmod(0o755)
-        shutil.rmtree(base)
 
 
 @native
@@ -469,10 +464,8 @@ def test_a_folder_that_cannot_be_listed_raises_alike(tmp_path: Path) -> None:
 @native
 def test_entries_that_cannot_be_stated_are_errors_alike() -> None:
     # A folder that may be read but not searched: its names list, their lstat fails.
-    base = Path(tempfile.mkdtemp(prefix="hyg-native-"))
-    try:
-        make_tree(base, {"blind/a.txt": "x", "blind/b.log": "y"})
-        (base / "blind").chmod(0o444)
+    spec: dict[str, str | bytes | None] = {"blind/a.txt": "x", "blind/b.log": "y"}
+    with tree_with_a_closed_folder(spec, "blind", 0o444) as base:
         code = (
             "import json; from hygiene import measure as m; "
             f"a=({str(base / 'blind')!r}, {os.lstat(base).st_dev}, False, -1, True, "
@@ -485,9 +478,6 @@ def test_entries_that_cannot_be_stated_are_errors_alike() -> None:
         c_errors, py_errors, c_files, py_files = json.loads(done.stdout)
         assert c_errors == py_errors == [["a.txt", 13], ["b.log", 13]]
         assert c_files == py_files == 0
-    finally:
-        (base / "blind").chmod(0o755)
-        shutil.rmtree(base)
 
 
 @native
