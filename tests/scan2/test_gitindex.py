@@ -377,7 +377,7 @@ def test_config_that_changes_nothing_still_reads(plain) -> None:  # type: ignore
         b"[user]\n\tgarbage line here\n",  # a key must be followed by `=` or the line's end
         b"[user]\n\t1name = x\n",  # a key starts with a letter
         b"[user]\n\tn\xffme = x\n",
-        b"[alias]\n\tco = \"unterminated\n",
+        b'[alias]\n\tco = "unterminated\n',
         b"[alias]\n\tco = an \\q escape git does not know\n",
         b"[user\n",
         b"\0\n",
@@ -398,7 +398,7 @@ def test_a_config_git_refuses_is_left_to_git(plain, broken: bytes) -> None:  # t
     [
         b'[alias]\n\tco = "!git checkout" ; a comment "with a quote\n',
         b'[remote "origin"]\n\turl = /x\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n',
-        b"[user]\n\tflag\n\tname = A \\\"B\\\" \\t C # comment\n",
+        b'[user]\n\tflag\n\tname = A \\"B\\" \\t C # comment\n',
         b"[alias] st = status\n",
         b"\t; a comment line\n# another\n\n",
     ],
