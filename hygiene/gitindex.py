@@ -24,6 +24,7 @@ count), the entries in index order, optional extensions, then the checksum.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import struct
 
@@ -280,6 +281,44 @@ def _owned(uid: int) -> bool:
     return False
 
 
+# A section header, `[name]` or `[name "subsection"]`, and a key, as git's parser takes them.
+_SECTION = re.compile(rb'\[([A-Za-z0-9.-]+)(?:[ \t]+"((?:[^"\\\n]|\\.)*)")?\]')
+_KEY = re.compile(rb"[A-Za-z][A-Za-z0-9-]*")
+_ESCAPES = {ord("t"): 9, ord("n"): 10, ord("b"): 8, ord("\\"): ord("\\"), ord('"'): ord('"')}
+
+
+def _value(raw: bytes) -> bytes | None:
+    """A config value as git reads it from the rest of its line (after `=`), or None where git
+    would refuse it (an unknown escape, an open quote) or it goes on to the next line."""
+    out = bytearray()
+    quote = False
+    spaces = 0
+    at = 0
+    while at < len(raw):
+        c = raw[at]
+        at += 1
+        if not quote and c in b" \t\r":
+            spaces += 1 if out else 0  # inner blanks are kept (as one each), outer ones dropped
+            continue
+        if not quote and c in b"#;":
+            break  # the rest of the line is a comment
+        out += b" " * spaces
+        spaces = 0
+        if c == 0x5C:  # a backslash
+            if at == len(raw):
+                return None  # continued on the next line
+            escaped = _ESCAPES.get(raw[at])
+            if escaped is None:
+                return None
+            out.append(escaped)
+            at += 1
+        elif c == 0x22:  # a double quote
+            quote = not quote
+        else:
+            out.append(c)
+    return None if quote else bytes(out)
+
+
 def _plain_config(path: str) -> tuple[bool, bytes | None] | None:
     """What the config at `path` says that matters here: whether it turns on
     `extensions.worktreeConfig` (a second file to look at) and its `core.worktree`, if any.
@@ -294,27 +333,41 @@ def _plain_config(path: str) -> tuple[bool, bytes | None] | None:
             text = handle.read()
     except FileNotFoundError:
         return False, None
+    if b"\0" in text:
+        return None
     section = b""
     worktree_config = False
     core_worktree: bytes | None = None
-    for raw in text.splitlines():
-        line = raw.strip()
+    # Line by line, as git's own parser would take the file: anything it would refuse (git
+    # then fails, whatever the section) or that goes on over several lines is unsure.
+    for raw in text.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
+        line = raw.strip(b" \t\r")  # git's whitespace; \v and \f are not
         if line.startswith(b"["):
-            close = line.find(b"]")
-            if close < 0:
+            header = _SECTION.match(line)
+            if header is None:
                 return None
-            header = line[1:close].strip().lower()
-            if header.startswith(b"include"):  # include, includeIf: config from elsewhere
+            name = header[1].lower()
+            if name.startswith(b"include"):  # include, includeIf: config from elsewhere
                 return None
-            section = header  # `[core "x"]` or `[core.x]` is another section than `core`
-            line = line[close + 1 :].strip()  # git allows `[core] bare = true` on one line
-        if not line or line[:1] in b"#;" or section not in (b"core", b"extensions"):
+            # `[core "x"]` or `[core.x]` is another section than `core`.
+            section = name if header[2] is None else b""
+            line = line[header.end() :].lstrip(b" \t\r")  # `[core] bare = true` is allowed
+        if not line or line[:1] in b"#;":
             continue
-        key, _, value = line.partition(b"=")
-        key = key.strip().lower()
-        value = value.split(b"#", 1)[0].split(b";", 1)[0].strip()
-        if b'"' in value or b"\\" in value:
-            return None  # quoting, escapes, a value continued on the next line: git's parser
+        key_at = _KEY.match(line)
+        if key_at is None:
+            return None
+        key = key_at[0].lower()
+        rest = line[key_at.end() :].lstrip(b" \t")
+        if rest and rest[:1] != b"=":
+            return None
+        value = _value(rest[1:])
+        if value is None:
+            return None
+        if section not in (b"core", b"extensions"):
+            continue
+        if b'"' in rest or b"\\" in rest:
+            return None  # quoting or escapes in a key that matters: not worth the risk
         if section == b"core":
             if key == b"worktree":
                 core_worktree = value

@@ -179,6 +179,9 @@ def list_folder_python(
     return out._replace(dirs=dirs, files=files, bytes=total, disk_bytes=disk)
 
 
+# The largest size a file can have (off_t); a threshold beyond it is one no file meets.
+_SIZE_MAX = 2**63 - 1
+
 _native_list: Callable[..., tuple[Any, ...]] | None
 try:
     from hygiene._measure import list_folder as _native_list
@@ -190,6 +193,8 @@ def list_folder(
     path: str, dev: int, cross: bool, large: int, sqlite: bool, prefilter: Prefilter
 ) -> FolderList:
     """One folder of the walk: its entries stat'ed (never following links) and added up."""
+    if large > _SIZE_MAX:
+        large = -1  # no file is that large; the compiled loop's sizes are 64-bit
     if _native_list is not None:
         return FolderList(*_native_list(path, dev, cross, large, sqlite, *prefilter))
     return list_folder_python(path, dev, cross, large, sqlite, *prefilter)

@@ -449,7 +449,8 @@ class Walker:
         pool = self.pool
         assert pool is not None
         options = replace(self.options, progress=None, idle=None)  # callbacks stay here
-        budget = self.worker_budget
+        # At least one folder a task: a task that walks none gives its work back untouched.
+        budget = max(1, self.worker_budget)
         knobs = (self.split_min_dirs, self.split_entries)
         share = min(len(handoff), 4 * pool.workers)
         # Interleaved, so that neighbours (likely alike in size) go to different workers.

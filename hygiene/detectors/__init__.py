@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -86,6 +87,8 @@ class Prefetch:
         # Started check-ignore questions: (job, the tracked paths as fed, the other paths), or
         # the error that kept one from starting.
         self._asked: dict[str, tuple[GitJob | None, bytes, list[bytes]] | GitError] = {}
+        # Work trees whose questions are asked apart, as git answers them with the index.
+        self._apart: set[str] = set()
         self._next_pump = 0.0
 
     def saw(self, path: str, bare: bool) -> RepoPrefetch:
@@ -152,11 +155,22 @@ class Prefetch:
         if path in self._asked or (not rels and not self._wants_tracked(path)):
             return
         asked = [b"./" + os.fsencode(rel) for rel in rels]
+        wants_tracked = self._wants_tracked(path)
         try:
-            listing = self.listing(path) if self._wants_tracked(path) else b""
+            listing = self.listing(path) if wants_tracked or asked else b""
         except GitError as exc:
-            self._asked[path] = exc
+            if wants_tracked:
+                self._asked[path] = exc
+                return
+            listing = b""  # check-ignore alone may still answer for the candidates
+        if _ignore_file_missing(path, listing):
+            # git reads such a file from the index (a sparse checkout's), which --no-index
+            # skips: both questions asked apart, with the index, when read.
+            self._asked[path] = (None, b"", asked)
+            self._apart.add(path)
             return
+        if not wants_tracked:
+            listing = b""
         # Each tracked path behind "./", in one pass over the listing (NUL-terminated).
         tracked = b"./" + listing.replace(b"\0", b"\0./")[:-2] if listing else b""
         job = None
@@ -175,6 +189,11 @@ class Prefetch:
         if isinstance(started, GitError):
             raise started
         job, tracked, asked = started
+        if path in self._apart:
+            self._apart.discard(path)
+            if self._wants_tracked(path):
+                self._ignored_tracked[path] = git(path, *LIST_TRACKED_IGNORED)
+            return _relpaths(check_ignore(path, _joined(asked))) if asked else set()
         try:
             out = b"" if job is None else self.jobs.output(job, ok=(0, 1))
         except GitError:
@@ -217,6 +236,26 @@ class Prefetch:
 
 def _joined(pathspecs: list[bytes]) -> bytes:
     return b"".join(p + b"\0" for p in pathspecs)
+
+
+_IGNORE_FILE = b".gitignore\0"
+
+
+def _ignore_file_missing(repo: str, listing: bytes) -> bool:
+    """True if a tracked `.gitignore` is not a file in the work tree at `repo`: git then reads
+    it from the index if its entry is marked skip-worktree (outside a sparse checkout)."""
+    at = listing.find(_IGNORE_FILE)
+    while at >= 0:
+        if at == 0 or listing[at - 1] in b"\0/":
+            start = listing.rfind(b"\0", 0, at) + 1
+            rel = os.fsdecode(listing[start : at + len(_IGNORE_FILE) - 1])
+            try:
+                if not stat.S_ISREG(os.lstat(os.path.join(repo, rel)).st_mode):
+                    return True
+            except OSError:
+                return True
+        at = listing.find(_IGNORE_FILE, at + 1)
+    return False
 
 
 def _relpaths(answer: Iterable[bytes]) -> set[str]:

@@ -285,3 +285,40 @@ def test_events_come_in_the_same_order_on_every_run(tmp_path: Path) -> None:
     finally:
         pool.close()
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_a_worker_budget_below_one_folder_still_walks_everything(tmp_path: Path) -> None:
+    """Each task walks at least one folder: a budget of 0 must not give every task's work back
+    untouched, round after round, for ever. Run apart, so that a loop fails on the timeout."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    root = tmp_path / "ws"
+    wide_tree(root)
+    serial = walk_all(root, None)
+    code = (
+        "import json, sys; from tests.scan.test_measure_parallel import walk_all; "
+        "from hygiene.measure import WorkerPool; from pathlib import Path; "
+        "pool = WorkerPool(2); "
+        f"events, totals = walk_all(Path({str(root)!r}), pool, worker_budget=0, breadth_levels=0); "
+        "pool.close(); print(json.dumps([repr(events), repr(totals)]))"
+    )
+    # In a session of its own: on the timeout, its workers go with it.
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    assert proc.returncode == 0, err
+    assert json.loads(out) == [repr(serial[0]), repr(serial[1])]

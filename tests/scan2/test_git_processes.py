@@ -261,3 +261,29 @@ def test_no_git_process_outlives_a_scan_that_did_not_need_its_answer(
     started = hanging_git()
     assert started
     assert all(_gone(pid) for pid in started)
+
+
+@pytest.mark.parametrize("kinds", [ALL_DEFAULT, frozenset({"artifact", "ignore-gap"})])
+def test_a_skip_worktree_ignore_file_missing_from_the_work_tree_is_read_as_git_reads_it(
+    make_repo, tmp_path: Path, kinds: frozenset[str]
+) -> None:
+    """Outside a sparse checkout's cone, a `.gitignore` is in the index but not on disk; git
+    reads it from the index then (ls-files -ci, check-ignore without --no-index), so the scan
+    must too: its tracked files the rules ignore, and its untracked gaps, as git says."""
+    repo = make_repo("ws/one")
+    repo.write("docs/.gitignore", "*.tmp\n_build/\n")
+    repo.write("docs/a.tmp", "t")
+    repo.write("keep/k.py", "k")
+    repo.commit()
+    repo.git("sparse-checkout", "set", "keep")
+    assert not (repo.path / "docs").exists()
+    # Left beside the cone, untracked: what the missing docs/.gitignore ignores.
+    repo.write("docs/_build/__pycache__/m.pyc", "p")
+    result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=kinds))
+    assert not result.errors
+    tracked = {f.rel for f in result.findings if type(f).__name__ == "TrackedArtifact"}
+    direct = {t.rel for t in tracked_junk(str(repo.path))}  # asks ls-files -ci itself
+    assert direct == {"docs/a.tmp"}
+    assert tracked == (direct if "tracked-artifact" in kinds else set())
+    gaps = {f.rel for f in result.findings if type(f).__name__ == "IgnoreGap"}
+    assert gaps == set()

@@ -371,6 +371,53 @@ def test_config_that_changes_nothing_still_reads(plain) -> None:  # type: ignore
     assert read_tracked(str(plain.path)) is None
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [
+        b"[user]\n\tgarbage line here\n",  # a key must be followed by `=` or the line's end
+        b"[user]\n\t1name = x\n",  # a key starts with a letter
+        b"[user]\n\tn\xffme = x\n",
+        b'[alias]\n\tco = "unterminated\n',
+        b"[alias]\n\tco = an \\q escape git does not know\n",
+        b"[user\n",
+        b"\0\n",
+    ],
+)
+def test_a_config_git_refuses_is_left_to_git(plain, broken: bytes) -> None:  # type: ignore[no-untyped-def]
+    config = plain.path / ".git" / "config"
+    config.write_bytes(config.read_bytes() + broken)
+    done = subprocess.run(
+        ["git", "-C", str(plain.path), "ls-files", "-z"], capture_output=True, env=git_env()
+    )
+    assert done.returncode != 0 and b"bad config" in done.stderr
+    assert read_tracked(str(plain.path)) is None
+
+
+@pytest.mark.parametrize(
+    "valid",
+    [
+        b'[alias]\n\tco = "!git checkout" ; a comment "with a quote\n',
+        b'[remote "origin"]\n\turl = /x\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n',
+        b'[user]\n\tflag\n\tname = A \\"B\\" \\t C # comment\n',
+        b"[alias] st = status\n",
+        b"\t; a comment line\n# another\n\n",
+    ],
+)
+def test_a_config_git_takes_still_reads(plain, valid: bytes) -> None:  # type: ignore[no-untyped-def]
+    config = plain.path / ".git" / "config"
+    config.write_bytes(config.read_bytes() + valid)
+    same_as_git(plain.path)
+
+
+def test_a_config_starting_with_a_byte_order_mark(plain) -> None:  # type: ignore[no-untyped-def]
+    # git skips it, and then reads `[core]` as any other section header.
+    config = plain.path / ".git" / "config"
+    config.write_bytes(b"\xef\xbb\xbf" + config.read_bytes())
+    same_as_git(plain.path)
+    config.write_bytes(config.read_bytes() + b"[core]\n\tworktree = /elsewhere\n")
+    assert read_tracked(str(plain.path)) is None
+
+
 def test_sha256_objects_are_left_to_git(tmp_path: Path) -> None:
     repo = tmp_path / "sha256"
     subprocess.run(["git", "init", "-q", "--object-format=sha256", str(repo)], check=True)

@@ -190,3 +190,18 @@ def test_big_objects_are_read_from_the_listing_exactly(
         if kind == b"blob" and size >= threshold
     }
     assert _big_objects("/nonexistent", threshold, b"\n".join(lines) + b"\n") == want
+
+
+def test_a_threshold_larger_than_any_file_can_be_finds_none(make_repo, cli) -> None:  # type: ignore[no-untyped-def]
+    """`--large` beyond what a file size can hold (2**63 - 1 bytes): nothing is large, and the
+    compiled loop, whose sizes are 64-bit, must not fail on it."""
+    repo = make_repo()
+    repo.write("big.bin", os.urandom(2 * MB))
+    repo.write("db.sqlite", b"\0" * 4096)
+    repo.commit()
+    for large in (2**63 - 1, 2**63, 10**30):
+        result = run(repo.path, "large-file", "history-blob", "database", large=large)
+        assert not result.errors
+        assert not [f for f in result.findings if isinstance(f, (LargeFile, HistoryBlob))]
+    done = cli("scan", repo.path, "--large", "99999999999TB", "--json", "-q")
+    assert done.code == 0, done.err
