@@ -222,36 +222,44 @@ steps = st.lists(
 )
 
 
+def grow(base: str, plan: list[tuple[str, int, int]], *, logs: bool = False) -> list[str]:
+    """A tree below `base/root` made by `plan`; its folders, the root first. `logs`: a third of
+    the names end in `.log` (a name the rule table's literal test lets through)."""
+    root = os.path.join(base, "root")
+    os.mkdir(root)
+    folders, files = [root], []
+    for n, (kind, pick, number) in enumerate(plan):
+        folder = folders[pick % len(folders)]
+        path = os.path.join(folder, f"e{n}" + (".log" if logs and number % 3 == 0 else ""))
+        if kind == "dir":
+            os.mkdir(path)
+            folders.append(path)
+        elif kind == "file":
+            with open(path, "wb") as handle:
+                handle.truncate(number % 20_000)
+            files.append(path)
+        elif kind == "link" and files:
+            os.link(files[pick % len(files)], path)
+        elif kind == "symlink":
+            os.symlink((folders + files)[pick % len(folders + files)], path)
+        elif kind == "utime" and files:
+            os.utime(files[pick % len(files)], ns=(number, number % 4 * 10**18 + number))
+        elif kind == "git" and not os.path.lexists(os.path.join(folder, ".git")):
+            # A folder, or the file of a worktree or submodule.
+            if pick % 2:
+                os.mkdir(os.path.join(folder, ".git"))
+            else:
+                open(os.path.join(folder, ".git"), "w").close()
+    return folders
+
+
 @native
 @settings(max_examples=60, deadline=None)
 @given(steps)
 def test_random_trees_add_up_alike(plan: list[tuple[str, int, int]]) -> None:
     with tempfile.TemporaryDirectory(prefix="hyg-prop-") as base:
-        root = os.path.join(base, "root")
-        os.mkdir(root)
-        folders, files = [root], []
-        for n, (kind, pick, number) in enumerate(plan):
-            folder = folders[pick % len(folders)]
-            path = os.path.join(folder, f"e{n}")
-            if kind == "dir":
-                os.mkdir(path)
-                folders.append(path)
-            elif kind == "file":
-                with open(path, "wb") as handle:
-                    handle.truncate(number % 20_000)
-                files.append(path)
-            elif kind == "link" and files:
-                os.link(files[pick % len(files)], path)
-            elif kind == "symlink":
-                os.symlink((folders + files)[pick % len(folders + files)], path)
-            elif kind == "utime" and files:
-                os.utime(files[pick % len(files)], ns=(number, number % 4 * 10**18 + number))
-            elif kind == "git" and not os.path.lexists(os.path.join(folder, ".git")):
-                # A folder, or the file of a worktree or submodule.
-                if pick % 2:
-                    os.mkdir(os.path.join(folder, ".git"))
-                else:
-                    open(os.path.join(folder, ".git"), "w").close()
+        folders = grow(base, plan)
+        root = folders[0]
         dev = os.lstat(root).st_dev
         for cross, asked in ((False, dev), (True, dev + 1), (False, dev + 1)):
             same(*both([root, *folders[1:2]], asked, cross))
@@ -485,23 +493,8 @@ def test_entries_that_cannot_be_stated_are_errors_alike() -> None:
 @given(steps)
 def test_random_folders_list_alike(plan: list[tuple[str, int, int]]) -> None:
     with tempfile.TemporaryDirectory(prefix="hyg-prop-") as base:
-        root = os.path.join(base, "root")
-        os.mkdir(root)
-        folders, files = [root], []
-        for n, (kind, pick, number) in enumerate(plan):
-            folder = folders[pick % len(folders)]
-            path = os.path.join(folder, f"e{n}" + (".log" if number % 3 == 0 else ""))
-            if kind == "dir":
-                os.mkdir(path)
-                folders.append(path)
-            elif kind == "file":
-                with open(path, "wb") as handle:
-                    handle.truncate(number % 20_000)
-                files.append(path)
-            elif kind == "link" and files:
-                os.link(files[pick % len(files)], path)
-            elif kind == "symlink":
-                os.symlink((folders + files)[pick % len(folders + files)], path)
+        folders = grow(base, plan, logs=True)
+        root = folders[0]
         dev = os.lstat(root).st_dev
         for folder in folders:
             for large in (-1, 0, 1024):
