@@ -35,6 +35,9 @@ class Classifier:
             match = judge(named, name, siblings, contents)
             if match is not None:
                 return match
+        # Rules without names match on what a folder holds; most folders hold none of it.
+        if self.index.anyname_markers.isdisjoint(contents):
+            return None
         anyname: list[Rule] = [
             r for r in self.index.anyname if not r.inside or any(m in contents for m in r.inside)
         ]

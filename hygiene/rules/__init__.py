@@ -109,6 +109,8 @@ class RuleIndex:
             tuple(sorted(pieces)),
         )
         self.inside_names = frozenset(n for r in self.rules for n in r.inside)
+        # A rule without names matches a folder only by one of these inside it.
+        self.anyname_markers = frozenset(n for r in self.anyname for n in r.inside)
         self.exact_folder_names = frozenset(n for (folder, n) in self._exact if folder)
 
     def candidates(self, name: str, *, folder: bool) -> list[Rule]:
