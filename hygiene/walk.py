@@ -229,6 +229,8 @@ class Walker:
     links: dict[tuple[int, int], tuple[int, int]] | None = None
     # (dev, ino) of every multi-link file already counted, so a hard link counts once.
     _linked: set[tuple[int, int]] = field(default_factory=set)
+    # (a hit?, dev, ino) of every multi-link file reported, so each is reported once.
+    _reported: set[tuple[bool, int, int]] = field(default_factory=set)
     _dirs_seen: int = 0
 
     def _error(self, path: str, exc: OSError) -> None:
@@ -391,7 +393,6 @@ class Walker:
         t.files += r.files
         t.dirs += r.dirs
         self._dirs_seen += result.dirs_seen
-        fresh: set[tuple[int, int]] = set()
         for key, (size, blocks) in result.links.items():
             if key in self._linked:  # counted already, here or by another worker
                 t.files -= 1
@@ -399,7 +400,6 @@ class Walker:
                 t.disk_bytes -= blocks
             else:
                 self._linked.add(key)
-                fresh.add(key)
         for event in result.events:
             if isinstance(event, _RawHit):
                 yield self._settle(event)
@@ -409,8 +409,8 @@ class Walker:
                 continue  # passed on as soon as the worker answered (`_share`)
             elif isinstance(event, _SplitHit):  # pragma: no cover - `_share` defers each one
                 raise AssertionError(event.path)
-            elif isinstance(event, (FileHit, FileSeen)) and event.st.st_nlink > 1:
-                if (event.st.st_dev, event.st.st_ino) in fresh:
+            elif isinstance(event, (FileHit, FileSeen)):
+                if self._once(event):
                     yield event
             else:
                 yield event
@@ -599,14 +599,15 @@ class Walker:
             looks.extend((n, True) for n in folder.seen)
             for entry_name, ldev, lino, size, disk, mode in folder.links:
                 key = (ldev, lino)
-                if key in linked:  # another name of a file counted already
-                    continue
-                linked.add(key)
-                if links is not None:
-                    links[key] = (size, disk)
-                t.files += 1
-                t.bytes += size
-                t.disk_bytes += disk
+                if key not in linked:  # else another name of a file counted already
+                    linked.add(key)
+                    if links is not None:
+                        links[key] = (size, disk)
+                    t.files += 1
+                    t.bytes += size
+                    t.disk_bytes += disk
+                # Every name is judged (a junk name must not hide behind another name of the
+                # same file seen first); each file is reported once (`_once`).
                 looks.append((entry_name, False))
                 if S_ISREG(mode) and (
                     (large is not None and size >= large)
@@ -624,10 +625,26 @@ class Walker:
                 st = stats[entry_name]
                 if st is None:
                     continue
+                event: FileHit | FileSeen
                 if fmatch is not None:
-                    yield FileHit(prefix + entry_name, fmatch, repo_here, st)
+                    event = FileHit(prefix + entry_name, fmatch, repo_here, st)
                 else:
-                    yield FileSeen(prefix + entry_name, repo_here, st)
+                    event = FileSeen(prefix + entry_name, repo_here, st)
+                if self._once(event):
+                    yield event
+
+    def _once(self, event: FileHit | FileSeen) -> bool:
+        """False for a file with several names already reported, as a hit or as seen, under
+        another: the first name judged so wins, in walk order (or, across processes, in the
+        order the work was cut)."""
+        st = event.st
+        if st.st_nlink < 2:
+            return True
+        key = (isinstance(event, FileHit), st.st_dev, st.st_ino)
+        if key in self._reported:
+            return False
+        self._reported.add(key)
+        return True
 
     def _lstat(self, path: str) -> os.stat_result | None:
         try:

@@ -10,7 +10,7 @@ from hygiene.detect import Classifier
 from hygiene.measure import WorkerPool
 from hygiene.rules import default_index
 from hygiene.scan import ScanRequest, scan
-from hygiene.walk import FolderHit, Walker
+from hygiene.walk import FileHit, FolderHit, Walker
 from tests.scan.helpers import make_tree
 
 
@@ -322,3 +322,33 @@ def test_a_worker_budget_below_one_folder_still_walks_everything(tmp_path: Path)
         raise
     assert proc.returncode == 0, err
     assert json.loads(out) == [repr(serial[0]), repr(serial[1])]
+
+
+def test_a_junk_name_is_found_whatever_name_of_its_file_comes_first(tmp_path: Path) -> None:
+    """A file with two names, one junk (`Thumbs.db`) and one not: the junk name is reported,
+    whichever name the walk meets first, in one process or shared out in small tasks."""
+    root = tmp_path / "ws"
+    spec: dict[str, str | bytes | None] = {}
+    for i in range(12):
+        spec[f"p{i:02d}/a/Thumbs.db"] = "t" * (i + 1)
+        spec[f"p{i:02d}/z/keep.txt"] = "k"
+    make_tree(root, spec)
+    for i in range(12):
+        # Another name, in a folder met before or after the junk one.
+        other = root / f"p{i:02d}" / ("0" if i % 2 else "zz")
+        other.mkdir()
+        os.link(root / f"p{i:02d}/a/Thumbs.db", other / "picture-index.bin")
+    want = {str(root / f"p{i:02d}/a/Thumbs.db") for i in range(12)}
+
+    def junk(pool: WorkerPool | None, **knobs: int) -> set[str]:
+        walker = Walker(Classifier(default_index()), pool=pool, **knobs)  # type: ignore[arg-type]
+        return {e.path for e in walker.walk(str(root), repo=None) if isinstance(e, FileHit)}
+
+    assert junk(None) == want
+    pool = WorkerPool(2)
+    try:
+        assert junk(pool) == want
+        assert junk(pool, worker_budget=1, breadth_levels=0) == want
+    finally:
+        pool.close()
+    assert len(scan(ScanRequest(roots=(root,), workers=0)).findings) == 12
