@@ -11,11 +11,12 @@ the slack inside pages that the freelist alone does not show after scattered del
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
-import urllib.parse
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    import sqlite3
 
 from hygiene.detectors import DetectContext, Detected
 from hygiene.walk import FileSeen
@@ -65,6 +66,7 @@ def _looks_binary(head: bytes) -> bool:
 
 def _slack(conn: sqlite3.Connection, page_size: int) -> int | None:
     """Unused bytes inside b-tree pages that VACUUM would pack, or None without dbstat."""
+    import sqlite3
     try:
         row = conn.execute(
             "SELECT coalesce(sum(unused), 0), count(DISTINCT name) FROM dbstat"
@@ -114,6 +116,10 @@ def inspect(path: str, *, repo: str | None = None) -> Database | None:
     # is locked" (at worst a racing write gives us a stale figure or an error entry). A WAL
     # file needs its -wal read, and WAL readers never block writers anyway.
     flags = "mode=ro&immutable=1" if journal == "rollback" else "mode=ro"
+    # Imported here: most scans find no SQLite file, and these cost about 5 ms to import.
+    import sqlite3
+    import urllib.parse
+
     uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?{flags}"
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=1.0)
