@@ -124,6 +124,11 @@ def as_pathspecs(paths: Iterable[bytes]) -> bytes:
     return b"".join(b"./" + p + b"\0" for p in paths)
 
 
+def from_pathspecs(answer: Iterable[bytes]) -> set[str]:
+    """The work-tree paths `as_pathspecs` asked about, as check-ignore answers them back."""
+    return {os.fsdecode(p.removeprefix(b"./")) for p in answer}
+
+
 def _chunks(paths: Sequence[bytes]) -> Iterable[list[bytes]]:
     chunk: list[bytes] = []
     size = 0

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from hygiene.detect import Classifier
 from hygiene.measure import (
-    Listing,
     Partial,
     WorkerPool,
     combine,
@@ -284,10 +283,9 @@ class Walker:
             self.options.progress(t.files, t.bytes, path)
         return m
 
-    def measure(self, listing: Listing | str, dev: int) -> Measure:
-        """Size a whole subtree (listed already, or by path) without judging anything inside."""
-        part = measure_listings([listing], dev, cross=self.options.cross_mounts)
-        path = listing if isinstance(listing, str) else listing.path
+    def measure(self, path: str, dev: int) -> Measure:
+        """Size a whole subtree without judging anything inside."""
+        part = measure_listings([path], dev, cross=self.options.cross_mounts)
         return self._finish(part, path)
 
     def _top_parts(self, path: str, dev: int) -> tuple[list[Partial], list[str]]:
@@ -560,6 +558,8 @@ class Walker:
             if siblings is not None or classify_root:
                 match = classifier.folder(path, name, siblings or frozenset(), names)
                 if match is not None:
+                    # Sized from its path (the folder is listed once more): the listing above
+                    # carries no ages and no hard-link detail, which an artifact's size needs.
                     hit = self._measure_hit(
                         path, match, repo_here, folder.dev, folder.ino, leaf=not folder.subdirs
                     )

@@ -26,7 +26,9 @@ from hygiene.gitrepo import (
     GitJob,
     GitJobs,
     TrackedIndex,
+    as_pathspecs,
     check_ignore,
+    from_pathspecs,
     git,
     holding_tracked,
     object_store,
@@ -84,8 +86,8 @@ class Prefetch:
         self._indexes: dict[str, TrackedIndex] = {}
         # `ls-files -ci --exclude-standard` as check-ignore answered it, per work tree.
         self._ignored_tracked: dict[str, bytes] = {}
-        # Started check-ignore questions: (job, the tracked paths as fed, the other paths), or
-        # the error that kept one from starting.
+        # Started check-ignore questions: (job, the tracked paths as fed, the other paths as
+        # asked, unprefixed), or the error that kept one from starting.
         self._asked: dict[str, tuple[GitJob | None, bytes, list[bytes]] | GitError] = {}
         # Work trees whose questions are asked apart, as git answers them with the index.
         self._apart: set[str] = set()
@@ -154,7 +156,7 @@ class Prefetch:
         """
         if path in self._asked or (not rels and not self._wants_tracked(path)):
             return
-        asked = [b"./" + os.fsencode(rel) for rel in rels]
+        asked = [os.fsencode(rel) for rel in rels]
         wants_tracked = self._wants_tracked(path)
         try:
             listing = self.listing(path) if wants_tracked or asked else b""
@@ -175,7 +177,7 @@ class Prefetch:
         tracked = b"./" + listing.replace(b"\0", b"\0./")[:-2] if listing else b""
         job = None
         if tracked or asked:
-            job = self.jobs.start(path, *CHECK_IGNORE, input=tracked + _joined(asked))
+            job = self.jobs.start(path, *CHECK_IGNORE, input=tracked + as_pathspecs(asked))
         self._asked[path] = (job, tracked, asked)
 
     def ignored(self, path: str, rels: list[str]) -> set[str]:
@@ -193,7 +195,7 @@ class Prefetch:
             self._apart.discard(path)
             if self._wants_tracked(path):
                 self._ignored_tracked[path] = git(path, *LIST_TRACKED_IGNORED)
-            return _relpaths(check_ignore(path, _joined(asked))) if asked else set()
+            return from_pathspecs(check_ignore(path, as_pathspecs(asked))) if asked else set()
         try:
             out = b"" if job is None else self.jobs.output(job, ok=(0, 1))
         except GitError:
@@ -202,7 +204,9 @@ class Prefetch:
             # A tracked path behind a symlink makes check-ignore refuse the whole input: ask
             # the two questions apart, as before.
             self._ignored_tracked[path] = git(path, *LIST_TRACKED_IGNORED)
-            return _relpaths(check_ignore(path, _joined(asked), no_index=True)) if asked else set()
+            if not asked:
+                return set()
+            return from_pathspecs(check_ignore(path, as_pathspecs(asked), no_index=True))
         answer = [p for p in out.split(b"\0") if p]
         if self._wants_tracked(path):
             tracked_set = set(tracked.split(b"\0"))
@@ -210,8 +214,8 @@ class Prefetch:
             self._ignored_tracked[path] = b"".join(
                 p[2:] + b"\0" for p in answer if p in tracked_set
             )
-        wanted = set(asked)
-        return _relpaths(p for p in answer if p in wanted)
+        wanted = {b"./" + p for p in asked}
+        return from_pathspecs(p for p in answer if p in wanted)
 
     def _wants_tracked(self, path: str) -> bool:
         return self._tracked_junk and path not in self._ignored_tracked
@@ -234,10 +238,6 @@ class Prefetch:
         self.jobs.close()
 
 
-def _joined(pathspecs: list[bytes]) -> bytes:
-    return b"".join(p + b"\0" for p in pathspecs)
-
-
 _IGNORE_FILE = b".gitignore\0"
 
 
@@ -256,10 +256,6 @@ def _ignore_file_missing(repo: str, listing: bytes) -> bool:
                 return True
         at = listing.find(_IGNORE_FILE, at + 1)
     return False
-
-
-def _relpaths(answer: Iterable[bytes]) -> set[str]:
-    return {os.fsdecode(p.removeprefix(b"./")) for p in answer}
 
 
 def rel_below(repo: str, path: str) -> str:

@@ -30,7 +30,13 @@ from hygiene.detectors import (
     rule_by_id,
     tracked_among,
 )
-from hygiene.gitrepo import GitError, as_pathspecs, check_ignore, holding_tracked
+from hygiene.gitrepo import (
+    GitError,
+    as_pathspecs,
+    check_ignore,
+    from_pathspecs,
+    holding_tracked,
+)
 from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
 from hygiene.walk import Walker, WalkOptions
@@ -144,8 +150,9 @@ def ignored_paths(repo: str, rels: list[str], *, git_args: tuple[str, ...] = ())
     """Those of `rels` that git ignores (a path inside an ignored folder counts), in one process."""
     if not rels:
         return set()
-    asked = check_ignore(repo, as_pathspecs(map(os.fsencode, rels)), git_args=git_args)
-    return {os.fsdecode(p.removeprefix(b"./")) for p in asked}
+    return from_pathspecs(
+        check_ignore(repo, as_pathspecs(map(os.fsencode, rels)), git_args=git_args)
+    )
 
 
 def _size(path: str, *, folder: bool, walker: Walker) -> tuple[int, int]:
