@@ -498,7 +498,109 @@ done:
     return result;
 }
 
+/* dirs_holding: which folders on the way to some paths hold an entry called `name` (hygiene/
+ * ignorescope.py looks for the `.gitignore` files git reads for a work tree's paths). `paths`
+ * are NUL-separated, relative to `root`; every folder above each path (root included, as b"")
+ * is looked at once per run of paths below it, so a sorted listing costs one lstat per folder.
+ * Returns (folder, st_mode of the entry, or -errno when it could not be looked at). Must give
+ * what ignorescope.dirs_holding_python gives. */
+static PyObject *dirs_holding(PyObject *self, PyObject *args) {
+    PyObject *root_obj;
+    Py_buffer paths;
+    const char *name;
+    Py_ssize_t name_len;
+    if (!PyArg_ParseTuple(args, "O&y*y#", PyUnicode_FSConverter, &root_obj, &paths, &name,
+                          &name_len)) {
+        return NULL;
+    }
+    PyObject *out = NULL;
+    char *buf = NULL;
+    int rootfd = open(PyBytes_AS_STRING(root_obj), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, root_obj);
+        goto done;
+    }
+    const char *data = paths.buf;
+    size_t size = (size_t)paths.len;
+    buf = malloc(size + (size_t)name_len + 2);
+    out = PyList_New(0);
+    if (buf == NULL || out == NULL) {
+        if (buf == NULL) {
+            PyErr_NoMemory();
+        }
+        Py_CLEAR(out);
+        goto done;
+    }
+    /* The folder of the previous path: its ancestors (and itself) are looked at already. */
+    const char *prev = NULL;
+    size_t prev_len = 0;
+    size_t start = 0;
+    while (start < size) {
+        const char *entry = data + start;
+        const char *nul = memchr(entry, '\0', size - start);
+        size_t len = nul ? (size_t)(nul - entry) : size - start;
+        start += len + 1;
+        if (len == 0) {
+            continue;
+        }
+        size_t dir_len = 0; /* the entry's folder: up to its last "/" */
+        for (size_t i = len; i > 0; i--) {
+            if (entry[i - 1] == '/') {
+                dir_len = i - 1;
+                break;
+            }
+        }
+        /* Each folder from the root down: the root (k = 0), then entry[:k] at every "/". */
+        for (size_t k = 0; k <= dir_len; k++) {
+            if (k != 0 && entry[k] != '/') {
+                continue;
+            }
+            /* The root is above every folder; any other is known if it is the previous
+             * path's folder or one above it. */
+            int known = prev != NULL && (k == 0 || (prev_len >= k && memcmp(prev, entry, k) == 0 &&
+                                                    (prev_len == k || prev[k] == '/')));
+            if (known) {
+                continue;
+            }
+            size_t at = 0;
+            if (k > 0) {
+                memcpy(buf, entry, k);
+                buf[k] = '/';
+                at = k + 1;
+            }
+            memcpy(buf + at, name, (size_t)name_len);
+            buf[at + (size_t)name_len] = '\0';
+            struct stat st;
+            long mode;
+            if (fstatat(rootfd, buf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                mode = (long)st.st_mode;
+            } else if (errno == ENOENT || errno == ENOTDIR) {
+                continue;
+            } else {
+                mode = -(long)errno;
+            }
+            if (append_new(out, Py_BuildValue("(y#l)", entry, (Py_ssize_t)k, mode)) < 0) {
+                Py_CLEAR(out);
+                goto done;
+            }
+        }
+        prev = entry;
+        prev_len = dir_len;
+    }
+done:
+    if (rootfd >= 0) {
+        close(rootfd);
+    }
+    free(buf);
+    PyBuffer_Release(&paths);
+    Py_DECREF(root_obj);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"dirs_holding", dirs_holding, METH_VARARGS,
+     "dirs_holding(root, paths, name) -> [(folder, st_mode or -errno)]: the folders above "
+     "the NUL-separated paths that hold an entry called name."},
     {"list_folder", list_folder, METH_VARARGS,
      "list_folder(path, dev, cross, large, sqlite, exact, heads, tails, pieces) -> (names, "
      "dirs, files, bytes, disk_bytes, subdirs, links, wanted, seen, errors, dev, ino): one "

@@ -12,7 +12,6 @@ def measure_tree(
     dict[tuple[int, int], list[float]],
     list[tuple[str, str]],
 ]: ...
-
 def list_folder(
     path: str,
     dev: int,
@@ -38,3 +37,4 @@ def list_folder(
     int,
     int,
 ]: ...
+def dirs_holding(root: str, paths: bytes, name: bytes, /) -> list[tuple[bytes, int]]: ...

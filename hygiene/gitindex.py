@@ -27,6 +27,7 @@ import os
 import re
 import stat
 import struct
+from typing import NamedTuple
 
 _HASH_BYTES = 20  # SHA-1; repositories using SHA-256 are left to git
 _HEADER = 12
@@ -46,11 +47,11 @@ _u32 = struct.Struct(">I").unpack_from
 def read_tracked(worktree: str) -> bytes | None:
     """What `git -C worktree ls-files -z` prints, or None when that cannot be known for sure."""
     try:
-        gitdir = _git_dir(worktree)
-        if gitdir is None:
+        dirs = git_dirs(worktree)
+        if dirs is None:
             return None
         try:
-            with open(os.path.join(gitdir, "index"), "rb") as handle:
+            with open(os.path.join(dirs.gitdir, "index"), "rb") as handle:
                 data = handle.read()
         except FileNotFoundError:
             return b""  # a valid repository without an index yet (`git init`): nothing tracked
@@ -191,8 +192,16 @@ def _extensions_optional(data: bytes, pos: int, end: int) -> bool:
     return pos == end
 
 
-def _git_dir(worktree: str) -> str | None:
-    """The git directory git would use for `git -C worktree`, found at `worktree/.git`, or None.
+class GitDirs(NamedTuple):
+    gitdir: str  # the work tree's own: its index, its HEAD
+    common: str  # shared by the work trees of one repository: objects, refs, info/exclude
+    # `core.excludesFile` as the repository's own configuration sets it; None: not there.
+    excludes_file: bytes | None
+
+
+def git_dirs(worktree: str) -> GitDirs | None:
+    """The git directories git would use for `git -C worktree`, found at `worktree/.git`, or
+    None. OSError if the file system would not say.
 
     Follows git's own test for a repository (a HEAD that names a ref or an object, `objects`
     and `refs` in the common directory) and its ownership check; None when git would look
@@ -233,16 +242,17 @@ def _git_dir(worktree: str) -> str | None:
     config = _plain_config(os.path.join(common, "config"))
     if config is None:
         return None
-    worktree_config, core_worktree = config
-    if worktree_config:
-        config = _plain_config(os.path.join(gitdir, "config.worktree"))
-        if config is None:
+    core_worktree, excludes_file = config.core_worktree, config.excludes_file
+    if config.worktree_config:
+        own = _plain_config(os.path.join(gitdir, "config.worktree"))
+        if own is None:
             return None
-        if config[1] is not None:  # the work tree's own file wins
-            core_worktree = config[1]
+        # The work tree's own file wins.
+        core_worktree = own.core_worktree if own.core_worktree is not None else core_worktree
+        excludes_file = own.excludes_file if own.excludes_file is not None else excludes_file
     if core_worktree is not None and not _same_worktree(gitdir, core_worktree, worktree):
         return None
-    return gitdir
+    return GitDirs(gitdir, common, excludes_file)
 
 
 def _same_worktree(gitdir: str, configured: bytes, worktree: str) -> bool:
@@ -319,10 +329,16 @@ def _value(raw: bytes) -> bytes | None:
     return None if quote else bytes(out)
 
 
-def _plain_config(path: str) -> tuple[bool, bytes | None] | None:
+class _Config(NamedTuple):
+    worktree_config: bool  # `extensions.worktreeConfig`: a second file to look at
+    core_worktree: bytes | None
+    excludes_file: bytes | None
+
+
+def _plain_config(path: str) -> _Config | None:
     """What the config at `path` says that matters here: whether it turns on
-    `extensions.worktreeConfig` (a second file to look at) and its `core.worktree`, if any.
-    None if it makes the repository one this module does not read as git would.
+    `extensions.worktreeConfig`, its `core.worktree` and `core.excludesFile`, if any. None if
+    it makes the repository one this module does not read as git would.
 
     Deliberately partial: only the keys that matter here are understood, and anything that
     would need a full config parser (includes, quoted, escaped or continued values in those
@@ -332,12 +348,13 @@ def _plain_config(path: str) -> tuple[bool, bytes | None] | None:
         with open(path, "rb") as handle:
             text = handle.read()
     except FileNotFoundError:
-        return False, None
+        return _Config(False, None, None)
     if b"\0" in text:
         return None
     section = b""
     worktree_config = False
     core_worktree: bytes | None = None
+    excludes_file: bytes | None = None
     # Line by line, as git's own parser would take the file: anything it would refuse (git
     # then fails, whatever the section) or that goes on over several lines is unsure.
     for raw in text.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
@@ -371,6 +388,10 @@ def _plain_config(path: str) -> tuple[bool, bytes | None] | None:
         if section == b"core":
             if key == b"worktree":
                 core_worktree = value
+            elif key == b"excludesfile":
+                if not rest:
+                    return None  # no "=": git refuses a path with no value
+                excludes_file = value
             elif (key == b"bare" and value.lower() not in _FALSE) or (
                 key == b"repositoryformatversion" and value not in (b"0", b"1")
             ):
@@ -382,4 +403,4 @@ def _plain_config(path: str) -> tuple[bool, bytes | None] | None:
             return None
         elif key == b"worktreeconfig":
             worktree_config = value.lower() not in _FALSE
-    return worktree_config, core_worktree
+    return _Config(worktree_config, core_worktree, excludes_file)

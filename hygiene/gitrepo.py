@@ -105,9 +105,7 @@ def check_ignore(
     asked = CHECK_IGNORE if no_index else tuple(a for a in CHECK_IGNORE if a != "--no-index")
     args = ["git", "-C", repo, *git_args, *asked]
     try:
-        done = subprocess.run(
-            args, input=payload, capture_output=True, env=git_env(), check=False
-        )
+        done = subprocess.run(args, input=payload, capture_output=True, env=git_env(), check=False)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     # Exit 1 means "none of them is ignored"; anything else is a failure, never "all are gaps".

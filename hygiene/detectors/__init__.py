@@ -7,6 +7,7 @@ in table order, after the walk; none of them walks the roots again.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import stat
@@ -33,6 +34,7 @@ from hygiene.gitrepo import (
     holding_tracked,
     object_store,
 )
+from hygiene.ignorescope import OUTSIDE_EXCLUDES, OutsideExcludes, ignore_scope, outside_excludes
 from hygiene.model import Artifact, Finding, Precious, ScanIssue
 from hygiene.rules import Rule, default_index
 from hygiene.walk import FileSeen
@@ -91,6 +93,12 @@ class Prefetch:
         self._asked: dict[str, tuple[GitJob | None, bytes, list[bytes]] | GitError] = {}
         # Work trees whose questions are asked apart, as git answers them with the index.
         self._apart: set[str] = set()
+        # `core.excludesFile` outside the repositories, asked in the first work tree found:
+        # with it, git is asked only about paths an ignore rule could match (`ignorescope`).
+        self._ignores = self._tracked_junk or "ignore-gap" in kinds
+        self._outside_asked = False
+        self._outside_job: GitJob | None = None
+        self._outside: OutsideExcludes | None = None
         self._next_pump = 0.0
 
     def saw(self, path: str, bare: bool) -> RepoPrefetch:
@@ -99,6 +107,9 @@ class Prefetch:
         if known is not None:
             return known
         repo = self.repos[path] = RepoPrefetch(path, bare)
+        if not bare and self._ignores and not self._outside_asked:
+            self._outside_asked = True
+            self._outside_job = self.jobs.start(path, *OUTSIDE_EXCLUDES)
         if not bare:
             # The index file read here costs less than starting git; None: git must answer
             # (and report what is wrong, for a repository that is not one).
@@ -173,6 +184,11 @@ class Prefetch:
             return
         if not wants_tracked:
             listing = b""
+        candidates = b"".join(rel + b"\0" for rel in asked)
+        scope = ignore_scope(path, listing + candidates, self._outside_excludes())
+        if scope is not None:  # git is asked only what an ignore rule could match
+            listing = scope.among(listing)
+            asked = [rel for rel in asked if scope.may_ignore(rel)]
         # Each tracked path behind "./", in one pass over the listing (NUL-terminated).
         tracked = b"./" + listing.replace(b"\0", b"\0./")[:-2] if listing else b""
         job = None
@@ -216,6 +232,14 @@ class Prefetch:
             )
         wanted = {b"./" + p for p in asked}
         return from_pathspecs(p for p in answer if p in wanted)
+
+    def _outside_excludes(self) -> OutsideExcludes | None:
+        """`core.excludesFile` outside the repositories; None if git could not say."""
+        if self._outside is None and self._outside_job is not None:
+            job, self._outside_job = self._outside_job, None
+            with contextlib.suppress(GitError):  # unknown: git is asked about every path
+                self._outside = outside_excludes(self.jobs.output(job, ok=(0, 1)))
+        return self._outside
 
     def _wants_tracked(self, path: str) -> bool:
         return self._tracked_junk and path not in self._ignored_tracked

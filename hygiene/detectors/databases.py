@@ -67,6 +67,7 @@ def _looks_binary(head: bytes) -> bool:
 def _slack(conn: sqlite3.Connection, page_size: int) -> int | None:
     """Unused bytes inside b-tree pages that VACUUM would pack, or None without dbstat."""
     import sqlite3
+
     try:
         row = conn.execute(
             "SELECT coalesce(sum(unused), 0), count(DISTINCT name) FROM dbstat"

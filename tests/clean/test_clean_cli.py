@@ -255,7 +255,9 @@ def test_log_summary_of_an_empty_log_says_so(cli) -> None:  # type: ignore[no-un
     assert result.out.strip() == "The audit log is empty: nothing collected yet."
 
 
-def test_purge_inside_a_job_reports_the_bytes_it_freed(cli, make_repo, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_purge_inside_a_job_reports_the_bytes_it_freed(
+    cli, make_repo, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     from hygiene.schedule.reclaimed import ENV, read_reclaimed
 
     repo = make_repo()

@@ -99,15 +99,26 @@ def test_a_library_mapped_by_a_running_process_keeps_its_folder(cli, make_repo) 
     repo.commit()
     addon = repo.path / "node_modules" / "native" / "addon.node"
     addon.parent.mkdir(parents=True)
-    libc = next(p for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6",
-                            "/usr/lib/libc.so.6") if os.path.exists(p))
+    libc = next(
+        p
+        for p in (
+            "/lib/x86_64-linux-gnu/libc.so.6",
+            "/lib/aarch64-linux-gnu/libc.so.6",
+            "/usr/lib/libc.so.6",
+        )
+        if os.path.exists(p)
+    )
     shutil.copy(libc, addon)
     loader = (
         "import ctypes, os, sys; ctypes.CDLL(sys.argv[1]); os.chdir('/'); "
         "print('ready', flush=True); sys.stdin.read()"
     )
-    proc = subprocess.Popen([sys.executable, "-c", loader, str(addon)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", loader, str(addon)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "ready"

@@ -166,7 +166,6 @@ def test_internal_error_is_one_line_and_a_log(tmp_path: Path, cli, monkeypatch) 
     assert "Traceback" in Path(log).read_text()
 
 
-
 def test_ctrl_c_says_interrupted_and_exits_130(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Ctrl-C inside a command (typer turns it into a bare exit code 130) still says so."""
     import hygiene.scan

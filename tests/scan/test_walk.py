@@ -169,15 +169,20 @@ def test_bare_repository_is_not_entered(tmp_path: Path) -> None:
     assert str(tmp_path / "bare.git") in result.repos
 
 
-def test_hygiene_own_state_is_never_scanned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hygiene_own_state_is_never_scanned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Quarantined artifacts are hygiene's, not the workspace's: a scan of ~ must not list them."""
     home = tmp_path / "state"
     monkeypatch.setenv("HYGIENE_HOME", str(home))
-    make_tree(tmp_path, {
-        "state/quarantine/run/items/1/__pycache__/m.pyc": "",
-        "mnt/.hygiene-quarantine-0/run/items/1/__pycache__/m.pyc": "",
-        "proj/__pycache__/m.pyc": "",
-    })
+    make_tree(
+        tmp_path,
+        {
+            "state/quarantine/run/items/1/__pycache__/m.pyc": "",
+            "mnt/.hygiene-quarantine-0/run/items/1/__pycache__/m.pyc": "",
+            "proj/__pycache__/m.pyc": "",
+        },
+    )
     assert set(artifacts(tmp_path)) == {"proj/__pycache__"}
 
 

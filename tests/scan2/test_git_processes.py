@@ -72,6 +72,9 @@ def test_git_processes_per_repository_do_not_grow_with_files(
     per_repo = _per_repo(git_calls()[before:])
     one, two = str(tmp_path / "ws" / "one"), str(tmp_path / "ws" / "two")
     assert set(per_repo) == {one, two}
+    # Once per scan, in the first work tree found: the excludes file set outside repositories.
+    outside = "config -z --show-scope --get-all core.excludesFile"
+    assert sum(calls.pop(outside, 0) for calls in per_repo.values()) == 1
     # The tracked veto, tracked junk, precious files and large files share one listing, read
     # from the index file; one check-ignore judges the ignore-gap candidates and, by the ignore
     # rules alone, the tracked files: two processes.

@@ -1,0 +1,257 @@
+"""Which paths a work tree's ignore rules could match at all, so that git is asked only those.
+
+`git check-ignore --no-index` stats every path it is given, to learn whether it is a folder.
+For the tracked-junk question that is every tracked file of every repository: most of a scan's
+git time. Yet a path git ignores is matched, itself or through a folder above it, by a pattern
+that is not a negation (`!` only ever takes paths back), and whatever a pattern matches holds
+the pattern's literal text: `node_modules/` matches nothing without "node_modules" in its path,
+`*.py[co]` nothing without ".py". So this module reads every ignore file git would read for the
+paths in question (the `.gitignore` of each folder above them, `info/exclude`, the
+`core.excludesFile` or git's default for it) and takes from each pattern its longest run of
+literal text. A path holding none of them, compared without case (`core.ignorecase`), cannot be
+ignored, and git is not asked about it. Every other path is asked of git, as before: this test
+only rules paths out, it never decides that one is ignored.
+
+Where anything is unsure, `ignore_scope` returns None and git is asked about every path: a
+pattern without literal text (`*`), an ignore file that cannot be read or is not a regular file
+(git does not follow a symlinked `.gitignore`), a repository `gitindex` would not read itself,
+or a `core.excludesFile` that could not be learned.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from hygiene.gitindex import git_dirs
+
+# `core.excludesFile` outside any one repository: asked once per scan, in any work tree, with
+# the scope of each value so that the repository's own ("local", "worktree") can be set aside.
+OUTSIDE_EXCLUDES = ("config", "-z", "--show-scope", "--get-all", "core.excludesFile")
+
+_BOM = b"\xef\xbb\xbf"
+# Bytes that end a run of literal text: wildcards, the escape (what it escapes is dropped:
+# shorter runs only ever rule out less), the separator and blanks.
+_BREAKS = frozenset(b"*?\\/ \t\r")
+# Beyond this many bytes searched (literals times listing), git is asked about everything:
+# for a huge listing and a long template `.gitignore`, searching costs more than git's stats.
+_SEARCH_BUDGET = 64 << 20
+
+
+@dataclass(frozen=True)
+class OutsideExcludes:
+    """`core.excludesFile` as set outside the repositories: by the system and user
+    configuration (`value`), and on git's command line or environment (`command`, which wins
+    over a repository's own). None: not set there."""
+
+    value: bytes | None = None
+    command: bytes | None = None
+
+
+def outside_excludes(output: bytes) -> OutsideExcludes:
+    """Read what `git config` printed for OUTSIDE_EXCLUDES: scope and value, NUL-separated."""
+    fields = output.split(b"\0")
+    value = command = None
+    for scope, setting in zip(fields[0::2], fields[1::2], strict=False):
+        if scope == b"command":
+            command = setting
+        elif scope not in (b"local", b"worktree"):
+            value = setting
+    return OutsideExcludes(value, command)
+
+
+def pattern_literal(line: bytes) -> bytes | None:
+    """The longest run of text that every path matched by the pattern on `line` (one line of an
+    ignore file) holds, or its folders do; b"" when there is none. None for a line that matches
+    nothing (blank, a comment) or only takes paths back (a negation)."""
+    body = line[:-1] if line.endswith(b"\r") else line
+    body = body.rstrip(b" ")  # git drops trailing spaces (an escaped one ends a run anyway)
+    if not body or body[0] in b"#!":
+        return None
+    runs: list[bytes] = []
+    start = at = 0
+    end = len(body)
+    while at < end:
+        c = body[at]
+        if c == 0x5B:  # "[": a bracket expression; none of its bytes is required
+            runs.append(body[start:at])
+            at += 1
+            if at < end and body[at] in b"!^":
+                at += 1
+            if at < end and body[at] == 0x5D:  # a leading "]" is a member
+                at += 1
+            while at < end and body[at] != 0x5D:
+                if body[at] == 0x5B:  # "[:alpha:]" and the like: where it ends is git's call
+                    at = end
+                    break
+                at += 2 if body[at] == 0x5C else 1
+            if at >= end:
+                start = at  # never closed: nothing after it counts
+                break
+            at += 1
+            start = at
+        elif c in _BREAKS:
+            runs.append(body[start:at])
+            at += 2 if c == 0x5C else 1
+            start = at
+        else:
+            at += 1
+    runs.append(body[start:end])
+    return max(runs, key=len)
+
+
+@dataclass(frozen=True)
+class IgnoreScope:
+    """The literal texts of one work tree's ignore patterns, lowercased, none holding another."""
+
+    literals: tuple[bytes, ...]
+
+    def may_ignore(self, rel: bytes) -> bool:
+        """False if no ignore rule can match `rel` (work-tree relative, "/"-separated)."""
+        low = rel.lower()
+        return any(literal in low for literal in self.literals)
+
+    def among(self, listing: bytes) -> bytes:
+        """The NUL-terminated entries of `listing` that an ignore rule may match, in order."""
+        if not listing or not self.literals:
+            return b""
+        if len(listing) * len(self.literals) > _SEARCH_BUDGET:
+            return listing
+        hay = listing.lower()
+        starts: set[int] = set()
+        for literal in self.literals:
+            at = hay.find(literal)
+            while at >= 0:
+                start = hay.rfind(b"\0", 0, at) + 1
+                starts.add(start)
+                end = hay.find(b"\0", at)
+                if end < 0:
+                    break
+                at = hay.find(literal, end)
+        pieces = []
+        for start in sorted(starts):
+            end = listing.find(b"\0", start)
+            pieces.append(listing[start : end + 1] if end >= 0 else listing[start:] + b"\0")
+        return b"".join(pieces)
+
+
+def _fewest(literals: Iterable[bytes]) -> tuple[bytes, ...]:
+    """The literals without those that hold a shorter one: a path holding the longer holds the
+    shorter, so the longer rules nothing more out."""
+    kept: list[bytes] = []
+    for literal in sorted(set(literals), key=lambda text: (len(text), text)):
+        if not any(short in literal for short in kept):
+            kept.append(literal)
+    return tuple(kept)
+
+
+class _Unsure(Exception):
+    pass
+
+
+def _read(path: str) -> bytes:
+    """An ignore file's text; b"" if there is none. _Unsure if it could not be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return b""
+    except OSError as exc:
+        raise _Unsure from exc
+
+
+def _excludes_path(value: bytes | None, worktree: str) -> str | None:
+    """Where git reads `core.excludesFile` from, for work tree `worktree`: the value (`~`
+    expanded; relative to the top of the work tree, where git runs) or git's default."""
+    if value is None:
+        config_home = os.environ.get("XDG_CONFIG_HOME")
+        if config_home:
+            return os.path.join(config_home, "git", "ignore")
+        home = os.environ.get("HOME")
+        return os.path.join(home, ".config", "git", "ignore") if home else None
+    path = os.fsdecode(value)
+    if path.startswith("~"):
+        path = os.path.expanduser(path)
+        if path.startswith("~"):
+            raise _Unsure(path)
+    return os.path.join(worktree, path)
+
+
+def dirs_holding_python(root: str, paths: bytes, name: bytes) -> list[tuple[bytes, int]]:
+    """The folders above the NUL-separated `paths` (relative to `root`; the root as b"") that
+    hold an entry called `name`: (folder, its st_mode, or -errno if it could not be looked at).
+    The reference for the compiled `dirs_holding`."""
+    found: list[tuple[bytes, int]] = []
+    seen: set[bytes] = set()
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for entry in paths.split(b"\0"):
+            if not entry:
+                continue
+            parts = entry.split(b"/")[:-1]
+            for depth in range(len(parts) + 1):
+                folder = b"/".join(parts[:depth])
+                if folder in seen:
+                    continue
+                seen.add(folder)
+                try:
+                    st = os.stat(
+                        folder + b"/" + name if folder else name, dir_fd=fd, follow_symlinks=False
+                    )
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+                except OSError as exc:
+                    found.append((folder, -(exc.errno or 1)))
+                    continue
+                found.append((folder, st.st_mode))
+    finally:
+        os.close(fd)
+    return found
+
+
+dirs_holding: Callable[[str, bytes, bytes], list[tuple[bytes, int]]]
+try:
+    from hygiene._measure import dirs_holding as _native
+except ImportError:  # pragma: no cover - an install without the compiled loop
+    dirs_holding = dirs_holding_python
+else:
+    dirs_holding = _native
+
+
+def ignore_scope(
+    worktree: str, paths: bytes, outside: OutsideExcludes | None
+) -> IgnoreScope | None:
+    """The literals of every ignore pattern git reads for `paths` (NUL-separated, relative to
+    `worktree`), or None when unsure. `outside`: `core.excludesFile` as set outside the
+    repository (None: unknown)."""
+    if outside is None:
+        return None
+    try:
+        dirs = git_dirs(worktree)
+        if dirs is None:
+            return None
+        # Read last, so winning: the command line, the repository's own, the user's.
+        value = outside.command
+        if value is None:
+            value = dirs.excludes_file if dirs.excludes_file is not None else outside.value
+        sources = [_excludes_path(value, worktree), os.path.join(dirs.common, "info", "exclude")]
+        for folder, mode in dirs_holding(worktree, paths, b".gitignore"):
+            if mode < 0 or not stat.S_ISREG(mode):
+                return None
+            sources.append(os.path.join(worktree, os.fsdecode(folder), ".gitignore"))
+        literals: set[bytes] = set()
+        for source in sources:
+            if source is None:
+                continue
+            for line in _read(source).removeprefix(_BOM).split(b"\n"):
+                literal = pattern_literal(line)
+                if literal is None:
+                    continue
+                if not literal:
+                    return None
+                literals.add(literal.lower())
+    except (_Unsure, OSError):
+        return None
+    return IgnoreScope(_fewest(literals))
