@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hygiene.detectors import tracked_among
-from hygiene.gitindex import parse_index, read_tracked
+from hygiene.gitindex import padded_listing, padded_listing_python, parse_index, read_tracked
 from hygiene.gitrepo import git_env, holding_tracked
 
 
@@ -503,3 +503,46 @@ def test_any_names_in_any_version(
         listing = ls_files(tmp)
         assert listing.count(b"\0") == len(plain_names) + 3 * len(conflicted)
         assert read_tracked(tmp) == listing
+
+
+# -- the compiled loop for versions 2 and 3 against the Python one --
+
+
+@pytest.mark.skipif(padded_listing is padded_listing_python, reason="built without a C compiler")
+def test_the_compiled_index_loop_answers_as_the_python_one(long_names_index: bytes) -> None:
+    """Every single byte of the first entries changed, the file cut at every length, the entry
+    count off by one: the same names and end, or the same refusal, in both versions."""
+    whole = long_names_index
+    count = int.from_bytes(whole[8:12], "big")
+
+    def same(data: bytes, entries: int = count) -> None:
+        for version in (2, 3):
+            for end in (len(data) - 20, len(data)):
+                expected = padded_listing_python(data, entries, end, version)
+                assert padded_listing(data, entries, end, version) == expected
+
+    same(whole)
+    for entries in (0, 1, count - 1, count + 1):
+        same(whole, entries)
+    for at in range(12, 400):  # the extended entry, a short one, the start of the long one
+        for byte in (0x00, 0x01, 0x10, 0x20, 0x2F, 0x40, 0x60, 0x7F, 0x80, 0xFF):
+            damaged = bytearray(whole)
+            damaged[at] = byte
+            same(bytes(damaged))
+    for length in range(12, len(whole)):
+        same(whole[:length])
+
+
+@pytest.fixture
+def long_names_index(make_repo) -> bytes:  # type: ignore[no-untyped-def]
+    """A version 3 index: first an extended entry (intent to add), then short names, then a name
+    of 4,095 bytes and more."""
+    repo = make_repo("loop")
+    repo.write("a.txt")
+    repo.write("d/e/f.py")
+    repo.commit()
+    # Too long for the file system: an index entry only.
+    add_entries(repo.path, [b"d/" + b"/".join([b"n" * 200] * 21)])
+    repo.write("0.txt")
+    repo.git("add", "-N", "0.txt")
+    return (repo.path / ".git" / "index").read_bytes()
