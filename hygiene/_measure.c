@@ -597,7 +597,96 @@ done:
     return out;
 }
 
+/* index_names: the names of a version 2 or 3 git index's `count` entries (the loop of
+ * gitindex._entries_padded, which it must match exactly), each followed by a NUL, and where the
+ * entries end; None where that loop finds the file inconsistent. `end` is where the trailing
+ * hash starts. Entries: 62 bytes of stat data, object id and flags, 2 more of extended flags
+ * in version 3 when flagged, the name, then 1 to 8 NULs up to a multiple of 8 bytes. */
+static PyObject *index_names(PyObject *self, PyObject *args) {
+    Py_buffer view;
+    Py_ssize_t count, end;
+    int version;
+    if (!PyArg_ParseTuple(args, "y*nni", &view, &count, &end, &version)) {
+        return NULL;
+    }
+    const unsigned char *data = view.buf;
+    size_t len = (size_t)view.len;
+    size_t limit = end < 0 ? 0 : (size_t)end;
+    if (limit > len) {
+        limit = len;
+    }
+    char *out = NULL;
+    size_t used = 0, cap = 0;
+    PyObject *result = NULL;
+    size_t pos = 12;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (pos + 62 > len) {
+            goto unsure;
+        }
+        unsigned int flags = (unsigned int)data[pos + 60] << 8 | data[pos + 61];
+        size_t name_at = pos + 62;
+        if (flags & 0x4000) {
+            if (version < 3 || pos + 64 > len ||
+                (((unsigned int)data[pos + 62] << 8 | data[pos + 63]) & ~0x6000u)) {
+                goto unsure;
+            }
+            name_at = pos + 64;
+        }
+        size_t length = flags & 0xFFF, name_end;
+        if (length == 0xFFF) {
+            const unsigned char *nul =
+                name_at < limit ? memchr(data + name_at, 0, limit - name_at) : NULL;
+            if (nul == NULL || (size_t)(nul - data) - name_at < 0xFFF) {
+                goto unsure;
+            }
+            name_end = (size_t)(nul - data);
+        } else {
+            name_end = name_at + length;
+        }
+        size_t next = pos + ((name_end - pos + 8) & ~(size_t)7);
+        if (next > len) {
+            goto unsure;
+        }
+        for (size_t at = name_end; at < next; at++) {
+            if (data[at] != 0) {
+                goto unsure;
+            }
+        }
+        size_t size = name_end - name_at + 1;
+        if (used + size > cap) {
+            size_t grown = cap ? cap * 2 : 1 << 16;
+            while (grown < used + size) {
+                grown *= 2;
+            }
+            char *bigger = realloc(out, grown);
+            if (bigger == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            out = bigger;
+            cap = grown;
+        }
+        memcpy(out + used, data + name_at, size); /* the name and its first NUL */
+        used += size;
+        pos = next;
+    }
+    if (pos > limit) {
+        goto unsure;
+    }
+    result = Py_BuildValue("(y#n)", out ? out : "", (Py_ssize_t)used, (Py_ssize_t)pos);
+    goto done;
+unsure:
+    result = Py_NewRef(Py_None);
+done:
+    free(out);
+    PyBuffer_Release(&view);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"index_names", index_names, METH_VARARGS,
+     "index_names(data, count, end, version) -> (names, position) or None: the NUL-ended names "
+     "of a version 2 or 3 index's entries, and where they end."},
     {"dirs_holding", dirs_holding, METH_VARARGS,
      "dirs_holding(root, paths, name) -> [(folder, st_mode or -errno)]: the folders above "
      "the NUL-separated paths that hold an entry called name."},

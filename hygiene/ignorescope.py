@@ -9,8 +9,14 @@ the pattern's literal text: `node_modules/` matches nothing without "node_module
 paths in question (the `.gitignore` of each folder above them, `info/exclude`, the
 `core.excludesFile` or git's default for it) and takes from each pattern its longest run of
 literal text. A path holding none of them, compared without case (`core.ignorecase`), cannot be
-ignored, and git is not asked about it. Every other path is asked of git, as before: this test
-only rules paths out, it never decides that one is ignored.
+ignored, and git is not asked about it.
+
+One case is settled the other way without git: where no ignore file read has a negation, a path
+is ignored as soon as one pattern matches it or a folder above it, and a pattern that is a bare
+name (`node_modules/`, `/dist`, `.env`) matches exactly the paths with that name below its
+file's folder (only folders for `name/`, only right below the folder for `/name`). Such a path
+is ignored whatever else the files say, so git is not asked about it either. Every other path
+is asked of git, as before.
 
 Where anything is unsure, `ignore_scope` returns None and git is asked about every path: a
 pattern without literal text (`*`), an ignore file that cannot be read or is not a regular file
@@ -21,9 +27,10 @@ or a `core.excludesFile` that could not be learned.
 from __future__ import annotations
 
 import os
+import re
 import stat
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from hygiene.gitindex import git_dirs
 
@@ -38,6 +45,9 @@ _BREAKS = frozenset(b"*?\\/ \t\r")
 # Beyond this many bytes searched (literals times listing), git is asked about everything:
 # for a huge listing and a long template `.gitignore`, searching costs more than git's stats.
 _SEARCH_BUDGET = 64 << 20
+# A pattern that is a bare name: no wildcard, escape, blank or inner "/"; the class is narrower
+# than git's names on purpose (all it costs is asking git).
+_BARE_NAME = re.compile(rb"(/?)([A-Za-z0-9._-]+)(/?)")
 
 
 @dataclass(frozen=True)
@@ -62,12 +72,19 @@ def outside_excludes(output: bytes) -> OutsideExcludes:
     return OutsideExcludes(value, command)
 
 
+def _pattern(line: bytes) -> bytes:
+    """The pattern on one line of an ignore file, as git reads it: without the line's CR and
+    its trailing spaces (an escaped one ends with a backslash, which `pattern_literal` treats
+    as a break anyway)."""
+    body = line[:-1] if line.endswith(b"\r") else line
+    return body.rstrip(b" ")
+
+
 def pattern_literal(line: bytes) -> bytes | None:
     """The longest run of text that every path matched by the pattern on `line` (one line of an
     ignore file) holds, or its folders do; b"" when there is none. None for a line that matches
     nothing (blank, a comment) or only takes paths back (a negation)."""
-    body = line[:-1] if line.endswith(b"\r") else line
-    body = body.rstrip(b" ")  # git drops trailing spaces (an escaped one ends a run anyway)
+    body = _pattern(line)
     if not body or body[0] in b"#!":
         return None
     runs: list[bytes] = []
@@ -103,10 +120,41 @@ def pattern_literal(line: bytes) -> bytes | None:
 
 
 @dataclass(frozen=True)
+class BareName:
+    """A pattern that is a bare name, from the ignore file in `base` (b"": the top folder, and
+    the files outside the work tree)."""
+
+    base: bytes
+    anchored: bool  # `/name`: right below `base` only
+    folders_only: bool  # `name/`
+
+
+@dataclass(frozen=True)
 class IgnoreScope:
-    """The literal texts of one work tree's ignore patterns, lowercased, none holding another."""
+    """The literal texts of one work tree's ignore patterns, lowercased, none holding another;
+    and, where no ignore file has a negation, its bare-name patterns, by name."""
 
     literals: tuple[bytes, ...]
+    names: Mapping[bytes, tuple[BareName, ...]] = field(default_factory=dict)
+
+    def surely_ignored(self, rel: bytes, *, folder: bool) -> bool:
+        """True if a bare-name pattern matches `rel` (work-tree relative, "/"-separated; a
+        folder if `folder`) or a folder above it: with no negation anywhere, git ignores it."""
+        if not self.names:
+            return False
+        parts = rel.split(b"/")
+        last = len(parts) - 1
+        for at, part in enumerate(parts):
+            for name in self.names.get(part, ()):
+                depth = name.base.count(b"/") + 1 if name.base else 0
+                if at < depth or (depth and not rel.startswith(name.base + b"/")):
+                    continue  # not below the folder of its ignore file
+                if name.anchored and at != depth:
+                    continue
+                if name.folders_only and at == last and not folder:
+                    continue
+                return True
+        return False
 
     def may_ignore(self, rel: bytes) -> bool:
         """False if no ignore rule can match `rel` (work-tree relative, "/"-separated)."""
@@ -236,22 +284,35 @@ def ignore_scope(
         value = outside.command
         if value is None:
             value = dirs.excludes_file if dirs.excludes_file is not None else outside.value
-        sources = [_excludes_path(value, worktree), os.path.join(dirs.common, "info", "exclude")]
+        # (the ignore file, the folder its patterns are relative to)
+        sources = [
+            (_excludes_path(value, worktree), b""),
+            (os.path.join(dirs.common, "info", "exclude"), b""),
+        ]
         for folder, mode in dirs_holding(worktree, paths, b".gitignore"):
             if mode < 0 or not stat.S_ISREG(mode):
                 return None
-            sources.append(os.path.join(worktree, os.fsdecode(folder), ".gitignore"))
+            sources.append((os.path.join(worktree, os.fsdecode(folder), ".gitignore"), folder))
         literals: set[bytes] = set()
-        for source in sources:
+        names: dict[bytes, list[BareName]] = {}
+        negated = False
+        for source, base in sources:
             if source is None:
                 continue
             for line in _read(source).removeprefix(_BOM).split(b"\n"):
+                negated = negated or line.startswith(b"!")
                 literal = pattern_literal(line)
                 if literal is None:
                     continue
                 if not literal:
                     return None
                 literals.add(literal.lower())
+                bare = _BARE_NAME.fullmatch(_pattern(line))
+                if bare is not None:
+                    names.setdefault(bare[2], []).append(
+                        BareName(base, anchored=bool(bare[1]), folders_only=bool(bare[3]))
+                    )
     except (_Unsure, OSError):
         return None
-    return IgnoreScope(_fewest(literals))
+    settled = {} if negated else {name: tuple(found) for name, found in names.items()}
+    return IgnoreScope(_fewest(literals), settled)

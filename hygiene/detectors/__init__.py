@@ -12,9 +12,9 @@ import functools
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from hygiene.config import Config
 from hygiene.gitindex import read_tracked
@@ -38,6 +38,15 @@ from hygiene.ignorescope import OUTSIDE_EXCLUDES, OutsideExcludes, ignore_scope,
 from hygiene.model import Artifact, Finding, Precious, ScanIssue
 from hygiene.rules import Rule, default_index
 from hygiene.walk import FileSeen
+
+
+class _Question(NamedTuple):
+    """One work tree's check-ignore question, started."""
+
+    job: GitJob | None  # None: nothing left to ask git
+    tracked: bytes  # the tracked paths as fed, each behind "./"
+    asked: list[bytes]  # the other paths asked, unprefixed
+    settled: set[str]  # paths known ignored without git (`IgnoreScope.surely_ignored`)
 
 
 @dataclass
@@ -88,9 +97,8 @@ class Prefetch:
         self._indexes: dict[str, TrackedIndex] = {}
         # `ls-files -ci --exclude-standard` as check-ignore answered it, per work tree.
         self._ignored_tracked: dict[str, bytes] = {}
-        # Started check-ignore questions: (job, the tracked paths as fed, the other paths as
-        # asked, unprefixed), or the error that kept one from starting.
-        self._asked: dict[str, tuple[GitJob | None, bytes, list[bytes]] | GitError] = {}
+        # Started check-ignore questions, or the error that kept one from starting.
+        self._asked: dict[str, _Question | GitError] = {}
         # Work trees whose questions are asked apart, as git answers them with the index.
         self._apart: set[str] = set()
         # `core.excludesFile` outside the repositories, asked in the first work tree found:
@@ -156,14 +164,15 @@ class Prefetch:
             index = self._indexes[path] = TrackedIndex(self.listing(path))
         return index
 
-    def ask_ignored(self, path: str, rels: list[str]) -> None:
+    def ask_ignored(self, path: str, rels: list[str], folders: Collection[str] = ()) -> None:
         """Start the `check-ignore` that `ignored(path)` reads: those of `rels` (untracked paths
-        in the work tree at `path`) that git ignores. Asked for every repository first and read
-        after, they run side by side, without threads.
+        in the work tree at `path`; `folders` among them are folders) that git ignores. Asked
+        for every repository first and read after, they run side by side, without threads.
 
-        When tracked junk is wanted, the same process also judges every tracked file by the
+        When tracked junk is wanted, the same process also judges the tracked files by the
         ignore rules alone (`--no-index`, as `ls-files -ci --exclude-standard` does), and
-        `ignored_tracked` keeps that answer: one git process for both questions.
+        `ignored_tracked` keeps that answer: one git process for both questions. Either way,
+        only the paths an ignore rule could match are asked (`hygiene.ignorescope`).
         """
         if path in self._asked or (not rels and not self._wants_tracked(path)):
             return
@@ -179,34 +188,41 @@ class Prefetch:
         if _ignore_file_missing(path, listing):
             # git reads such a file from the index (a sparse checkout's), which --no-index
             # skips: both questions asked apart, with the index, when read.
-            self._asked[path] = (None, b"", asked)
+            self._asked[path] = _Question(None, b"", asked, set())
             self._apart.add(path)
             return
         if not wants_tracked:
             listing = b""
+        settled: set[str] = set()
         candidates = b"".join(rel + b"\0" for rel in asked)
         scope = ignore_scope(path, listing + candidates, self._outside_excludes())
-        if scope is not None:  # git is asked only what an ignore rule could match
+        if scope is not None:
             listing = scope.among(listing)
-            asked = [rel for rel in asked if scope.may_ignore(rel)]
+            unsettled: list[bytes] = []
+            for rel, raw in zip(rels, asked, strict=True):
+                if scope.surely_ignored(raw, folder=rel in folders):
+                    settled.add(rel)
+                elif scope.may_ignore(raw):
+                    unsettled.append(raw)
+            asked = unsettled
         # Each tracked path behind "./", in one pass over the listing (NUL-terminated).
         tracked = b"./" + listing.replace(b"\0", b"\0./")[:-2] if listing else b""
         job = None
         if tracked or asked:
             job = self.jobs.start(path, *CHECK_IGNORE, input=tracked + as_pathspecs(asked))
-        self._asked[path] = (job, tracked, asked)
+        self._asked[path] = _Question(job, tracked, asked, settled)
 
-    def ignored(self, path: str, rels: list[str]) -> set[str]:
-        """The answer `ask_ignored(path, rels)` started (started now if it was not). GitError if
-        git cannot say."""
+    def ignored(self, path: str, rels: list[str], folders: Collection[str] = ()) -> set[str]:
+        """The answer `ask_ignored(path, rels, folders)` started (started now if it was not).
+        GitError if git cannot say."""
         if path not in self._asked:
-            self.ask_ignored(path, rels)
+            self.ask_ignored(path, rels, folders)
         started = self._asked.pop(path, None)
         if started is None:  # nothing to ask
             return set()
         if isinstance(started, GitError):
             raise started
-        job, tracked, asked = started
+        job, tracked, asked, settled = started
         if path in self._apart:
             self._apart.discard(path)
             if self._wants_tracked(path):
@@ -221,8 +237,8 @@ class Prefetch:
             # the two questions apart, as before.
             self._ignored_tracked[path] = git(path, *LIST_TRACKED_IGNORED)
             if not asked:
-                return set()
-            return from_pathspecs(check_ignore(path, as_pathspecs(asked), no_index=True))
+                return settled
+            return settled | from_pathspecs(check_ignore(path, as_pathspecs(asked), no_index=True))
         answer = [p for p in out.split(b"\0") if p]
         if self._wants_tracked(path):
             tracked_set = set(tracked.split(b"\0"))
@@ -231,7 +247,7 @@ class Prefetch:
                 p[2:] + b"\0" for p in answer if p in tracked_set
             )
         wanted = {b"./" + p for p in asked}
-        return from_pathspecs(p for p in answer if p in wanted)
+        return settled | from_pathspecs(p for p in answer if p in wanted)
 
     def _outside_excludes(self) -> OutsideExcludes | None:
         """`core.excludesFile` outside the repositories; None if git could not say."""

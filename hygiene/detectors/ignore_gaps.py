@@ -173,7 +173,10 @@ def _gaps(
     top: str, candidates: list[_Candidate], walker: Walker, prefetched: Prefetch | None = None
 ) -> list[IgnoreGap]:
     rels = [c.rel for c in candidates]
-    ignored = ignored_paths(top, rels) if prefetched is None else prefetched.ignored(top, rels)
+    if prefetched is None:
+        ignored = ignored_paths(top, rels)
+    else:
+        ignored = prefetched.ignored(top, rels, {c.rel for c in candidates if c.folder})
     gaps: list[IgnoreGap] = []
     for cand in candidates:
         if cand.rel in ignored:
@@ -240,7 +243,7 @@ def _prefetched_gaps(
             continue
         untracked = [*(c for c in own if c.rel not in held), *by_repo.get(repo, [])]
         wanted[repo] = untracked
-        git.ask_ignored(repo, [c.rel for c in untracked])
+        git.ask_ignored(repo, [c.rel for c in untracked], {c.rel for c in untracked if c.folder})
     for repo, bare in sorted(ctx.repos.items()):
         if not bare:
             git.ask_ignored(repo, [])  # nothing when tracked junk is not wanted

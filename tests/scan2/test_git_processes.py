@@ -25,8 +25,9 @@ ALL_DEFAULT = frozenset({"artifact", *DEFAULT_KINDS})
 
 
 def _fill(repo, files: int) -> None:  # type: ignore[no-untyped-def]
-    """`files` tracked sources in their own folders, each with an untracked `__pycache__`."""
-    repo.write(".gitignore", "node_modules/\n")
+    """`files` tracked sources in their own folders, each with an untracked `__pycache__`.
+    Every tracked source holds the text of a pattern (`.py`), so git is asked about each."""
+    repo.write(".gitignore", "node_modules/\n*.py[co]\n")
     repo.write("package.json", "{}")
     for i in range(files):
         repo.write(f"src/p{i}/m.py", "x = 1\n")
@@ -76,8 +77,8 @@ def test_git_processes_per_repository_do_not_grow_with_files(
     outside = "config -z --show-scope --get-all core.excludesFile"
     assert sum(calls.pop(outside, 0) for calls in per_repo.values()) == 1
     # The tracked veto, tracked junk, precious files and large files share one listing, read
-    # from the index file; one check-ignore judges the ignore-gap candidates and, by the ignore
-    # rules alone, the tracked files: two processes.
+    # from the index file; one check-ignore judges, by the ignore rules alone, the tracked
+    # files and ignore-gap candidates an ignore pattern could match: two processes.
     two_processes = Counter(
         {"cat-file --batch-all-objects": 1, "check-ignore --no-index --stdin -z": 1}
     )
