@@ -444,6 +444,7 @@ static PyObject *list_folder(PyObject *self, PyObject *args) {
         goto done;
     }
     long long dirs = 0, files = 0, total = 0, blocks = 0;
+    double newest = 0.0;
     size_t at = 0;
     for (size_t i = 0; i < entries.len; i++, at += strlen(names.buf + at) + 1) {
         const Entry *st = &entries.items[i];
@@ -452,6 +453,9 @@ static PyObject *list_folder(PyObject *self, PyObject *args) {
             goto done;
         }
         int rc = PyList_Append(all, name);
+        if (!st->err && mtime_of(st) > newest) {
+            newest = mtime_of(st);
+        }
         if (rc == 0 && st->err) {
             rc = append_new(errors, Py_BuildValue("(Oi)", name, st->err));
         } else if (rc == 0 && S_ISDIR(st->mode)) {
@@ -462,10 +466,11 @@ static PyObject *list_folder(PyObject *self, PyObject *args) {
                 rc = PyList_Append(subdirs, name);
             }
         } else if (rc == 0 && st->nlink > 1) {
-            rc = append_new(links, Py_BuildValue("(OKKLLI)", name, (unsigned long long)st->dev,
+            rc = append_new(links, Py_BuildValue("(OKKLLIKd)", name, (unsigned long long)st->dev,
                                                  (unsigned long long)st->ino, (long long)st->size,
                                                  (long long)st->blocks * 512,
-                                                 (unsigned int)st->mode));
+                                                 (unsigned int)st->mode,
+                                                 (unsigned long long)st->nlink, mtime_of(st)));
         } else if (rc == 0) {
             files++;
             total += st->size;
@@ -483,9 +488,9 @@ static PyObject *list_folder(PyObject *self, PyObject *args) {
             goto done;
         }
     }
-    result = Py_BuildValue("(OLLLLOOOOOKK)", all, dirs, files, total, blocks * 512, subdirs, links,
-                           wanted, seen, errors, (unsigned long long)here.st_dev,
-                           (unsigned long long)here.st_ino);
+    result = Py_BuildValue("(OLLLLOOOOOKKd)", all, dirs, files, total, blocks * 512, subdirs,
+                           links, wanted, seen, errors, (unsigned long long)here.st_dev,
+                           (unsigned long long)here.st_ino, newest);
 done:
     free(names.buf);
     free(entries.items);
@@ -692,8 +697,8 @@ static PyMethodDef methods[] = {
      "the NUL-separated paths that hold an entry called name."},
     {"list_folder", list_folder, METH_VARARGS,
      "list_folder(path, dev, cross, large, sqlite, exact, heads, tails, pieces) -> (names, "
-     "dirs, files, bytes, disk_bytes, subdirs, links, wanted, seen, errors, dev, ino): one "
-     "folder of the walk."},
+     "dirs, files, bytes, disk_bytes, subdirs, links, wanted, seen, errors, dev, ino, "
+     "newest_mtime): one folder of the walk."},
     {"measure_tree", measure_tree, METH_VARARGS,
      "measure_tree(paths, dev, cross) -> (bytes, disk_bytes, files, dirs, newest_mtime, "
      "contains_repo, links, errors): everything below the folders given, added up."},

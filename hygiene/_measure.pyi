@@ -30,12 +30,13 @@ def list_folder(
     int,
     int,
     list[str],
-    list[tuple[str, int, int, int, int, int]],
+    list[tuple[str, int, int, int, int, int, int, float]],
     list[str],
     list[str],
     list[tuple[str, int]],
     int,
     int,
+    float,
 ]: ...
 def dirs_holding(root: str, paths: bytes, name: bytes, /) -> list[tuple[bytes, int]]: ...
 def index_names(data: bytes, count: int, end: int, version: int, /) -> tuple[bytes, int] | None: ...

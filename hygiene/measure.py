@@ -114,12 +114,14 @@ class FolderList(NamedTuple):
     bytes: int  # apparent size of those folders and files
     disk_bytes: int
     subdirs: list[str]  # the subfolders counted in `dirs`, to enter
-    links: list[tuple[str, int, int, int, int, int]]  # (name, dev, ino, size, disk, mode)
+    # Entries with several links: (name, dev, ino, size, disk, mode, nlink, mtime).
+    links: list[tuple[str, int, int, int, int, int, int, float]]
     wanted: list[str]  # single-link files whose names pass the rule table's cheap test
     seen: list[str]  # single-link regular files at or above `large`, or SQLite-shaped
     errors: list[tuple[str, int]]  # (name, errno) of entries that could not be stat'ed
     dev: int  # the folder's own device and inode, as opened
     ino: int
+    newest: float  # the newest mtime of the entries stat'ed (0.0: none)
 
 
 # The rule table's cheap test for file names: (exact names, heads, tails, pieces).
@@ -138,9 +140,10 @@ def list_folder_python(
         # The whole listing first: a folder that fails half way is one error, no entries.
         with os.scandir(fd) as it:
             entries = list(it)
-        out = FolderList([], 0, 0, 0, 0, [], [], [], [], [], here.st_dev, here.st_ino)
+        out = FolderList([], 0, 0, 0, 0, [], [], [], [], [], here.st_dev, here.st_ino, 0.0)
         names = out.names
         dirs = files = total = disk = 0
+        newest = 0.0
         for entry in entries:
             name = entry.name
             names.append(name)
@@ -149,6 +152,7 @@ def list_folder_python(
             except OSError as exc:
                 out.errors.append((name, exc.errno or 0))
                 continue
+            newest = max(newest, st.st_mtime)
             mode = st.st_mode
             if mode & _S_IFMT == _S_IFDIR:
                 if st.st_dev == dev or cross:
@@ -157,7 +161,18 @@ def list_folder_python(
                     disk += st.st_blocks * 512
                     out.subdirs.append(name)
             elif st.st_nlink > 1:
-                out.links.append((name, st.st_dev, st.st_ino, st.st_size, st.st_blocks * 512, mode))
+                out.links.append(
+                    (
+                        name,
+                        st.st_dev,
+                        st.st_ino,
+                        st.st_size,
+                        st.st_blocks * 512,
+                        mode,
+                        st.st_nlink,
+                        st.st_mtime,
+                    )
+                )
             else:
                 files += 1
                 total += st.st_size
@@ -176,7 +191,7 @@ def list_folder_python(
                     out.seen.append(name)
     finally:
         os.close(fd)
-    return out._replace(dirs=dirs, files=files, bytes=total, disk_bytes=disk)
+    return out._replace(dirs=dirs, files=files, bytes=total, disk_bytes=disk, newest=newest)
 
 
 # The largest size a file can have (off_t); a threshold beyond it is one no file meets.
@@ -198,6 +213,34 @@ def list_folder(
     if _native_list is not None:
         return FolderList(*_native_list(path, dev, cross, large, sqlite, *prefilter))
     return list_folder_python(path, dev, cross, large, sqlite, *prefilter)
+
+
+def listed_partial(folder: FolderList, path: str) -> Partial:
+    """What `measure_listings([path], ...)` gives for the folder at `path` that `folder` lists,
+    when it has no subfolder to enter (a `__pycache__`): from the listing, without a second."""
+    links: Links = {}
+    for _, dev, ino, size, disk, _, nlink, mtime in folder.links:
+        seen = links.get((dev, ino))
+        if seen is None:
+            links[dev, ino] = [nlink, 1, size, disk, mtime]
+        else:
+            seen[1] += 1
+    prefix = f"{path}/" if path != "/" else "/"
+    errors = [
+        (prefix + name, _reason(OSError(err, os.strerror(err)))) for name, err in folder.errors
+    ]
+    unstated = {name for name, _ in folder.errors}
+    return Partial(
+        folder.bytes,
+        folder.disk_bytes,
+        folder.files,
+        folder.dirs,
+        folder.newest,
+        folder.disk_bytes,
+        links,
+        errors,
+        ".git" in folder.names and ".git" not in unstated,
+    )
 
 
 def measure_listings(

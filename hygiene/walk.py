@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from hygiene.detect import Classifier
 from hygiene.measure import (
+    FolderList,
     Partial,
     WorkerPool,
     combine,
     list_folder,
+    listed_partial,
     measure_listings,
     measure_paths,
 )
@@ -303,17 +305,25 @@ class Walker:
         return parts, frontier
 
     def _measure_hit(
-        self, path: str, match: Match, repo: str | None, dev: int, ino: int, *, leaf: bool = False
+        self,
+        path: str,
+        match: Match,
+        repo: str | None,
+        dev: int,
+        ino: int,
+        *,
+        listed: FolderList | None = None,
     ) -> FolderHit | _Deferred | _RawHit | _SplitHit:
-        """Size an artifact; `dev` and `ino` are its folder's as the walk opened it. `leaf`: it
-        holds no folders (a `__pycache__`), so there is nothing to share out."""
-        if self.pool is None and self.links is None:
-            return FolderHit(path, match, repo, self.measure(path, dev), dev, ino)
-        if leaf:
-            part = measure_listings([path], dev, cross=self.options.cross_mounts)
+        """Size an artifact; `dev` and `ino` are its folder's as the walk opened it. `listed`:
+        its listing, when it holds no folder to enter (nothing to share out, nothing to list
+        again)."""
+        if listed is not None:
+            part = listed_partial(listed, path)
             if self.links is not None:
                 return _RawHit(path, match, repo, part, dev, ino)
             return FolderHit(path, match, repo, self._finish(part, path), dev, ino)
+        if self.pool is None and self.links is None:
+            return FolderHit(path, match, repo, self.measure(path, dev), dev, ino)
         parts, frontier = self._top_parts(path, dev)
         cross = self.options.cross_mounts
         if self.links is not None:
@@ -558,10 +568,15 @@ class Walker:
             if siblings is not None or classify_root:
                 match = classifier.folder(path, name, siblings or frozenset(), names)
                 if match is not None:
-                    # Sized from its path (the folder is listed once more): the listing above
-                    # carries no ages and no hard-link detail, which an artifact's size needs.
+                    # A folder with nothing to enter (a `__pycache__`) is sized from this
+                    # listing; any other from its path, its subfolders shared out if many.
                     hit = self._measure_hit(
-                        path, match, repo_here, folder.dev, folder.ino, leaf=not folder.subdirs
+                        path,
+                        match,
+                        repo_here,
+                        folder.dev,
+                        folder.ino,
+                        listed=None if folder.subdirs else folder,
                     )
                     if isinstance(hit, _Deferred):
                         deferred.append(hit)
@@ -597,7 +612,7 @@ class Walker:
                     handoff.append((sub_path, sub, names, repo_here))
             looks: list[tuple[str, bool]] = [(n, False) for n in folder.wanted]
             looks.extend((n, True) for n in folder.seen)
-            for entry_name, ldev, lino, size, disk, mode in folder.links:
+            for entry_name, ldev, lino, size, disk, mode, _, _ in folder.links:
                 key = (ldev, lino)
                 if key not in linked:  # else another name of a file counted already
                     linked.add(key)

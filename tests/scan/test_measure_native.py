@@ -401,6 +401,7 @@ def lists_alike(path: str, dev: int, *, cross: bool = False, large: int = -1, sq
         sorted(f.errors),
         f.dev,
         f.ino,
+        f.newest,
     )
     assert key(c) == key(py)
     return c
@@ -499,3 +500,46 @@ def test_random_folders_list_alike(plan: list[tuple[str, int, int]]) -> None:
         for folder in folders:
             for large in (-1, 0, 1024):
                 lists_alike(folder, dev, large=large, sqlite=large != 0)
+
+
+@native
+@settings(max_examples=40, deadline=None)
+@given(steps)
+def test_a_folder_without_subfolders_sizes_from_its_listing_alike(
+    plan: list[tuple[str, int, int]],
+) -> None:
+    """A `__pycache__` is sized from the walk's own listing of it: the same sums, ages, links,
+    errors and repository mark as listing and measuring it again."""
+    with tempfile.TemporaryDirectory(prefix="hyg-prop-") as base:
+        folders = grow(base, plan)
+        dev = os.lstat(folders[0]).st_dev
+        for folder in folders:
+            for lister in (measure.list_folder_python, measure._native_list):
+                assert lister is not None
+                listed = measure.FolderList(*lister(folder, dev, False, -1, False, *PREFILTER))
+                if listed.subdirs:
+                    continue
+                same(
+                    measure.listed_partial(listed, folder),
+                    measure_python([folder], dev, cross=False),
+                )
+
+
+@native
+def test_a_folder_whose_entries_cannot_be_stated_sizes_from_its_listing_alike() -> None:
+    # Its `.git` cannot be stat'ed either: measuring does not take it for a repository.
+    spec: dict[str, str | bytes | None] = {"blind/a.txt": "x", "blind/.git": "gitdir: x\n"}
+    with tree_with_a_closed_folder(spec, "blind", 0o444) as base:
+        code = (
+            "import json; from hygiene import measure as m; "
+            f"p={str(base / 'blind')!r}; d={os.lstat(base).st_dev}; "
+            "f=m.FolderList(*m._native_list(p, d, False, -1, False, frozenset(), (), (), ())); "
+            "a=m.listed_partial(f, p); b=m.measure_python([p], d, cross=False); "
+            "print(json.dumps([[a.contains_repo, sorted(a.errors), a.files], "
+            "[b.contains_repo, sorted(b.errors), b.files]]))"
+        )
+        done = python_without_root_reads(code)
+        assert done.returncode == 0, done.stderr
+        listed, measured = json.loads(done.stdout)
+        assert listed == measured
+        assert measured[0] is False and len(measured[1]) == 2
