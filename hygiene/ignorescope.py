@@ -66,6 +66,7 @@ def pattern_literal(line: bytes) -> bytes | None:
     """The longest run of text that every path matched by the pattern on `line` (one line of an
     ignore file) holds, or its folders do; b"" when there is none. None for a line that matches
     nothing (blank, a comment) or only takes paths back (a negation)."""
+    line = line.split(b"\0", 1)[0]  # git reads each pattern as a C string: it ends at a NUL
     body = line[:-1] if line.endswith(b"\r") else line
     body = body.rstrip(b" ")  # git drops trailing spaces (an escaped one ends a run anyway)
     if not body or body[0] in b"#!":
