@@ -173,6 +173,8 @@ def _excludes_path(value: bytes | None, worktree: str) -> str | None:
         home = os.environ.get("HOME")
         return os.path.join(home, ".config", "git", "ignore") if home else None
     path = os.fsdecode(value)
+    if path.startswith("%(prefix)/"):
+        raise _Unsure(path)  # below git's own install prefix, which only git knows
     if path.startswith("~"):
         path = os.path.expanduser(path)
         if path.startswith("~"):
