@@ -29,7 +29,14 @@ from hygiene.gitindex import git_dirs
 
 # `core.excludesFile` outside any one repository: asked once per scan, in any work tree, with
 # the scope of each value so that the repository's own ("local", "worktree") can be set aside.
-OUTSIDE_EXCLUDES = ("config", "-z", "--show-scope", "--get-all", "core.excludesFile")
+# An `includeIf` there may set it per repository: asked with it, to be unsure then.
+OUTSIDE_EXCLUDES = (
+    "config",
+    "-z",
+    "--show-scope",
+    "--get-regexp",
+    r"^(core\.excludesfile$|includeif\.)",
+)
 
 _BOM = b"\xef\xbb\xbf"
 # Bytes that end a run of literal text: wildcards, the escape (what it escapes is dropped:
@@ -50,14 +57,21 @@ class OutsideExcludes:
     command: bytes | None = None
 
 
-def outside_excludes(output: bytes) -> OutsideExcludes:
-    """Read what `git config` printed for OUTSIDE_EXCLUDES: scope and value, NUL-separated."""
+def outside_excludes(output: bytes) -> OutsideExcludes | None:
+    """Read what `git config` printed for OUTSIDE_EXCLUDES: scope, then key and value, each
+    NUL-terminated. None if a conditional include outside the repositories makes the value
+    depend on the repository (the question was asked in one work tree only)."""
     fields = output.split(b"\0")
     value = command = None
-    for scope, setting in zip(fields[0::2], fields[1::2], strict=False):
+    for scope, entry in zip(fields[0::2], fields[1::2], strict=False):
+        key, _, setting = entry.partition(b"\n")
+        if scope in (b"local", b"worktree"):
+            continue  # the repository's own: `git_dirs` reads it (and is unsure of includes)
+        if key.startswith(b"includeif."):
+            return None
         if scope == b"command":
             command = setting
-        elif scope not in (b"local", b"worktree"):
+        else:
             value = setting
     return OutsideExcludes(value, command)
 

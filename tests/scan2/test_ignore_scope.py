@@ -296,7 +296,7 @@ def test_no_path_git_ignores_is_ruled_out(
     seen: Counter[str] = Counter()
 
     @settings(
-        max_examples=100,
+        max_examples=int(os.environ.get("SCOPE_EXAMPLES", 100)),
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     )
@@ -306,6 +306,8 @@ def test_no_path_git_ignores_is_ruled_out(
         for rel in example.files:
             (repo / rel).parent.mkdir(parents=True, exist_ok=True)
             (repo / rel).write_bytes(b"x")
+        # Case-sensitive while adding: with ignorecase, git refuses "a" beside "A".
+        run_git(repo, "config", "core.ignorecase", "false")
         if example.tracked:
             run_git(repo, "--literal-pathspecs", "add", "-f", "--", *sorted(example.tracked))
         (repo / ".gitignore").write_bytes(example.top.render())
@@ -709,6 +711,7 @@ def test_the_command_line_excludes_file_beats_the_repository_one(make_repo, tmp_
     paths = [b"x.cmd", b"x.loc"]
     assert git_ignores(repo.path, paths, env=env) == {b"x.cmd"}
     outside = outside_of(repo.path, env=env)
+    assert outside is not None
     assert outside.command == os.fsencode(tmp_path / "cmd")
     scope = ignore_scope(str(repo.path), b"x.cmd\0x.loc\0", outside)
     assert scope is not None
@@ -847,6 +850,42 @@ def test_the_scan_agrees_with_git_under_a_command_line_excludes_file(
             if type(f).__name__ == "TrackedArtifact" and f.repo == str(repo)
         }
         assert scanned == {t.rel for t in tracked_junk(str(repo))}
+
+
+def test_an_excludes_file_set_per_repository_by_the_global_config(
+    make_repo, tmp_path: Path
+) -> None:
+    """`includeIf` in the global configuration: each repository reads its own excludes file,
+    though the scan learns the outside one in a single repository. Whichever it asks first,
+    the other one's file must not be taken for it."""
+    one, two = make_repo("ws/one"), make_repo("ws/two")
+    config = Path(os.environ["GIT_CONFIG_GLOBAL"])
+    with config.open("a", encoding="utf-8") as handle:
+        for repo in (one, two):
+            name = repo.path.name
+            excludes = rules(tmp_path / f"{name}.ignore", f"*.{name}\n")
+            included = rules(
+                tmp_path / f"{name}.gitconfig", f"[core]\n\texcludesFile = {excludes}\n"
+            )
+            handle.write(f'[includeIf "gitdir:{repo.path}/"]\n\tpath = {included}\n')
+    for repo in (one, two):
+        repo.write("x.one", "x")
+        repo.write("x.two", "x")
+        repo.write("src/app.py", "x = 1\n")
+        repo.commit()
+        repo.write(".gitignore", "*.other\n")
+    assert outside_of(one.path) is None
+    result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=SCAN_KINDS))
+    assert not result.errors
+    for repo in (one, two):
+        direct = {t.rel for t in tracked_junk(str(repo.path))}
+        assert direct == {f"x.{repo.path.name}"}
+        scanned = {
+            f.rel
+            for f in result.findings
+            if type(f).__name__ == "TrackedArtifact" and f.repo == str(repo.path)
+        }
+        assert scanned == direct
 
 
 # -- 5. the point of it all: git is not asked about what no rule can match --
