@@ -80,7 +80,7 @@ def git_ignores(
     return {p.removeprefix(b"./") for p in out.split(b"\0") if p}
 
 
-def outside_of(repo: Path | str, env: dict[str, str] | None = None) -> OutsideExcludes:
+def outside_of(repo: Path | str, env: dict[str, str] | None = None) -> OutsideExcludes | None:
     """`core.excludesFile` outside the repository, learned as the scan learns it."""
     return outside_excludes(run_git(repo, *OUTSIDE_EXCLUDES, ok=(0, 1), env=env))
 
@@ -111,7 +111,7 @@ def assert_keeps(scope: IgnoreScope, listing: bytes, ignored_tracked: set[bytes]
     assert ignored_tracked <= set(kept_entries)
 
 
-# -- 1. the key property: against real git, any rules, any paths --
+# -- the key property: against real git, any rules, any paths --
 
 # Names chosen to meet the patterns below: cases, dots, blanks, and characters that are
 # wildcards, escapes, comments or negations in a pattern.
@@ -296,7 +296,7 @@ def test_no_path_git_ignores_is_ruled_out(
     seen: Counter[str] = Counter()
 
     @settings(
-        max_examples=int(os.environ.get("SCOPE_EXAMPLES", 100)),
+        max_examples=100,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     )
@@ -414,6 +414,26 @@ def test_each_literal_is_held_by_what_git_ignores(make_repo, line: bytes, path: 
     assert literal.lower() in path.lower()
 
 
+def test_ignore_files_are_read_as_git_reads_them(make_repo) -> None:
+    """A byte-order mark before the first pattern, CRLF line ends, trailing blanks, a NUL:
+    each file git reads (with the scope's literals) rules in what git ignores."""
+    repo = make_repo()
+    repo.write(".gitignore", b"\xef\xbb\xbfbomfirst\r\ncrlf\r\nspaces   \r\n")
+    repo.write(".git/info/exclude", b"\xef\xbb\xbfinfo\r\nnul\0ignored-rest\n")
+    paths = [b"bomfirst", b"crlf", b"spaces", b"info", b"nul", b"other"]
+    assert git_ignores(repo.path, paths) == set(paths[:-1])
+    scope = scope_of(repo.path, paths)
+    assert scope is not None
+    assert [p for p in paths if scope.may_ignore(p)] == paths[:-1]
+
+
+def test_a_literal_holding_a_shorter_one_is_left_out(make_repo) -> None:
+    """A path holding "node_modules/x" holds "node_modules": one search is enough."""
+    repo = make_repo()
+    repo.write(".gitignore", "*.pyc\n*.py\nnode_modules/\n/node_modules/cache\nNODE_MODULES\n")
+    assert scope_of(repo.path, [b"a.py"]) == IgnoreScope((b".py", b"node_modules"))
+
+
 def test_may_ignore_compares_without_case() -> None:
     scope = IgnoreScope((b"node_modules", b".pyc"))
     assert scope.may_ignore(b"web/Node_Modules/x.js")
@@ -455,7 +475,7 @@ def test_among_keeps_everything_beyond_its_search_budget() -> None:
     assert IgnoreScope(literals).among(listing) == listing
 
 
-# -- 2. dirs_holding: the compiled loop gives what the Python one gives --
+# -- dirs_holding: the compiled loop gives what the Python one gives --
 
 # How `.gitignore` may stand in a folder: a file, a folder, a symlink to a file or to nothing.
 KINDS = ("file", "folder", "link", "dangling", "none")
@@ -560,7 +580,7 @@ def test_dirs_holding_a_folder_that_cannot_be_searched_is_an_error_alike() -> No
         shutil.rmtree(base)
 
 
-# -- 3. unsure: None, so that git is asked about every path --
+# -- unsure: None, so that git is asked about every path --
 
 
 def test_a_pattern_without_literal_text_is_unsure(make_repo) -> None:
@@ -603,7 +623,7 @@ def test_an_ignore_file_that_cannot_be_read_is_unsure(which: str) -> None:
             (base / rel).write_text("*.log\n", encoding="utf-8")
         (base / which).chmod(0)
         code = (
-            "import sys; from hygiene.ignorescope import ignore_scope, OutsideExcludes; "
+            "from hygiene.ignorescope import ignore_scope, OutsideExcludes; "
             f"s=ignore_scope({str(base)!r}, b'sub/a.txt\\0', OutsideExcludes({os.fsencode(excludes)!r})); "
             "print(s)"
         )
@@ -669,7 +689,7 @@ def test_info_exclude_of_a_separate_git_dir_and_of_a_linked_worktree(
     assert scope.may_ignore(b"y.wt")
 
 
-# -- 4. core.excludesFile: which one git reads --
+# -- core.excludesFile: which one git reads --
 
 
 def set_global_excludes(value: str | Path) -> None:
@@ -715,6 +735,26 @@ def test_the_command_line_excludes_file_beats_the_repository_one(make_repo, tmp_
     scope = ignore_scope(str(repo.path), b"x.cmd\0x.loc\0", outside)
     assert scope is not None
     assert scope.literals == (b".cmd",)
+
+
+def test_a_work_tree_own_excludes_file_beats_the_repository_one(make_repo, tmp_path: Path) -> None:
+    """With `extensions.worktreeConfig`, a linked work tree's `config.worktree` wins."""
+    repo = make_repo("main")
+    repo.write("a.txt")
+    repo.commit()
+    repo.git("config", "core.excludesFile", str(rules(tmp_path / "shared", "*.shared\n")))
+    repo.git("worktree", "add", "-q", str(tmp_path / "linked"))
+    linked = tmp_path / "linked"
+    run_git(linked, "config", "extensions.worktreeConfig", "true")
+    own = rules(tmp_path / "own", "*.own\n")
+    run_git(linked, "config", "--worktree", "core.excludesFile", str(own))
+    paths = [b"x.own", b"x.shared"]
+    assert git_ignores(linked, paths) == {b"x.own"}
+    assert git_ignores(repo.path, paths) == {b"x.shared"}
+    for where, literal in ((linked, b".own"), (repo.path, b".shared")):
+        scope = scope_of(where, paths)
+        assert scope is not None
+        assert scope.literals == (literal,)
 
 
 def test_a_tilde_is_the_home_folder(
@@ -775,6 +815,11 @@ def _findings(result, kind: str) -> set[str]:  # type: ignore[no-untyped-def]
     return {f.rel for f in result.findings if type(f).__name__ == kind}
 
 
+def _found(result, kind: str) -> set[str]:  # type: ignore[no-untyped-def]
+    """The findings of `kind`, as paths: the scan finds them in several repositories."""
+    return {os.path.join(f.repo, f.rel) for f in result.findings if type(f).__name__ == kind}
+
+
 def _one_and_two(make_repo) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
     """Two work trees alike: a tracked file and an untracked cache that only the excludes file
     set outside the repositories names; `two` sets its own (empty) excludes file."""
@@ -797,19 +842,10 @@ def test_the_scan_reads_the_global_excludes_file(make_repo, tmp_path: Path) -> N
     one, two = _one_and_two(make_repo)
     result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=SCAN_KINDS))
     assert not result.errors
-    tracked = {
-        os.path.join(f.repo, f.rel)
-        for f in result.findings
-        if type(f).__name__ == "TrackedArtifact"
-    }
-    gaps = {os.path.join(f.repo, f.rel) for f in result.findings if type(f).__name__ == "IgnoreGap"}
-    # Ignored by the global file alone: tracked junk, and no gap.
-    assert tracked == {str(one / "notes.glob")}
-    assert gaps == {str(two / "src" / "__pycache__")}
-    for repo in (one, two):
-        assert {t.rel for t in tracked_junk(str(repo))} == {
-            os.path.relpath(p, repo) for p in tracked if p.startswith(str(repo) + os.sep)
-        }
+    # Ignored by the global file alone: tracked junk, and no gap; `two` reads its own.
+    assert _found(result, "TrackedArtifact") == {str(one / "notes.glob")}
+    assert _found(result, "IgnoreGap") == {str(two / "src" / "__pycache__")}
+    assert {t.rel for t in tracked_junk(str(one))} == {"notes.glob"}
 
 
 def test_the_scan_reads_git_default_excludes_file(
@@ -820,14 +856,8 @@ def test_the_scan_reads_git_default_excludes_file(
     one, two = _one_and_two(make_repo)
     result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=SCAN_KINDS))
     assert not result.errors
-    tracked = {
-        os.path.join(f.repo, f.rel)
-        for f in result.findings
-        if type(f).__name__ == "TrackedArtifact"
-    }
-    gaps = {os.path.join(f.repo, f.rel) for f in result.findings if type(f).__name__ == "IgnoreGap"}
-    assert tracked == {str(one / "notes.glob")}
-    assert gaps == {str(two / "src" / "__pycache__")}
+    assert _found(result, "TrackedArtifact") == {str(one / "notes.glob")}
+    assert _found(result, "IgnoreGap") == {str(two / "src" / "__pycache__")}
 
 
 def test_the_scan_agrees_with_git_under_a_command_line_excludes_file(
@@ -842,13 +872,10 @@ def test_the_scan_agrees_with_git_under_a_command_line_excludes_file(
     one, two = _one_and_two(make_repo)
     result = scan(ScanRequest(roots=(tmp_path / "ws",), kinds=SCAN_KINDS))
     assert not result.errors
-    for repo in (one, two):
-        scanned = {
-            f.rel
-            for f in result.findings
-            if type(f).__name__ == "TrackedArtifact" and f.repo == str(repo)
-        }
-        assert scanned == {t.rel for t in tracked_junk(str(repo))}
+    # git_env drops the command line for every git the scan starts: the global file counts.
+    assert {t.rel for t in tracked_junk(str(one))} == {"src"}
+    assert {t.rel for t in tracked_junk(str(two))} == set()
+    assert _found(result, "TrackedArtifact") == {str(one / "src")}
 
 
 def test_an_excludes_file_set_per_repository_by_the_global_config(
@@ -879,15 +906,13 @@ def test_an_excludes_file_set_per_repository_by_the_global_config(
     for repo in (one, two):
         direct = {t.rel for t in tracked_junk(str(repo.path))}
         assert direct == {f"x.{repo.path.name}"}
-        scanned = {
-            f.rel
-            for f in result.findings
-            if type(f).__name__ == "TrackedArtifact" and f.repo == str(repo.path)
-        }
-        assert scanned == direct
+    assert _found(result, "TrackedArtifact") == {
+        str(one.path / "x.one"),
+        str(two.path / "x.two"),
+    }
 
 
-# -- 5. the point of it all: git is not asked about what no rule can match --
+# -- the point of it all: git is not asked about what no rule can match --
 
 
 @pytest.fixture
