@@ -15,7 +15,8 @@ only rules paths out, it never decides that one is ignored.
 Where anything is unsure, `ignore_scope` returns None and git is asked about every path: a
 pattern without literal text (`*`), an ignore file that cannot be read or is not a regular file
 (git does not follow a symlinked `.gitignore`), a repository `gitindex` would not read itself,
-or a `core.excludesFile` that could not be learned.
+or a `core.excludesFile` that could not be learned (an `includeIf` in the user's configuration
+may set it per repository; `%(prefix)/` is below git's install prefix).
 """
 
 from __future__ import annotations
