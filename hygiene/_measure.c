@@ -519,6 +519,7 @@ static PyObject *dirs_holding(PyObject *self, PyObject *args) {
         return NULL;
     }
     PyObject *out = NULL;
+    PyObject *reported = NULL;
     char *buf = NULL;
     int rootfd = open(PyBytes_AS_STRING(root_obj), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) {
@@ -529,7 +530,9 @@ static PyObject *dirs_holding(PyObject *self, PyObject *args) {
     size_t size = (size_t)paths.len;
     buf = malloc(size + (size_t)name_len + 2);
     out = PyList_New(0);
-    if (buf == NULL || out == NULL) {
+    /* The folders reported: one seen again, after paths elsewhere, is not reported twice. */
+    reported = PySet_New(NULL);
+    if (buf == NULL || out == NULL || reported == NULL) {
         if (buf == NULL) {
             PyErr_NoMemory();
         }
@@ -584,7 +587,16 @@ static PyObject *dirs_holding(PyObject *self, PyObject *args) {
             } else {
                 mode = -(long)errno;
             }
-            if (append_new(out, Py_BuildValue("(y#l)", entry, (Py_ssize_t)k, mode)) < 0) {
+            PyObject *folder = PyBytes_FromStringAndSize(entry, (Py_ssize_t)k);
+            int again = folder == NULL ? -1 : PySet_Contains(reported, folder);
+            if (again == 0) {
+                again = PySet_Add(reported, folder);
+                if (again == 0) {
+                    again = append_new(out, Py_BuildValue("(Ol)", folder, mode));
+                }
+            }
+            Py_XDECREF(folder);
+            if (again < 0) {
                 Py_CLEAR(out);
                 goto done;
             }
@@ -597,6 +609,7 @@ done:
         close(rootfd);
     }
     free(buf);
+    Py_XDECREF(reported);
     PyBuffer_Release(&paths);
     Py_DECREF(root_obj);
     return out;

@@ -21,7 +21,8 @@ is asked of git, as before.
 Where anything is unsure, `ignore_scope` returns None and git is asked about every path: a
 pattern without literal text (`*`), an ignore file that cannot be read or is not a regular file
 (git does not follow a symlinked `.gitignore`), a repository `gitindex` would not read itself,
-or a `core.excludesFile` that could not be learned.
+or a `core.excludesFile` that could not be learned (an `includeIf` in the user's configuration
+may set it per repository; `%(prefix)/` is below git's install prefix).
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ from hygiene.gitindex import git_dirs
 
 # `core.excludesFile` outside any one repository: asked once per scan, in any work tree, with
 # the scope of each value so that the repository's own ("local", "worktree") can be set aside.
-OUTSIDE_EXCLUDES = ("config", "-z", "--show-scope", "--get-all", "core.excludesFile")
+# An `includeIf` there may set it per repository: asked with it, to be unsure then.
+OUTSIDE_EXCLUDES = (
+    "config",
+    "-z",
+    "--show-scope",
+    "--get-regexp",
+    r"^(core\.excludesfile$|includeif\.)",
+)
 
 _BOM = b"\xef\xbb\xbf"
 # Bytes that end a run of literal text: wildcards, the escape (what it escapes is dropped:
@@ -60,14 +68,21 @@ class OutsideExcludes:
     command: bytes | None = None
 
 
-def outside_excludes(output: bytes) -> OutsideExcludes:
-    """Read what `git config` printed for OUTSIDE_EXCLUDES: scope and value, NUL-separated."""
+def outside_excludes(output: bytes) -> OutsideExcludes | None:
+    """Read what `git config` printed for OUTSIDE_EXCLUDES: scope, then key and value, each
+    NUL-terminated. None if a conditional include outside the repositories makes the value
+    depend on the repository (the question was asked in one work tree only)."""
     fields = output.split(b"\0")
     value = command = None
-    for scope, setting in zip(fields[0::2], fields[1::2], strict=False):
+    for scope, entry in zip(fields[0::2], fields[1::2], strict=False):
+        key, _, setting = entry.partition(b"\n")
+        if scope in (b"local", b"worktree"):
+            continue  # the repository's own: `git_dirs` reads it (and is unsure of includes)
+        if key.startswith(b"includeif."):
+            return None
         if scope == b"command":
             command = setting
-        elif scope not in (b"local", b"worktree"):
+        else:
             value = setting
     return OutsideExcludes(value, command)
 
@@ -76,6 +91,7 @@ def _pattern(line: bytes) -> bytes:
     """The pattern on one line of an ignore file, as git reads it: without the line's CR and
     its trailing spaces (an escaped one ends with a backslash, which `pattern_literal` treats
     as a break anyway)."""
+    line = line.split(b"\0", 1)[0]  # git reads each pattern as a C string: it ends at a NUL
     body = line[:-1] if line.endswith(b"\r") else line
     return body.rstrip(b" ")
 
@@ -220,6 +236,8 @@ def _excludes_path(value: bytes | None, worktree: str) -> str | None:
         home = os.environ.get("HOME")
         return os.path.join(home, ".config", "git", "ignore") if home else None
     path = os.fsdecode(value)
+    if path.startswith("%(prefix)/"):
+        raise _Unsure(path)  # below git's own install prefix, which only git knows
     if path.startswith("~"):
         path = os.path.expanduser(path)
         if path.startswith("~"):

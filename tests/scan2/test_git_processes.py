@@ -19,6 +19,7 @@ import pytest
 from hygiene.config import Config
 from hygiene.detectors import DEFAULT_KINDS
 from hygiene.detectors.tracked import tracked_junk
+from hygiene.ignorescope import OUTSIDE_EXCLUDES
 from hygiene.scan import ScanRequest, scan
 
 ALL_DEFAULT = frozenset({"artifact", *DEFAULT_KINDS})
@@ -74,7 +75,7 @@ def test_git_processes_per_repository_do_not_grow_with_files(
     one, two = str(tmp_path / "ws" / "one"), str(tmp_path / "ws" / "two")
     assert set(per_repo) == {one, two}
     # Once per scan, in the first work tree found: the excludes file set outside repositories.
-    outside = "config -z --show-scope --get-all core.excludesFile"
+    outside = " ".join(OUTSIDE_EXCLUDES)
     assert sum(calls.pop(outside, 0) for calls in per_repo.values()) == 1
     # The tracked veto, tracked junk, precious files and large files share one listing, read
     # from the index file; one check-ignore judges, by the ignore rules alone, the tracked
