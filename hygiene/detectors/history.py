@@ -12,7 +12,9 @@ object store (`git worktree`) are read once.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass, field
@@ -106,6 +108,13 @@ def _inventory(repo: str, threshold: int) -> _Inventory:
     return inv
 
 
+@functools.cache
+def _could_be_big(threshold: int) -> re.Pattern[bytes]:
+    """A blob's line in LIST_OBJECT_SIZES' output whose size has as many digits as
+    `threshold` or more: a blob at or above it has such a line."""
+    return re.compile(rb" blob [0-9]{%d,} " % len(str(max(threshold, 0))))
+
+
 def _big_objects(repo: str, threshold: int, out: bytes | None) -> dict[str, tuple[int, int]]:
     """Blobs at or above `threshold` in the object store, reachable or not: oid -> sizes.
 
@@ -114,6 +123,8 @@ def _big_objects(repo: str, threshold: int, out: bytes | None) -> dict[str, tupl
     """
     if out is None:
         out = git(repo, *LIST_OBJECT_SIZES)
+    if _could_be_big(threshold).search(out) is None:
+        return {}  # most stores: said by one search, not by splitting every line
     big: dict[str, tuple[int, int]] = {}
     for line in out.split(b"\n"):
         parts = line.split(b" ")
