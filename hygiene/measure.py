@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
+
+    from hygiene.forkpool import ForkPool
 
 _S_IFMT = 0o170000
 _S_IFDIR = 0o040000
@@ -370,65 +372,105 @@ def _main_is_importable() -> bool:
     return spec is not None or (path is not None and os.path.exists(path))
 
 
+# What `WorkerPool.submit` hands back: a forked worker's task, or a forkserver pool's future.
+Job = Any
+
+
 class WorkerPool:
     """Worker processes, started on first use.
 
-    fork when this process has one thread (cheap, and nothing is re-imported); forkserver
-    beside a progress thread, where fork is unsafe. A pool that breaks (a worker that could
-    not start) is abandoned and its pieces are sized in this process instead.
+    Forked (`hygiene.forkpool`) when this process has one thread: cheap, nothing re-imported.
+    Beside a progress thread, where fork is unsafe, concurrent.futures with a forkserver. A
+    pool that breaks (a worker that could not start, or died) costs speed only: its pieces are
+    sized in this process instead.
     """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self._forked: ForkPool | None = None
         self._executor: ProcessPoolExecutor | None = None
         self.broken = False
 
+    @property
+    def started(self) -> bool:
+        """True once worker processes exist (forked, or by forkserver)."""
+        return self._forked is not None or self._executor is not None
+
     def _start(self) -> ProcessPoolExecutor:
         import multiprocessing
-        import threading
         from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing.context import BaseContext
 
-        methods = multiprocessing.get_all_start_methods()
-        context: BaseContext
-        if "fork" in methods and threading.active_count() == 1:
-            context = multiprocessing.get_context("fork")
-        elif "forkserver" in methods and _main_is_importable():
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["hygiene.measure", "hygiene.walk"])
-        else:
+        if "forkserver" not in multiprocessing.get_all_start_methods() or not _main_is_importable():
             raise OSError("no safe way to start worker processes here")
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["hygiene.measure", "hygiene.walk"])
         return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupts)
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T] | None:
-        """A future for `fn(*args)` in a worker, or None when the pool cannot take work."""
-        from concurrent.futures.process import BrokenProcessPool
-
+    def submit(self, fn: Callable[..., T], *args: Any) -> Job | None:
+        """A handle on `fn(*args)` running in a worker, or None when the pool cannot take work."""
         if self.broken:
             return None
         try:
-            if self._executor is None:
-                self._executor = self._start()
+            if self._forked is None and self._executor is None:
+                import threading
+
+                if hasattr(os, "fork") and threading.active_count() == 1:
+                    from hygiene.forkpool import ForkPool
+
+                    self._forked = ForkPool(self.workers)
+                else:
+                    self._executor = self._start()
+            if self._forked is not None:
+                return self._forked.submit(fn, *args)
+            assert self._executor is not None
             return self._executor.submit(fn, *args)
-        except (BrokenProcessPool, OSError):
+        except Exception as exc:
+            if not _lost(exc):
+                raise
             self.broken = True
             return None
 
-    def result(self, future: Future[T] | None, fn: Callable[..., T], *args: Any) -> T:
-        """The worker's answer, or `fn(*args)` computed here if the worker is gone."""
-        from concurrent.futures.process import BrokenProcessPool
+    def wait(self, jobs: Sequence[Job], timeout: float | None) -> set[Job]:
+        """Those of `jobs` that are done, waiting until one is or `timeout` seconds pass."""
+        if self._forked is not None:
+            return self._forked.wait(jobs, timeout)
+        from concurrent.futures import FIRST_COMPLETED
+        from concurrent.futures import wait as wait_futures
 
-        if future is not None:
+        return wait_futures(jobs, timeout=timeout, return_when=FIRST_COMPLETED).done
+
+    def result(self, job: Job | None, fn: Callable[..., T], *args: Any) -> T:
+        """The worker's answer, or `fn(*args)` computed here if the worker is gone."""
+        if job is not None:
             try:
-                return future.result()
-            except BrokenProcessPool:
-                self.broken = True
+                if self._forked is not None:
+                    return self._forked.result(job)  # type: ignore[no-any-return]
+                return job.result()  # type: ignore[no-any-return]
+            except Exception as exc:
+                if not _lost(exc):
+                    raise
+                if self._forked is None or not self._forked.alive:
+                    self.broken = True
         return fn(*args)
 
     def close(self) -> None:
+        if self._forked is not None:
+            self._forked.close()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
-        self._executor = None
+        self._forked = self._executor = None
+
+
+def _lost(exc: BaseException) -> bool:
+    """True for a pool's failure to run work at all (as opposed to the work's own error)."""
+    from hygiene.forkpool import WorkerLost
+
+    if isinstance(exc, (WorkerLost, OSError)):
+        return True
+    import sys
+
+    process = sys.modules.get("concurrent.futures.process")
+    return process is not None and isinstance(exc, process.BrokenProcessPool)
 
 
 def default_workers() -> int:

@@ -13,11 +13,11 @@ import stat as statmod
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
 
 from hygiene.detect import Classifier
 from hygiene.measure import (
     FolderList,
+    Job,
     Partial,
     WorkerPool,
     combine,
@@ -29,10 +29,6 @@ from hygiene.measure import (
 from hygiene.model import ScanIssue
 from hygiene.paths import QUARANTINE_PREFIX
 from hygiene.rules import Match
-
-if TYPE_CHECKING:
-    # concurrent.futures pulls in logging; a scan without workers never needs it.
-    from concurrent.futures import Future
 
 S_ISDIR = statmod.S_ISDIR
 S_ISREG = statmod.S_ISREG
@@ -115,7 +111,7 @@ class _Deferred:
     inode: int
     parts: list[Partial]
     chunks: list[list[str]]
-    futures: list[Future[Partial] | None]
+    futures: list[Job | None]
     cross: bool
 
 
@@ -365,15 +361,13 @@ class Walker:
             cross,
         )
 
-    def _wait(self, future: Future[Any] | None) -> None:
+    def _wait(self, future: Job | None) -> None:
         idle = self.options.idle
         if idle is None or future is None:
             return
-        from concurrent.futures import wait
-
-        while not future.done():
+        assert self.pool is not None
+        while not self.pool.wait([future], timeout=0.005):
             idle()
-            wait([future], timeout=0.005)
 
     def _resolve(self, deferred: _Deferred) -> FolderHit:
         assert self.pool is not None
@@ -465,7 +459,7 @@ class Walker:
         todo: deque[tuple[tuple[int, ...], list[Subtree]]] = deque(
             ((i,), handoff[i::share]) for i in range(share)
         )
-        running: dict[Future[SubtreeResult], tuple[tuple[int, ...], list[Subtree]]] = {}
+        running: dict[Job, tuple[tuple[int, ...], list[Subtree]]] = {}
         files = size = 0
         while todo or running:
             while todo and len(running) < 2 * pool.workers:
@@ -505,16 +499,13 @@ class Walker:
                 events[i] = self._defer(event)
         answers.append((key, result))
 
-    def _wait_any(self, futures: list[Future[SubtreeResult]]) -> set[Future[SubtreeResult]]:
+    def _wait_any(self, futures: list[Job]) -> set[Job]:
         """The futures among `futures` that are done, waiting for at least one; while waiting,
         `idle` gets its turns."""
-        from concurrent.futures import FIRST_COMPLETED, wait
-
+        assert self.pool is not None
         idle = self.options.idle
         while True:
-            done, _ = wait(
-                futures, timeout=None if idle is None else 0.005, return_when=FIRST_COMPLETED
-            )
+            done = self.pool.wait(futures, None if idle is None else 0.005)
             if done:
                 return done
             assert idle is not None

@@ -44,7 +44,7 @@ def test_worker_processes_give_the_same_measures(tmp_path: Path) -> None:
     pool = WorkerPool(2)
     try:
         parallel = hits(root, pool=pool)
-        assert pool._executor is not None, "the split path must really have used workers"
+        assert pool.started, "the split path must really have used workers"
     finally:
         pool.close()
     assert parallel == serial
@@ -122,7 +122,7 @@ def test_folders_walked_by_workers_give_the_single_process_answer(tmp_path: Path
     walker = Walker(Classifier(default_index()), pool=WorkerPool(2))
     try:
         events = list(walker.walk(str(root), repo=None))
-        assert walker.pool is not None and walker.pool._executor is not None
+        assert walker.pool is not None and walker.pool.started
     finally:
         walker.pool.close()  # type: ignore[union-attr]
     two = scan(ScanRequest(roots=(root,), workers=2, kinds=kinds))

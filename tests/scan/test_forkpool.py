@@ -1,0 +1,186 @@
+"""The forked worker pool: answers in order, failures sent back, dead workers, no deadlock,
+no descriptor of the parent held open in a worker, no worker left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from hygiene.forkpool import ForkPool, WorkerLost
+from hygiene.measure import WorkerPool
+from hygiene.scan import ScanRequest, scan
+from tests.scan.test_measure_parallel import build, deep_tree
+
+
+def echo(value: object) -> object:
+    return value
+
+
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def pid_of_worker() -> int:
+    return os.getpid()
+
+
+def sleep_then(seconds: float, value: object) -> object:
+    time.sleep(seconds)
+    return value
+
+
+def read_all(fd: int, timeout: float = 5.0) -> bytes | None:
+    """Whatever the pipe holds once every writer has closed it; None if one still has it open
+    after `timeout` seconds."""
+    import select
+
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+    return None
+
+
+def children() -> set[int]:
+    """This process's live or unreaped children, from /proc."""
+    me = str(os.getpid())
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == me:
+                found.add(int(entry))
+    return found
+
+
+def _state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+        return handle.read().rsplit(")", 1)[1].split()[0]
+
+
+@pytest.fixture
+def pool():  # type: ignore[no-untyped-def]
+    before = children()
+    made = ForkPool(2)
+    yield made
+    made.close()
+    assert children() == before  # every worker ended and reaped
+
+
+def test_answers_come_back_to_their_tasks(pool: ForkPool) -> None:
+    tasks = [pool.submit(echo, n) for n in range(50)]
+    assert [pool.result(task) for task in tasks] == list(range(50))
+    # Sent at once, they are shared between the two workers.
+    pids = {pool.result(task) for task in [pool.submit(pid_of_worker) for _ in range(10)]}
+    assert len(pids) == 2 and os.getpid() not in pids
+
+
+def test_an_error_in_a_task_is_raised_where_its_answer_is_read(pool: ForkPool) -> None:
+    task = pool.submit(fail, "no")
+    with pytest.raises(ValueError, match="no"):
+        pool.result(task)
+    assert pool.result(pool.submit(echo, 1)) == 1  # the worker goes on
+
+
+def test_tasks_and_answers_bigger_than_a_pipe_do_not_deadlock(pool: ForkPool) -> None:
+    """Both directions at once: the workers write answers nobody has read yet while more
+    tasks are sent to them."""
+    big = b"x" * (3 << 20)
+    tasks = [pool.submit(echo, big + bytes([n])) for n in range(6)]
+    assert all(pool.result(task) == big + bytes([n]) for n, task in enumerate(tasks))
+
+
+def test_wait_returns_what_is_done_or_nothing_after_the_timeout(pool: ForkPool) -> None:
+    slow = pool.submit(sleep_then, 0.5, "slow")
+    assert pool.wait([slow], timeout=0.05) == set()
+    quick = pool.submit(echo, "quick")
+    assert pool.wait([slow, quick], timeout=5) == {quick}
+    assert pool.result(slow) == "slow"
+
+
+def test_a_worker_that_dies_fails_its_tasks_and_the_others_go_on(pool: ForkPool) -> None:
+    victim = pool.result(pool.submit(pid_of_worker))
+    busy = [pool.submit(sleep_then, 0.3, n) for n in range(4)]
+    os.kill(victim, signal.SIGKILL)
+    outcomes = []
+    for task in busy:
+        try:
+            outcomes.append(pool.result(task))
+        except WorkerLost:
+            outcomes.append("lost")
+    assert "lost" in outcomes and any(o != "lost" for o in outcomes)
+    assert pool.alive == 1
+    assert pool.result(pool.submit(echo, "still")) == "still"
+
+
+def test_close_ends_busy_workers_at_once() -> None:
+    before = children()
+    pool = ForkPool(2)
+    pool.submit(sleep_then, 60, None)
+    started = time.monotonic()
+    pool.close()
+    assert time.monotonic() - started < 5
+    assert children() == before
+
+
+def test_a_worker_holds_no_descriptor_of_its_parent() -> None:
+    """A pipe the parent opened before the pool: once the parent closes its write end, the
+    reader sees the end, because no worker kept a copy (a git process's stdin would hang)."""
+    reader, writer = os.pipe()
+    pool = ForkPool(2)
+    try:
+        os.write(writer, b"done")
+        os.close(writer)
+        assert read_all(reader) == b"done"
+        assert pool.result(pool.submit(echo, 1)) == 1
+    finally:
+        os.close(reader)
+        pool.close()
+
+
+def test_the_scan_gets_its_answers_here_when_a_worker_dies(tmp_path: Path) -> None:
+    """The walk's pool loses a worker in the middle of a scan: the lost pieces are walked in
+    this process, and the scan says the same as without workers."""
+    root = tmp_path / "ws"
+    deep_tree(root)
+    build(root / "more")
+    serial = scan(ScanRequest(roots=(root,), workers=0))
+
+    lost: list[object] = []
+
+    class Dying(WorkerPool):
+        def submit(self, fn, *args):  # type: ignore[no-untyped-def]
+            if self._forked is None and not lost:
+                # The first worker dies before its first task, which is sent to it all the
+                # same: the pool learns of the death only when it reads.
+                self._forked = ForkPool(self.workers)
+                victim = self._forked._workers[0].pid
+                os.kill(victim, signal.SIGKILL)
+                while _state(victim) != "Z":
+                    time.sleep(0.001)
+                lost.append(super().submit(fn, *args))
+                return lost[0]
+            return super().submit(fn, *args)
+
+    import hygiene.scan as scan_module
+
+    real = scan_module.WorkerPool
+    scan_module.WorkerPool = Dying  # type: ignore[misc]
+    try:
+        dying = scan(ScanRequest(roots=(root,), workers=2))
+    finally:
+        scan_module.WorkerPool = real  # type: ignore[misc]
+    assert dying.findings == serial.findings
+    assert dying.totals == serial.totals
+    assert isinstance(lost[0].value, WorkerLost)  # type: ignore[attr-defined]
