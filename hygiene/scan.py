@@ -157,6 +157,24 @@ def _tracked(
     return held
 
 
+def _detecting(request: ScanRequest) -> bool:
+    return request.git_stats or bool(request.kinds - {"artifact"})
+
+
+def _while_walking(prefetch: Prefetch, request: ScanRequest) -> Callable[[], None]:
+    """What this process does while its workers walk: git's questions make progress, and the
+    detectors are imported (about 15 ms, off the path after the walk)."""
+    pending = [_detecting(request)]
+
+    def idle() -> None:
+        prefetch.pump()
+        if pending[0]:
+            pending[0] = False
+            all_detectors()
+
+    return idle
+
+
 def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResult:
     config = request.config
     large = request.large if request.large is not None else config.large
@@ -170,7 +188,7 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
             large=large if "large-file" in request.kinds else None,
             sqlite_shaped="database" in request.kinds,
             progress=progress,
-            idle=prefetch.pump,
+            idle=_while_walking(prefetch, request),
         ),
         pool=pool,
         skip=frozenset({os.path.realpath(hygiene_home())}),
@@ -294,8 +312,7 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
     )
     extra: dict[str, object] = {}
     # Importing the detectors costs ~15 ms of start-up, for nothing when only artifacts are asked.
-    detecting = request.git_stats or bool(request.kinds - {"artifact"})
-    for kind, detector in all_detectors() if detecting else ():
+    for kind, detector in all_detectors() if _detecting(request) else ():
         if kind in request.kinds or (kind == "history-blob" and request.git_stats):
             detected = detector(context)
             if kind in request.kinds:
