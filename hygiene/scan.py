@@ -216,7 +216,10 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
     prefetch.walked()
 
     errors = walker.errors
-    mounts = mount_points()
+    # Every hit lies below a root: only the mount points there can be inside one.
+    mounts = frozenset(
+        m for m in mount_points() if any(mount_inside(r, frozenset({m})) for r in roots)
+    )
     protect = ProtectSet.build(roots, harvest.repos, config.protect)
     artifacts: list[Artifact] = []
     precious: list[Precious] = []
