@@ -519,7 +519,7 @@ static PyObject *dirs_holding(PyObject *self, PyObject *args) {
         return NULL;
     }
     PyObject *out = NULL;
-    PyObject *reported = NULL;
+    PyObject *checked = NULL;
     char *buf = NULL;
     int rootfd = open(PyBytes_AS_STRING(root_obj), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) {
@@ -530,9 +530,9 @@ static PyObject *dirs_holding(PyObject *self, PyObject *args) {
     size_t size = (size_t)paths.len;
     buf = malloc(size + (size_t)name_len + 2);
     out = PyList_New(0);
-    /* The folders reported: one seen again, after paths elsewhere, is not reported twice. */
-    reported = PySet_New(NULL);
-    if (buf == NULL || out == NULL || reported == NULL) {
+    /* The folders looked at: one seen again, after paths elsewhere, is not looked at twice. */
+    checked = PySet_New(NULL);
+    if (buf == NULL || out == NULL || checked == NULL) {
         if (buf == NULL) {
             PyErr_NoMemory();
         }
@@ -570,6 +570,21 @@ static PyObject *dirs_holding(PyObject *self, PyObject *args) {
             if (known) {
                 continue;
             }
+            /* Looked at once, whatever the order of the paths (the scan appends its candidates
+             * to a sorted listing): a set lookup costs less than the lstat. */
+            PyObject *folder = PyBytes_FromStringAndSize(entry, (Py_ssize_t)k);
+            int again = folder == NULL ? -1 : PySet_Contains(checked, folder);
+            if (again == 0) {
+                again = PySet_Add(checked, folder);
+            }
+            if (again != 0) {
+                Py_XDECREF(folder);
+                if (again < 0) {
+                    Py_CLEAR(out);
+                    goto done;
+                }
+                continue;
+            }
             size_t at = 0;
             if (k > 0) {
                 memcpy(buf, entry, k);
@@ -579,24 +594,18 @@ static PyObject *dirs_holding(PyObject *self, PyObject *args) {
             memcpy(buf + at, name, (size_t)name_len);
             buf[at + (size_t)name_len] = '\0';
             struct stat st;
-            long mode;
+            long mode = 0;
+            int found = 1;
             if (fstatat(rootfd, buf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
                 mode = (long)st.st_mode;
             } else if (errno == ENOENT || errno == ENOTDIR) {
-                continue;
+                found = 0;
             } else {
                 mode = -(long)errno;
             }
-            PyObject *folder = PyBytes_FromStringAndSize(entry, (Py_ssize_t)k);
-            int again = folder == NULL ? -1 : PySet_Contains(reported, folder);
-            if (again == 0) {
-                again = PySet_Add(reported, folder);
-                if (again == 0) {
-                    again = append_new(out, Py_BuildValue("(Ol)", folder, mode));
-                }
-            }
-            Py_XDECREF(folder);
-            if (again < 0) {
+            int rc = found ? append_new(out, Py_BuildValue("(Ol)", folder, mode)) : 0;
+            Py_DECREF(folder);
+            if (rc < 0) {
                 Py_CLEAR(out);
                 goto done;
             }
@@ -609,7 +618,7 @@ done:
         close(rootfd);
     }
     free(buf);
-    Py_XDECREF(reported);
+    Py_XDECREF(checked);
     PyBuffer_Release(&paths);
     Py_DECREF(root_obj);
     return out;
