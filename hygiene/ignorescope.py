@@ -30,10 +30,11 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from hygiene.gitindex import git_dirs
+from hygiene.native import compiled
 
 # `core.excludesFile` outside any one repository: asked once per scan, in any work tree, with
 # the scope of each value so that the repository's own ("local", "worktree") can be set aside.
@@ -277,13 +278,7 @@ def dirs_holding_python(root: str, paths: bytes, name: bytes) -> list[tuple[byte
     return found
 
 
-dirs_holding: Callable[[str, bytes, bytes], list[tuple[bytes, int]]]
-try:
-    from hygiene._measure import dirs_holding as _native
-except ImportError:  # pragma: no cover - an install without the compiled loop
-    dirs_holding = dirs_holding_python
-else:
-    dirs_holding = _native
+dirs_holding = compiled("dirs_holding", dirs_holding_python)
 
 
 def ignore_scope(
