@@ -184,3 +184,39 @@ def test_the_scan_gets_its_answers_here_when_a_worker_dies(tmp_path: Path) -> No
     assert dying.findings == serial.findings
     assert dying.totals == serial.totals
     assert isinstance(lost[0].value, WorkerLost)  # type: ignore[attr-defined]
+
+
+# A Ctrl-C reaching a worker right after its fork, before it could ignore it: raised from C
+# in the child (an at-fork hook), so that no Python code of the hook takes it first.
+_INTERRUPTED_AT_FORK = """
+import ctypes, functools, os, signal
+from hygiene.forkpool import ForkPool
+
+raise_signal = ctypes.CDLL(None)["raise"]
+raise_signal.argtypes = [ctypes.c_int]
+os.register_at_fork(after_in_child=functools.partial(raise_signal, signal.SIGINT))
+me = os.getpid()
+try:
+    pool = ForkPool(2)
+    print("answer", pool.result(pool.submit(abs, -3)), flush=True)
+    pool.close()
+except KeyboardInterrupt:
+    print("interrupted", "here" if os.getpid() == me else "in a worker", flush=True)
+print("went on", "here" if os.getpid() == me else "in a worker", flush=True)
+"""
+
+
+def test_a_ctrl_c_at_the_fork_never_runs_this_process_code_in_a_worker() -> None:
+    """KeyboardInterrupt in a new worker would unwind it into the code that forked it: the
+    scan's cleanup (killing this process's git) and the CLI's exit, run twice."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _INTERRUPTED_AT_FORK],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout.splitlines() == ["answer 3", "went on here"], done.stderr
