@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -637,6 +638,35 @@ def test_an_ignore_file_that_cannot_be_read_is_unsure(which: str) -> None:
         assert done.stdout.strip().startswith("IgnoreScope(literals=(b'.log',), ")
     finally:
         shutil.rmtree(base)
+
+
+def test_a_gitignore_git_skips_for_its_size_is_unsure(make_repo) -> None:
+    """git from 2.46 skips a pattern file of 100 MiB or more (a warning, no pattern of it
+    applies), earlier ones read it: its bare names must settle nothing."""
+    repo = make_repo()
+    repo.write("node_modules/a.js")
+    repo.write(".gitignore", "node_modules/\n")
+    scope = scope_of(repo.path, [b"node_modules/a.js"])
+    assert scope is not None
+    assert scope.surely_ignored(b"node_modules/a.js", folder=False)
+    os.truncate(repo.path / ".gitignore", 100 << 20)  # sparse: the rest reads as NULs
+    assert scope_of(repo.path, [b"node_modules/a.js"]) is None
+
+
+def test_an_excludes_file_with_no_size_is_read_as_git_reads_it(make_repo) -> None:
+    """git takes a file whose size is 0 as empty without reading it: `/dev/zero`, read to its
+    end, would never end. Asked in a child with a deadline and little memory, to fail cleanly."""
+    repo = make_repo()
+    repo.write(".gitignore", "*.log\n")
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+        "from hygiene.ignorescope import ignore_scope, OutsideExcludes; "
+        f"print(ignore_scope({str(repo.path)!r}, b'a.log\\0', OutsideExcludes(b'/dev/zero')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.startswith("IgnoreScope(literals=(b'.log',)"), done.stderr[-500:]
 
 
 def test_a_repository_gitindex_would_not_read_is_unsure(make_repo, tmp_path: Path) -> None:
