@@ -20,9 +20,10 @@ is asked of git, as before.
 
 Where anything is unsure, `ignore_scope` returns None and git is asked about every path: a
 pattern without literal text (`*`), an ignore file that cannot be read or is not a regular file
-(git does not follow a symlinked `.gitignore`) or that git 2.46 skips for its size (100 MiB), a repository `gitindex` would not read itself,
-or a `core.excludesFile` that could not be learned (an `includeIf` in the user's configuration
-may set it per repository; `%(prefix)/` is below git's install prefix).
+(git does not follow a symlinked `.gitignore`) or that git 2.46 skips for its size (100 MiB),
+a repository `gitindex` would not read itself, or a `core.excludesFile` that could not be
+learned (an `includeIf` in the user's configuration may set it per repository; `%(prefix)/` is
+below git's install prefix).
 """
 
 from __future__ import annotations
