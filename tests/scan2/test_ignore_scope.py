@@ -823,6 +823,23 @@ def test_git_default_excludes_file_when_none_is_set(
     assert scope.literals == (b".dflt",)
 
 
+@pytest.mark.parametrize("variable", ["XDG_CONFIG_HOME", "HOME"])
+def test_git_default_excludes_file_below_a_relative_folder(
+    make_repo, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """A relative `XDG_CONFIG_HOME` (or `HOME`) is taken by git from where it runs, the top of
+    the work tree, not from where the scan runs."""
+    repo = make_repo()
+    below = "xdg" if variable == "XDG_CONFIG_HOME" else "home/.config"
+    repo.write(f"{below}/git/ignore", "*.dflt\n")
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv(variable, below.split("/")[0])
+    assert git_ignores(repo.path, [b"x.dflt"]) == {b"x.dflt"}
+    scope = scope_of(repo.path, [b"x.dflt"])
+    assert scope is not None
+    assert scope.may_ignore(b"x.dflt")
+
+
 def test_a_relative_excludes_file_is_read_from_the_top_of_the_work_tree(make_repo) -> None:
     repo = make_repo()
     repo.write("conf/ignore", "*.rel\n")
