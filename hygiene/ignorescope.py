@@ -239,12 +239,13 @@ def _excludes_path(value: bytes | None, worktree: str) -> str | None:
     """Where git reads `core.excludesFile` from, for work tree `worktree`: the value (`~`
     expanded; relative to the top of the work tree, where git runs) or git's default."""
     if value is None:
-        # Relative ones too are taken from where git runs.
+        # Spelled as git spells them (an empty HOME: "/.config/..."); relative ones are taken
+        # from where git runs.
         config_home = os.environ.get("XDG_CONFIG_HOME")
         if config_home:
-            return os.path.join(worktree, config_home, "git", "ignore")
+            return os.path.join(worktree, f"{config_home}/git/ignore")
         home = os.environ.get("HOME")
-        return os.path.join(worktree, home, ".config", "git", "ignore") if home else None
+        return None if home is None else os.path.join(worktree, f"{home}/.config/git/ignore")
     path = os.fsdecode(value)
     if path.startswith("%(prefix)/"):
         raise _Unsure(path)  # below git's own install prefix, which only git knows
