@@ -69,6 +69,20 @@ def _state(pid: int) -> str:
         return handle.read().rsplit(")", 1)[1].split()[0]
 
 
+class Unrebuildable(Exception):
+    """Pickled with its message alone, rebuilt by calling the class with it: TypeError."""
+
+    def __init__(self, message: str, *, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def echo_or_raise(value: int) -> int:
+    if value == 1:
+        raise Unrebuildable("one", code=1)
+    return value
+
+
 @pytest.fixture
 def pool():  # type: ignore[no-untyped-def]
     before = children()
@@ -122,6 +136,29 @@ def test_a_worker_that_dies_fails_its_tasks_and_the_others_go_on(pool: ForkPool)
     assert "lost" in outcomes and any(o != "lost" for o in outcomes)
     assert pool.alive == 1
     assert pool.result(pool.submit(echo, "still")) == "still"
+
+
+def test_an_answer_that_cannot_be_read_here_fails_its_task_alone() -> None:
+    """The answers after it still reach their own tasks (not the wrong ones, nor none, which
+    would wait forever); the pool then sizes that piece here, where the error is raised."""
+    forked = ForkPool(1)
+    try:
+        tasks = [forked.submit(echo_or_raise, value) for value in range(4)]
+        deadline = time.monotonic() + 10
+        while not all(task.done() for task in tasks) and time.monotonic() < deadline:
+            forked.wait([task for task in tasks if not task.done()], timeout=0.1)
+        assert [forked.result(task) for task in tasks if task is not tasks[1]] == [0, 2, 3]
+        with pytest.raises(WorkerLost):
+            forked.result(tasks[1])
+    finally:
+        forked.close()
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(Unrebuildable):
+            pool.result(pool.submit(echo_or_raise, 1), echo_or_raise, 1)
+        assert pool.result(pool.submit(echo_or_raise, 2), echo_or_raise, 2) == 2
+    finally:
+        pool.close()
 
 
 def test_close_ends_busy_workers_at_once() -> None:
