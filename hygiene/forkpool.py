@@ -252,7 +252,12 @@ class ForkPool:
             if len(buffer) < end:
                 break
             task = worker.tasks.popleft()
-            task.ok, task.value = pickle.loads(buffer[at + _HEADER.size : end])
+            try:
+                task.ok, task.value = pickle.loads(buffer[at + _HEADER.size : end])
+            except Exception as exc:  # an exception class that cannot be rebuilt from its args
+                # Raised from here, it would leave this task unanswered and the answers after
+                # it to be read again, for the wrong tasks. Lost instead: sized here again.
+                task.ok, task.value = False, WorkerLost(f"answer unreadable here: {exc!r}")
             task.finished = True
             at = end
         del buffer[:at]
