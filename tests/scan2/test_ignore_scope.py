@@ -860,6 +860,21 @@ def test_an_excludes_file_relative_to_git_install_prefix_is_unsure(make_repo) ->
     assert scope_of(repo.path, [b"x.log"]) is None
 
 
+@pytest.mark.parametrize("scope", ["repository", "global"])
+def test_an_optional_excludes_file_is_unsure(make_repo, tmp_path: Path, scope: str) -> None:
+    """git from 2.50 reads `:(optional)PATH` as PATH, or as no value at all when PATH is
+    missing (then its default file); earlier ones as a relative path. Either way, not the
+    relative path alone."""
+    repo = make_repo()
+    rules(tmp_path / "opt-ignore", "*.opt\n")
+    value = f":(optional){tmp_path / 'opt-ignore'}"
+    if scope == "repository":
+        repo.git("config", "core.excludesFile", value)
+    else:
+        set_global_excludes(value)
+    assert scope_of(repo.path, [b"x.opt"]) is None
+
+
 def _findings(result, kind: str) -> set[str]:  # type: ignore[no-untyped-def]
     return {f.rel for f in result.findings if type(f).__name__ == kind}
 
