@@ -23,7 +23,7 @@ pattern without literal text (`*`), an ignore file that cannot be read or is not
 (git does not follow a symlinked `.gitignore`) or that git 2.46 skips for its size (100 MiB),
 a repository `gitindex` would not read itself, or a `core.excludesFile` that could not be
 learned (an `includeIf` in the user's configuration may set it per repository; `%(prefix)/` is
-below git's install prefix).
+below git's install prefix; `:(optional)` is read as git's version reads it).
 """
 
 from __future__ import annotations
@@ -249,6 +249,10 @@ def _excludes_path(value: bytes | None, worktree: str) -> str | None:
     path = os.fsdecode(value)
     if path.startswith("%(prefix)/"):
         raise _Unsure(path)  # below git's own install prefix, which only git knows
+    if path.startswith(":(optional)"):
+        # Newer git: the path after it, or no value at all (its default) if that is missing;
+        # earlier versions: a relative path. Which one, only git knows.
+        raise _Unsure(path)
     if path.startswith("~"):
         path = os.path.expanduser(path)
         if path.startswith("~"):

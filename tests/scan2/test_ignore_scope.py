@@ -862,7 +862,7 @@ def test_an_excludes_file_relative_to_git_install_prefix_is_unsure(make_repo) ->
 
 @pytest.mark.parametrize("scope", ["repository", "global"])
 def test_an_optional_excludes_file_is_unsure(make_repo, tmp_path: Path, scope: str) -> None:
-    """git from 2.50 reads `:(optional)PATH` as PATH, or as no value at all when PATH is
+    """Newer git reads `:(optional)PATH` as PATH, or as no value at all when PATH is
     missing (then its default file); earlier ones as a relative path. Either way, not the
     relative path alone."""
     repo = make_repo()
