@@ -74,8 +74,6 @@ def _serve(inbox: int, outbox: int) -> NoReturn:
     """A worker's life: run each task read from `inbox`, write its answer to `outbox`, until
     the pool closes `inbox`. Never returns into the parent's code."""
     try:
-        # Ctrl-C reaches the whole process group; the parent answers it and ends the workers.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
         reader = open(inbox, "rb", closefd=False)  # noqa: SIM115 - os._exit ends it
         while True:
             head = reader.read(_HEADER.size)
@@ -104,17 +102,30 @@ class ForkPool:
         self._workers: list[_Worker] = []
         try:
             for _ in range(workers):
-                self._workers.append(self._fork())
+                self._fork()
         except BaseException:
             self.close()
             raise
 
-    def _fork(self) -> _Worker:
+    def _fork(self) -> None:
         task_r, task_w = os.pipe()
         answer_r, answer_w = os.pipe()
-        pid = os.fork()
+        # Ctrl-C reaches the whole process group, and this process answers it by ending the
+        # workers. Held back across the fork: in the child until it ignores it (taken before,
+        # KeyboardInterrupt would unwind the child into this process's code), and here until
+        # the child is on record to be ended.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pid = os.fork()
+        except BaseException:
+            for fd in (task_r, task_w, answer_r, answer_w):
+                os.close(fd)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            raise
         if pid == 0:  # the worker
             try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C held back is dropped
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 # Nothing of the parent's but its own two pipe ends: another worker's task
                 # pipe held open here would never close, nor would a git process's stdin.
                 keep = sorted((task_r, answer_w))
@@ -124,12 +135,15 @@ class ForkPool:
                 _serve(task_r, answer_w)
             finally:
                 os._exit(1)
-        os.close(task_r)
-        os.close(answer_w)
-        for fd in (task_w, answer_r):
-            os.set_blocking(fd, False)
-            _grow(fd)
-        return _Worker(pid, task_w, answer_r)
+        try:
+            self._workers.append(_Worker(pid, task_w, answer_r))
+            os.close(task_r)
+            os.close(answer_w)
+            for fd in (task_w, answer_r):
+                os.set_blocking(fd, False)
+                _grow(fd)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
     @property
     def alive(self) -> int:
@@ -238,7 +252,12 @@ class ForkPool:
             if len(buffer) < end:
                 break
             task = worker.tasks.popleft()
-            task.ok, task.value = pickle.loads(buffer[at + _HEADER.size : end])
+            try:
+                task.ok, task.value = pickle.loads(buffer[at + _HEADER.size : end])
+            except Exception as exc:  # an exception class that cannot be rebuilt from its args
+                # Raised from here, it would leave this task unanswered and the answers after
+                # it to be read again, for the wrong tasks. Lost instead: sized here again.
+                task.ok, task.value = False, WorkerLost(f"answer unreadable here: {exc!r}")
             task.finished = True
             at = end
         del buffer[:at]

@@ -20,9 +20,10 @@ is asked of git, as before.
 
 Where anything is unsure, `ignore_scope` returns None and git is asked about every path: a
 pattern without literal text (`*`), an ignore file that cannot be read or is not a regular file
-(git does not follow a symlinked `.gitignore`), a repository `gitindex` would not read itself,
-or a `core.excludesFile` that could not be learned (an `includeIf` in the user's configuration
-may set it per repository; `%(prefix)/` is below git's install prefix).
+(git does not follow a symlinked `.gitignore`) or that git 2.46 skips for its size (100 MiB),
+a repository `gitindex` would not read itself, or a `core.excludesFile` that could not be
+learned (an `includeIf` in the user's configuration may set it per repository; `%(prefix)/` is
+below git's install prefix; `:(optional)` is read as git's version reads it).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ _BREAKS = frozenset(b"*?\\/ \t\r")
 # Beyond this many bytes searched (literals times listing), git is asked about everything:
 # for a huge listing and a long template `.gitignore`, searching costs more than git's stats.
 _SEARCH_BUDGET = 64 << 20
+# git from 2.46 skips a pattern file this big (with the newline it adds, over 100 MiB) and
+# dies on such an excludes file; earlier ones read it.
+_GIT_SKIPS_FROM = 100 << 20
 # A pattern that is a bare name: no wildcard, escape, blank or inner "/"; the class is narrower
 # than git's names on purpose (all it costs is asking git).
 _BARE_NAME = re.compile(rb"(/?)([A-Za-z0-9._-]+)(/?)")
@@ -217,10 +221,15 @@ class _Unsure(Exception):
 
 
 def _read(path: str) -> bytes:
-    """An ignore file's text; b"" if there is none. _Unsure if it could not be read."""
+    """An ignore file's text as git takes it; b"" if there is none. _Unsure if it could not
+    be read, or git may skip it."""
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            size = os.fstat(handle.fileno()).st_size
+            if size >= _GIT_SKIPS_FROM:
+                raise _Unsure(path)
+            # git reads no further than the size it was told: nothing at all of `/dev/zero`.
+            return handle.read(size) if size else b""
     except (FileNotFoundError, NotADirectoryError):
         return b""
     except OSError as exc:
@@ -231,14 +240,20 @@ def _excludes_path(value: bytes | None, worktree: str) -> str | None:
     """Where git reads `core.excludesFile` from, for work tree `worktree`: the value (`~`
     expanded; relative to the top of the work tree, where git runs) or git's default."""
     if value is None:
+        # Spelled as git spells them (an empty HOME: "/.config/..."); relative ones are taken
+        # from where git runs.
         config_home = os.environ.get("XDG_CONFIG_HOME")
         if config_home:
-            return os.path.join(config_home, "git", "ignore")
+            return os.path.join(worktree, f"{config_home}/git/ignore")
         home = os.environ.get("HOME")
-        return os.path.join(home, ".config", "git", "ignore") if home else None
+        return None if home is None else os.path.join(worktree, f"{home}/.config/git/ignore")
     path = os.fsdecode(value)
     if path.startswith("%(prefix)/"):
         raise _Unsure(path)  # below git's own install prefix, which only git knows
+    if path.startswith(":(optional)"):
+        # Newer git: the path after it, or no value at all (its default) if that is missing;
+        # earlier versions: a relative path. Which one, only git knows.
+        raise _Unsure(path)
     if path.startswith("~"):
         path = os.path.expanduser(path)
         if path.startswith("~"):

@@ -69,6 +69,20 @@ def _state(pid: int) -> str:
         return handle.read().rsplit(")", 1)[1].split()[0]
 
 
+class Unrebuildable(Exception):
+    """Pickled with its message alone, rebuilt by calling the class with it: TypeError."""
+
+    def __init__(self, message: str, *, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def echo_or_raise(value: int) -> int:
+    if value == 1:
+        raise Unrebuildable("one", code=1)
+    return value
+
+
 @pytest.fixture
 def pool():  # type: ignore[no-untyped-def]
     before = children()
@@ -122,6 +136,29 @@ def test_a_worker_that_dies_fails_its_tasks_and_the_others_go_on(pool: ForkPool)
     assert "lost" in outcomes and any(o != "lost" for o in outcomes)
     assert pool.alive == 1
     assert pool.result(pool.submit(echo, "still")) == "still"
+
+
+def test_an_answer_that_cannot_be_read_here_fails_its_task_alone() -> None:
+    """The answers after it still reach their own tasks (not the wrong ones, nor none, which
+    would wait forever); the pool then sizes that piece here, where the error is raised."""
+    forked = ForkPool(1)
+    try:
+        tasks = [forked.submit(echo_or_raise, value) for value in range(4)]
+        deadline = time.monotonic() + 10
+        while not all(task.done() for task in tasks) and time.monotonic() < deadline:
+            forked.wait([task for task in tasks if not task.done()], timeout=0.1)
+        assert [forked.result(task) for task in tasks if task is not tasks[1]] == [0, 2, 3]
+        with pytest.raises(WorkerLost):
+            forked.result(tasks[1])
+    finally:
+        forked.close()
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(Unrebuildable):
+            pool.result(pool.submit(echo_or_raise, 1), echo_or_raise, 1)
+        assert pool.result(pool.submit(echo_or_raise, 2), echo_or_raise, 2) == 2
+    finally:
+        pool.close()
 
 
 def test_close_ends_busy_workers_at_once() -> None:
@@ -184,3 +221,39 @@ def test_the_scan_gets_its_answers_here_when_a_worker_dies(tmp_path: Path) -> No
     assert dying.findings == serial.findings
     assert dying.totals == serial.totals
     assert isinstance(lost[0].value, WorkerLost)  # type: ignore[attr-defined]
+
+
+# A Ctrl-C reaching a worker right after its fork, before it could ignore it: raised from C
+# in the child (an at-fork hook), so that no Python code of the hook takes it first.
+_INTERRUPTED_AT_FORK = """
+import ctypes, functools, os, signal
+from hygiene.forkpool import ForkPool
+
+raise_signal = ctypes.CDLL(None)["raise"]
+raise_signal.argtypes = [ctypes.c_int]
+os.register_at_fork(after_in_child=functools.partial(raise_signal, signal.SIGINT))
+me = os.getpid()
+try:
+    pool = ForkPool(2)
+    print("answer", pool.result(pool.submit(abs, -3)), flush=True)
+    pool.close()
+except KeyboardInterrupt:
+    print("interrupted", "here" if os.getpid() == me else "in a worker", flush=True)
+print("went on", "here" if os.getpid() == me else "in a worker", flush=True)
+"""
+
+
+def test_a_ctrl_c_at_the_fork_never_runs_this_process_code_in_a_worker() -> None:
+    """KeyboardInterrupt in a new worker would unwind it into the code that forked it: the
+    scan's cleanup (killing this process's git) and the CLI's exit, run twice."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _INTERRUPTED_AT_FORK],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout.splitlines() == ["answer 3", "went on here"], done.stderr

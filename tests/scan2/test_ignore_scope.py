@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -639,6 +640,35 @@ def test_an_ignore_file_that_cannot_be_read_is_unsure(which: str) -> None:
         shutil.rmtree(base)
 
 
+def test_a_gitignore_git_skips_for_its_size_is_unsure(make_repo) -> None:
+    """git from 2.46 skips a pattern file of 100 MiB or more (a warning, no pattern of it
+    applies), earlier ones read it: its bare names must settle nothing."""
+    repo = make_repo()
+    repo.write("node_modules/a.js")
+    repo.write(".gitignore", "node_modules/\n")
+    scope = scope_of(repo.path, [b"node_modules/a.js"])
+    assert scope is not None
+    assert scope.surely_ignored(b"node_modules/a.js", folder=False)
+    os.truncate(repo.path / ".gitignore", 100 << 20)  # sparse: the rest reads as NULs
+    assert scope_of(repo.path, [b"node_modules/a.js"]) is None
+
+
+def test_an_excludes_file_with_no_size_is_read_as_git_reads_it(make_repo) -> None:
+    """git takes a file whose size is 0 as empty without reading it: `/dev/zero`, read to its
+    end, would never end. Asked in a child with a deadline and little memory, to fail cleanly."""
+    repo = make_repo()
+    repo.write(".gitignore", "*.log\n")
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
+        "from hygiene.ignorescope import ignore_scope, OutsideExcludes; "
+        f"print(ignore_scope({str(repo.path)!r}, b'a.log\\0', OutsideExcludes(b'/dev/zero')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout.startswith("IgnoreScope(literals=(b'.log',)"), done.stderr[-500:]
+
+
 def test_a_repository_gitindex_would_not_read_is_unsure(make_repo, tmp_path: Path) -> None:
     repo = make_repo()
     repo.write("a.log")
@@ -793,6 +823,23 @@ def test_git_default_excludes_file_when_none_is_set(
     assert scope.literals == (b".dflt",)
 
 
+@pytest.mark.parametrize("variable", ["XDG_CONFIG_HOME", "HOME"])
+def test_git_default_excludes_file_below_a_relative_folder(
+    make_repo, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """A relative `XDG_CONFIG_HOME` (or `HOME`) is taken by git from where it runs, the top of
+    the work tree, not from where the scan runs."""
+    repo = make_repo()
+    below = "xdg" if variable == "XDG_CONFIG_HOME" else "home/.config"
+    repo.write(f"{below}/git/ignore", "*.dflt\n")
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv(variable, below.split("/")[0])
+    assert git_ignores(repo.path, [b"x.dflt"]) == {b"x.dflt"}
+    scope = scope_of(repo.path, [b"x.dflt"])
+    assert scope is not None
+    assert scope.may_ignore(b"x.dflt")
+
+
 def test_a_relative_excludes_file_is_read_from_the_top_of_the_work_tree(make_repo) -> None:
     repo = make_repo()
     repo.write("conf/ignore", "*.rel\n")
@@ -811,6 +858,21 @@ def test_an_excludes_file_relative_to_git_install_prefix_is_unsure(make_repo) ->
     assert os.path.isabs(where)
     assert not where.startswith(str(repo.path))
     assert scope_of(repo.path, [b"x.log"]) is None
+
+
+@pytest.mark.parametrize("scope", ["repository", "global"])
+def test_an_optional_excludes_file_is_unsure(make_repo, tmp_path: Path, scope: str) -> None:
+    """Newer git reads `:(optional)PATH` as PATH, or as no value at all when PATH is
+    missing (then its default file); earlier ones as a relative path. Either way, not the
+    relative path alone."""
+    repo = make_repo()
+    rules(tmp_path / "opt-ignore", "*.opt\n")
+    value = f":(optional){tmp_path / 'opt-ignore'}"
+    if scope == "repository":
+        repo.git("config", "core.excludesFile", value)
+    else:
+        set_global_excludes(value)
+    assert scope_of(repo.path, [b"x.opt"]) is None
 
 
 def _findings(result, kind: str) -> set[str]:  # type: ignore[no-untyped-def]
