@@ -15,6 +15,7 @@ worker that dies fails its tasks with `WorkerLost`; the others go on.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import pickle
 import select
@@ -28,6 +29,7 @@ from typing import Any, NoReturn
 _HEADER = struct.Struct("<Q")  # the length of the pickle that follows
 _PIPE_BYTES = 1 << 20
 _READ = 1 << 20
+_LEAVE_SECONDS = 1.0
 
 
 class WorkerLost(Exception):
@@ -68,6 +70,23 @@ def _grow(fd: int) -> None:
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # Linux only
     except (ImportError, AttributeError, OSError):
         pass
+
+
+def _close_all_but(*keep: int) -> None:
+    """Close every descriptor above stderr but `keep`: those listed open in /proc where it is
+    mounted (closing up to the open-file limit one by one can mean a million calls where the
+    kernel has no close_range), else the whole range."""
+    try:
+        open_fds = sorted(int(name) for name in os.listdir("/proc/self/fd"))
+    except OSError:
+        edges = [2, *sorted(keep), os.sysconf("SC_OPEN_MAX")]
+        for low, high in itertools.pairwise(edges):
+            os.closerange(low + 1, high)
+        return
+    for fd in open_fds:
+        if fd > 2 and fd not in keep:
+            with contextlib.suppress(OSError):  # the listing's own descriptor, closed already
+                os.close(fd)
 
 
 def _serve(inbox: int, outbox: int) -> NoReturn:
@@ -128,10 +147,7 @@ class ForkPool:
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 # Nothing of the parent's but its own two pipe ends: another worker's task
                 # pipe held open here would never close, nor would a git process's stdin.
-                keep = sorted((task_r, answer_w))
-                os.closerange(3, keep[0])
-                os.closerange(keep[0] + 1, keep[1])
-                os.closerange(keep[1] + 1, os.sysconf("SC_OPEN_MAX"))
+                _close_all_but(task_r, answer_w)
                 _serve(task_r, answer_w)
             finally:
                 os._exit(1)
@@ -194,9 +210,17 @@ class ForkPool:
                 with contextlib.suppress(OSError):
                     os.close(fd)
             self._lose(worker)
+        # An idle worker leaves at the end of its task pipe; one that has not within a second
+        # (it should not happen) is killed rather than waited for forever.
+        deadline = time.monotonic() + _LEAVE_SECONDS
         for worker in self._workers:
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(worker.pid, 0)
+                while os.waitpid(worker.pid, os.WNOHANG) == (0, 0):
+                    if time.monotonic() > deadline:
+                        os.kill(worker.pid, signal.SIGKILL)
+                        os.waitpid(worker.pid, 0)
+                        break
+                    time.sleep(0.001)
         self._workers = []
 
     # -- this process's side of the pipes --
