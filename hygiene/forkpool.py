@@ -26,8 +26,9 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
+from hygiene.gitrepo import grow_pipe
+
 _HEADER = struct.Struct("<Q")  # the length of the pickle that follows
-_PIPE_BYTES = 1 << 20
 _READ = 1 << 20
 _LEAVE_SECONDS = 1.0
 
@@ -61,15 +62,6 @@ class _Worker:
         self.received = bytearray()
         self.tasks: deque[Task] = deque()  # sent, not answered, in the order sent
         self.alive = True
-
-
-def _grow(fd: int) -> None:
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # Linux only
-    except (ImportError, AttributeError, OSError):
-        pass
 
 
 def _close_all_but(*keep: int) -> None:
@@ -157,7 +149,7 @@ class ForkPool:
             os.close(answer_w)
             for fd in (task_w, answer_r):
                 os.set_blocking(fd, False)
-                _grow(fd)
+                grow_pipe(fd)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 

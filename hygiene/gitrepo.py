@@ -234,7 +234,8 @@ class GitJob:
 _PIPE_BYTES = 1 << 20
 
 
-def _grow_pipe(fd: int) -> None:
+def grow_pipe(fd: int) -> None:
+    """Ask for a 1 MB pipe behind `fd`, where the platform allows it."""
     try:
         import fcntl
 
@@ -360,12 +361,12 @@ class GitJobs:
         for pipe in (proc.stdout, proc.stderr):
             os.set_blocking(pipe.fileno(), False)
             self._selector.register(pipe, selectors.EVENT_READ, job)
-        _grow_pipe(proc.stdout.fileno())
+        grow_pipe(proc.stdout.fileno())
         job.open_pipes = 2
         self._running.append(job)
         if proc.stdin is not None:
             os.set_blocking(proc.stdin.fileno(), False)
-            _grow_pipe(proc.stdin.fileno())
+            grow_pipe(proc.stdin.fileno())
             self._feed(job)
             if proc.stdin is not None and not proc.stdin.closed:
                 self._selector.register(proc.stdin, selectors.EVENT_WRITE, job)

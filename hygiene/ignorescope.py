@@ -105,7 +105,11 @@ def pattern_literal(line: bytes) -> bytes | None:
     """The longest run of text that every path matched by the pattern on `line` (one line of an
     ignore file) holds, or its folders do; b"" when there is none. None for a line that matches
     nothing (blank, a comment) or only takes paths back (a negation)."""
-    body = _pattern(line)
+    return _literal(_pattern(line))
+
+
+def _literal(body: bytes) -> bytes | None:
+    """`pattern_literal` of a pattern already read off its line (`_pattern`)."""
     if not body or body[0] in b"#!":
         return None
     runs: list[bytes] = []
@@ -329,13 +333,14 @@ def ignore_scope(
                 continue
             for line in _read(source).removeprefix(_BOM).split(b"\n"):
                 negated = negated or line.startswith(b"!")
-                literal = pattern_literal(line)
+                pattern = _pattern(line)
+                literal = _literal(pattern)
                 if literal is None:
                     continue
                 if not literal:
                     return None
                 literals.add(literal.lower())
-                bare = _BARE_NAME.fullmatch(_pattern(line))
+                bare = _BARE_NAME.fullmatch(pattern)
                 if bare is not None:
                     names.setdefault(bare[2], []).append(
                         BareName(base, anchored=bool(bare[1]), folders_only=bool(bare[3]))

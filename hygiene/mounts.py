@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 
 _ESCAPE = re.compile(r"\\([0-7]{3})")
 
@@ -24,6 +25,12 @@ def mount_points() -> frozenset[str]:
             return frozenset(_unescape(line.split(" ")[4]) for line in table if line.strip())
     except OSError:
         return frozenset()
+
+
+def mounts_below(paths: Iterable[str], mounts: frozenset[str]) -> frozenset[str]:
+    """The mount points at or below any of `paths`: the only ones inside anything there."""
+    prefixes = tuple(path.rstrip(os.sep) + os.sep for path in paths)
+    return frozenset(m for m in mounts if m.startswith(prefixes) or f"{m}{os.sep}" in prefixes)
 
 
 def mount_inside(path: str, mounts: frozenset[str]) -> str | None:

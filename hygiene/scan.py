@@ -20,7 +20,7 @@ from hygiene.detectors import DetectContext, Prefetch, all_detectors
 from hygiene.gitrepo import GitError
 from hygiene.measure import WorkerPool, default_workers
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
-from hygiene.mounts import mount_inside, mount_points
+from hygiene.mounts import mount_inside, mount_points, mounts_below
 from hygiene.paths import hygiene_home
 from hygiene.protect import ProtectSet
 from hygiene.rules import Match, default_index
@@ -164,12 +164,13 @@ def _detecting(request: ScanRequest) -> bool:
 def _while_walking(prefetch: Prefetch, request: ScanRequest) -> Callable[[], None]:
     """What this process does while its workers walk: git's questions make progress, and the
     detectors are imported (about 15 ms, off the path after the walk)."""
-    pending = [_detecting(request)]
+    importing = _detecting(request)
 
     def idle() -> None:
+        nonlocal importing
         prefetch.pump()
-        if pending[0]:
-            pending[0] = False
+        if importing:
+            importing = False
             all_detectors()
 
     return idle
@@ -216,10 +217,7 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
     prefetch.walked()
 
     errors = walker.errors
-    # Every hit lies below a root: only the mount points there can be inside one.
-    mounts = frozenset(
-        m for m in mount_points() if any(mount_inside(r, frozenset({m})) for r in roots)
-    )
+    mounts = mounts_below(roots, mount_points())  # every hit lies below a root
     protect = ProtectSet.build(roots, harvest.repos, config.protect)
     artifacts: list[Artifact] = []
     precious: list[Precious] = []
