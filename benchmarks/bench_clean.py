@@ -68,10 +68,10 @@ def _timing_rename() -> None:
 
 
 def timed_clean(project: Path, *, incinerate: bool) -> float:
-    from hygiene.audit import AuditLog
-    from hygiene.collect import CleanRequest, collect, survey
-    from hygiene.config import Config
-    from hygiene.quarantine import exclusive
+    from hygiene.clean.audit import AuditLog
+    from hygiene.clean.collect import CleanRequest, collect, survey
+    from hygiene.clean.quarantine import exclusive
+    from hygiene.config.layers import Config
 
     found = survey(CleanRequest(roots=(str(project),), config=Config(), incinerate=incinerate))
     assert len(found.plan.going) == 1, found.plan.items
@@ -91,7 +91,7 @@ def timed_rm(project: Path) -> float:
 
 def timed_remove(project: Path) -> float:
     """The incinerator's deletion step alone, without the re-check that precedes it."""
-    from hygiene.treeops import remove_item
+    from hygiene.clean.treeops import remove_item
 
     start = time.perf_counter()
     remove_item(str(project / "node_modules"))

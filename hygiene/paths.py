@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 APP_NAME = "hygiene"
-# A quarantine store on another filesystem, made by the user (`hygiene/quarantine.py`); the
+# A quarantine store on another filesystem, made by the user (`hygiene/clean/quarantine.py`); the
 # walker never enters one.
 QUARANTINE_PREFIX = ".hygiene-quarantine-"
 

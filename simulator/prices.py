@@ -14,8 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hygiene.config.settings import Table
 from hygiene.errors import UsageError
-from hygiene.settings import Table
 
 if sys.version_info >= (3, 11):
     import tomllib

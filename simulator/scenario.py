@@ -1,7 +1,7 @@
 """Scenarios: a city's population, its data classes, its cleanup timetable and its prices.
 
 A scenario is a TOML file (the presets in `simulator/presets/` are examples). Every error names
-the file, the key and what was expected, through `hygiene.settings.Table`; unknown keys are
+the file, the key and what was expected, through `hygiene.config.settings.Table`; unknown keys are
 errors. Units are `hygiene.units` sizes ("350B", "8MiB") and durations ("14d").
 """
 
@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from hygiene.config.settings import Table
 from hygiene.errors import ConfigError, UsageError
 from hygiene.schedule.cron import Cron
-from hygiene.settings import Table
 from hygiene.units import SIZE_EXPECTED, parse_size
 from simulator.prices import Prices, number
 

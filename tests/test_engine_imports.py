@@ -55,9 +55,9 @@ def test_scan_loads_only_what_it_uses(tmp_path) -> None:  # type: ignore[no-unty
         "hygiene.cli.db",
         "hygiene.cli.clean",
         "hygiene.cli.schedule",
-        "hygiene.cli.simulate",
+        "simulator.cli",
         "hygiene.schedule.settings",
-        "hygiene.quarantine",
+        "hygiene.clean.quarantine",
     }
     assert not loaded & unwanted
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hygiene.ignorefile import BLOCK_HEADER, append_lines
+from hygiene.fix.ignorefile import BLOCK_HEADER, append_lines
 
 
 def test_appends_once_under_one_block(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ def _register(app: typer.Typer, name: str) -> None:
     from importlib import import_module
 
     kind, module_name, attr = COMMANDS[name]
-    module = import_module(f"hygiene.cli.{module_name}")
+    module = import_module(module_name)
     target = getattr(module, attr)
     if kind == "command":
         app.command(name, context_settings=CONTEXT)(target)
@@ -33,19 +33,20 @@ def _register(app: typer.Typer, name: str) -> None:
         app.add_typer(group, name=name, context_settings=CONTEXT)
 
 
-# name -> (how it is added, module under hygiene.cli, attribute), in `--help` order.
+# name -> (how it is added, module, attribute), in `--help` order. `simulate` is the simulator's
+# own command: named here by its module, so hygiene never imports the simulator until asked.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "scan": ("command", "scan", "scan_command"),
-    "fix": ("command", "fix", "fix_command"),
-    "clean": ("command", "clean", "clean_command"),
-    "restore": ("command", "restore", "restore_command"),
-    "quarantine": ("group", "quarantine", "app"),
-    "log": ("command", "log", "log_command"),
-    "hook": ("factory", "hook", "build_hook_app"),
-    "db": ("group", "db", "db_app"),
-    "schedule": ("factory", "schedule", "build"),
-    "report": ("command", "report", "report_command"),
-    "simulate": ("factory", "simulate", "build_simulate_app"),
+    "scan": ("command", "hygiene.cli.scan", "scan_command"),
+    "fix": ("command", "hygiene.cli.fix", "fix_command"),
+    "clean": ("command", "hygiene.cli.clean", "clean_command"),
+    "restore": ("command", "hygiene.cli.restore", "restore_command"),
+    "quarantine": ("group", "hygiene.cli.quarantine", "app"),
+    "log": ("command", "hygiene.cli.log", "log_command"),
+    "hook": ("factory", "hygiene.cli.hook", "build_hook_app"),
+    "db": ("group", "hygiene.cli.db", "db_app"),
+    "schedule": ("factory", "hygiene.cli.schedule", "build"),
+    "report": ("command", "hygiene.cli.report", "report_command"),
+    "simulate": ("factory", "simulator.cli", "build_simulate_app"),
 }
 
 

@@ -21,9 +21,9 @@ from hygiene.cli.options import (
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from hygiene.act import CleanReport
-    from hygiene.collect import Survey
-    from hygiene.plan import Plan
+    from hygiene.clean.act import CleanReport
+    from hygiene.clean.collect import Survey
+    from hygiene.clean.plan import Plan
 
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
@@ -70,8 +70,8 @@ def clean_command(
     quiet: QuietOpt = False,
 ) -> int:
     """Move the artifacts a scan of ROOTS finds into quarantine (undo: hygiene restore)."""
-    from hygiene.audit import AuditLog
-    from hygiene.collect import (
+    from hygiene.clean.audit import AuditLog
+    from hygiene.clean.collect import (
         CleanRequest,
         collect,
         declined_report,
@@ -79,12 +79,12 @@ def clean_command(
         recover_and_audit,
         survey,
     )
-    from hygiene.config import load_config
-    from hygiene.quarantine import exclusive
+    from hygiene.clean.quarantine import exclusive
+    from hygiene.config.layers import load_config
     from hygiene.render import progress as progress_mod
     from hygiene.render.clean import print_plan
     from hygiene.rules import ARTIFACT_CATEGORIES, default_index
-    from hygiene.scan import Filters
+    from hygiene.scan.engine import Filters
 
     chosen = roots_argument(roots)
     if interactive and (yes or dry_run or json_output):
@@ -147,7 +147,7 @@ def clean_command(
 
 
 def _pick_groups(plan: Plan, roots: tuple[str, ...]) -> Plan:
-    from hygiene.plan import decline
+    from hygiene.clean.plan import decline
     from hygiene.render.human import short_path
     from hygiene.units import format_bytes
 

@@ -15,7 +15,7 @@ from hygiene.cli.options import CONTEXT, ConfigOpt, JsonOpt, QuietOpt, sub_app
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from hygiene.config import Config
+    from hygiene.config.layers import Config
 
 db_app = sub_app(
     "db", "The sewage plant for local dev databases: inspect, clean, vacuum, erase, restore."
@@ -48,7 +48,7 @@ FullOpt = Annotated[
 
 
 def _config(config_path: Path | None) -> Config:
-    from hygiene.config import load_config
+    from hygiene.config.layers import load_config
 
     return load_config(Path.cwd(), config_path)
 

@@ -26,10 +26,10 @@ def fix_command(
     Looks at the repositories under ROOTS. Without --apply nothing is written. Untracking uses
     `git rm --cached`: the files stay on disk. Running it twice changes nothing the second time.
     """
-    from hygiene.config import load_config
-    from hygiene.fix import apply_fixes, plan_fixes
+    from hygiene.config.layers import load_config
+    from hygiene.fix.engine import apply_fixes, plan_fixes
     from hygiene.render import progress as progress_mod
-    from hygiene.scan import ScanRequest, scan
+    from hygiene.scan.engine import ScanRequest, scan
 
     chosen = roots_argument(roots)
     config = load_config(chosen[0], config_path)

@@ -50,8 +50,8 @@ def install_command(
     ] = None,
 ) -> int:
     """Add the hygiene hooks to .pre-commit-config.yaml (created if missing); keep the rest."""
+    from hygiene.git.staged import repo_root
     from hygiene.hooks.install import CONFIG_NAME, plan_install, write
-    from hygiene.hooks.staged import repo_root
     from hygiene.paths import display
 
     path = config_file or Path(repo_root(os.getcwd()), CONFIG_NAME)

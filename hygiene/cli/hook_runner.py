@@ -52,7 +52,8 @@ def _report(hook_id: str, lines: Sequence[str], summary: str) -> int:
 
 
 def _large_files(hook_id: str, argv: Sequence[str]) -> int:
-    from hygiene.hooks import large_files, staged
+    from hygiene.git import staged
+    from hygiene.hooks import large_files
 
     parser = _parser(hook_id)
     parser.add_argument(
@@ -91,7 +92,8 @@ def _large_files(hook_id: str, argv: Sequence[str]) -> int:
 
 
 def _no_artifacts(hook_id: str, argv: Sequence[str]) -> int:
-    from hygiene.hooks import no_artifacts, staged
+    from hygiene.git import staged
+    from hygiene.hooks import no_artifacts
 
     parser = _parser(hook_id)
     parser.add_argument(
@@ -113,8 +115,8 @@ def _no_artifacts(hook_id: str, argv: Sequence[str]) -> int:
         return EXIT_OK
     from pathlib import Path
 
-    from hygiene.config import load_config
-    from hygiene.ignorefile import existing_lines
+    from hygiene.config.layers import load_config
+    from hygiene.fix.ignorefile import existing_lines
 
     config = load_config(Path(root))
     found = no_artifacts.drop_protected(found, root=root, protect=config.protect)
@@ -140,8 +142,9 @@ def _ignore_gaps(hook_id: str, argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     from pathlib import Path
 
-    from hygiene.config import load_config
-    from hygiene.hooks import ignore_gaps, staged
+    from hygiene.config.layers import load_config
+    from hygiene.git import staged
+    from hygiene.hooks import ignore_gaps
 
     root = staged.repo_root(os.getcwd())
     config = load_config(Path(root))

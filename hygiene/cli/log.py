@@ -22,7 +22,7 @@ def log_command(
     json_output: JsonOpt = False,
 ) -> int:
     """Show the audit log (newest last)."""
-    from hygiene.audit import AuditLog, summarize
+    from hygiene.clean.audit import AuditLog, summarize
     from hygiene.render.json import SCHEMA, dump
 
     records = list(AuditLog().records())

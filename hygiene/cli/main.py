@@ -79,7 +79,7 @@ def _scan_without_typer(args: list[str]) -> int | None:
     say "interrupted" (exit 130); a reader that left the pipe ends it quietly with exit 1.
     """
     from hygiene.cli.fast import parse_scan
-    from hygiene.gcpause import collector_paused
+    from hygiene.scan.speed.gcpause import collector_paused
 
     values = parse_scan(args)
     if values is None:

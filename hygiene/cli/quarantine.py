@@ -19,10 +19,10 @@ def list_command(json_output: JsonOpt = False) -> int:
     """Show the runs in quarantine with their sizes."""
     import contextlib
 
-    from hygiene.audit import AuditLog
-    from hygiene.collect import recover_and_audit
+    from hygiene.clean.audit import AuditLog
+    from hygiene.clean.collect import recover_and_audit
+    from hygiene.clean.quarantine import all_runs, exclusive
     from hygiene.errors import UsageError
-    from hygiene.quarantine import all_runs, exclusive
     from hygiene.render.clean import print_runs, runs_document
 
     # Settle what a killed run left so the list is true; if a run is in flight, leave it be.
@@ -55,11 +55,11 @@ def purge_command(
     """Delete for good the runs kept longer than the retention; each item is audited."""
     from pathlib import Path
 
-    from hygiene.audit import AuditLog
+    from hygiene.clean.audit import AuditLog
+    from hygiene.clean.collect import recover_and_audit
+    from hygiene.clean.quarantine import all_runs, audited_step, exclusive, purge_item, tidy
     from hygiene.cli.convert import duration_option
-    from hygiene.collect import recover_and_audit
-    from hygiene.config import load_config
-    from hygiene.quarantine import all_runs, audited_step, exclusive, purge_item, tidy
+    from hygiene.config.layers import load_config
     from hygiene.units import format_bytes
 
     age = duration_option("--older-than", older_than)

@@ -31,7 +31,7 @@ def report_command(
     now: NowOpt = None,
 ) -> int:
     """The control room: how the collection is going."""
-    from hygiene.config import load_config
+    from hygiene.config.layers import load_config
     from hygiene.paths import hygiene_home
     from hygiene.render import schedule as render
     from hygiene.schedule.cron import local_zone

@@ -23,11 +23,9 @@ def restore_command(
     json_output: JsonOpt = False,
 ) -> int:
     """Move every item of a quarantine run back to its place; never overwrite anything."""
-    from hygiene.audit import AuditLog
-    from hygiene.cli.clean import ask
-    from hygiene.collect import recover_and_audit
-    from hygiene.paths import display
-    from hygiene.quarantine import (
+    from hygiene.clean.audit import AuditLog
+    from hygiene.clean.collect import recover_and_audit
+    from hygiene.clean.quarantine import (
         Run,
         all_runs,
         audited_step,
@@ -37,6 +35,8 @@ def restore_command(
         restore_item,
         tidy,
     )
+    from hygiene.cli.clean import ask
+    from hygiene.paths import display
     from hygiene.units import format_bytes
 
     if (run_id is None) == (not last):

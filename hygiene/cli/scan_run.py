@@ -29,11 +29,11 @@ def run_scan(
     quiet: bool,
     verbose: bool,
 ) -> int:
-    from hygiene.config import load_config
+    from hygiene.config.layers import load_config
     from hygiene.detectors import ALL_KINDS, DEFAULT_KINDS
     from hygiene.render import progress as progress_mod
     from hygiene.rules import ARTIFACT_CATEGORIES, default_index
-    from hygiene.scan import Filters, ScanRequest, scan
+    from hygiene.scan.engine import Filters, ScanRequest, scan
 
     chosen = roots_argument(roots)
     limit = size_option("--fail-over", fail_over)

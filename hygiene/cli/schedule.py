@@ -14,7 +14,7 @@ from hygiene.cli.options import ConfigOpt, JsonOpt, QuietOpt, VerboseOpt
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from hygiene.config import Config
+    from hygiene.config.layers import Config
     from hygiene.schedule.dispatch import JobOutcome, RunPolicy
     from hygiene.schedule.settings import JobSpec
 
@@ -45,7 +45,7 @@ def parse_now(value: str | None) -> dt.datetime:
 
 
 def load_jobs(config_path: Path | None) -> tuple[Config, tuple[JobSpec, ...]]:
-    from hygiene.config import load_config
+    from hygiene.config.layers import load_config
 
     config = load_config(Path.cwd(), config_path)
     if not config.jobs:

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from hygiene.settings import Table
+from hygiene.config.settings import Table
 
 ACTIONS = ("delete", "archive")
 ON_ERASE = ("delete", "set-null")

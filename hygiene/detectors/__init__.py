@@ -16,9 +16,15 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 
-from hygiene.config import Config
-from hygiene.gitindex import read_tracked
-from hygiene.gitrepo import (
+from hygiene.config.layers import Config
+from hygiene.git.ignorescope import (
+    OUTSIDE_EXCLUDES,
+    OutsideExcludes,
+    ignore_scope,
+    outside_excludes,
+)
+from hygiene.git.index import read_tracked
+from hygiene.git.repo import (
     CHECK_IGNORE,
     LIST_OBJECT_SIZES,
     LIST_TRACKED,
@@ -34,10 +40,9 @@ from hygiene.gitrepo import (
     holding_tracked,
     object_store,
 )
-from hygiene.ignorescope import OUTSIDE_EXCLUDES, OutsideExcludes, ignore_scope, outside_excludes
 from hygiene.model import Artifact, Finding, Precious, ScanIssue
 from hygiene.rules import Rule, default_index
-from hygiene.walk import FileSeen
+from hygiene.scan.walk import FileSeen
 
 
 class _Question(NamedTuple):
@@ -172,7 +177,7 @@ class Prefetch:
         When tracked junk is wanted, the same process also judges the tracked files by the
         ignore rules alone (`--no-index`, as `ls-files -ci --exclude-standard` does), and
         `ignored_tracked` keeps that answer: one git process for both questions. Either way,
-        only the paths an ignore rule could match are asked (`hygiene.ignorescope`).
+        only the paths an ignore rule could match are asked (`hygiene.git.ignorescope`).
         """
         if path in self._asked or (not rels and not self._wants_tracked(path)):
             return
@@ -348,7 +353,7 @@ class Detected:
 Detector = Callable[[DetectContext], Detected]
 
 
-# As in hygiene.gitrepo: read-only questions never take index.lock; messages stay parseable.
+# As in hygiene.git.repo: read-only questions never take index.lock; messages stay parseable.
 
 T = TypeVar("T")
 R = TypeVar("R")

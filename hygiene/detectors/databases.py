@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import sqlite3
 
 from hygiene.detectors import DetectContext, Detected
-from hygiene.walk import FileSeen
+from hygiene.scan.walk import FileSeen
 
 HEADER = b"SQLite format 3\0"
 # Above this, reading every page through dbstat costs more than the estimate is worth.

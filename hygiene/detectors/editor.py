@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 
 from hygiene.detectors import DetectContext, Detected, rule_by_id
 from hygiene.detectors.ignore_gaps import ignored_paths
-from hygiene.gitrepo import GitError
-from hygiene.jsonc import JsoncError, loads
+from hygiene.fix.jsonc import JsoncError, loads
+from hygiene.git.repo import GitError
 from hygiene.model import Artifact, ScanIssue
 
 SETTINGS = os.path.join(".vscode", "settings.json")

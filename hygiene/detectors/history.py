@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from hygiene.detectors import DetectContext, Detected, Prefetch, per_repo
-from hygiene.gitrepo import LIST_OBJECT_SIZES, GitError, git, git_env, object_store
+from hygiene.git.repo import LIST_OBJECT_SIZES, GitError, git, git_env, object_store
 from hygiene.model import ScanIssue
 
 _FORMAT = "%(objectname) %(objecttype) %(objectsize) %(objectsize:disk) %(rest)"

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from hygiene.config import Config
-from hygiene.detect import Classifier
+from hygiene.config.layers import Config
 from hygiene.detectors import (
     DetectContext,
     Detected,
@@ -30,7 +29,7 @@ from hygiene.detectors import (
     rule_by_id,
     tracked_among,
 )
-from hygiene.gitrepo import (
+from hygiene.git.repo import (
     GitError,
     as_pathspecs,
     check_ignore,
@@ -39,7 +38,8 @@ from hygiene.gitrepo import (
 )
 from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
-from hygiene.walk import Walker, WalkOptions
+from hygiene.scan.detect import Classifier
+from hygiene.scan.walk import Walker, WalkOptions
 
 # Report order: secrets, then local state, then artifacts.
 _RANK: dict[str, int] = {category: i for i, category in enumerate(PRECIOUS_CATEGORIES)}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from hygiene.detectors import DetectContext, Detected, Prefetch, rel_below, tracked_among
-from hygiene.gitrepo import GitError, git
+from hygiene.git.repo import GitError, git
 from hygiene.model import ScanIssue
 
 # What a big binary is, by its suffix: build products and data nobody should commit by hand.

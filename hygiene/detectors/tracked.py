@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hygiene.detect import Classifier
 from hygiene.detectors import DetectContext, Detected, Prefetch, per_repo
 from hygiene.detectors.ignore_gaps import suggestion_for
-from hygiene.gitrepo import LIST_TRACKED, LIST_TRACKED_IGNORED, GitError, git
+from hygiene.git.repo import LIST_TRACKED, LIST_TRACKED_IGNORED, GitError, git
 from hygiene.model import ScanIssue
 from hygiene.rules import Match, Rule, default_index
+from hygiene.scan.detect import Classifier
 
 
 @dataclass(frozen=True)

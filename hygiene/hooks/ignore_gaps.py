@@ -2,7 +2,7 @@
 must be ignored, so that `git add .` can never pick it up.
 
 The detection is scan's (`hygiene.detectors.ignore_gaps`: git's own `check-ignore` decides), and
-`--fix` is `hygiene fix`'s plan and act (`hygiene.fix`), so the hook, `hygiene scan --kind
+`--fix` is `hygiene fix`'s plan and act (`hygiene.fix.engine`), so the hook, `hygiene scan --kind
 ignore-gap` and `hygiene fix --apply` always agree. The check is about the whole work tree, not
 the files being committed: the manifest runs it once per commit (`pass_filenames: false`,
 `always_run: true`), serially, since `--fix` writes `.gitignore`.
@@ -14,9 +14,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from hygiene.config import Config
+from hygiene.config.layers import Config
 from hygiene.detectors.ignore_gaps import IgnoreGap, ignore_gaps_for_repo
-from hygiene.fix import FixOutcome, apply_fixes, plan_fixes
+from hygiene.fix.engine import FixOutcome, apply_fixes, plan_fixes
 
 
 def find_gaps(*, root: str, config: Config) -> list[IgnoreGap]:

@@ -15,8 +15,8 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from hygiene.detect import Classifier
 from hygiene.rules import Match, default_index
+from hygiene.scan.detect import Classifier
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from hygiene.hooks.staged import (
+from hygiene.git.staged import (
     attributes,
     blob_sizes,
     concurrently,

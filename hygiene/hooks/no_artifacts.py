@@ -16,8 +16,8 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hygiene.git.staged import held_in_head
 from hygiene.hooks.judge import StagedTree, Verdict
-from hygiene.hooks.staged import held_in_head
 from hygiene.rules import Rule
 
 # Scan walks these again when they hold tracked files; the insides of dependency folders and
@@ -85,7 +85,7 @@ def drop_protected(
     found: Sequence[StagedArtifact], *, root: str, protect: Sequence[str]
 ) -> list[StagedArtifact]:
     """Leave out what `.hygieneignore` or the config's `protect` list keeps, as scan does."""
-    from hygiene.protect import ProtectSet
+    from hygiene.scan.protect import ProtectSet
 
     guard = ProtectSet.build([root], {root: False}, protect)
     return [

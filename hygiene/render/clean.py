@@ -11,10 +11,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from hygiene.act import CleanReport
-from hygiene.audit import SummaryRow
-from hygiene.plan import Plan, PlanItem
-from hygiene.quarantine import RunSummary
+from hygiene.clean.act import CleanReport
+from hygiene.clean.audit import SummaryRow
+from hygiene.clean.plan import Plan, PlanItem
+from hygiene.clean.quarantine import RunSummary
 from hygiene.render.human import console, short_path
 from hygiene.render.json import SCHEMA
 from hygiene.units import format_age, format_bytes

@@ -14,7 +14,7 @@ from hygiene.units import format_age, format_bytes
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from hygiene.fix import FixOutcome, FixPlan
+    from hygiene.fix.engine import FixOutcome, FixPlan
 
 
 def console() -> Console:
@@ -284,7 +284,7 @@ def print_fix(
     plan: FixPlan, outcomes: list[FixOutcome], *, applied: bool, roots: tuple[str, ...]
 ) -> None:
     """The plan (dry run) or what was done, one block per repository."""
-    from hygiene.fix import editor_snippet
+    from hygiene.fix.engine import editor_snippet
 
     out = console()
     if not plan.repos:

@@ -10,7 +10,7 @@ from hygiene import __version__
 from hygiene.model import Finding, ScanResult
 
 if TYPE_CHECKING:
-    from hygiene.fix import FixOutcome, FixPlan
+    from hygiene.fix.engine import FixOutcome, FixPlan
 
 SCHEMA = 1
 # Fields that exist for hygiene's own re-checks, not for readers.

@@ -11,8 +11,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from hygiene.config.settings import Table
 from hygiene.schedule.cron import Cron, zone
-from hygiene.settings import Table
 
 # The first word of `run`: every hygiene command a job may call. Kept here as data, not read
 # from the typer app, so loading a config never imports typer.

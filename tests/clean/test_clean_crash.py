@@ -1,7 +1,7 @@
 """Crash safety: `kill -9` a real `hygiene` process at every step and lose nothing (issue 4.6).
 
 `HYGIENE_CRASH_AFTER=N` makes the real code path SIGKILL itself at its Nth checkpoint (see
-hygiene/crashpoint.py). After each kill, every item must be either whole in its place or whole
+hygiene/clean/crashpoint.py). After each kill, every item must be either whole in its place or whole
 in quarantine with a manifest entry; then `restore` (and a later `clean`) must settle the run
 and put the tree back exactly.
 """

@@ -6,14 +6,14 @@ import subprocess
 import sys
 
 ENGINE = (
-    "hygiene.plan",
-    "hygiene.safety",
-    "hygiene.act",
-    "hygiene.quarantine",
-    "hygiene.audit",
-    "hygiene.collect",
-    "hygiene.treeops",
-    "hygiene.crashpoint",
+    "hygiene.clean.plan",
+    "hygiene.clean.safety",
+    "hygiene.clean.act",
+    "hygiene.clean.quarantine",
+    "hygiene.clean.audit",
+    "hygiene.clean.collect",
+    "hygiene.clean.treeops",
+    "hygiene.clean.crashpoint",
 )
 
 

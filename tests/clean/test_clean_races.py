@@ -1,6 +1,6 @@
 """Races a reviewer reproduced in `clean` and `restore`, replayed with real symlink swaps.
 
-Each attack runs at a checkpoint of the real code path (hygiene/crashpoint.py), between the
+Each attack runs at a checkpoint of the real code path (hygiene/clean/crashpoint.py), between the
 re-check and the move, where another process could strike. Patching the checkpoint is the only
 stand-in: the swaps, the writes, the folders and the quarantine are all real.
 """
@@ -36,7 +36,7 @@ def at_step(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Callable[[], None
                 fired.append(True)
                 action()
 
-        monkeypatch.setattr("hygiene.quarantine.checkpoint", hook)
+        monkeypatch.setattr("hygiene.clean.quarantine.checkpoint", hook)
 
     return install
 

@@ -66,7 +66,7 @@ def test_a_bind_mount_inside_an_artifact_keeps_it(cli, make_repo, tmp_path) -> N
     """Same filesystem, same st_dev: only the mount table shows it."""
     import pytest
 
-    from hygiene.safety import holds_a_mount
+    from hygiene.clean.safety import holds_a_mount
 
     data = tmp_path / "data"
     data.mkdir()

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from cleanhelp import age, build_project
 
-from hygiene.act import CleanReport
-from hygiene.audit import AuditLog
-from hygiene.collect import CleanRequest, Survey, collect, survey
-from hygiene.config import Config
+from hygiene.clean.act import CleanReport
+from hygiene.clean.audit import AuditLog
+from hygiene.clean.collect import CleanRequest, Survey, collect, survey
+from hygiene.clean.plan import Policy, make_plan
+from hygiene.clean.quarantine import exclusive
+from hygiene.clean.safety import Guard
+from hygiene.config.layers import Config
 from hygiene.model import Artifact, Precious
-from hygiene.plan import Policy, make_plan
-from hygiene.quarantine import exclusive
-from hygiene.safety import Guard
 
 
 def _survey(*roots: Path, **kwargs: object) -> Survey:
@@ -110,7 +110,7 @@ def test_the_quarantine_itself_is_never_collected(cli, make_repo, monkeypatch) -
     # HYGIENE_HOME, so nothing of it is even planned...
     assert _outcomes(cli, repo.path) == {}
     # ...and if a finding there reached clean anyway, the guard would still refuse it.
-    from hygiene.safety import hygiene_state
+    from hygiene.clean.safety import hygiene_state
 
     (inner,) = (repo.path / "state").rglob("__pycache__")
     home = str(repo.path / "state")

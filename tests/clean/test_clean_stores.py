@@ -120,7 +120,7 @@ def test_full_quarantine_disk_leaves_items_in_place(cli, make_repo, shm_dir, mon
         # A full disk cannot be made real in a test: the copy fails as it would (ENOSPC).
         raise OSError(errno.ENOSPC, "No space left on device", dst)
 
-    monkeypatch.setattr("hygiene.treeops.shutil.copy2", no_space)
+    monkeypatch.setattr("hygiene.clean.treeops.shutil.copy2", no_space)
     res = cli("clean", repo.path, "--yes", "--json")
     assert res.code == 1
     doc = json.loads(res.out)

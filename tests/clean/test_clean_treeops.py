@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.quarantine import rename_noreplace
-from hygiene.treeops import copy_item, difference, remove_item
+from hygiene.clean.quarantine import rename_noreplace
+from hygiene.clean.treeops import copy_item, difference, remove_item
 
 
 def test_rename_never_replaces(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_parse_now() -> None:
 
 
 def _load(tmp_path: Path, text: str) -> Any:
-    from hygiene.config import load_config
+    from hygiene.config.layers import load_config
 
     path = tmp_path / "hygiene.toml"
     path.write_text(text, encoding="utf-8")

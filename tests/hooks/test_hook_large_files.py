@@ -269,7 +269,7 @@ def test_unparsable_debug_output_falls_back_to_measuring(repo, cli, monkeypatch)
     # lead to measuring every blob, never to passing. (A future git cannot be real here.)
     import re
 
-    from hygiene.hooks import staged
+    from hygiene.git import staged
 
     monkeypatch.setattr(staged, "_DEBUG_ENTRY", re.compile(rb"(?!)"))
     repo.write("big.bin", TWO_MB)

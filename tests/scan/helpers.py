@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hygiene.config import Config
+from hygiene.config.layers import Config
 from hygiene.model import Artifact
-from hygiene.scan import Filters, ScanRequest, scan
+from hygiene.scan.engine import Filters, ScanRequest, scan
 
 
 def make_tree(root: Path, spec: dict[str, str | bytes | None]) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.config import load_config
+from hygiene.config.layers import load_config
 from hygiene.errors import ConfigError, UsageError
 
 

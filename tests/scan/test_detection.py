@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hygiene.config import Config
+from hygiene.config.layers import Config
 from tests.scan.helpers import artifacts, make_tree
 
 VENV = {".venv/pyvenv.cfg": "home = /usr/bin\n", ".venv/lib/site.py": "x = 1\n"}

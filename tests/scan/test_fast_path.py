@@ -222,9 +222,9 @@ def test_the_collector_is_paused_for_the_scan_and_restored(
 ) -> None:  # type: ignore[no-untyped-def]
     import gc
 
-    import hygiene.scan
+    import hygiene.scan.engine
 
-    real = hygiene.scan.scan
+    real = hygiene.scan.engine.scan
     during: list[bool] = []
 
     def watched(*args: Any, **kwargs: Any) -> Any:
@@ -235,11 +235,11 @@ def test_the_collector_is_paused_for_the_scan_and_restored(
         during.append(gc.isenabled())
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(hygiene.scan, "scan", watched)
+    monkeypatch.setattr(hygiene.scan.engine, "scan", watched)
     assert gc.isenabled()
     assert cli("scan", tmp_path, "--json").code == 0
     assert gc.isenabled()
-    monkeypatch.setattr(hygiene.scan, "scan", interrupted)
+    monkeypatch.setattr(hygiene.scan.engine, "scan", interrupted)
     assert cli("scan", tmp_path, "--json").code == 130
     assert gc.isenabled()
     gc.disable()

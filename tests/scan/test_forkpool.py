@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.forkpool import ForkPool, WorkerLost
-from hygiene.measure import WorkerPool
-from hygiene.scan import ScanRequest, scan
+from hygiene.scan.engine import ScanRequest, scan
+from hygiene.scan.measure import WorkerPool
+from hygiene.scan.speed.forkpool import ForkPool, WorkerLost
 from tests.scan.test_measure_parallel import build, deep_tree
 
 
@@ -210,7 +210,7 @@ def test_the_scan_gets_its_answers_here_when_a_worker_dies(tmp_path: Path) -> No
                 return lost[0]
             return super().submit(fn, *args)
 
-    import hygiene.scan as scan_module
+    import hygiene.scan.engine as scan_module
 
     real = scan_module.WorkerPool
     scan_module.WorkerPool = Dying  # type: ignore[misc]
@@ -227,7 +227,7 @@ def test_the_scan_gets_its_answers_here_when_a_worker_dies(tmp_path: Path) -> No
 # in the child (an at-fork hook), so that no Python code of the hook takes it first.
 _INTERRUPTED_AT_FORK = """
 import ctypes, functools, os, signal
-from hygiene.forkpool import ForkPool
+from hygiene.scan.speed.forkpool import ForkPool
 
 raise_signal = ctypes.CDLL(None)["raise"]
 raise_signal.argtypes = [ctypes.c_int]

@@ -6,11 +6,11 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from hygiene.detect import Classifier
-from hygiene.measure import WorkerPool
 from hygiene.rules import default_index
-from hygiene.scan import ScanRequest, scan
-from hygiene.walk import FileHit, FolderHit, Walker
+from hygiene.scan.detect import Classifier
+from hygiene.scan.engine import ScanRequest, scan
+from hygiene.scan.measure import WorkerPool
+from hygiene.scan.walk import FileHit, FolderHit, Walker
 from tests.scan.helpers import make_tree
 
 
@@ -86,7 +86,7 @@ def test_scan_from_a_stdin_script(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     build(root)
     script = (
-        "from pathlib import Path\nfrom hygiene.scan import ScanRequest, scan\n"
+        "from pathlib import Path\nfrom hygiene.scan.engine import ScanRequest, scan\n"
         f"r = scan(ScanRequest(roots=(Path({str(root)!r}),), workers=2))\n"
         "print(len(r.findings), r.totals.scanned_files)\n"
     )
@@ -169,8 +169,8 @@ def test_beside_a_thread_the_workers_start_by_forkserver_and_agree(tmp_path: Pat
     build(root / "more")
     script = (
         "import threading, multiprocessing\n"
-        "from pathlib import Path\nfrom hygiene.scan import ScanRequest, scan\n"
-        "from hygiene import measure\n"
+        "from pathlib import Path\nfrom hygiene.scan.engine import ScanRequest, scan\n"
+        "from hygiene.scan.engine import measure\n"
         "stop = threading.Event()\n"
         "threading.Thread(target=stop.wait, daemon=True).start()\n"
         "seen = []\n"
@@ -300,7 +300,7 @@ def test_a_worker_budget_below_one_folder_still_walks_everything(tmp_path: Path)
     serial = walk_all(root, None)
     code = (
         "import json, sys; from tests.scan.test_measure_parallel import walk_all; "
-        "from hygiene.measure import WorkerPool; from pathlib import Path; "
+        "from hygiene.scan.measure import WorkerPool; from pathlib import Path; "
         "pool = WorkerPool(2); "
         f"events, totals = walk_all(Path({str(root)!r}), pool, worker_budget=0, breadth_levels=0); "
         "pool.close(); print(json.dumps([repr(events), repr(totals)]))"

@@ -153,12 +153,12 @@ def test_python_dash_m_and_console_script(tmp_path: Path) -> None:
 
 
 def test_internal_error_is_one_line_and_a_log(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import hygiene.scan
+    import hygiene.scan.engine
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(hygiene.scan, "scan", broken)
+    monkeypatch.setattr(hygiene.scan.engine, "scan", broken)
     result = cli("scan", tmp_path)
     assert result.code == 3
     assert "internal error: RuntimeError: boom" in result.err
@@ -168,12 +168,12 @@ def test_internal_error_is_one_line_and_a_log(tmp_path: Path, cli, monkeypatch) 
 
 def test_ctrl_c_says_interrupted_and_exits_130(tmp_path: Path, cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Ctrl-C inside a command (typer turns it into a bare exit code 130) still says so."""
-    import hygiene.scan
+    import hygiene.scan.engine
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(hygiene.scan, "scan", interrupted)
+    monkeypatch.setattr(hygiene.scan.engine, "scan", interrupted)
     result = cli("scan", tmp_path)
     assert result.code == 130
     assert result.err == "hygiene: interrupted\n"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.config import Config
-from hygiene.scan import ScanRequest, scan
+from hygiene.config.layers import Config
+from hygiene.scan.engine import ScanRequest, scan
 from tests.scan.helpers import artifacts, make_tree, python_without_root_reads
 
 
@@ -117,7 +117,7 @@ def test_unreadable_folder_is_an_error_entry_and_the_scan_goes_on() -> None:
             f.chmod(0o755 if f.is_dir() else 0o644)
         (base / "locked").chmod(0o000)
         code = (
-            "import json,sys; from pathlib import Path; from hygiene.scan import *; "
+            "import json,sys; from pathlib import Path; from hygiene.scan.engine import *; "
             f"r=scan(ScanRequest(roots=(Path({str(base)!r}),))); "
             "print(json.dumps([len(r.findings), [e.path for e in r.errors]]))"
         )
@@ -189,7 +189,7 @@ def test_hygiene_own_state_is_never_scanned(
 def test_a_folder_given_by_path_that_is_a_symlink_is_refused(tmp_path: Path) -> None:
     # Sizing opens each folder with O_NOFOLLOW: a folder swapped for a symlink after the walk
     # saw it is refused, not followed to wherever it points now.
-    from hygiene.measure import measure_paths
+    from hygiene.scan.measure import measure_paths
 
     make_tree(tmp_path, {"real/a/big.bin": "x" * 50_000})
     (tmp_path / "swapped").symlink_to(tmp_path / "real")

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from hygiene.detectors.databases import Database, inspect
-from hygiene.scan import ScanRequest, scan
+from hygiene.scan.engine import ScanRequest, scan
 
 
 def make_db(path: Path, rows: int = 2000, *, wal: bool = False) -> sqlite3.Connection:

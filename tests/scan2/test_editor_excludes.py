@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hygiene.detectors.editor import EditorExclude, covered, glob_regex
-from hygiene.scan import ScanRequest, scan
+from hygiene.scan.engine import ScanRequest, scan
 
 SETTINGS = """{
     // we like two spaces

@@ -2,7 +2,7 @@
 
 Counted for real: a wrapper `git` first on the PATH logs every process hygiene starts (its pid
 is the real git's: the wrapper execs it), then the logs are checked. The tracked listing is read
-from the index file (`hygiene/gitindex.py`); a split index is one it leaves to `ls-files`, so
+from the index file (`hygiene/git/index.py`); a split index is one it leaves to `ls-files`, so
 each count is also checked with one, where that process must show.
 """
 
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.config import Config
+from hygiene.config.layers import Config
 from hygiene.detectors import DEFAULT_KINDS
 from hygiene.detectors.tracked import tracked_junk
-from hygiene.ignorescope import OUTSIDE_EXCLUDES
-from hygiene.scan import ScanRequest, scan
+from hygiene.git.ignorescope import OUTSIDE_EXCLUDES
+from hygiene.scan.engine import ScanRequest, scan
 
 ALL_DEFAULT = frozenset({"artifact", *DEFAULT_KINDS})
 

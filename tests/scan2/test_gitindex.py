@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hygiene.detectors import tracked_among
-from hygiene.gitindex import padded_listing, padded_listing_python, parse_index, read_tracked
-from hygiene.gitrepo import git_env, holding_tracked
+from hygiene.git.index import padded_listing, padded_listing_python, parse_index, read_tracked
+from hygiene.git.repo import git_env, holding_tracked
 
 
 def ls_files(worktree: Path | str) -> bytes:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.config import Config
+from hygiene.config.layers import Config
 from hygiene.detectors.ignore_gaps import IgnoreGap, ignore_gaps_for_repo, ignored_paths
-from hygiene.gitrepo import GitError
+from hygiene.git.repo import GitError
 
 
 def gaps(repo: Path) -> dict[str, IgnoreGap]:

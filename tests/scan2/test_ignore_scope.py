@@ -24,11 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from hygiene import ignorescope
 from hygiene.detectors import DEFAULT_KINDS
 from hygiene.detectors.tracked import tracked_junk
-from hygiene.gitrepo import CHECK_IGNORE, as_pathspecs, git_env
-from hygiene.ignorescope import (
+from hygiene.git import ignorescope
+from hygiene.git.ignorescope import (
     OUTSIDE_EXCLUDES,
     IgnoreScope,
     OutsideExcludes,
@@ -37,17 +36,18 @@ from hygiene.ignorescope import (
     outside_excludes,
     pattern_literal,
 )
-from hygiene.scan import ScanRequest, scan
+from hygiene.git.repo import CHECK_IGNORE, as_pathspecs, git_env
+from hygiene.scan.engine import ScanRequest, scan
 from tests.scan.helpers import python_without_root_reads
 
 try:
-    from hygiene._measure import dirs_holding as compiled_dirs_holding
+    from hygiene.scan.speed._measure import dirs_holding as compiled_dirs_holding
 except ImportError:  # pragma: no cover - an install without the compiled loop
     compiled_dirs_holding = None
 
 native = pytest.mark.skipif(
     compiled_dirs_holding is None and os.environ.get("CI") != "true",
-    reason="hygiene._measure is not built here (no C compiler at install)",
+    reason="hygiene.scan.speed._measure is not built here (no C compiler at install)",
 )
 
 SCAN_KINDS = frozenset({"artifact", *DEFAULT_KINDS})
@@ -568,8 +568,8 @@ def test_dirs_holding_a_folder_that_cannot_be_searched_is_an_error_alike() -> No
         make_entries(base, {"": "file", "blind": "file", "open": "file"})
         (base / "blind").chmod(0o444)
         code = (
-            "import json; from hygiene._measure import dirs_holding as c; "
-            "from hygiene.ignorescope import dirs_holding_python as p; "
+            "import json; from hygiene.scan.speed._measure import dirs_holding as c; "
+            "from hygiene.git.ignorescope import dirs_holding_python as p; "
             f"a=({str(base)!r}, b'blind/f\\0open/f\\0blind/deeper/f\\0', b'.gitignore'); "
             "print(json.dumps([[[f.decode(), m] for f, m in x(*a)] for x in (c, p)]))"
         )
@@ -626,7 +626,7 @@ def test_an_ignore_file_that_cannot_be_read_is_unsure(which: str) -> None:
             (base / rel).write_text("*.log\n", encoding="utf-8")
         (base / which).chmod(0)
         code = (
-            "from hygiene.ignorescope import ignore_scope, OutsideExcludes; "
+            "from hygiene.git.ignorescope import ignore_scope, OutsideExcludes; "
             f"s=ignore_scope({str(base)!r}, b'sub/a.txt\\0', OutsideExcludes({os.fsencode(excludes)!r})); "
             "print(s)"
         )
@@ -660,7 +660,7 @@ def test_an_excludes_file_with_no_size_is_read_as_git_reads_it(make_repo) -> Non
     repo.write(".gitignore", "*.log\n")
     code = (
         "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
-        "from hygiene.ignorescope import ignore_scope, OutsideExcludes; "
+        "from hygiene.git.ignorescope import ignore_scope, OutsideExcludes; "
         f"print(ignore_scope({str(repo.path)!r}, b'a.log\\0', OutsideExcludes(b'/dev/zero')))"
     )
     done = subprocess.run(

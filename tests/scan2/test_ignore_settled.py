@@ -14,14 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hygiene.gitrepo import git_env
-from hygiene.ignorescope import (
+from hygiene.git.ignorescope import (
     OUTSIDE_EXCLUDES,
     BareName,
     IgnoreScope,
     ignore_scope,
     outside_excludes,
 )
+from hygiene.git.repo import git_env
 
 # The tree: folders end in "/" here (not on disk).
 TREE = (

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hygiene.jsonc import JsoncError, add_members, loads
+from hygiene.fix.jsonc import JsoncError, add_members, loads
 
 SETTINGS = """// Workspace settings
 {

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from hygiene.detectors.history import HistoryBlob
 from hygiene.detectors.large_files import LargeFile, product_of
-from hygiene.scan import ScanRequest, scan
+from hygiene.scan.engine import ScanRequest, scan
 
 MB = 1_000_000
 POINTER = (

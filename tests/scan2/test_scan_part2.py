@@ -94,7 +94,7 @@ def test_large_from_the_config_file(workspace, cli) -> None:
 def test_engine_modules_import_neither_typer_nor_rich() -> None:
     code = (
         "import sys\n"
-        "import hygiene.detectors, hygiene.fix, hygiene.jsonc, hygiene.scan\n"
+        "import hygiene.detectors, hygiene.fix.engine, hygiene.fix.jsonc, hygiene.scan.engine\n"
         "from hygiene.detectors import all_detectors\n"
         "all_detectors()\n"
         "bad = [m for m in ('typer', 'rich', 'psutil') if m in sys.modules]\n"

@@ -249,7 +249,7 @@ def test_a_tick_that_waited_for_the_lock_sees_the_other_ticks_run(tmp_path: Path
     """The race the lock alone does not close: this tick read the state, then another process
     ran the job to the end before this one took the lock. The decision is taken again under
     the lock, so the job is not run a second time."""
-    from hygiene.config import load_config
+    from hygiene.config.layers import load_config
 
     config = project(tmp_path, DAILY)
     [spec] = load_config(tmp_path, config).jobs

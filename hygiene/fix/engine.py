@@ -3,9 +3,9 @@
 Decide, then act. `plan_fixes` turns findings into a per-repository plan and writes nothing (a
 dry run is that plan rendered); `apply_fixes` carries it out and yields one outcome per action.
 Every action is idempotent, so a second run finds nothing left to do:
-- `.gitignore`: only missing lines, under one `# added by hygiene` block (`hygiene.ignorefile`);
+- `.gitignore`: only missing lines, under one `# added by hygiene` block (`hygiene.fix.ignorefile`);
 - `git rm -r --cached`: the index only, never a file on disk;
-- `.vscode/settings.json`: keys added in place keeping comments and layout (`hygiene.jsonc`);
+- `.vscode/settings.json`: keys added in place keeping comments and layout (`hygiene.fix.jsonc`);
   when that cannot be done safely the file is left alone and the snippet is returned instead.
 """
 
@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from hygiene.atomicwrite import write_text_atomically
 from hygiene.detectors.editor import SEARCH_KEY, WATCHER_KEY, EditorExclude
 from hygiene.detectors.ignore_gaps import IgnoreGap
 from hygiene.detectors.tracked import TrackedArtifact
-from hygiene.gitrepo import GitError, git
-from hygiene.ignorefile import append_lines, missing_lines
-from hygiene.jsonc import JsoncError, add_members, loads
+from hygiene.fix.atomicwrite import write_text_atomically
+from hygiene.fix.ignorefile import append_lines, missing_lines
+from hygiene.fix.jsonc import JsoncError, add_members, loads
+from hygiene.git.repo import GitError, git
 from hygiene.model import Finding
 
 

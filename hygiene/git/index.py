@@ -29,7 +29,7 @@ import stat
 import struct
 from typing import NamedTuple
 
-from hygiene.native import compiled
+from hygiene.scan.speed.native import compiled
 
 _HASH_BYTES = 20  # SHA-1; repositories using SHA-256 are left to git
 _HEADER = 12

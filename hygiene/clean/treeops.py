@@ -13,7 +13,7 @@ import shutil
 import stat
 from collections.abc import Iterator
 
-from hygiene.crashpoint import checkpoint
+from hygiene.clean.crashpoint import checkpoint
 
 
 def _fsync_file(path: str) -> None:

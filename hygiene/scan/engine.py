@@ -14,17 +14,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hygiene.config import Config
-from hygiene.detect import Classifier
+from hygiene.config.layers import Config
 from hygiene.detectors import DetectContext, Prefetch, all_detectors
-from hygiene.gitrepo import GitError
-from hygiene.measure import WorkerPool, default_workers
+from hygiene.git.repo import GitError
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
-from hygiene.mounts import mount_inside, mount_points, mounts_below
 from hygiene.paths import hygiene_home
-from hygiene.protect import ProtectSet
 from hygiene.rules import Match, default_index
-from hygiene.walk import (
+from hygiene.scan.detect import Classifier
+from hygiene.scan.measure import WorkerPool, default_workers
+from hygiene.scan.mounts import mount_inside, mount_points, mounts_below
+from hygiene.scan.protect import ProtectSet
+from hygiene.scan.walk import (
     FileHit,
     FileSeen,
     FolderHit,

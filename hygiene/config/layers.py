@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hygiene.config.settings import Table
 from hygiene.db.settings import DbSettings, merge_db, parse_db
 from hygiene.errors import UsageError
 from hygiene.paths import user_config_file
-from hygiene.settings import Table
 
 if TYPE_CHECKING:
     # Imported where a file has jobs: the schedule's settings pull in zoneinfo and the cron

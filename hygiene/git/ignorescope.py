@@ -34,8 +34,8 @@ import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from hygiene.gitindex import git_dirs
-from hygiene.native import compiled
+from hygiene.git.index import git_dirs
+from hygiene.scan.speed.native import compiled
 
 # `core.excludesFile` outside any one repository: asked once per scan, in any work tree, with
 # the scope of each value so that the repository's own ("local", "worktree") can be set aside.

@@ -1,5 +1,5 @@
 /*
- * hygiene._measure: the sizing loop of hygiene/measure.py, in C.
+ * hygiene.scan.speed._measure: the sizing loop of hygiene/scan/measure.py, in C.
  *
  * A scan spends most of its time adding up artifacts (node_modules, virtualenvs, target/), one
  * lstat per entry. In Python every entry also costs a DirEntry and a stat_result object, which
@@ -727,6 +727,6 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "hygiene._measure", NULL, -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "hygiene.scan.speed._measure", NULL, -1, methods};
 
 PyMODINIT_FUNC PyInit__measure(void) { return PyModule_Create(&module); }

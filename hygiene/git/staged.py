@@ -1,7 +1,7 @@
 """What a commit brings in, read from git's index with a fixed, small number of git processes.
 
 Hooks run on every commit, so this module imports only the standard library and
-`hygiene.gitrepo`. Paths are root-relative, `/`-separated `str` (bytes that are not UTF-8 kept
+`hygiene.git.repo`. Paths are root-relative, `/`-separated `str` (bytes that are not UTF-8 kept
 as surrogates, as `os` does). Sizes are those of the staged blobs, not of the working-tree
 files: the blob is what the commit stores, whatever the editor has written since `git add`.
 """
@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from hygiene.errors import UsageError
-from hygiene.gitrepo import GitError
-from hygiene.gitrepo import git as _git_any_repo
+from hygiene.git.repo import GitError
+from hygiene.git.repo import git as _git_any_repo
 
 
 def git(root: str, *args: str, input: bytes | None = None) -> bytes:

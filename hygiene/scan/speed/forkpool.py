@@ -4,7 +4,7 @@ ProcessPoolExecutor costs a scan about 10 ms of imports (multiprocessing and its
 runs two helper threads that take turns with the walk for the GIL. A scan needs none of its
 generality: a few workers forked once, tasks that are a function and its arguments, answers
 read as they come. Forking is only safe from a process with a single thread; for the others,
-`hygiene.measure.WorkerPool` keeps ProcessPoolExecutor with a forkserver.
+`hygiene.scan.measure.WorkerPool` keeps ProcessPoolExecutor with a forkserver.
 
 Each worker has a pipe for tasks and one for answers, answered in the order sent; this process
 never blocks writing a task (what the pipe cannot take waits for `wait` to push it on), so a
@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
-from hygiene.gitrepo import grow_pipe
+from hygiene.git.repo import grow_pipe
 
 _HEADER = struct.Struct("<Q")  # the length of the pickle that follows
 _READ = 1 << 20

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from hygiene.atomicwrite import write_text_atomically
 from hygiene.errors import UsageError
+from hygiene.fix.atomicwrite import write_text_atomically
 
 BLOCK_HEADER = "# added by hygiene"
 

@@ -17,12 +17,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hygiene.config import Config
-from hygiene.gitrepo import GitError, git, holding_tracked
+from hygiene.clean.quarantine import STORE_PREFIX
+from hygiene.config.layers import Config
+from hygiene.git.repo import GitError, git, holding_tracked
 from hygiene.model import Artifact
-from hygiene.mounts import mount_inside, mount_points
-from hygiene.protect import ProtectSet
-from hygiene.quarantine import STORE_PREFIX
+from hygiene.scan.mounts import mount_inside, mount_points
+from hygiene.scan.protect import ProtectSet
 
 if TYPE_CHECKING:
     import psutil

@@ -12,16 +12,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hygiene.act import CleanReport, Outcome, Progress, act, disk_free, dry_outcomes
-from hygiene.audit import AuditLog, entry
-from hygiene.config import Config
+from hygiene.clean.act import CleanReport, Outcome, Progress, act, disk_free, dry_outcomes
+from hygiene.clean.audit import AuditLog, entry
+from hygiene.clean.plan import Plan, Policy, make_plan
+from hygiene.clean.quarantine import Recovered, Run, all_runs, recover, tidy
+from hygiene.clean.safety import Guard
+from hygiene.config.layers import Config
 from hygiene.model import Artifact
 from hygiene.paths import hygiene_home
-from hygiene.plan import Plan, Policy, make_plan
-from hygiene.quarantine import Recovered, Run, all_runs, recover, tidy
-from hygiene.safety import Guard
-from hygiene.scan import Filters, ScanRequest, scan
-from hygiene.scan import Progress as ScanProgress
+from hygiene.scan.engine import Filters, ScanRequest, scan
+from hygiene.scan.engine import Progress as ScanProgress
 
 
 @dataclass(frozen=True)

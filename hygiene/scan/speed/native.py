@@ -1,4 +1,4 @@
-"""The compiled loops (`hygiene._measure`), where they were built, else their Python references.
+"""The compiled loops (`_measure`), where they were built, else their Python references.
 
 `setup.py` builds them optionally: without a C compiler hygiene still works, in Python, with the
 same results. An older build without a newer loop falls back the same way.
@@ -12,9 +12,9 @@ F = TypeVar("F")
 
 
 def compiled(name: str, fallback: F) -> F:
-    """`hygiene._measure.<name>`, or `fallback` (the Python reference) where it is missing."""
+    """`_measure.<name>`, or `fallback` (the Python reference) where it is missing."""
     try:
-        from hygiene import _measure
+        from hygiene.scan.speed import _measure
     except ImportError:  # pragma: no cover - an install without a C compiler
         return fallback
     found: F = getattr(_measure, name, fallback)

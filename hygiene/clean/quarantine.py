@@ -36,12 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hygiene.audit import AuditLog, append_durably, entry, read_lines
-from hygiene.crashpoint import checkpoint
+from hygiene.clean.audit import AuditLog, append_durably, entry, read_lines
+from hygiene.clean.crashpoint import checkpoint
+from hygiene.clean.treeops import copy_item, difference, fsync_dir, remove_item
 from hygiene.errors import UsageError
 from hygiene.model import Artifact
 from hygiene.paths import QUARANTINE_PREFIX, hygiene_home
-from hygiene.treeops import copy_item, difference, fsync_dir, remove_item
 
 MANIFEST = "manifest.jsonl"
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-    from hygiene.forkpool import ForkPool
+    from hygiene.scan.speed.forkpool import ForkPool
 
 _S_IFMT = 0o170000
 _S_IFDIR = 0o040000
@@ -95,8 +95,8 @@ def open_listing(path: str) -> Listing:
 
 _native: Callable[..., tuple[Any, ...]] | None
 try:
-    # The same loop in C (hygiene/_measure.c), built where a compiler was at hand.
-    from hygiene._measure import measure_tree as _native
+    # The same loop in C (hygiene/scan/speed/_measure.c), built where a compiler was at hand.
+    from hygiene.scan.speed._measure import measure_tree as _native
 except ImportError:  # pragma: no cover - an install without the compiled loop
     _native = None
 
@@ -201,7 +201,7 @@ _SIZE_MAX = 2**63 - 1
 
 _native_list: Callable[..., tuple[Any, ...]] | None
 try:
-    from hygiene._measure import list_folder as _native_list
+    from hygiene.scan.speed._measure import list_folder as _native_list
 except ImportError:  # pragma: no cover - an install without the compiled loop
     _native_list = None
 
@@ -379,7 +379,7 @@ Job = Any
 class WorkerPool:
     """Worker processes, started on first use.
 
-    Forked (`hygiene.forkpool`) when this process has one thread: cheap, nothing re-imported.
+    Forked (`scan.speed.forkpool`) when this process has one thread: cheap, nothing re-imported.
     Beside a progress thread, where fork is unsafe, concurrent.futures with a forkserver. A
     pool that breaks (a worker that could not start, or died) costs speed only: its pieces are
     sized in this process instead.
@@ -403,7 +403,7 @@ class WorkerPool:
         if "forkserver" not in multiprocessing.get_all_start_methods() or not _main_is_importable():
             raise OSError("no safe way to start worker processes here")
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["hygiene.measure", "hygiene.walk"])
+        context.set_forkserver_preload(["hygiene.scan.measure", "hygiene.scan.walk"])
         return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupts)
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Job | None:
@@ -415,7 +415,7 @@ class WorkerPool:
                 import threading
 
                 if hasattr(os, "fork") and threading.active_count() == 1:
-                    from hygiene.forkpool import ForkPool
+                    from hygiene.scan.speed.forkpool import ForkPool
 
                     self._forked = ForkPool(self.workers)
                 else:
@@ -463,7 +463,7 @@ class WorkerPool:
 
 def _lost(exc: BaseException) -> bool:
     """True for a pool's failure to run work at all (as opposed to the work's own error)."""
-    from hygiene.forkpool import WorkerLost
+    from hygiene.scan.speed.forkpool import WorkerLost
 
     if isinstance(exc, (WorkerLost, OSError)):
         return True

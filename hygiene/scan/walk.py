@@ -14,8 +14,11 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
-from hygiene.detect import Classifier
-from hygiene.measure import (
+from hygiene.model import ScanIssue
+from hygiene.paths import QUARANTINE_PREFIX
+from hygiene.rules import Match
+from hygiene.scan.detect import Classifier
+from hygiene.scan.measure import (
     FolderList,
     Job,
     Partial,
@@ -26,9 +29,6 @@ from hygiene.measure import (
     measure_listings,
     measure_paths,
 )
-from hygiene.model import ScanIssue
-from hygiene.paths import QUARANTINE_PREFIX
-from hygiene.rules import Match
 
 S_ISDIR = statmod.S_ISDIR
 S_ISREG = statmod.S_ISREG

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from hygiene.audit import AuditLog, entry
+from hygiene.clean.audit import AuditLog, entry
+from hygiene.clean.plan import Plan, PlanItem
+from hygiene.clean.quarantine import Refused, Run, destination, incinerate_item, quarantine_item
+from hygiene.clean.safety import Guard
 from hygiene.paths import display
-from hygiene.plan import Plan, PlanItem
-from hygiene.quarantine import Refused, Run, destination, incinerate_item, quarantine_item
-from hygiene.safety import Guard
 from hygiene.units import format_bytes
 
 OutcomeKind = Literal["done", "skipped", "failed"]

@@ -1,0 +1,1 @@
+"""The layered configuration and the typed readers that validate it."""

@@ -1,0 +1,1 @@
+"""`hygiene fix`: ignore lines, editor excludes and `git rm --cached`, planned, then written."""
