@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,3 +154,25 @@ def mysql_url(mysql_server_url: str) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
     admin.dispose()
+
+
+@pytest.fixture
+def git_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """Count real git processes: a logging wrapper first on the PATH hygiene gives git."""
+    log = tmp_path / "git-calls"
+    shim = tmp_path / "git-shim"
+    shim.mkdir()
+    real = shutil.which("git")
+    assert real is not None
+    (shim / "git").write_text(
+        f'#!/bin/sh\necho "$*" >> {log}\nexec {real} "$@"\n', encoding="utf-8"
+    )
+    (shim / "git").chmod(0o755)
+    path = f"{shim}{os.pathsep}{os.environ['PATH']}"
+    # hygiene builds git's environment from os.environ on every call.
+    monkeypatch.setenv("PATH", path)
+
+    def calls() -> list[str]:
+        return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+    return calls

@@ -170,7 +170,7 @@ def test_beside_a_thread_the_workers_start_by_forkserver_and_agree(tmp_path: Pat
     script = (
         "import threading, multiprocessing\n"
         "from pathlib import Path\nfrom hygiene.scan.engine import ScanRequest, scan\n"
-        "from hygiene.scan.engine import measure\n"
+        "from hygiene.scan import measure\n"
         "stop = threading.Event()\n"
         "threading.Thread(target=stop.wait, daemon=True).start()\n"
         "seen = []\n"

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hygiene.scan.engine import measure
+from hygiene.scan import measure
 from hygiene.scan.measure import Partial, measure_python
 from tests.scan.helpers import make_tree, python_without_root_reads, tree_with_a_closed_folder
 
@@ -116,7 +116,7 @@ def test_an_unreadable_folder_is_an_error_alike() -> None:
     spec: dict[str, str | bytes | None] = {"locked/secret.txt": "x", "open/f.txt": "y"}
     with tree_with_a_closed_folder(spec, "locked", 0o000) as base:
         code = (
-            "import json; from hygiene.scan.engine import measure as m; "
+            "import json; from hygiene.scan import measure as m; "
             f"p=[{str(base)!r}]; d={os.lstat(base).st_dev}; "
             "c=m._native_partial(p, d, False); y=m.measure_python(p, d, cross=False); "
             "print(json.dumps([c.errors, y.errors, c.files, y.files]))"
@@ -320,7 +320,7 @@ def test_a_folder_that_fails_to_list_counts_nothing_alike(tmp_path: Path) -> Non
     tree = make_tree(tmp_path / "tree", {f"poison/f{i}": "x" * 100 for i in range(8)})
     make_tree(tree, {"poison/sub/g": "y", "ok/h": "z" * 7})
     code = (
-        "import json; from hygiene.scan.engine import measure as m; "
+        "import json; from hygiene.scan import measure as m; "
         f"p=[{str(tree)!r}]; d={os.lstat(tree).st_dev}; "
         "c=m._native_partial(p, d, False); y=m.measure_python(p, d, cross=False); "
         "print(json.dumps([[x.errors, x.files, x.dirs, x.bytes] for x in (c, y)]))"
@@ -476,7 +476,7 @@ def test_entries_that_cannot_be_stated_are_errors_alike() -> None:
     spec: dict[str, str | bytes | None] = {"blind/a.txt": "x", "blind/b.log": "y"}
     with tree_with_a_closed_folder(spec, "blind", 0o444) as base:
         code = (
-            "import json; from hygiene.scan.engine import measure as m; "
+            "import json; from hygiene.scan import measure as m; "
             f"a=({str(base / 'blind')!r}, {os.lstat(base).st_dev}, False, -1, True, "
             "frozenset(), (), ('.log',), ()); "
             "c=m.FolderList(*m._native_list(*a)); y=m.list_folder_python(*a); "
@@ -531,7 +531,7 @@ def test_a_folder_whose_entries_cannot_be_stated_sizes_from_its_listing_alike() 
     spec: dict[str, str | bytes | None] = {"blind/a.txt": "x", "blind/.git": "gitdir: x\n"}
     with tree_with_a_closed_folder(spec, "blind", 0o444) as base:
         code = (
-            "import json; from hygiene.scan.engine import measure as m; "
+            "import json; from hygiene.scan import measure as m; "
             f"p={str(base / 'blind')!r}; d={os.lstat(base).st_dev}; "
             "f=m.FolderList(*m._native_list(p, d, False, -1, False, frozenset(), (), (), ())); "
             "a=m.listed_partial(f, p); b=m.measure_python([p], d, cross=False); "
