@@ -12,28 +12,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from hygiene.detectors import DetectContext, Detected, Prefetch, rel_below, tracked_among
-from hygiene.git.repo import GitError, git
+from hygiene.git.repo import GitError
+from hygiene.git.staged import attributes
 from hygiene.model import ScanIssue
-
-# What a big binary is, by its suffix: build products and data nobody should commit by hand.
-PRODUCTS: tuple[tuple[tuple[str, ...], str], ...] = (
-    ((".whl", ".egg"), "Python wheel"),
-    ((".jar", ".war", ".ear", ".aar"), "Java archive"),
-    ((".so", ".dylib", ".dll"), "shared library"),
-    ((".o", ".obj", ".a", ".lib", ".rlib"), "object file"),
-    # Before "archive": a compressed dump is a dump first.
-    ((".dump", ".sql", ".bak", ".sql.gz", ".pgdump"), "database dump"),
-    ((".exe", ".msi", ".apk", ".ipa", ".dmg", ".deb", ".rpm", ".appimage"), "installer"),
-    ((".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".zst", ".7z", ".rar"), "archive"),
-    ((".iso", ".img", ".qcow2", ".vmdk", ".vdi"), "disk image"),
-    (
-        (".pt", ".pth", ".ckpt", ".safetensors", ".onnx", ".h5", ".pb", ".gguf", ".bin", ".pkl"),
-        "model weights",
-    ),
-    ((".sqlite", ".sqlite3", ".db"), "database"),
-    ((".parquet", ".npy", ".npz", ".feather", ".arrow", ".csv", ".jsonl"), "data file"),
-    ((".mp4", ".mov", ".mkv", ".wav", ".flac"), "media"),
-)
+from hygiene.rules import products
 
 
 @dataclass(frozen=True)
@@ -50,26 +32,15 @@ class LargeFile:
 
 
 def product_of(name: str) -> str | None:
-    lower = name.lower()
-    for suffixes, product in PRODUCTS:
-        if lower.endswith(suffixes):
-            return product
-    return None
+    """What the name says the file is (`hygiene.rules.products`), or None."""
+    product = products.product_of(name)
+    return None if product is None else product.kind
 
 
 def lfs_paths(repo: str, rels: list[str]) -> set[str]:
     """Those of `rels` whose `filter` attribute is `lfs`, in one `git check-attr` process."""
-    if not rels:
-        return set()
-    payload = b"".join(os.fsencode(r) + b"\0" for r in rels)
-    out = git(repo, "check-attr", "-z", "--stdin", "filter", input=payload)
-    parts = out.split(b"\0")
-    # -z output is path NUL attribute NUL value NUL, repeated.
-    return {
-        os.fsdecode(parts[i])
-        for i in range(0, len(parts) - 2, 3)
-        if parts[i + 1] == b"filter" and parts[i + 2] == b"lfs"
-    }
+    found = attributes(repo, ("filter",), rels)
+    return {path for path, values in found.items() if values.get("filter") == "lfs"}
 
 
 def _repo_facts(

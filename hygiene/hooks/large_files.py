@@ -32,29 +32,6 @@ LFS_POINTER_MAX = 1024
 UNSET = "unspecified"
 UNSET_VALUES = (UNSET, "unset")
 
-# Binary build products by file name: rebuilt from source, never committed.
-BINARY_SUFFIXES = {
-    ".o": "object file",
-    ".obj": "object file",
-    ".a": "static library",
-    ".lib": "static library",
-    ".so": "shared library",
-    ".dylib": "shared library",
-    ".dll": "shared library",
-    ".exe": "executable",
-    ".pyd": "Python extension module",
-    ".pyc": "Python bytecode",
-    ".whl": "Python wheel",
-    ".egg": "Python egg",
-    ".class": "Java class file",
-    ".jar": "Java archive",
-    ".war": "Java web archive",
-    ".aar": "Android library",
-    ".apk": "Android package",
-    ".nupkg": "NuGet package",
-    ".wasm": "WebAssembly module",
-    ".pdb": "debug symbols",
-}
 # Executables without a suffix, told by their first bytes (in the work tree, for naming only).
 BINARY_MAGIC = (
     (b"\x7fELF", "ELF executable or library"),
@@ -65,7 +42,7 @@ BINARY_MAGIC = (
 )
 
 
-class LargeFile(NamedTuple):
+class OversizedBlob(NamedTuple):
     path: str  # root-relative
     size: int  # bytes of the staged blob
     lfs_unapplied: bool  # .gitattributes says filter=lfs, yet the blob is the full content
@@ -78,7 +55,7 @@ def find_large_files(
     paths: Sequence[str] | None,
     max_size: int = DEFAULT_MAX_SIZE,
     enforce_all: bool = False,
-) -> list[LargeFile]:
+) -> list[OversizedBlob]:
     """Staged blobs of `paths` (None: everything staged) above `max_size` bytes.
 
     By default only what this commit adds or changes counts; `enforce_all` counts every tracked
@@ -123,13 +100,13 @@ def find_large_files(
     if over and not enforce_all:
         changed = staged_changes(root)
         over = [p for p in over if p in changed]
-    found: list[LargeFile] = []
+    found: list[OversizedBlob] = []
     for path in over:
         size = sizes[suspects[path]]
         lfs = attrs.get(path, {}).get("filter") == "lfs"
         if lfs and size < LFS_POINTER_MAX:
             continue
-        found.append(LargeFile(path, size, lfs, "" if lfs else build_product(root, path)))
+        found.append(OversizedBlob(path, size, lfs, "" if lfs else build_product(root, path)))
     return found
 
 
@@ -148,13 +125,14 @@ def _size(path: str) -> int:
 
 def build_product(root: str, path: str) -> str:
     """What kind of binary build product `path` is, or "" when it does not look like one."""
-    name = path.rpartition("/")[2]
-    _, dot, suffix = name.rpartition(".")
-    if dot and f".{suffix.lower()}" in BINARY_SUFFIXES:
-        return BINARY_SUFFIXES[f".{suffix.lower()}"]
-    if ".so." in name:  # libfoo.so.1.2
-        return BINARY_SUFFIXES[".so"]
+    # Imported here: only a file over the limit is named, and the hook's clean path stays on
+    # the standard library.
     from hygiene.hooks.judge import StagedTree
+    from hygiene.rules.products import product_of
+
+    product = product_of(path.rpartition("/")[2])
+    if product is not None and product.built:
+        return product.kind
 
     verdict = StagedTree(root, [path]).verdict(path)
     if verdict is not None and verdict.folder:
@@ -168,7 +146,7 @@ def build_product(root: str, path: str) -> str:
     return next((kind for magic, kind in BINARY_MAGIC if head.startswith(magic)), "")
 
 
-def describe(found: Sequence[LargeFile], *, max_size: int) -> list[str]:
+def describe(found: Sequence[OversizedBlob], *, max_size: int) -> list[str]:
     import shlex
 
     from hygiene.units import format_bytes

@@ -57,6 +57,18 @@ def test_products_by_suffix() -> None:
     assert product_of("README") is None
 
 
+def test_the_scan_and_the_hook_read_one_product_table(tmp_path: Path) -> None:
+    from hygiene.hooks.large_files import build_product
+
+    # `.a` is a static library (an archive of objects) for both, and a versioned `.so` is one.
+    for name, kind in [("libz.a", "static library"), ("libz.so.1.2", "shared library")]:
+        assert product_of(name) == kind
+        assert build_product(str(tmp_path), name) == kind
+    # Data is named by the scan but is no build product to the hook.
+    assert product_of("dump.sql.gz") == "database dump"
+    assert build_product(str(tmp_path), "dump.sql.gz") == ""
+
+
 def test_a_blob_committed_then_deleted_is_still_in_history(make_repo) -> None:
     repo = make_repo()
     repo.write("README", "hello\n")

@@ -183,14 +183,14 @@ def test_binary_build_products_are_named(repo, cli):  # type: ignore[no-untyped-
     repo.write("lib/libfast.so.1.2", TWO_MB)
     repo.write("tools/app", b"\x7fELF" + TWO_MB)
     repo.write("rusty/Cargo.toml", "[package]\nname = 'r'\n")
-    repo.write("rusty/target/release/r.rlib", TWO_MB)
+    repo.write("rusty/target/release/r-cache", TWO_MB)
     repo.write("data/table.csv", TWO_MB)
     repo.git("add", "-f", ".")
     found = blocks(cli("hook", HOOK).out)
     assert "a binary build product (shared library)" in found["lib/libfast.so.1.2"]
     assert "(ELF executable or library)" in found["tools/app"]
     assert (
-        "inside rusty/target/, a build folder (rust.target)" in found["rusty/target/release/r.rlib"]
+        "inside rusty/target/, a build folder (rust.target)" in found["rusty/target/release/r-cache"]
     )
     assert "build product" not in found["data/table.csv"]
     assert "git lfs track data/table.csv" in found["data/table.csv"]
