@@ -16,12 +16,13 @@ import functools
 import os
 import re
 import shlex
-import subprocess
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from hygiene.detectors import DetectContext, Detected, Prefetch, per_repo
-from hygiene.git.repo import LIST_OBJECT_SIZES, GitError, git, git_env, object_store
+from hygiene.detectors import DetectContext, Detected
+from hygiene.git.prefetch import Prefetch
+from hygiene.git.repo import LIST_OBJECT_SIZES, GitError, git, object_store
+from hygiene.git.run import git_pipe, per_repo
 from hygiene.model import ScanIssue
 
 _FORMAT = "%(objectname) %(objecttype) %(objectsize) %(objectsize:disk) %(rest)"
@@ -68,29 +69,11 @@ class _Inventory:
 
 
 def _inventory(repo: str, threshold: int) -> _Inventory:
-    try:
-        revs = subprocess.Popen(
-            ["git", "-C", repo, "rev-list", "--objects", "--all"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=git_env(),
-        )
-        check = subprocess.run(
-            ["git", "-C", repo, "cat-file", f"--batch-check={_FORMAT}", "--buffer"],
-            stdin=revs.stdout,
-            capture_output=True,
-            env=git_env(),
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    assert revs.stdout is not None
-    revs.stdout.close()
-    if revs.wait() != 0 or check.returncode != 0:
-        raise GitError(f"git rev-list --objects --all failed in {repo}")
+    listing = ("rev-list", "--objects", "--all")
+    out = git_pipe(repo, listing, ("cat-file", f"--batch-check={_FORMAT}", "--buffer"))
     inv = _Inventory()
     counts = inv.counts
-    for line in check.stdout.split(b"\n"):
+    for line in out.split(b"\n"):
         if not line:
             continue
         oid, kind, size, disk, *rest = line.split(b" ", 4)

@@ -23,12 +23,11 @@ from hygiene.config.layers import Config
 from hygiene.detectors import (
     DetectContext,
     Detected,
-    Prefetch,
-    per_repo,
     rel_below,
     rule_by_id,
     tracked_among,
 )
+from hygiene.git.prefetch import Prefetch
 from hygiene.git.repo import (
     GitError,
     as_pathspecs,
@@ -36,6 +35,7 @@ from hygiene.git.repo import (
     from_pathspecs,
     holding_tracked,
 )
+from hygiene.git.run import per_repo
 from hygiene.model import ScanIssue
 from hygiene.rules import PRECIOUS_CATEGORIES, Match, default_index, is_glob
 from hygiene.scan.detect import Classifier

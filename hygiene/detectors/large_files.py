@@ -11,7 +11,8 @@ import os
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hygiene.detectors import DetectContext, Detected, Prefetch, rel_below, tracked_among
+from hygiene.detectors import DetectContext, Detected, rel_below, tracked_among
+from hygiene.git.prefetch import Prefetch
 from hygiene.git.repo import GitError
 from hygiene.git.staged import attributes
 from hygiene.model import ScanIssue

@@ -17,9 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from hygiene.detectors import DetectContext, Detected, Prefetch, per_repo
+from hygiene.detectors import DetectContext, Detected
 from hygiene.detectors.ignore_gaps import suggestion_for
+from hygiene.git.prefetch import Prefetch
 from hygiene.git.repo import LIST_TRACKED, LIST_TRACKED_IGNORED, GitError, git
+from hygiene.git.run import per_repo
 from hygiene.model import ScanIssue
 from hygiene.rules import Match, Rule, default_index
 from hygiene.scan.detect import Classifier

@@ -1,54 +1,14 @@
-"""The git questions hygiene asks, as a fixed small number of git processes per repository.
-
-Plumbing through subprocess, not a library: these run on the pre-commit path and in the scan's
-hot path, where start-up and per-call overhead matter. Paths cross as NUL-separated bytes so
-that names that are not valid UTF-8 survive the round trip.
-"""
+"""The git questions hygiene asks about a work tree, each a fixed number of git processes
+(run through `hygiene.git.run`), and where a work tree begins."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import subprocess
 from collections.abc import Iterable, Sequence
 
-from hygiene.errors import HygieneError
+from hygiene.git.run import GitError, chunks, git, git_env
 
-# What `git rev-parse --local-env-vars` lists: variables that point git at another
-# repository, index or object store. Inherited from a dotfiles setup (GIT_DIR=~/.dotfiles) or
-# a git hook, they would make git answer "is this tracked?" about the wrong repository.
-REPO_ENV = (
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_CONFIG",
-    "GIT_CONFIG_PARAMETERS",
-    "GIT_CONFIG_COUNT",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_IMPLICIT_WORK_TREE",
-    "GIT_GRAFT_FILE",
-    "GIT_INDEX_FILE",
-    "GIT_NO_REPLACE_OBJECTS",
-    "GIT_REPLACE_REF_BASE",
-    "GIT_PREFIX",
-    "GIT_SHALLOW_FILE",
-    "GIT_COMMON_DIR",
-)
-
-
-def git_env(*, keep_repo_env: bool = False) -> dict[str, str]:
-    """git's environment, built per call (tests and the scheduler change os.environ).
-
-    Read-only questions must never take index.lock or rewrite the index behind a user's back.
-    Only the pre-commit hooks keep the repository variables: git sets GIT_INDEX_FILE for them
-    when it commits from a temporary index.
-    """
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-    if not keep_repo_env:
-        for name in REPO_ENV:
-            env.pop(name, None)
-    return env
-
+__all__ = ["GitError", "git", "git_env"]
 
 # The questions that need nothing from the walk, asked the same way whether prefetched or not.
 LIST_TRACKED = ("ls-files", "-z")
@@ -63,36 +23,6 @@ LIST_OBJECT_SIZES = (
     "--batch-check=%(objectname) %(objecttype) %(objectsize) %(objectsize:disk)",
 )
 
-_ARG_BUDGET = 100_000  # bytes of pathspecs per process, far below ARG_MAX
-
-
-class GitError(HygieneError):
-    pass
-
-
-def git(
-    repo: str,
-    *args: str,
-    input: bytes | None = None,
-    check: bool = True,
-    keep_repo_env: bool = False,
-) -> bytes:
-    """Run one git command in `repo` and return its stdout."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", repo, *args],
-            input=input,
-            capture_output=True,
-            env=git_env(keep_repo_env=keep_repo_env),
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    if check and done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed in {repo}: {message[-1] if message else 'no output'}")
-    return done.stdout
-
 
 def check_ignore(
     repo: str, payload: bytes, *, no_index: bool = False, git_args: tuple[str, ...] = ()
@@ -103,16 +33,9 @@ def check_ignore(
     are judged by the ignore rules alone (`ls-files -ci` does the same for tracked files).
     """
     asked = CHECK_IGNORE if no_index else tuple(a for a in CHECK_IGNORE if a != "--no-index")
-    args = ["git", "-C", repo, *git_args, *asked]
-    try:
-        done = subprocess.run(args, input=payload, capture_output=True, env=git_env(), check=False)
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
     # Exit 1 means "none of them is ignored"; anything else is a failure, never "all are gaps".
-    if done.returncode not in (0, 1):
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git check-ignore failed in {repo}: {lines[-1] if lines else 'no output'}")
-    return [p for p in done.stdout.split(b"\0") if p]
+    out = git(repo, *git_args, *asked, input=payload, ok=(0, 1))
+    return [p for p in out.split(b"\0") if p]
 
 
 def as_pathspecs(paths: Iterable[bytes]) -> bytes:
@@ -125,19 +48,6 @@ def as_pathspecs(paths: Iterable[bytes]) -> bytes:
 def from_pathspecs(answer: Iterable[bytes]) -> set[str]:
     """The work-tree paths `as_pathspecs` asked about, as check-ignore answers them back."""
     return {os.fsdecode(p.removeprefix(b"./")) for p in answer}
-
-
-def _chunks(paths: Sequence[bytes]) -> Iterable[list[bytes]]:
-    chunk: list[bytes] = []
-    size = 0
-    for path in paths:
-        if chunk and size + len(path) > _ARG_BUDGET:
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(path)
-        size += len(path) + 1
-    if chunk:
-        yield chunk
 
 
 def object_store(repo: str, *, bare: bool) -> str:
@@ -162,7 +72,7 @@ def holding_tracked(repo: str, relpaths: Sequence[str]) -> set[str]:
         return set()
     wanted = {os.fsencode(p): p for p in relpaths}
     held: set[str] = set()
-    for chunk in _chunks(sorted(wanted)):
+    for chunk in chunks(sorted(wanted)):
         out = git(repo, "--literal-pathspecs", "ls-files", "-z", "--", *map(os.fsdecode, chunk))
         for tracked in out.split(b"\0"):
             if not tracked:
@@ -209,222 +119,16 @@ class TrackedIndex:
         return {rel for rel in relpaths if self.holds(rel)}
 
 
-class GitJob:
-    """One git process started ahead of need, read by `GitJobs.output` when the answer is due."""
+def work_tree_of(path: str) -> str | None:
+    """The work tree that holds `path` (the nearest folder at or above it with `.git`), if any.
 
-    def __init__(self, repo: str, args: tuple[str, ...], input: bytes | None = None) -> None:
-        self.repo = repo
-        self.args = args
-        # What is still to be written to git's stdin (None: stdin is /dev/null).
-        self.input = memoryview(input) if input is not None else None
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.out: list[bytes] = []
-        self.err: list[bytes] = []
-        self.open_pipes = 0
-        self.returncode: int | None = None
-        self.error: GitError | None = None  # set when git could not even start
-
-    @property
-    def done(self) -> bool:
-        return self.returncode is not None or self.error is not None
-
-
-# Output a git process may write before it stalls waiting to be read: a whole `ls-files` of a
-# large work tree fits, so a job finishes while the walk runs even if nobody reads it yet.
-_PIPE_BYTES = 1 << 20
-
-
-def grow_pipe(fd: int) -> None:
-    """Ask for a 1 MB pipe behind `fd`, where the platform allows it."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # Linux only
-    except (ImportError, AttributeError, OSError):
-        pass  # a smaller pipe only means the job waits for us sooner
-
-
-class GitJobs:
-    """Git processes run in the background, at most `limit` at once, without threads.
-
-    Threads are avoided on purpose: the walk's sizing pool forks its workers only while this
-    process has a single thread. Progress happens in `pump()` (called between walk events: reads
-    what is ready, reaps what ended, starts what is queued) and in `output()` (waits). `close()`
-    kills and reaps every process still running, on every path out of a scan.
+    `path` is taken as given: the scan passes a real path, the hooks the path pre-commit used.
     """
-
-    def __init__(self, limit: int, *, nice: int = 0) -> None:
-        import selectors
-        import threading
-
-        self.limit = max(1, limit)
-        # Added to the niceness of processes started from now on (see `set_pace`).
-        self.nice = nice
-        self._queue: list[GitJob] = []
-        self._running: list[GitJob] = []
-        self._selector = selectors.DefaultSelector()
-        # Detectors may ask from their worker threads; one of them drives at a time.
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def start(self, repo: str, *args: str, input: bytes | None = None) -> GitJob:
-        """Queue `git -C repo args...` (fed `input` on stdin); it starts when a slot is free."""
-        job = GitJob(repo, args, input)
-        with self._lock:
-            self._queue.append(job)
-            self._fill()
-        return job
-
-    def set_pace(self, limit: int, *, nice: int) -> None:
-        """Change how many run at once and the niceness of those started from now on."""
-        with self._lock:
-            self.limit = max(1, limit)
-            self.nice = nice
-            self._fill()
-
-    def pump(self) -> None:
-        """Progress without waiting: cheap enough to call between walk events."""
-        if not self._running and not self._queue:
-            return
-        with self._lock:
-            self._step(0)
-
-    def output(self, job: GitJob, *, ok: tuple[int, ...] = (0,)) -> bytes:
-        """The job's stdout once it has ended; GitError if it failed (exit status not in `ok`)."""
-        with self._lock:
-            if job in self._queue:  # wanted now: ahead of the others
-                self._queue.remove(job)
-                self._queue.insert(0, job)
-            while not job.done:
-                if self._closed:
-                    raise GitError(f"git {job.args[0]} in {job.repo}: the scan was closed")
-                self._fill()
-                self._step(None)
-            if len(job.out) > 1:
-                job.out[:] = [b"".join(job.out)]  # read again by the next detector: joined once
-        if job.error is not None:
-            raise job.error
-        if job.returncode not in ok:
-            lines = b"".join(job.err).decode("utf-8", "replace").strip().splitlines()
-            raise GitError(
-                f"git {job.args[0]} failed in {job.repo}: {lines[-1] if lines else 'no output'}"
-            )
-        return job.out[0] if job.out else b""
-
-    def close(self) -> None:
-        """Kill what still runs and reap it: no git process outlives the scan."""
-        with self._lock:
-            self._closed = True
-            self._queue.clear()
-            for job in self._running:
-                assert job.proc is not None
-                with contextlib.suppress(OSError):  # ended already
-                    job.proc.kill()
-            for job in self._running:
-                self._finish(job)
-            self._running.clear()
-            self._selector.close()
-
-    # -- the loop; every method below runs under self._lock --
-
-    def _fill(self) -> None:
-        while self._queue and len(self._running) < self.limit and not self._closed:
-            self._spawn(self._queue.pop(0))
-
-    def _spawn(self, job: GitJob) -> None:
-        import selectors
-
-        try:
-            proc = subprocess.Popen(
-                ["git", "-C", job.repo, *job.args],
-                stdin=subprocess.DEVNULL if job.input is None else subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=git_env(),
-            )
-        except FileNotFoundError:
-            job.error = GitError("git is not installed or not on PATH")
-            return
-        except OSError as exc:
-            job.error = GitError(f"git {job.args[0]} could not start in {job.repo}: {exc}")
-            return
-        job.proc = proc
-        if self.nice and hasattr(os, "setpriority"):
-            # After the start, not in the child (preexec_fn would cost the fast spawn): git
-            # is a few milliseconds behind, a priority hint needs no precision.
-            with contextlib.suppress(OSError):
-                os.setpriority(
-                    os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice
-                )
-        assert proc.stdout is not None
-        assert proc.stderr is not None
-        for pipe in (proc.stdout, proc.stderr):
-            os.set_blocking(pipe.fileno(), False)
-            self._selector.register(pipe, selectors.EVENT_READ, job)
-        grow_pipe(proc.stdout.fileno())
-        job.open_pipes = 2
-        self._running.append(job)
-        if proc.stdin is not None:
-            os.set_blocking(proc.stdin.fileno(), False)
-            grow_pipe(proc.stdin.fileno())
-            self._feed(job)
-            if proc.stdin is not None and not proc.stdin.closed:
-                self._selector.register(proc.stdin, selectors.EVENT_WRITE, job)
-
-    def _feed(self, job: GitJob) -> None:
-        """Write what git's stdin takes now; close it once everything is written (or git left)."""
-        assert job.proc is not None
-        assert job.proc.stdin is not None
-        stdin = job.proc.stdin
-        if stdin.closed:  # git has ended and been reaped in this same round of events
-            return
-        rest = job.input
-        try:
-            while rest:
-                rest = rest[os.write(stdin.fileno(), rest) :]
-        except BlockingIOError:
-            job.input = rest
-            return
-        except BrokenPipeError:
-            pass  # git stopped reading (it failed): its exit status says why
-        job.input = None
-        with contextlib.suppress(KeyError, ValueError):
-            self._selector.unregister(stdin)
-        stdin.close()
-
-    def _step(self, timeout: float | None) -> None:
-        """Read whatever is ready (waiting up to `timeout`), reap jobs whose pipes closed."""
-        if not self._running:
-            return
-        for key, _ in self._selector.select(timeout):
-            job = key.data
-            assert isinstance(job, GitJob)
-            assert job.proc is not None
-            pipe = key.fileobj
-            if pipe is job.proc.stdin:
-                self._feed(job)
-                continue
-            while True:
-                try:
-                    chunk = os.read(key.fd, 1 << 16)
-                except BlockingIOError:
-                    break
-                if not chunk:
-                    self._selector.unregister(pipe)
-                    job.open_pipes -= 1
-                    break
-                (job.out if pipe is job.proc.stdout else job.err).append(chunk)
-            if job.open_pipes == 0:
-                self._finish(job)
-                self._running.remove(job)
-        self._fill()
-
-    def _finish(self, job: GitJob) -> None:
-        assert job.proc is not None
-        for pipe in (job.proc.stdin, job.proc.stdout, job.proc.stderr):
-            if pipe is not None:
-                with contextlib.suppress(KeyError, ValueError):  # already at end of file
-                    self._selector.unregister(pipe)
-                pipe.close()
-        job.open_pipes = 0
-        job.returncode = job.proc.wait()
+    current = path
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent

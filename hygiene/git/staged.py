@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from collections.abc import Iterable, Sequence
 
 from hygiene.errors import UsageError
-from hygiene.git.repo import GitError
-from hygiene.git.repo import git as _git_any_repo
+from hygiene.git.repo import work_tree_of
+from hygiene.git.run import GitError, chunks
+from hygiene.git.run import git as _git_any_repo
 
 
 def git(root: str, *args: str, input: bytes | None = None) -> bytes:
@@ -30,7 +30,6 @@ GITLINK = "160000"  # a submodule: the entry names a commit, not a blob
 _DOTTED = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|/$")
 LITERAL = ("--literal-pathspecs",)  # file names are names, never globs
 _FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
-ARG_BUDGET = 100_000  # bytes of path names per git process
 MAX_PATHSPECS = 64
 # `git ls-files -s --debug -z`: an entry, then its cached stat data (newline-separated).
 _DEBUG_ENTRY = re.compile(
@@ -40,50 +39,15 @@ _DEBUG_ENTRY = re.compile(
 )
 
 
-A = TypeVar("A")
-B = TypeVar("B")
-
-
-def concurrently(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
-    """Run two git questions at once: `second` in a thread (the GIL is free while git runs).
-
-    On the benchmark's 2,000 files this takes one git process off the wall time.
-    """
-    import threading
-
-    box: list[B] = []
-    failed: list[BaseException] = []
-
-    def run_second() -> None:
-        try:
-            box.append(second())
-        except BaseException as exc:  # re-raised in the caller's thread
-            failed.append(exc)
-
-    thread = threading.Thread(target=run_second, daemon=True)
-    thread.start()
-    try:
-        result = first()
-    finally:
-        thread.join()
-    if failed:
-        raise failed[0]
-    return result, box[0]
-
-
 def repo_root(start: str) -> str:
     """The work tree holding `start`: `$GIT_WORK_TREE`, else the nearest folder with `.git`."""
     override = os.environ.get("GIT_WORK_TREE")
     if override:
         return os.path.abspath(override)
-    current = os.path.abspath(start)
-    while True:
-        if os.path.lexists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            raise UsageError(f"{start}: not inside a git work tree")
-        current = parent
+    found = work_tree_of(os.path.abspath(start))
+    if found is None:
+        raise UsageError(f"{start}: not inside a git work tree")
+    return found
 
 
 def root_relative(root: str, cwd: str, filenames: Iterable[str]) -> list[str]:
@@ -120,19 +84,6 @@ def _index(root: str) -> dict[str, str]:
         if stage == "0" and mode != GITLINK:
             blobs[path] = blob
     return blobs
-
-
-def _pathspecs(paths: Sequence[str]) -> list[list[str]]:
-    """`paths` in chunks that keep each command line far below ARG_MAX."""
-    chunks: list[list[str]] = [[]]
-    size = 0
-    for path in paths:
-        if chunks[-1] and size + len(path) > ARG_BUDGET:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(path)
-        size += len(path) + 1
-    return chunks
 
 
 def staged_changes(root: str) -> dict[str, str]:
@@ -173,10 +124,9 @@ def recorded_sizes(root: str, paths: Sequence[str]) -> dict[str, tuple[str, int 
     # git matches every entry against every pathspec: past a few dozen names, listing the whole
     # index and picking in Python is faster (2,000 names: ~0.1 s against ~5 ms).
     wanted = set(paths)
-    chunks = _pathspecs(paths) if len(paths) <= MAX_PATHSPECS else [[]]
-    for chunk in chunks:
-        if not chunk and chunks != [[]]:
-            continue
+    # One empty run: the whole index, no pathspec.
+    runs: list[list[str]] = list(chunks(paths)) if len(paths) <= MAX_PATHSPECS else [[]]
+    for chunk in runs:
         specs = ["--", *chunk] if chunk else []
         out = git(root, *LITERAL, "ls-files", "-s", "--debug", "-z", *specs)
         matches = list(_DEBUG_ENTRY.finditer(out))

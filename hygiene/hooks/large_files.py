@@ -17,10 +17,10 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from hygiene.git.run import concurrently
 from hygiene.git.staged import (
     attributes,
     blob_sizes,
-    concurrently,
     recorded_sizes,
     staged_changes,
     tracked_blobs,

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hygiene.config.layers import Config
-from hygiene.detectors import DetectContext, Prefetch, all_detectors
-from hygiene.git.repo import GitError
+from hygiene.detectors import DetectContext, all_detectors
+from hygiene.git.prefetch import Prefetch
+from hygiene.git.repo import GitError, work_tree_of
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
 from hygiene.paths import hygiene_home
 from hygiene.rules import Match, default_index
@@ -31,7 +32,6 @@ from hygiene.scan.walk import (
     RepoSeen,
     Walker,
     WalkOptions,
-    enclosing_repo,
 )
 
 Progress = Callable[[int, int, str], None]
@@ -210,7 +210,7 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
     # unseen, and with it the check that nothing git tracks is ever reported.
     roots = tuple(dict.fromkeys(os.path.realpath(r) for r in request.roots))
     for root in roots:
-        around = enclosing_repo(root)
+        around = work_tree_of(os.path.realpath(root))
         if around is not None:
             prefetch.saw(around, False)
         harvest.take(walker.walk(root, repo=around))
@@ -296,7 +296,7 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
     findings: list[Finding] = list(kept)
     repos = dict(harvest.repos)
     for root in roots:
-        around = enclosing_repo(root)
+        around = work_tree_of(os.path.realpath(root))
         if around is not None:
             repos.setdefault(around, False)
     context = DetectContext(

@@ -658,15 +658,3 @@ class Walker:
         except OSError as exc:
             self._error(path, exc)
             return None
-
-
-def enclosing_repo(path: str) -> str | None:
-    """The work tree that holds `path` (the nearest ancestor with `.git`), if any."""
-    current = os.path.realpath(path)
-    while True:
-        if os.path.lexists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent

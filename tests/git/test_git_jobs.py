@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hygiene.git.repo import CHECK_IGNORE, GitError, GitJobs
+from hygiene.git.repo import CHECK_IGNORE
+from hygiene.git.run import GitError, GitJobs
 
 
 def test_an_input_larger_than_any_pipe_is_fed_whole(make_repo) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
-from hygiene.git.repo import grow_pipe
+from hygiene.git.run import grow_pipe
 
 _HEADER = struct.Struct("<Q")  # the length of the pickle that follows
 _READ = 1 << 20
