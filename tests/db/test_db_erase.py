@@ -640,3 +640,32 @@ def test_erase_interrupted_before_its_commit_records_nothing(
     from hygiene.db.audit import audit_dir
 
     assert [p.name for p in audit_dir().rglob("*") if p.is_file() and p.suffix != ".key"] == []
+
+
+def test_a_run_killed_after_its_commit_is_logged_by_the_next(cli: Any, tmp_path: Path) -> None:
+    """kill -9 between the COMMIT and the final audit line: the record written before the
+    COMMIT is found by the next erase and logged as "commit outcome unknown"."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "app.db"
+    _issue_schema(str(path))
+    code = (
+        "import os\n"
+        "from hygiene.db.audit import write_pending\n"
+        "from hygiene.db.url import parse_target\n"
+        f"write_pending(target=parse_target({str(path)!r}, allow_remote=False), table='users',"
+        " key='1', deleted={'users': 1}, nulled={})\n"
+        "os._exit(9)\n"
+    )
+    died = subprocess.run([sys.executable, "-c", code], env=os.environ.copy(), check=False)
+    assert died.returncode == 9
+    result = cli("db", "erase", path, "--table", "users", "--id", "3", "--yes", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["settled"] == 1
+    records = _audit_records()
+    assert [r["commit"] for r in records] == ["outcome unknown", "done"]
+    from hygiene.db.audit import subject_hash
+
+    assert records[0]["subject"]["key"] == subject_hash("users", "1")
