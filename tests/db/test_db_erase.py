@@ -669,3 +669,27 @@ def test_a_run_killed_after_its_commit_is_logged_by_the_next(cli: Any, tmp_path:
     from hygiene.db.audit import subject_hash
 
     assert records[0]["subject"]["key"] == subject_hash("users", "1")
+
+
+def test_erase_rolls_back_when_the_engine_deletes_rows_it_did_not_plan(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A trigger hygiene cannot see deletes another user's order line: counted, rolled back."""
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    _issue_schema(str(path))
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TRIGGER spill AFTER DELETE ON users BEGIN DELETE FROM order_items WHERE id = 104; END"
+    )
+    conn.commit()
+    conn.close()
+    tables = ("users", "orders", "order_items", "reviews")
+    before = _snapshot(str(path), *tables)
+    result = cli("db", "erase", path, "--table", "users", "--id", "1", "--yes")
+    assert result.code == 2, result.err
+    assert "order_items" in result.err
+    assert "rolled back" in result.err
+    assert _snapshot(str(path), *tables) == before
+    assert _audit_records() == []
