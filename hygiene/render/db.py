@@ -73,6 +73,7 @@ def erase_document(result: EraseResult | ErasePlan) -> dict[str, Any]:
             remaining=result.remaining,
             ok=result.ok,
             audit_file=result.audit_file,
+            settled=result.settled,
         )
     return document
 
@@ -193,8 +194,9 @@ def print_erase_plan(plan: ErasePlan, *, stream_err: bool = False) -> None:
     table.add_column("action")
     table.add_column("rows", justify="right")
     table.add_column("reached through")
+    table.add_column("why")
     for step in plan.steps:
-        table.add_row(step.table, step.action, f"{step.rows:,}", step.via)
+        table.add_row(step.table, step.action, f"{step.rows:,}", step.via, step.reason)
     console().print(table)
 
 
@@ -215,6 +217,12 @@ def print_erase(result: EraseResult) -> None:
         left = ", ".join(f"{t}: {n}" for t, n in result.remaining.items() if n)
         out.print(f"post-check FAILED: rows remain ({left})", soft_wrap=True)
     out.print(f"audit record appended to {result.audit_file}", soft_wrap=True)
+    if result.settled:
+        out.print(
+            f"{result.settled} earlier erase run(s) ended after sending their COMMIT: "
+            "logged as 'commit outcome unknown'",
+            soft_wrap=True,
+        )
 
 
 def print_restore(results: list[RestoreResult]) -> None:
