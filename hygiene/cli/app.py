@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from hygiene import __version__
+from hygiene.cli.commands import COMMANDS
 from hygiene.cli.options import CONTEXT
 
 HELP = (
@@ -33,21 +34,6 @@ def _register(app: typer.Typer, name: str) -> None:
         app.add_typer(group, name=name, context_settings=CONTEXT)
 
 
-# name -> (how it is added, module, attribute), in `--help` order. `simulate` is the simulator's
-# own command: named here by its module, so hygiene never imports the simulator until asked.
-COMMANDS: dict[str, tuple[str, str, str]] = {
-    "scan": ("command", "hygiene.cli.scan", "scan_command"),
-    "fix": ("command", "hygiene.cli.fix", "fix_command"),
-    "clean": ("command", "hygiene.cli.clean", "clean_command"),
-    "restore": ("command", "hygiene.cli.restore", "restore_command"),
-    "quarantine": ("group", "hygiene.cli.quarantine", "app"),
-    "log": ("command", "hygiene.cli.log", "log_command"),
-    "hook": ("factory", "hygiene.cli.hook", "build_hook_app"),
-    "db": ("group", "hygiene.cli.db", "db_app"),
-    "schedule": ("factory", "hygiene.cli.schedule", "build"),
-    "report": ("command", "hygiene.cli.report", "report_command"),
-    "simulate": ("factory", "simulator.cli", "build_simulate_app"),
-}
 
 
 def build_app(args: list[str] | None = None) -> typer.Typer:

@@ -11,24 +11,12 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from hygiene.cli.commands import COMMANDS
 from hygiene.config.settings import Table
 from hygiene.schedule.cron import Cron, zone
 
-# The first word of `run`: every hygiene command a job may call. Kept here as data, not read
-# from the typer app, so loading a config never imports typer.
-KNOWN_COMMANDS = (
-    "scan",
-    "clean",
-    "restore",
-    "quarantine",
-    "log",
-    "fix",
-    "hook",
-    "db",
-    "schedule",
-    "report",
-    "simulate",
-)
+# The first word of `run`: every hygiene command a job may call.
+KNOWN_COMMANDS = tuple(COMMANDS)
 DEFAULT_RETRIES = 3
 DEFAULT_TIMEOUT = 3600.0
 # Job names become systemd unit, launchd label and Kubernetes object names (RFC 1123 labels).
