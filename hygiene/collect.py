@@ -70,12 +70,14 @@ def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Su
     request = dataclasses.replace(request, roots=tuple(os.path.realpath(r) for r in request.roots))
     config = request.config
     roots = tuple(Path(r) for r in request.roots)
+    # Taken before the scan, so anything changed after the scan saw it is re-judged (item 6).
+    started = time.time()
     result = scan(
         ScanRequest(roots=roots, config=config, filters=request.filters), progress=progress
     )
     artifacts = [f for f in result.findings if isinstance(f, Artifact)]
     guard = Guard.build(
-        roots=request.roots, artifacts=artifacts, config=config, keep_out=keep_out()
+        roots=request.roots, artifacts=artifacts, config=config, keep_out=keep_out(), since=started
     )
     policy = Policy(
         now=time.time(),

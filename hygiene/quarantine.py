@@ -39,6 +39,7 @@ from typing import Any
 from hygiene.audit import AuditLog, append_durably, entry, read_lines
 from hygiene.crashpoint import checkpoint
 from hygiene.errors import UsageError
+from hygiene.measure import tally
 from hygiene.model import Artifact
 from hygiene.paths import QUARANTINE_PREFIX, hygiene_home
 from hygiene.treeops import copy_item, difference, fsync_dir, remove_item
@@ -451,16 +452,20 @@ def _finish_copy(run: Run, record: ItemRecord) -> ItemRecord:
     return run.step(record, "quarantined", **_parent_after(record))
 
 
-def _roll_back(run: Run, record: ItemRecord, err: int, reason: str) -> typing.NoReturn:
+def _roll_back(
+    run: Run, record: ItemRecord, err: int, reason: str, *, refuse: bool = False
+) -> typing.NoReturn:
     """Put the aside original back, drop the copy, journal it, and raise with `reason` (or
-    where the original was kept, if its place was taken meanwhile)."""
+    where the original was kept, if its place was taken meanwhile); `Refused` if `refuse`."""
     try:
         _put_back(record)
     except OSError as exc:
         reason = f"{reason}; {exc.strerror or exc}"
-    remove_item(record.payload)
+        refuse = False
+    if record.payload:
+        remove_item(record.payload)
     run.step(record, "abandoned")
-    raise OSError(err, reason, record.path)
+    raise (Refused if refuse else OSError)(err, reason, record.path)
 
 
 def _put_back(record: ItemRecord) -> None:
@@ -497,10 +502,29 @@ def incinerate_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
     except OSError:
         run.step(record, "abandoned")
         raise
+    why = _unplanned(record)
+    if why is not None:
+        # Something came in (or went) after the last re-check: delete nothing, put it back.
+        _roll_back(run, record, errno.ESTALE, why, refuse=True)
     record = run.step(record, "incinerating")
     checkpoint("doomed")
     remove_item(record.doomed)
     return run.step(record, "incinerated")
+
+
+def _unplanned(record: ItemRecord) -> str | None:
+    """Why the item set aside is not what the plan showed (files and bytes), or None. Taken
+    from the aside name, which nothing else writes to, right before it is deleted for good."""
+    try:
+        files, size = tally(record.doomed)
+    except OSError as exc:
+        return f"cannot be counted before deleting ({exc.strerror or exc}); left in place"
+    if (files, size) == (record.files, record.bytes):
+        return None
+    return (
+        f"does not match the plan: {files} files, {size} bytes now against {record.files} "
+        f"files, {record.bytes} bytes planned; left in place"
+    )
 
 
 # --- restoring and purging ------------------------------------------------------------------
@@ -682,6 +706,9 @@ def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
         return run.step(r, "quarantined", **_parent_after(r)), "finished"
     if r.method == "incinerate" and r.state in ("pending", "incinerating"):
         if r.state == "pending" and not os.path.lexists(r.doomed):
+            return run.step(r, "abandoned"), "rolled back"
+        if r.state == "pending" and _unplanned(r) is not None:  # set aside, never matched
+            _put_back(r)
             return run.step(r, "abandoned"), "rolled back"
         remove_item(r.doomed)
         return run.step(r, "incinerated"), "finished"
