@@ -41,7 +41,7 @@ from hygiene.crashpoint import checkpoint
 from hygiene.errors import UsageError
 from hygiene.measure import tally
 from hygiene.model import Artifact
-from hygiene.paths import QUARANTINE_PREFIX, hygiene_home
+from hygiene.paths import QUARANTINE_PREFIX, hygiene_home, mark_quarantine
 from hygiene.treeops import copy_item, difference, fsync_dir, remove_item
 
 MANIFEST = "manifest.jsonl"
@@ -116,6 +116,8 @@ class Run:
         run_id = new_run_id(now)
         folder = quarantine_root() / run_id
         folder.mkdir(parents=True)
+        mark_quarantine(folder.parent)
+        mark_quarantine(folder)
         run = cls(run_id, folder)
         started = time.time() if now is None else now
         run.log({"event": "run", "action": action, "started": started, "roots": list(roots)})
@@ -191,6 +193,7 @@ def exclusive() -> Iterator[None]:
 
     root = quarantine_root()
     root.mkdir(parents=True, exist_ok=True)
+    mark_quarantine(root)
     with open(root / ".lock", "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -395,6 +398,7 @@ def quarantine_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
     when it or its folder is no longer what the scan saw)."""
     payload, method = destination(run, n, artifact.path)
     os.makedirs(os.path.dirname(payload), exist_ok=True)
+    mark_quarantine(os.path.dirname(os.path.dirname(payload)))  # a user store's run folder
     record = _intent(run, n, artifact, method, payload)
     checkpoint("intent")
     path = artifact.path
@@ -605,6 +609,25 @@ def _reset_parent(r: ItemRecord, fd: int | None = None) -> None:
             return
         parent = os.path.dirname(r.path)
         os.utime(parent, ns=(os.lstat(parent).st_atime_ns, r.parent_mtime_ns))
+
+
+def restored_differs(record: ItemRecord) -> str | None:
+    """How the item put back at its place differs from what the manifest recorded when it was
+    collected, or None (issue 14, item 5: a quarantine raided meanwhile comes back short).
+
+    Files are counted as the scan counted them. Bytes are compared too for an item that went
+    and came back by rename; a copy across filesystems makes new folders, whose own sizes the
+    other filesystem decides, so there the count of files is what is compared."""
+    try:
+        files, size = tally(record.path)
+    except OSError as exc:
+        return f"cannot be counted after restoring ({exc.strerror or exc})"
+    if files == record.files and (record.method != "rename" or size == record.bytes):
+        return None
+    return (
+        f"put back {files} files, {size} bytes; {record.files} files, {record.bytes} bytes "
+        "were collected (the quarantine was changed meanwhile)"
+    )
 
 
 def purge_item(run: Run, record: ItemRecord) -> ItemRecord:

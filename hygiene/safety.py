@@ -21,6 +21,7 @@ from hygiene.config import Config
 from hygiene.gitrepo import GitError, git, holding_tracked
 from hygiene.model import Artifact
 from hygiene.mounts import mount_inside, mount_points
+from hygiene.paths import is_quarantine
 from hygiene.protect import ProtectSet
 from hygiene.quarantine import STORE_PREFIX
 
@@ -64,7 +65,21 @@ def hygiene_state(real: str, keep_out: Iterable[str]) -> str | None:
     for folder in keep_out:
         if _inside_or_same(real, folder) or _under(folder, real):
             return "holds hygiene's own quarantine or log"
+    if _in_tagged(real):
+        return "inside a hygiene quarantine (another home's, maybe)"
     return None
+
+
+def _in_tagged(real: str) -> bool:
+    """`real` or a folder above it holds a quarantine tag (`hygiene.paths.QUARANTINE_TAG`)."""
+    probe = real
+    while True:
+        if is_quarantine(probe):
+            return True
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return False
+        probe = parent
 
 
 def active_virtualenv(real: str, envs: Iterable[str]) -> str | None:

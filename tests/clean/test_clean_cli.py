@@ -127,7 +127,8 @@ def test_incinerate_deletes_and_audits(cli, make_repo) -> None:  # type: ignore[
     assert not paths["node_modules"].exists()
     assert _doc(cli("quarantine", "list", "--json").out)["runs"] == []
     home = Path(os.environ["HYGIENE_HOME"])
-    assert list((home / "quarantine").iterdir()) == [home / "quarantine" / ".lock"]
+    left = sorted(p.name for p in (home / "quarantine").iterdir())
+    assert left == [".lock", "HYGIENE-QUARANTINE.TAG"]  # no run folder left behind
     log = _doc(cli("log", "--json").out)["records"]
     assert {(r["action"], r["outcome"]) for r in log} == {("incinerate", "done")}
     assert {r["path"] for r in log} == {str(paths["node_modules"]), str(paths["pycache"])}
