@@ -39,6 +39,8 @@ class Survey:
     request: CleanRequest
     plan: Plan
     guard: Guard
+    # Repositories git refused to answer for, with its words: nothing in them was judged.
+    refused: tuple[tuple[str, str], ...] = ()
 
 
 def keep_out() -> list[str]:
@@ -87,7 +89,8 @@ def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Su
         all_categories=request.all_categories,
     )
     vetoes = {a.path: guard.veto(a) for a in artifacts}
-    return Survey(request, make_plan(artifacts, policy=policy, vetoes=vetoes), guard)
+    plan = make_plan(artifacts, policy=policy, vetoes=vetoes)
+    return Survey(request, plan, guard, result.refused)
 
 
 def declined_report(found: Survey) -> CleanReport:

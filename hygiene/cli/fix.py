@@ -38,6 +38,17 @@ def fix_command(
     with progress_mod.reporter(enabled=not quiet and not json_output) as report:
         result = scan(request, progress=report)
     plan = plan_fixes(result.findings)
+    from hygiene.cli.clean import say_refused
+
+    if say_refused(result.refused) and not plan.repos:
+        # Nothing could be judged: not "Nothing to fix" and exit 0, which reads as tidy.
+        if json_output:
+            from hygiene.render.json import dump, fix_document
+
+            dump(fix_document(plan, [], applied=apply), sys.stdout)
+        else:
+            print("hygiene: nothing could be judged; nothing changed", file=sys.stderr)
+        return EXIT_FINDINGS
     outcomes = list(apply_fixes(plan)) if apply else []
     if json_output:
         from hygiene.render.json import dump, fix_document
