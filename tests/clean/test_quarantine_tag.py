@@ -67,9 +67,7 @@ def test_restore_says_when_what_came_back_differs(cli, make_repo, monkeypatch, t
     _, paths, _, run_id = _collect_in_home_a(cli, make_repo, monkeypatch, home_a)
     items = home_a / "quarantine" / run_id / "items"
     manifest = (home_a / "quarantine" / run_id / "manifest.jsonl").read_text().splitlines()
-    intents = {
-        r["path"]: r["n"] for r in map(json.loads, manifest) if r["event"] == "intent"
-    }
+    intents = {r["path"]: r["n"] for r in map(json.loads, manifest) if r["event"] == "intent"}
     raided = items / str(intents[str(paths["node_modules"])])
     shutil.rmtree(raided / "left-pad" / "node_modules")  # what another run took away
 
