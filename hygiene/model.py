@@ -87,3 +87,6 @@ class ScanResult:
     repos: tuple[str, ...] = ()
     precious: tuple[Precious, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
+    # Work trees git refused to answer for (dubious ownership, a broken repository), with
+    # what git said: nothing in them could be judged, so nothing in them is reported.
+    refused: tuple[tuple[str, str], ...] = ()

@@ -9,6 +9,50 @@ APP_NAME = "hygiene"
 # A quarantine store on another filesystem, made by the user (`hygiene/clean/quarantine.py`); the
 # walker never enters one.
 QUARANTINE_PREFIX = ".hygiene-quarantine-"
+# Every quarantine folder (a home's `quarantine/`, each run folder) holds this file, so any
+# hygiene, whatever its home, skips it in scan and clean (issue 14, item 5). Modelled on
+# CACHEDIR.TAG (https://bford.info/cachedir/): a fixed name, and a first line no user writes by
+# chance. Not CACHEDIR.TAG itself, which marks a folder as a disposable cache.
+QUARANTINE_TAG = "HYGIENE-QUARANTINE.TAG"
+QUARANTINE_SIGNATURE = "Signature: hygiene-quarantine-v1"
+_TAG_TEXT = (
+    f"{QUARANTINE_SIGNATURE}\n"
+    "# This folder holds files a hygiene run set aside; they can be restored.\n"
+    "# Any hygiene skips it when scanning and cleaning. See docs/clean.md.\n"
+)
+
+
+def is_quarantine(folder: str) -> bool:
+    """Whether `folder` holds a quarantine tag: a regular file (not a link) of that name whose
+    first line is the signature."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0) | os.O_NONBLOCK
+    want = QUARANTINE_SIGNATURE.encode()
+    try:
+        fd = os.open(os.path.join(folder, QUARANTINE_TAG), flags)
+    except OSError:
+        return False
+    try:
+        head = os.read(fd, len(want) + 2)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return head.startswith(want) and head[len(want) : len(want) + 1] in (b"\n", b"\r", b"")
+
+
+def mark_quarantine(folder: str | os.PathLike[str]) -> None:
+    """Put the tag into `folder` unless it is there (created exclusively, never through a link)."""
+    path = os.path.join(os.fspath(folder), QUARANTINE_TAG)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError:
+        return
+    try:
+        os.write(fd, _TAG_TEXT.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def hygiene_home() -> Path:

@@ -101,7 +101,6 @@ def act(
 ) -> Iterator[Outcome]:
     """Act on every going item in order; every item that reached here is audited before the next."""
     total = len(plan.items)
-    disk_full = False
     for n, item in enumerate(plan.items):
         artifact = item.artifact
         if progress is not None:
@@ -109,9 +108,7 @@ def act(
         if item.skip is not None:
             yield Outcome(item, "skipped", item.skip)
             continue
-        outcome = _one(run, n, item, guard, disk_full)
-        if outcome.outcome == "failed" and outcome.reason.startswith("quarantine disk is full"):
-            disk_full = True
+        outcome = _one(run, n, item, guard)
         audit.append(
             entry(
                 run_id=run.run_id,
@@ -124,7 +121,7 @@ def act(
         yield outcome
 
 
-def _one(run: Run, n: int, item: PlanItem, guard: Guard, disk_full: bool) -> Outcome:
+def _one(run: Run, n: int, item: PlanItem, guard: Guard) -> Outcome:
     artifact = item.artifact
     why = guard.recheck(artifact)
     if why is not None:
@@ -133,9 +130,9 @@ def _one(run: Run, n: int, item: PlanItem, guard: Guard, disk_full: bool) -> Out
         if item.action == "incinerate":
             incinerate_item(run, n, artifact)
         else:
+            # Each item is judged on its own room: a big item refused must not refuse the
+            # small ones after it (issue 14), and a failed copy gives its space back.
             full = _room_for(run, n, item)
-            if full is None and disk_full and destination(run, n, artifact.path)[1] == "copy":
-                full = "quarantine disk is full (an earlier copy ran out of space)"
             if full is not None:
                 return Outcome(item, "failed", full)
             quarantine_item(run, n, artifact)

@@ -39,6 +39,8 @@ class Survey:
     request: CleanRequest
     plan: Plan
     guard: Guard
+    # Repositories git refused to answer for, with its words: nothing in them was judged.
+    refused: tuple[tuple[str, str], ...] = ()
 
 
 def keep_out() -> list[str]:
@@ -70,12 +72,14 @@ def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Su
     request = dataclasses.replace(request, roots=tuple(os.path.realpath(r) for r in request.roots))
     config = request.config
     roots = tuple(Path(r) for r in request.roots)
+    # Taken before the scan, so anything changed after the scan saw it is re-judged (item 6).
+    started = time.time()
     result = scan(
         ScanRequest(roots=roots, config=config, filters=request.filters), progress=progress
     )
     artifacts = [f for f in result.findings if isinstance(f, Artifact)]
     guard = Guard.build(
-        roots=request.roots, artifacts=artifacts, config=config, keep_out=keep_out()
+        roots=request.roots, artifacts=artifacts, config=config, keep_out=keep_out(), since=started
     )
     policy = Policy(
         now=time.time(),
@@ -85,7 +89,8 @@ def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Su
         all_categories=request.all_categories,
     )
     vetoes = {a.path: guard.veto(a) for a in artifacts}
-    return Survey(request, make_plan(artifacts, policy=policy, vetoes=vetoes), guard)
+    plan = make_plan(artifacts, policy=policy, vetoes=vetoes)
+    return Survey(request, plan, guard, result.refused)
 
 
 def declined_report(found: Survey) -> CleanReport:

@@ -41,7 +41,8 @@ from hygiene.clean.crashpoint import checkpoint
 from hygiene.clean.treeops import copy_item, difference, fsync_dir, remove_item
 from hygiene.errors import UsageError
 from hygiene.model import Artifact
-from hygiene.paths import QUARANTINE_PREFIX, hygiene_home
+from hygiene.paths import QUARANTINE_PREFIX, hygiene_home, mark_quarantine
+from hygiene.scan.measure import tally
 
 MANIFEST = "manifest.jsonl"
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
@@ -115,6 +116,8 @@ class Run:
         run_id = new_run_id(now)
         folder = quarantine_root() / run_id
         folder.mkdir(parents=True)
+        mark_quarantine(folder.parent)
+        mark_quarantine(folder)
         run = cls(run_id, folder)
         started = time.time() if now is None else now
         run.log({"event": "run", "action": action, "started": started, "roots": list(roots)})
@@ -190,6 +193,7 @@ def exclusive() -> Iterator[None]:
 
     root = quarantine_root()
     root.mkdir(parents=True, exist_ok=True)
+    mark_quarantine(root)
     with open(root / ".lock", "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -394,6 +398,7 @@ def quarantine_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
     when it or its folder is no longer what the scan saw)."""
     payload, method = destination(run, n, artifact.path)
     os.makedirs(os.path.dirname(payload), exist_ok=True)
+    mark_quarantine(os.path.dirname(os.path.dirname(payload)))  # a user store's run folder
     record = _intent(run, n, artifact, method, payload)
     checkpoint("intent")
     path = artifact.path
@@ -451,16 +456,20 @@ def _finish_copy(run: Run, record: ItemRecord) -> ItemRecord:
     return run.step(record, "quarantined", **_parent_after(record))
 
 
-def _roll_back(run: Run, record: ItemRecord, err: int, reason: str) -> typing.NoReturn:
+def _roll_back(
+    run: Run, record: ItemRecord, err: int, reason: str, *, refuse: bool = False
+) -> typing.NoReturn:
     """Put the aside original back, drop the copy, journal it, and raise with `reason` (or
-    where the original was kept, if its place was taken meanwhile)."""
+    where the original was kept, if its place was taken meanwhile); `Refused` if `refuse`."""
     try:
         _put_back(record)
     except OSError as exc:
         reason = f"{reason}; {exc.strerror or exc}"
-    remove_item(record.payload)
+        refuse = False
+    if record.payload:
+        remove_item(record.payload)
     run.step(record, "abandoned")
-    raise OSError(err, reason, record.path)
+    raise (Refused if refuse else OSError)(err, reason, record.path)
 
 
 def _put_back(record: ItemRecord) -> None:
@@ -497,10 +506,29 @@ def incinerate_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
     except OSError:
         run.step(record, "abandoned")
         raise
+    why = _unplanned(record)
+    if why is not None:
+        # Something came in (or went) after the last re-check: delete nothing, put it back.
+        _roll_back(run, record, errno.ESTALE, why, refuse=True)
     record = run.step(record, "incinerating")
     checkpoint("doomed")
     remove_item(record.doomed)
     return run.step(record, "incinerated")
+
+
+def _unplanned(record: ItemRecord) -> str | None:
+    """Why the item set aside is not what the plan showed (files and bytes), or None. Taken
+    from the aside name, which nothing else writes to, right before it is deleted for good."""
+    try:
+        files, size = tally(record.doomed)
+    except OSError as exc:
+        return f"cannot be counted before deleting ({exc.strerror or exc}); left in place"
+    if (files, size) == (record.files, record.bytes):
+        return None
+    return (
+        f"does not match the plan: {files} files, {size} bytes now against {record.files} "
+        f"files, {record.bytes} bytes planned; left in place"
+    )
 
 
 # --- restoring and purging ------------------------------------------------------------------
@@ -581,6 +609,25 @@ def _reset_parent(r: ItemRecord, fd: int | None = None) -> None:
             return
         parent = os.path.dirname(r.path)
         os.utime(parent, ns=(os.lstat(parent).st_atime_ns, r.parent_mtime_ns))
+
+
+def restored_differs(record: ItemRecord) -> str | None:
+    """How the item put back at its place differs from what the manifest recorded when it was
+    collected, or None (issue 14, item 5: a quarantine raided meanwhile comes back short).
+
+    Files are counted as the scan counted them. Bytes are compared too for an item that went
+    and came back by rename; a copy across filesystems makes new folders, whose own sizes the
+    other filesystem decides, so there the count of files is what is compared."""
+    try:
+        files, size = tally(record.path)
+    except OSError as exc:
+        return f"cannot be counted after restoring ({exc.strerror or exc})"
+    if files == record.files and (record.method != "rename" or size == record.bytes):
+        return None
+    return (
+        f"put back {files} files, {size} bytes; {record.files} files, {record.bytes} bytes "
+        "were collected (the quarantine was changed meanwhile)"
+    )
 
 
 def purge_item(run: Run, record: ItemRecord) -> ItemRecord:
@@ -682,6 +729,9 @@ def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
         return run.step(r, "quarantined", **_parent_after(r)), "finished"
     if r.method == "incinerate" and r.state in ("pending", "incinerating"):
         if r.state == "pending" and not os.path.lexists(r.doomed):
+            return run.step(r, "abandoned"), "rolled back"
+        if r.state == "pending" and _unplanned(r) is not None:  # set aside, never matched
+            _put_back(r)
             return run.step(r, "abandoned"), "rolled back"
         remove_item(r.doomed)
         return run.step(r, "incinerated"), "finished"

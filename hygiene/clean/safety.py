@@ -21,6 +21,7 @@ from hygiene.clean.quarantine import STORE_PREFIX
 from hygiene.config.layers import Config
 from hygiene.git.repo import GitError, git, holding_tracked
 from hygiene.model import Artifact
+from hygiene.paths import is_quarantine
 from hygiene.scan.mounts import mount_inside, mount_points
 from hygiene.scan.protect import ProtectSet
 
@@ -64,7 +65,21 @@ def hygiene_state(real: str, keep_out: Iterable[str]) -> str | None:
     for folder in keep_out:
         if _inside_or_same(real, folder) or _under(folder, real):
             return "holds hygiene's own quarantine or log"
+    if _in_tagged(real):
+        return "inside a hygiene quarantine (another home's, maybe)"
     return None
+
+
+def _in_tagged(real: str) -> bool:
+    """`real` or a folder above it holds a quarantine tag (`hygiene.paths.QUARANTINE_TAG`)."""
+    probe = real
+    while True:
+        if is_quarantine(probe):
+            return True
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return False
+        probe = parent
 
 
 def active_virtualenv(real: str, envs: Iterable[str]) -> str | None:
@@ -156,8 +171,15 @@ def in_use(real: str, usage: ProcessUsage) -> str | None:
     return None if who is None else f"in use by {who}"
 
 
-def changed_since_scan(artifact: Artifact) -> str | None:
-    """Same inode, same type, nothing newer inside, no repository or mount point inside."""
+def changed_since_scan(artifact: Artifact, since: float = 0.0) -> str | None:
+    """Same inode, same type, nothing newer inside, no repository or mount point inside, and
+    (given `since`, when the scan began) nothing inside or the item itself changed after it.
+
+    `mv` keeps a file's mtime, so a file moved in while the prompt waited looks old (issue 14,
+    item 6). Any change to a folder's entries sets that folder's ctime, and every write, rename
+    or chmod sets the entry's own; ctime cannot be set back (utime sets it to now), so one ctime
+    after `since` anywhere at any level means the item is no longer what was planned.
+    """
     if not artifact.inode:
         return "the scan recorded no identity for it"
     try:
@@ -169,23 +191,35 @@ def changed_since_scan(artifact: Artifact) -> str | None:
     if stat.S_ISDIR(st.st_mode) != artifact.folder:
         return "changed type since the scan"
     if not artifact.folder:
-        return "modified since the scan" if st.st_mtime > artifact.newest_mtime else None
+        if st.st_mtime > artifact.newest_mtime:
+            return "modified since the scan"
+        return _changed(st.st_ctime, since)
     try:
         newest = _newest_inside(artifact.path, st.st_dev)
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
     if isinstance(newest, str):
         return newest
-    return "modified since the scan" if newest > artifact.newest_mtime else None
+    if newest[0] > artifact.newest_mtime:
+        return "modified since the scan"
+    return _changed(max(st.st_ctime, newest[1]), since)
 
 
-def _newest_inside(folder: str, device: int) -> float | str:
-    """The newest mtime of anything inside `folder` (not itself), or why it must stay.
+def _changed(ctime: float, since: float) -> str | None:
+    if since and ctime > since:
+        return "changed since the scan (an entry was added, moved in or out, or altered)"
+    return None
+
+
+def _newest_inside(folder: str, device: int) -> tuple[float, float] | str:
+    """The newest mtime and ctime of anything inside `folder` (not itself), or why it must
+    stay.
 
     Each folder is opened once and its entries stat'ed relative to it (fstatat), which keeps
     this re-check close to the cost of the deletion it guards.
     """
     newest = 0.0
+    changed = 0.0
     pending = [folder]
     flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
     while pending:
@@ -205,9 +239,11 @@ def _newest_inside(folder: str, device: int) -> float | str:
                     # Folders count too, as in the scan's measure: a new entry bumps its folder.
                     if est.st_mtime > newest:
                         newest = est.st_mtime
+                    if est.st_ctime > changed:
+                        changed = est.st_ctime
         finally:
             os.close(fd)
-    return newest
+    return newest, changed
 
 
 def _climb(found: bytes, wanted: Mapping[bytes, str]) -> str | None:
@@ -288,6 +324,8 @@ class Guard:
     git: dict[str, str]
     # How old a process snapshot may be when an item is re-checked right before it moves.
     fresh_for: float = 0.5
+    # When the scan behind the plan began (time.time()): anything changed later is re-judged.
+    since: float = 0.0
 
     @classmethod
     def build(
@@ -297,6 +335,7 @@ class Guard:
         artifacts: Iterable[Artifact],
         config: Config,
         keep_out: Iterable[str],
+        since: float = 0.0,
     ) -> Guard:
         items = list(artifacts)
         # Real paths, as the scan reports them: a root given through a link is its target.
@@ -308,6 +347,7 @@ class Guard:
             protect=_protect(real_roots, items, config),
             usage=ProcessUsage.snapshot(),
             git=git_vetoes(items),
+            since=since,
         )
 
     def refresh(
@@ -342,4 +382,4 @@ class Guard:
         """The last word right before acting: fresh process list, then identity and age."""
         if time.monotonic() - self.usage.taken > self.fresh_for:
             self.usage = ProcessUsage.snapshot()
-        return self.veto(artifact) or changed_since_scan(artifact)
+        return self.veto(artifact) or changed_since_scan(artifact, self.since)

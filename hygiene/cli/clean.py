@@ -29,7 +29,13 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 
 
 def ask(question: str) -> bool:
-    """One yes/no question on stderr; the answer from stdin. End of input means no."""
+    """One yes/no question on stderr; the answer from stdin. End of input means no.
+
+    With no terminal to ask on (cron, `< /dev/null`) the question is refused with exit 2, as
+    `db clean` does: a prompt nobody can answer would make a scheduled clean silently do
+    nothing (issue 14)."""
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question} needs confirmation: pass --yes (no terminal to ask on)")
     print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
     answer = sys.stdin.readline()
     return answer.strip().lower() in ("y", "yes")
@@ -114,6 +120,8 @@ def clean_command(
     if dry_run:
         with progress_mod.reporter(enabled=show_progress) as report:
             found = survey(request, progress=report)
+        if say_refused(found.refused) and not found.plan.items:
+            return _judged_nothing(found, json_output=json_output)
         _show(dry_run_report(found), found, json_output=json_output)
         return EXIT_OK
     audit = AuditLog()
@@ -126,6 +134,8 @@ def clean_command(
             )
         with progress_mod.reporter(enabled=show_progress) as report:
             found = survey(request, progress=report)
+        if say_refused(found.refused) and not found.plan.items:
+            return _judged_nothing(found, json_output=json_output)
         plan = found.plan
         if interactive:
             plan = _pick_groups(plan, found.request.roots)
@@ -144,6 +154,27 @@ def clean_command(
     note_reclaimed(bytes_freed=max(0, result.disk_free_after - result.disk_free_before))
     _show(result, found, json_output=json_output)
     return EXIT_FINDINGS if result.count("failed") else EXIT_OK
+
+
+def say_refused(refused: tuple[tuple[str, str], ...]) -> bool:
+    """Tell, on stderr, each repository git refused and that it was skipped (issue 14: root
+    meeting a user's repository, "dubious ownership"). True if there was any."""
+    from hygiene.paths import display
+
+    for repo, said in refused:
+        print(f"hygiene: {display(repo)}: skipped, git refused it ({said})", file=sys.stderr)
+    return bool(refused)
+
+
+def _judged_nothing(found: Survey, *, json_output: bool) -> int:
+    """Nothing could be judged: not "Nothing to collect" and exit 0, which reads as clean."""
+    if json_output:
+        from hygiene.clean.collect import dry_run_report
+
+        _show(dry_run_report(found), found, json_output=True)
+    else:
+        print("hygiene: nothing could be judged; nothing changed", file=sys.stderr)
+    return EXIT_FINDINGS
 
 
 def _pick_groups(plan: Plan, roots: tuple[str, ...]) -> Plan:

@@ -17,6 +17,12 @@ def fix_command(
     apply: Annotated[
         bool, typer.Option("--apply", help="Make the changes (default: show them).")
     ] = False,
+    recurse_submodules: Annotated[
+        bool,
+        typer.Option(
+            "--recurse-submodules", help="Also fix the submodules (default: leave them alone)."
+        ),
+    ] = False,
     json_output: JsonOpt = False,
     config_path: ConfigOpt = None,
     quiet: QuietOpt = False,
@@ -37,7 +43,25 @@ def fix_command(
     request = ScanRequest(roots=chosen, config=config, kinds=kinds)
     with progress_mod.reporter(enabled=not quiet and not json_output) as report:
         result = scan(request, progress=report)
-    plan = plan_fixes(result.findings)
+    plan = plan_fixes(result.findings, recurse_submodules=recurse_submodules)
+    from hygiene.paths import display
+
+    for sub in plan.submodules:
+        print(
+            f"hygiene: {display(sub)}: a submodule, left alone (--recurse-submodules fixes it)",
+            file=sys.stderr,
+        )
+    from hygiene.cli.clean import say_refused
+
+    if say_refused(result.refused) and not plan.repos:
+        # Nothing could be judged: not "Nothing to fix" and exit 0, which reads as tidy.
+        if json_output:
+            from hygiene.render.json import dump, fix_document
+
+            dump(fix_document(plan, [], applied=apply), sys.stdout)
+        else:
+            print("hygiene: nothing could be judged; nothing changed", file=sys.stderr)
+        return EXIT_FINDINGS
     outcomes = list(apply_fixes(plan)) if apply else []
     if json_output:
         from hygiene.render.json import dump, fix_document

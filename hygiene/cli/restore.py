@@ -33,6 +33,7 @@ def restore_command(
         exclusive,
         held_items,
         restore_item,
+        restored_differs,
         tidy,
     )
     from hygiene.cli.clean import ask
@@ -70,11 +71,16 @@ def restore_command(
             audited_step(audit, run, record, action="restore", step=restore_item)
             for record in items
         ]
-        done: list[dict[str, object]] = [
-            {"path": s.path, "bytes": s.bytes, "outcome": s.outcome, "reason": s.reason}
-            for s in steps
-        ]
-        failed = sum(s.outcome == "failed" for s in steps)
+        done: list[dict[str, object]] = []
+        for record, s in zip(items, steps, strict=True):
+            outcome, reason = s.outcome, s.reason
+            if outcome == "done":
+                # Checked against the manifest, not taken on trust (issue 14, item 5).
+                differs = restored_differs(record)
+                if differs is not None:
+                    outcome, reason = "differs", differs
+            done.append({"path": s.path, "bytes": s.bytes, "outcome": outcome, "reason": reason})
+        failed = sum(row["outcome"] != "done" for row in done)
         tidy(run)
     if json_output:
         from hygiene.render.json import SCHEMA, dump
@@ -82,8 +88,9 @@ def restore_command(
         dump({"schema": SCHEMA, "run_id": run.run_id, "items": done}, sys.stdout)
     else:
         ok = len(done) - failed
-        print(f"Restored {ok} of {len(done)} item(s) from run {run.run_id}.")
+        whole = " whole" if any(row["outcome"] == "differs" for row in done) else ""
+        print(f"Restored {ok} of {len(done)} item(s){whole} from run {run.run_id}.")
         for row in done:
             if row["outcome"] != "done":
-                print(f"failed: {display(str(row['path']))}: {row['reason']}")
+                print(f"{row['outcome']}: {display(str(row['path']))}: {row['reason']}")
     return EXIT_FINDINGS if failed else EXIT_OK

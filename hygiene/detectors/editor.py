@@ -117,7 +117,8 @@ def entries_for(artifact: Artifact, rel: str) -> tuple[str, str]:
 
 def excludes_for_repo(repo: str, artifacts: list[Artifact]) -> list[EditorExclude]:
     settings_path = os.path.join(repo, SETTINGS)
-    with open(settings_path, encoding="utf-8") as handle:
+    # utf-8-sig: VS Code keeps a byte order mark it finds; the file is still its settings.
+    with open(settings_path, encoding="utf-8-sig") as handle:
         settings = loads(handle.read())
     if not isinstance(settings, Mapping):
         raise JsoncError("expected an object at the top")

@@ -1,34 +1,196 @@
-"""Replace a text file's content so that a crash leaves either the old or the new file."""
+"""Edit a text file inside a repository: never through a link, never outside it, and in place.
+
+Used by `hygiene fix` for `.gitignore` and `.vscode/settings.json` (issue 14, item 4):
+
+- Every folder from the repository down, and the file itself, is opened with `O_NOFOLLOW`
+  relative to the one above, so a committed `.gitignore -> ../../outside/authorized_keys` (or a
+  symlinked `.vscode/`) is refused, never written through. git itself will not read a
+  `.gitignore` that is a symlink (https://git-scm.com/docs/gitignore#_notes).
+- The file is rewritten in place, through the descriptor it was read from, so its inode, owner,
+  group, mode and hard links are kept, as they must be when root edits a user's file. A
+  replace-by-rename would make a new inode owned by root and split a hard link.
+- In place is made crash-safe by a journal: the old bytes are first written, fsynced, and
+  renamed to `.<name>.hygiene-backup` beside the file; then the file is overwritten and
+  fsynced; then the backup is removed. A backup found on the next edit means the last one was
+  interrupted: the file is put back from it before anything else is done.
+- The text's byte order mark is kept, and the change is handed the text without it.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import secrets
+import stat
+from collections.abc import Callable
+
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+BOM = b"\xef\xbb\xbf"
 
 
-def write_text_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Write beside, keep the mode, rename over. Through a symlink (dotfile managers link
-    `.gitignore` and editor settings), the file it points to is replaced, never the link.
+class WriteRefused(OSError):
+    """The file, or a folder on its way, is a symlink or not what it should be: nothing written."""
 
-    The temporary file is created exclusively under a fresh random name: a fixed name could be
-    a symlink planted in the repository, and opening it would write through it.
-    """
-    target = os.path.realpath(path)
-    folder, name = os.path.split(target)
+
+def _open_dirs(root: str, parts: list[str]) -> int:
+    """The fd of `root/parts...`, each component below `root` opened without following links."""
+    fd = os.open(root, _DIR)
+    walked = root
     try:
-        mode: int | None = os.stat(target).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".hygiene-tmp", dir=folder)
+        for part in parts:
+            walked = os.path.join(walked, part)
+            try:
+                nxt = os.open(part, _DIR, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise WriteRefused(
+                        errno.ELOOP, "is a symlink or not a folder; not written through", walked
+                    ) from None
+                raise
+            os.close(fd)
+            fd = nxt
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    os.lseek(fd, 0, os.SEEK_SET)
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _overwrite(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    offset = 0
+    while offset < len(data):
+        offset += os.pwrite(fd, view[offset:], offset)
+    os.ftruncate(fd, len(data))
+    os.fsync(fd)
+
+
+def _backup_name(name: str) -> str:
+    return f".{name}.hygiene-backup"
+
+
+def _journal(dir_fd: int, name: str, old: bytes) -> None:
+    """Write `old` durably to the backup name, created under a fresh random name first (a
+    fixed name could be a planted link) and renamed into place (a rename replaces a link, it
+    never follows one)."""
+    tmp = f".{name}.{secrets.token_hex(6)}.hygiene-tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(tmp, flags, 0o600, dir_fd=dir_fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode if mode is not None else 0o644)
-        os.replace(tmp, target)
+        _overwrite(fd, old)
+    finally:
+        os.close(fd)
+    try:
+        os.rename(tmp, _backup_name(name), src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(tmp, dir_fd=dir_fd)
         raise
+    os.fsync(dir_fd)
+
+
+def _recover(dir_fd: int, name: str, fd: int) -> None:
+    """Put the file back from a backup an interrupted edit left, then drop the backup."""
+    backup = _backup_name(name)
+    try:
+        bfd = os.open(backup, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a link at that name is nothing of ours: leave it
+            return
+        raise
+    try:
+        if stat.S_ISREG(os.fstat(bfd).st_mode):
+            _overwrite(fd, _read_all(bfd))
+    finally:
+        os.close(bfd)
+    os.unlink(backup, dir_fd=dir_fd)
+    os.fsync(dir_fd)
+
+
+def _create(dir_fd: int, name: str, data: bytes) -> None:
+    """A new file: written whole under a random name, then linked to `name` (which fails if
+    anything took the name meanwhile), owned like its folder when root makes it."""
+    tmp = f".{name}.{secrets.token_hex(6)}.hygiene-tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(tmp, flags, 0o644, dir_fd=dir_fd)
+    try:
+        try:
+            if os.geteuid() == 0:
+                here = os.fstat(dir_fd)
+                os.fchown(fd, here.st_uid, here.st_gid)
+            _overwrite(fd, data)
+        finally:
+            os.close(fd)
+        os.link(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=dir_fd)
+    os.fsync(dir_fd)
+
+
+def edit_in_repo(
+    repo: str | os.PathLike[str],
+    rel: str,
+    change: Callable[[str], str | None],
+    *,
+    create: bool = False,
+) -> bool:
+    """Apply `change` to the text of `repo/rel` (UTF-8; a BOM kept aside) and write the result
+    in place; True if the file changed. `change` returns None to leave the file as it is.
+
+    `create`: a missing file is made (its folders must exist). Raises `WriteRefused` for a
+    symlink or a non-regular file anywhere from `repo` down, `UnicodeDecodeError` for a file
+    that is not UTF-8, OSError for the rest; nothing is written then."""
+    parts = [p for p in rel.split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts):
+        raise WriteRefused(errno.EINVAL, "not a path inside the repository", rel)
+    *folders, name = parts
+    dir_fd = _open_dirs(os.fspath(repo), folders)
+    where = os.path.join(os.fspath(repo), rel)
+    try:
+        try:
+            fd = os.open(name, _FILE, dir_fd=dir_fd)
+        except FileNotFoundError:
+            if not create:
+                raise
+            text = change("")
+            if text is not None and text != "":
+                _create(dir_fd, name, text.encode("utf-8"))
+                return True
+            return False
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise WriteRefused(exc.errno, "is a symlink; not written through", where) from None
+            raise
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise WriteRefused(errno.EINVAL, "is not a regular file; left alone", where)
+            _recover(dir_fd, name, fd)
+            old = _read_all(fd)
+            bom = BOM if old.startswith(BOM) else b""
+            text = change(old[len(bom) :].decode("utf-8"))
+            if text is None:
+                return False
+            new = bom + text.encode("utf-8")
+            if new == old:
+                return False
+            _journal(dir_fd, name, old)
+            _overwrite(fd, new)
+            os.unlink(_backup_name(name), dir_fd=dir_fd)
+            os.fsync(dir_fd)
+            return True
+        finally:
+            os.close(fd)
+    finally:
+        os.close(dir_fd)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -21,7 +21,7 @@ from typing import Literal
 from hygiene.detectors.editor import SEARCH_KEY, WATCHER_KEY, EditorExclude
 from hygiene.detectors.ignore_gaps import IgnoreGap
 from hygiene.detectors.tracked import TrackedArtifact
-from hygiene.fix.atomicwrite import write_text_atomically
+from hygiene.fix.atomicwrite import WriteRefused, edit_in_repo
 from hygiene.fix.ignorefile import append_lines, missing_lines
 from hygiene.fix.jsonc import JsoncError, add_members, loads
 from hygiene.git.repo import GitError, git
@@ -46,6 +46,17 @@ class RepoFix:
 @dataclass(frozen=True)
 class FixPlan:
     repos: tuple[RepoFix, ...]
+    # Submodules with something to fix, left alone unless `recurse_submodules` was asked:
+    # their files belong to another repository, committed there (issue 14, item 4).
+    submodules: tuple[str, ...] = ()
+
+
+def is_submodule(repo: str) -> bool:
+    """The work tree at `repo` is a submodule checked out inside another repository's."""
+    try:
+        return bool(git(repo, "rev-parse", "--show-superproject-working-tree").strip())
+    except GitError:
+        return False
 
 
 Status = Literal["done", "skipped", "failed"]
@@ -77,7 +88,7 @@ def _add(items: list[str], item: str | None) -> None:
         items.append(item)
 
 
-def plan_fixes(findings: Iterable[Finding]) -> FixPlan:
+def plan_fixes(findings: Iterable[Finding], *, recurse_submodules: bool = False) -> FixPlan:
     """What `--apply` would do, per repository. Reads the `.gitignore` files; writes nothing."""
     drafts: dict[str, _Draft] = {}
     for finding in findings:
@@ -93,8 +104,12 @@ def plan_fixes(findings: Iterable[Finding]) -> FixPlan:
             _add(draft.watcher, finding.watcher_exclude)
             _add(draft.search, finding.search_exclude)
     fixes: list[RepoFix] = []
+    submodules: list[str] = []
     for repo in sorted(drafts):
         draft = drafts[repo]
+        if not recurse_submodules and is_submodule(repo):
+            submodules.append(repo)
+            continue
         gitignore = os.path.join(repo, ".gitignore")
         fix = RepoFix(
             repo=repo,
@@ -107,7 +122,7 @@ def plan_fixes(findings: Iterable[Finding]) -> FixPlan:
         )
         if not fix.empty:
             fixes.append(fix)
-    return FixPlan(tuple(fixes))
+    return FixPlan(tuple(fixes), tuple(submodules))
 
 
 def editor_snippet(fix: RepoFix) -> str:
@@ -119,30 +134,64 @@ def editor_snippet(fix: RepoFix) -> str:
     return json.dumps(snippet, indent=4)
 
 
+def _crlf(text: str) -> bool:
+    """Every line ends in CRLF (a mixed file is edited as it is)."""
+    return "\r\n" in text and text.count("\n") == text.count("\r\n")
+
+
+def _settings_change(fix: RepoFix, failure: list[str]) -> Callable[[str], str | None]:
+    """The edit of `settings.json` as `edit_in_repo` applies it, to the text read through the
+    descriptor it then writes: None (nothing written) when it cannot be made safely."""
+
+    def change(original: str) -> str | None:
+        crlf = _crlf(original)
+        # jsonc inserts "\n" lines: a CRLF file is edited as LF and given its CRLF back.
+        text: str | None = original.replace("\r\n", "\n") if crlf else original
+        try:
+            loads(text or "")
+        except JsoncError as exc:
+            failure.append(f"left alone: {exc}")
+            return None
+        for key, entries in (
+            (WATCHER_KEY, fix.watcher_entries),
+            (SEARCH_KEY, fix.search_entries),
+        ):
+            if entries and text is not None:
+                text = add_members(text, key, dict.fromkeys(entries, True))
+        if text is None:
+            failure.append(
+                "left alone: cannot add the keys without disturbing it; paste the snippet"
+            )
+            return None
+        return text.replace("\n", "\r\n") if crlf else text
+
+    return change
+
+
 def _edit_settings(fix: RepoFix) -> FixOutcome:
     assert fix.settings is not None
     target = fix.settings
     snippet = editor_snippet(fix)
-    try:
-        with open(target, encoding="utf-8", newline="") as handle:
-            original = handle.read()
-        loads(original)
-    except (OSError, UnicodeDecodeError, JsoncError) as exc:
-        return FixOutcome(fix.repo, "editor", target, "skipped", f"left alone: {exc}", (), snippet)
-    text: str | None = original
-    for key, entries in ((WATCHER_KEY, fix.watcher_entries), (SEARCH_KEY, fix.search_entries)):
-        if entries and text is not None:
-            text = add_members(text, key, dict.fromkeys(entries, True))
     items = (*fix.watcher_entries, *fix.search_entries)
-    if text is None:
-        reason = "left alone: cannot add the keys without disturbing it; paste the snippet"
+    failure: list[str] = []
+    rel = os.path.relpath(target, fix.repo)
+    if rel.startswith(".."):
+        reason = "left alone: outside the repository"
         return FixOutcome(fix.repo, "editor", target, "skipped", reason, items, snippet)
-    if text == original:
-        return FixOutcome(fix.repo, "editor", target, "done", "already there", ())
     try:
-        write_text_atomically(target, text)
+        changed = edit_in_repo(fix.repo, rel, _settings_change(fix, failure))
+    except WriteRefused as exc:
+        reason = f"left alone: {exc.filename} {exc.strerror}"
+        return FixOutcome(fix.repo, "editor", target, "skipped", reason, items, snippet)
+    except UnicodeDecodeError as exc:
+        reason = f"left alone: not UTF-8 ({exc.reason})"
+        return FixOutcome(fix.repo, "editor", target, "skipped", reason, items, snippet)
     except OSError as exc:
         return FixOutcome(fix.repo, "editor", target, "failed", str(exc), items, snippet)
+    if failure:
+        return FixOutcome(fix.repo, "editor", target, "skipped", failure[0], items, snippet)
+    if not changed:
+        return FixOutcome(fix.repo, "editor", target, "done", "already there", ())
     return FixOutcome(fix.repo, "editor", target, "done", f"added {len(items)} entries", items)
 
 
@@ -153,6 +202,9 @@ def apply_fixes(plan: FixPlan) -> Iterator[FixOutcome]:
                 added = append_lines(Path(fix.gitignore), fix.add_lines)
                 detail = f"added {len(added)} lines" if added else "already there"
                 yield FixOutcome(fix.repo, "gitignore", fix.gitignore, "done", detail, tuple(added))
+            except WriteRefused as exc:
+                detail = f"{exc.filename} {exc.strerror}"
+                yield FixOutcome(fix.repo, "gitignore", fix.gitignore, "failed", detail)
             except OSError as exc:
                 yield FixOutcome(fix.repo, "gitignore", fix.gitignore, "failed", str(exc))
         if fix.untrack:

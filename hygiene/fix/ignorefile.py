@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from hygiene.errors import UsageError
-from hygiene.fix.atomicwrite import write_text_atomically
+from hygiene.fix.atomicwrite import edit_in_repo
 
 BLOCK_HEADER = "# added by hygiene"
 
@@ -28,7 +28,8 @@ def _read(gitignore: Path) -> str:
 
 
 def existing_lines(gitignore: Path) -> set[str]:
-    return {line.strip() for line in _read(gitignore).splitlines() if line.strip()}
+    # A byte order mark is not part of the first pattern.
+    return {line.strip().lstrip("\ufeff") for line in _read(gitignore).splitlines() if line.strip()}
 
 
 def missing_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
@@ -42,19 +43,40 @@ def missing_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
     return out
 
 
-def append_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
-    """Add what is missing under the hygiene block; return the lines added (maybe none)."""
-    lines = missing_lines(gitignore, wanted)
-    if not lines:
-        return []
-    current = _read(gitignore)
+def _with_lines(current: str, lines: list[str]) -> str:
     # Keep the file's own line endings: a CRLF file must not become a whole-file diff.
     eol = "\r\n" if "\r\n" in current else "\n"
     parts: list[str] = []
     if current and not current.endswith("\n"):
         parts.append(eol)
-    if BLOCK_HEADER not in existing_lines(gitignore):
+    have = {line.strip() for line in current.splitlines() if line.strip()}
+    if BLOCK_HEADER not in have:
         parts.append((eol if current.strip() else "") + BLOCK_HEADER + eol)
     parts.extend(f"{line}{eol}" for line in lines)
-    write_text_atomically(gitignore, current + "".join(parts))
-    return lines
+    return current + "".join(parts)
+
+
+def append_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
+    """Add what is missing under the hygiene block; return the lines added (maybe none).
+
+    Written in place inside the folder holding it, never through a symlink (a committed
+    `.gitignore` link may lead anywhere; git does not read one either), keeping the file's
+    inode, owner, mode, BOM and line endings (`hygiene.fix.atomicwrite.edit_in_repo`)."""
+    wanted = list(wanted)
+    added: list[str] = []
+
+    def change(current: str) -> str | None:
+        have = {line.strip().lstrip("\ufeff") for line in current.splitlines() if line.strip()}
+        lines: list[str] = []
+        for line in wanted:
+            line = line.strip()
+            if line and line not in have and line not in lines:
+                lines.append(line)
+        added[:] = lines
+        return _with_lines(current, lines) if lines else None
+
+    try:
+        edit_in_repo(gitignore.parent, gitignore.name, change, create=True)
+    except UnicodeDecodeError:
+        raise UsageError(f"{gitignore}: not UTF-8 text; hygiene leaves it alone") from None
+    return added

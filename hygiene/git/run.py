@@ -62,6 +62,17 @@ class GitError(HygieneError):
     pass
 
 
+def git_said(stderr: bytes) -> str:
+    """The line of git's stderr that says what went wrong: its first `fatal:` or `error:`
+    line (a refusal for dubious ownership is followed by the command that would allow it),
+    else the last line."""
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line
+    return lines[-1].strip() if lines else "no output"
+
+
 def git(
     repo: str,
     *args: str,
@@ -83,8 +94,7 @@ def git(
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     if check and done.returncode not in ok:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed in {repo}: {message[-1] if message else 'no output'}")
+        raise GitError(f"git {args[0]} failed in {repo}: {git_said(done.stderr)}")
     return done.stdout
 
 
@@ -110,7 +120,8 @@ def git_pipe(repo: str, first: Sequence[str], second: Sequence[str]) -> bytes:
     assert feeder.stdout is not None
     feeder.stdout.close()
     if feeder.wait() != 0 or done.returncode != 0:
-        raise GitError(f"git {first[0]} | git {second[0]} failed in {repo}")
+        said = git_said(done.stderr)
+        raise GitError(f"git {first[0]} | git {second[0]} failed in {repo}: {said}")
     return done.stdout
 
 
@@ -270,10 +281,8 @@ class GitJobs:
         if job.error is not None:
             raise job.error
         if job.returncode not in ok:
-            lines = b"".join(job.err).decode("utf-8", "replace").strip().splitlines()
-            raise GitError(
-                f"git {job.args[0]} failed in {job.repo}: {lines[-1] if lines else 'no output'}"
-            )
+            said = git_said(b"".join(job.err))
+            raise GitError(f"git {job.args[0]} failed in {job.repo}: {said}")
         return job.out[0] if job.out else b""
 
     def close(self) -> None:

@@ -342,4 +342,20 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
         repos=tuple(sorted(repos)),
         precious=tuple(precious),
         extra=extra,
+        refused=_refused(repos, prefetch),
     )
+
+
+def _refused(repos: dict[str, bool], prefetch: Prefetch) -> tuple[tuple[str, str], ...]:
+    """The work trees whose tracked files git would not list, with git's own words (issue 14:
+    root scanning a user's repository meets "dubious ownership"). The listing was started
+    during the walk, or read from the index file, so asking again costs nothing."""
+    out: list[tuple[str, str]] = []
+    for repo, bare in sorted(repos.items()):
+        if bare:
+            continue
+        try:
+            prefetch.tracked(repo)
+        except GitError as exc:
+            out.append((repo, str(exc)))
+    return tuple(out)

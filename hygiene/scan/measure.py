@@ -480,3 +480,24 @@ def default_workers() -> int:
     except AttributeError:  # pragma: no cover - not Linux
         cpus = os.cpu_count() or 1
     return max(0, min(cpus, 4)) if cpus > 1 else 0
+
+
+def tally(path: str) -> tuple[int, int]:
+    """(files, bytes) of the item at `path` counted as the scan counts an artifact: a file is
+    one; a folder is what lies below it, folders' own sizes included, each inode once. Never
+    follows a link; raises OSError when the item cannot be read."""
+    st = os.lstat(path)
+    if st.st_mode & _S_IFMT != _S_IFDIR:
+        return 1, st.st_size
+    listing = open_listing(path)
+    try:
+        part = measure_listings([listing], st.st_dev, cross=False)
+    finally:
+        listing.close()
+    if part.errors:
+        where, why = part.errors[0]
+        raise OSError(errno.EIO, f"{why} ({where})", path)
+    return (
+        part.files + len(part.links),
+        part.bytes + sum(int(v[2]) for v in part.links.values()),
+    )

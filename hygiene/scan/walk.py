@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from hygiene.model import ScanIssue
-from hygiene.paths import QUARANTINE_PREFIX
+from hygiene.paths import QUARANTINE_PREFIX, QUARANTINE_TAG, is_quarantine
 from hygiene.rules import Match
 from hygiene.scan.detect import Classifier
 from hygiene.scan.measure import (
@@ -556,6 +556,10 @@ class Walker:
                 continue
             self._tick(path)
             names = frozenset(folder.names)
+            if QUARANTINE_TAG in names and is_quarantine(path):
+                # Some hygiene's quarantine, whatever its home: what it holds is not the
+                # workspace's, and must stay restorable (issue 14, item 5).
+                continue
             if siblings is not None or classify_root:
                 match = classifier.folder(path, name, siblings or frozenset(), names)
                 if match is not None:

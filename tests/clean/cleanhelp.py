@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import time
@@ -61,3 +62,10 @@ def build_project(repo: Any) -> dict[str, Path]:
     pyc = repo.write("src/__pycache__/app.cpython-311.pyc", b"\x00\x01compiled").parent
     age(repo.path)
     return {"node_modules": nm, "pycache": pyc}
+
+
+class Typed(io.StringIO):
+    """A terminal the user types `text` into: the one stand-in for a person at the prompt."""
+
+    def isatty(self) -> bool:
+        return True

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
 
 import pytest
-from cleanhelp import age, build_project, snapshot
+from cleanhelp import Typed, age, build_project, snapshot
 
 ITEM_KEYS = {"path", "bytes", "files", "category", "ecosystem", "action", "outcome", "reason"}
 
@@ -80,13 +79,13 @@ def test_confirmation_no_changes_nothing(cli, make_repo, monkeypatch) -> None:  
     repo = make_repo()
     build_project(repo)
     before = snapshot(repo.path)
-    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    monkeypatch.setattr("sys.stdin", Typed("n\n"))
     res = cli("clean", repo.path)
     assert res.code == 0
     assert "Move to quarantine 2 item(s)?" in res.err
     assert "node_modules/" in res.out  # the plan was shown before the question
     assert snapshot(repo.path) == before
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # end of input means no
+    monkeypatch.setattr("sys.stdin", Typed(""))  # end of input means no
     res = cli("clean", repo.path, "--json")
     assert res.code == 0
     doc = _doc(res.out)  # still one JSON document, saying why nothing moved
@@ -98,7 +97,7 @@ def test_confirmation_no_changes_nothing(cli, make_repo, monkeypatch) -> None:  
 def test_confirmation_yes_acts(cli, make_repo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     repo = make_repo()
     paths = build_project(repo)
-    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    monkeypatch.setattr("sys.stdin", Typed("y\n"))
     res = cli("clean", repo.path)
     assert res.code == 0, res.err
     assert "Quarantined 2 of 2 item(s)" in res.out
@@ -109,7 +108,7 @@ def test_interactive_picks_groups(cli, make_repo, monkeypatch) -> None:  # type:
     repo = make_repo()
     paths = build_project(repo)
     # Groups come biggest first: node dependencies, then python caches.
-    monkeypatch.setattr("sys.stdin", io.StringIO("n\ny\n"))
+    monkeypatch.setattr("sys.stdin", Typed("n\ny\n"))
     res = cli("clean", repo.path, "--interactive")
     assert res.code == 0, res.err
     assert paths["node_modules"].exists()
@@ -127,7 +126,8 @@ def test_incinerate_deletes_and_audits(cli, make_repo) -> None:  # type: ignore[
     assert not paths["node_modules"].exists()
     assert _doc(cli("quarantine", "list", "--json").out)["runs"] == []
     home = Path(os.environ["HYGIENE_HOME"])
-    assert list((home / "quarantine").iterdir()) == [home / "quarantine" / ".lock"]
+    left = sorted(p.name for p in (home / "quarantine").iterdir())
+    assert left == [".lock", "HYGIENE-QUARANTINE.TAG"]  # no run folder left behind
     log = _doc(cli("log", "--json").out)["records"]
     assert {(r["action"], r["outcome"]) for r in log} == {("incinerate", "done")}
     assert {r["path"] for r in log} == {str(paths["node_modules"]), str(paths["pycache"])}

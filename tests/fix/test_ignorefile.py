@@ -25,18 +25,21 @@ def test_creates_the_file(tmp_path: Path) -> None:
     assert gitignore.read_text() == f"{BLOCK_HEADER}\n.env*\n"
 
 
-def test_a_symlinked_gitignore_stays_a_link(tmp_path: Path) -> None:
+def test_a_symlinked_gitignore_is_refused_not_written_through(tmp_path: Path) -> None:
+    import pytest
+
+    from hygiene.fix.atomicwrite import WriteRefused
+
     shared = tmp_path / "dotfiles" / "gitignore"
     shared.parent.mkdir()
     shared.write_text("*.swp\n")
-    shared.chmod(0o640)
     link = tmp_path / "repo" / ".gitignore"
     link.parent.mkdir()
     link.symlink_to(shared)
-    append_lines(link, ["__pycache__/"])
+    with pytest.raises(WriteRefused, match="symlink"):
+        append_lines(link, ["__pycache__/"])
     assert link.is_symlink()
-    assert "__pycache__/" in shared.read_text()
-    assert shared.stat().st_mode & 0o777 == 0o640
+    assert shared.read_text() == "*.swp\n"
 
 
 def test_a_planted_symlink_at_the_temporary_name_is_not_written_through(tmp_path: Path) -> None:
