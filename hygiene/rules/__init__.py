@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -154,11 +154,18 @@ def _beside_holds(rule: Rule, siblings: frozenset[str] | set[str]) -> str | None
     return None
 
 
-def _inside_holds(rule: Rule, contents: frozenset[str] | set[str] | None) -> str | None:
+# Reads a marker found inside a candidate and says whether it proves it (`hygiene.rules.proof`);
+# None where nothing can be read (a staged tree in the hook): the name alone then counts.
+Proves = Callable[[str], bool]
+
+
+def _inside_holds(
+    rule: Rule, contents: frozenset[str] | set[str] | None, proves: Proves | None
+) -> str | None:
     if contents is None:
         return None
     for marker in rule.inside:
-        if marker in contents:
+        if marker in contents and (proves is None or proves(marker)):
             return marker
     return None
 
@@ -168,6 +175,7 @@ def judge(
     name: str,
     siblings: frozenset[str] | set[str],
     contents: frozenset[str] | set[str] | None,
+    proves: Proves | None = None,
 ) -> Match | None:
     """The first rule whose evidence holds, with the reason in words."""
     for rule in rules:
@@ -176,17 +184,20 @@ def judge(
         marker = _beside_holds(rule, siblings)
         if marker is not None:
             return Match(rule, f"{name!r} beside {marker}")
-        evidence = _inside_holds(rule, contents)
+        evidence = _inside_holds(rule, contents, proves)
         if evidence is not None:
             return Match(rule, f"{name!r} holds {evidence}")
     return None
 
 
 def judge_anyname(
-    rules: list[Rule], name: str, contents: frozenset[str] | set[str]
+    rules: list[Rule],
+    name: str,
+    contents: frozenset[str] | set[str],
+    proves: Proves | None = None,
 ) -> Match | None:
     for rule in rules:
-        evidence = _inside_holds(rule, contents)
+        evidence = _inside_holds(rule, contents, proves)
         if evidence is not None:
             return Match(rule, f"{name!r} holds {evidence}")
     return None
