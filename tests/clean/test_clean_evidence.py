@@ -117,3 +117,45 @@ def test_self_identifying_markers_are_read_not_just_named(cli, tmp_path: Path) -
     }, items
     assert (tmp_path / "cm-fake/notes.txt").exists()
     assert (tmp_path / "go-fake/vendor/mine.go").exists()
+
+
+def test_editor_recovery_files_are_reported_never_collected(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Item 8: unsaved work in a vim swap file or an Emacs auto-save file stays put."""
+    _write(
+        tmp_path,
+        {
+            "doc/.thesis.tex.swp": b"b0VIM 9.0" + b"\0" * 200,
+            "doc/.thesis.tex.swo": b"b0VIM 9.0" + b"\0" * 200,
+            "doc/#thesis.tex#": "unsaved paragraph\n",
+            "doc/.~lock.budget.ods#": ",me,host,01.01.2026 10:00,file:///home/me/.config;\n",
+            "doc/thesis.tex~": "the previous save\n",  # a backup of a saved version: junk
+        },
+    )
+    items = _incinerate(cli, tmp_path)
+    assert {k for k, v in items.items() if v[0] == "done"} == {"doc/thesis.tex~"}, items
+    for name in (".thesis.tex.swp", ".thesis.tex.swo", "#thesis.tex#", ".~lock.budget.ods#"):
+        assert (tmp_path / "doc" / name).exists(), name
+    res = cli("scan", tmp_path, "--json")
+    assert res.code == 0, res.err
+    precious = {
+        str(Path(p["path"]).relative_to(tmp_path)): p["category"]
+        for p in json.loads(res.out).get("precious", [])
+    }
+    assert precious.get("doc/.thesis.tex.swp") == "recovery", precious
+
+
+def test_sourceless_bytecode_is_never_collected(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Item 9: a `.pyc` with no `.py` beside it may be the only copy of that program."""
+    _write(
+        tmp_path,
+        {
+            "app/licensed_app.pyc": b"\x42\x0d\x0d\x0a" + b"\0" * 60,
+            "app/helper.py": "x = 1\n",
+            "app/helper.pyc": b"\x42\x0d\x0d\x0a" + b"\0" * 60,  # its source is beside it
+            "app/old.pyo": b"\x03\xf3\x0d\x0a" + b"\0" * 60,
+        },
+    )
+    items = _incinerate(cli, tmp_path)
+    assert {k for k, v in items.items() if v[0] == "done"} == {"app/helper.pyc"}, items
+    assert (tmp_path / "app/licensed_app.pyc").exists()
+    assert (tmp_path / "app/old.pyo").exists()
