@@ -4,7 +4,9 @@ A rule says what a name means and what evidence proves it. Evidence is judged pe
 Python service with a React front end inside is two projects, both found (kondo #175):
 - `beside`: any one of these names (or globs) in the same folder as the candidate (the marker);
 - `inside`: any one of these names inside the candidate (self-identifying: `pyvenv.cfg`,
-  `CMakeCache.txt`, `CACHEDIR.TAG`).
+  `CMakeCache.txt`, `CACHEDIR.TAG`), read where a user could have written it (`proof`);
+- `source`: a file beside the candidate named as it is with one of these suffixes instead of
+  its own (`app.pyc` beside `app.py`): without it, the candidate may be the only copy.
 A rule with no evidence matches on its name alone; such names must be unambiguous. A rule with
 no names matches any folder that holds its `inside` evidence.
 
@@ -20,9 +22,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-Category = Literal["cache", "build", "dependencies", "virtualenv", "junk", "secret", "state"]
+Category = Literal[
+    "cache", "build", "dependencies", "virtualenv", "junk", "secret", "state", "recovery"
+]
 ARTIFACT_CATEGORIES: tuple[Category, ...] = ("cache", "build", "dependencies", "virtualenv", "junk")
-PRECIOUS_CATEGORIES: tuple[Category, ...] = ("secret", "state")
+# `recovery`: an editor's record of unsaved work (vim swap, Emacs auto-save), issue 14 item 8.
+PRECIOUS_CATEGORIES: tuple[Category, ...] = ("secret", "state", "recovery")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class Rule:
     beside: tuple[str, ...] = ()
     inside: tuple[str, ...] = ()
     recreate: str = ""
+    source: tuple[str, ...] = ()
     # The line `hygiene fix` suggests for .gitignore; default: the name with a trailing slash.
     ignore_line: str = ""
 
@@ -179,6 +185,12 @@ def judge(
 ) -> Match | None:
     """The first rule whose evidence holds, with the reason in words."""
     for rule in rules:
+        if rule.source:
+            stem = name.rpartition(".")[0] or name
+            found = next((stem + s for s in rule.source if stem + s in siblings), None)
+            if found is not None:
+                return Match(rule, f"{name!r} beside its source {found}")
+            continue
         if not rule.beside and not rule.inside:
             return Match(rule, f"name {name!r}")
         marker = _beside_holds(rule, siblings)

@@ -44,16 +44,7 @@ RULES: tuple[Rule, ...] = (
         folder=False,
         recreate="not needed",
     ),
-    Rule(
-        "junk.backup", "editor", "junk", ("*~", ".#*", "#*#"), folder=False, recreate="not needed"
-    ),
-    Rule(
-        "junk.vim-swap",
-        "editor",
-        "junk",
-        ("*.swp", "*.swo"),
-        folder=False,
-        recreate="vim -r <file> first if it holds unsaved work",
-        ignore_line="*.sw[op]",
-    ),
+    # A backup of the last saved version; the editors' records of unsaved work are precious
+    # (hygiene.rules.precious).
+    Rule("junk.backup", "editor", "junk", ("*~",), folder=False, recreate="not needed"),
 )

@@ -199,11 +199,11 @@ def test_junk_files(tmp_path: Path) -> None:
             "d/.DS_Store": "",
             "d/Thumbs.db": "",
             "d/notes.txt~": "",
-            "d/.a.swp": "",
+            "d/.a.swp": "",  # unsaved work, never junk (issue 14, item 8)
             "d/notes.txt": "",
         },
     )
-    assert set(artifacts(tmp_path)) == {"d/.DS_Store", "d/Thumbs.db", "d/notes.txt~", "d/.a.swp"}
+    assert set(artifacts(tmp_path)) == {"d/.DS_Store", "d/Thumbs.db", "d/notes.txt~"}
 
 
 def test_hygieneignore_and_protect_keep_paths(tmp_path: Path) -> None:
