@@ -18,6 +18,7 @@ from hygiene.config import Config
 from hygiene.detect import Classifier
 from hygiene.detectors import DetectContext, Prefetch, all_detectors
 from hygiene.gitrepo import GitError
+from hygiene.inside import installed
 from hygiene.measure import WorkerPool, default_workers
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
 from hygiene.mounts import mount_inside, mount_points, mounts_below
@@ -110,6 +111,7 @@ def _artifact(
     newest: float,
     device: int,
     inode: int,
+    holds: tuple[tuple[str, str], ...] = (),
 ) -> Artifact:
     rule = match.rule
     return Artifact(
@@ -128,6 +130,7 @@ def _artifact(
         folder=folder,
         device=device,
         inode=inode,
+        holds=holds,
     )
 
 
@@ -256,6 +259,7 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
                     newest=m.newest_mtime,
                     device=hit.device,
                     inode=hit.inode,
+                    holds=tuple(p for p in m.precious if not installed(hit.path, p[0])),
                 )
             )
         for fhit in pending_files:

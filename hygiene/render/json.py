@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 SCHEMA = 1
 # Fields that exist for hygiene's own re-checks, not for readers.
-_INTERNAL = frozenset({"device", "inode"})
+_INTERNAL = frozenset({"device", "inode", "holds"})
 
 
 _FIELDS: dict[tuple[type, bool], tuple[str, ...]] = {}

@@ -41,6 +41,8 @@ class Rule:
     inside: tuple[str, ...] = ()
     recreate: str = ""
     source: tuple[str, ...] = ()
+    # Names (or globs) the rule never matches, though `names` do: `.env.example` is a template.
+    unless: tuple[str, ...] = ()
     # The line `hygiene fix` suggests for .gitignore; default: the name with a trailing slash.
     ignore_line: str = ""
 
@@ -185,6 +187,8 @@ def judge(
 ) -> Match | None:
     """The first rule whose evidence holds, with the reason in words."""
     for rule in rules:
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in rule.unless):
+            continue
         if rule.source:
             stem = name.rpartition(".")[0] or name
             found = next((stem + s for s in rule.source if stem + s in siblings), None)

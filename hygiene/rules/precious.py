@@ -11,6 +11,8 @@ RULES: tuple[Rule, ...] = (
         "secret",
         (".env", ".env.*", ".envrc"),
         folder=False,
+        # Templates meant to be committed and shared, holding names but no values.
+        unless=("*.example", "*.sample", "*.template", "*.dist", "*.defaults", "*.schema"),
         ignore_line=".env*",
     ),
     Rule(
