@@ -7,6 +7,7 @@ databases are other kinds of finding and never reach the collector.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -65,7 +66,18 @@ class Plan:
         )
 
 
+def _holds(artifact: Artifact, *, shown: int = 3) -> str:
+    """`holds precious files: dist/.env (secret), ... and 2 more`, paths from its parent."""
+    base = os.path.dirname(artifact.path)
+    names = [f"{os.path.relpath(p, base)} ({what})" for p, what in sorted(artifact.holds)]
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return "holds precious files: " + ", ".join(names[:shown]) + more
+
+
 def _skip(artifact: Artifact, policy: Policy, veto: str | None) -> str | None:
+    # Secrets, databases and unsaved work inside keep the whole artifact (issue 14, item 3).
+    if artifact.holds:
+        return _holds(artifact)
     category = artifact.category
     if category in OPT_IN_CATEGORIES and not (policy.all_categories or category in policy.include):
         return f"{category}: cleaned only with --include {category} or --all"

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 SCHEMA = 1
 # Fields that exist for hygiene's own re-checks, not for readers.
-_INTERNAL = frozenset({"device", "inode"})
+_INTERNAL = frozenset({"device", "inode", "holds"})
 
 
 _FIELDS: dict[tuple[type, bool], tuple[str, ...]] = {}
@@ -63,6 +63,9 @@ def scan_document(result: ScanResult) -> dict[str, Any]:
         "totals": plain(result.totals),
         "errors": [plain(e) for e in result.errors],
     }
+    # Secrets, local state and editors' unsaved work: never collected, reported when found.
+    if result.precious:
+        document["precious"] = [plain(p) for p in result.precious]
     # Reports that are not findings, present only when asked for (--git-stats, --system).
     for key in ("git_stats", "filesystems"):
         items = result.extra.get(key)

@@ -4,7 +4,9 @@ A rule says what a name means and what evidence proves it. Evidence is judged pe
 Python service with a React front end inside is two projects, both found (kondo #175):
 - `beside`: any one of these names (or globs) in the same folder as the candidate (the marker);
 - `inside`: any one of these names inside the candidate (self-identifying: `pyvenv.cfg`,
-  `CMakeCache.txt`, `CACHEDIR.TAG`).
+  `CMakeCache.txt`, `CACHEDIR.TAG`), read where a user could have written it (`proof`);
+- `source`: a file beside the candidate named as it is with one of these suffixes instead of
+  its own (`app.pyc` beside `app.py`): without it, the candidate may be the only copy.
 A rule with no evidence matches on its name alone; such names must be unambiguous. A rule with
 no names matches any folder that holds its `inside` evidence.
 
@@ -16,13 +18,16 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-Category = Literal["cache", "build", "dependencies", "virtualenv", "junk", "secret", "state"]
+Category = Literal[
+    "cache", "build", "dependencies", "virtualenv", "junk", "secret", "state", "recovery"
+]
 ARTIFACT_CATEGORIES: tuple[Category, ...] = ("cache", "build", "dependencies", "virtualenv", "junk")
-PRECIOUS_CATEGORIES: tuple[Category, ...] = ("secret", "state")
+# `recovery`: an editor's record of unsaved work (vim swap, Emacs auto-save), issue 14 item 8.
+PRECIOUS_CATEGORIES: tuple[Category, ...] = ("secret", "state", "recovery")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ class Rule:
     beside: tuple[str, ...] = ()
     inside: tuple[str, ...] = ()
     recreate: str = ""
+    source: tuple[str, ...] = ()
+    # Names (or globs) the rule never matches, though `names` do: `.env.example` is a template.
+    unless: tuple[str, ...] = ()
     # The line `hygiene fix` suggests for .gitignore; default: the name with a trailing slash.
     ignore_line: str = ""
 
@@ -154,11 +162,18 @@ def _beside_holds(rule: Rule, siblings: frozenset[str] | set[str]) -> str | None
     return None
 
 
-def _inside_holds(rule: Rule, contents: frozenset[str] | set[str] | None) -> str | None:
+# Reads a marker found inside a candidate and says whether it proves it (`hygiene.rules.proof`);
+# None where nothing can be read (a staged tree in the hook): the name alone then counts.
+Proves = Callable[[str], bool]
+
+
+def _inside_holds(
+    rule: Rule, contents: frozenset[str] | set[str] | None, proves: Proves | None
+) -> str | None:
     if contents is None:
         return None
     for marker in rule.inside:
-        if marker in contents:
+        if marker in contents and (proves is None or proves(marker)):
             return marker
     return None
 
@@ -168,25 +183,37 @@ def judge(
     name: str,
     siblings: frozenset[str] | set[str],
     contents: frozenset[str] | set[str] | None,
+    proves: Proves | None = None,
 ) -> Match | None:
     """The first rule whose evidence holds, with the reason in words."""
     for rule in rules:
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in rule.unless):
+            continue
+        if rule.source:
+            stem = name.rpartition(".")[0] or name
+            found = next((stem + s for s in rule.source if stem + s in siblings), None)
+            if found is not None:
+                return Match(rule, f"{name!r} beside its source {found}")
+            continue
         if not rule.beside and not rule.inside:
             return Match(rule, f"name {name!r}")
         marker = _beside_holds(rule, siblings)
         if marker is not None:
             return Match(rule, f"{name!r} beside {marker}")
-        evidence = _inside_holds(rule, contents)
+        evidence = _inside_holds(rule, contents, proves)
         if evidence is not None:
             return Match(rule, f"{name!r} holds {evidence}")
     return None
 
 
 def judge_anyname(
-    rules: list[Rule], name: str, contents: frozenset[str] | set[str]
+    rules: list[Rule],
+    name: str,
+    contents: frozenset[str] | set[str],
+    proves: Proves | None = None,
 ) -> Match | None:
     for rule in rules:
-        evidence = _inside_holds(rule, contents)
+        evidence = _inside_holds(rule, contents, proves)
         if evidence is not None:
             return Match(rule, f"{name!r} holds {evidence}")
     return None

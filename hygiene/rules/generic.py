@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from hygiene.rules import Rule
 
-# A folder holding `.gitignore` whose only rule is `*` was written by a tool that owns it
-# (pytest, mypy, ruff, virtualenv); the walker reads that file before trusting it.
+# A folder holding `.gitignore` whose only rule is `*` under the writing tool's own line
+# (pytest, mypy, ruff, virtualenv, venv): never the bare `*` a user writes (hygiene.rules.proof).
 TOOL_GITIGNORE = ".gitignore"
 
 RULES: tuple[Rule, ...] = (
-    # https://bford.info/cachedir/: written by cargo, pytest, mypy, ruff and more.
+    # https://bford.info/cachedir/: written by cargo, pytest, mypy, ruff, uv and more; the
+    # tag counts only with the spec's signature line (hygiene.rules.proof).
     Rule(
         "generic.cachedir-tag",
         "generic",
@@ -43,16 +44,7 @@ RULES: tuple[Rule, ...] = (
         folder=False,
         recreate="not needed",
     ),
-    Rule(
-        "junk.backup", "editor", "junk", ("*~", ".#*", "#*#"), folder=False, recreate="not needed"
-    ),
-    Rule(
-        "junk.vim-swap",
-        "editor",
-        "junk",
-        ("*.swp", "*.swo"),
-        folder=False,
-        recreate="vim -r <file> first if it holds unsaved work",
-        ignore_line="*.sw[op]",
-    ),
+    # A backup of the last saved version; the editors' records of unsaved work are precious
+    # (hygiene.rules.precious).
+    Rule("junk.backup", "editor", "junk", ("*~",), folder=False, recreate="not needed"),
 )

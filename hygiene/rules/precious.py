@@ -11,6 +11,8 @@ RULES: tuple[Rule, ...] = (
         "secret",
         (".env", ".env.*", ".envrc"),
         folder=False,
+        # Templates meant to be committed and shared, holding names but no values.
+        unless=("*.example", "*.sample", "*.template", "*.dist", "*.defaults", "*.schema"),
         ignore_line=".env*",
     ),
     Rule(
@@ -63,4 +65,26 @@ RULES: tuple[Rule, ...] = (
         (".dynamodb", ".firebase", "mnesia", "rabbitmq-data", "activemq-data"),
     ),
     Rule("state.flask-instance", "python", "state", ("instance",), beside=("app.py", "wsgi.py")),
+    # Editors' records of unsaved work (issue 14, item 8): reported, never collected. Names as
+    # github/gitignore's Global/Vim, Global/Emacs and Global/LibreOffice templates list them.
+    Rule(
+        "recovery.vim-swap",
+        "editor",
+        "recovery",
+        ("*.swp", "*.swo", "*.swn"),
+        folder=False,
+        recreate="vim -r <file>",
+        ignore_line="*.sw[nop]",
+    ),
+    Rule(
+        "recovery.emacs-autosave",
+        "editor",
+        "recovery",
+        ("#*#",),
+        folder=False,
+        recreate="M-x recover-this-file",
+        ignore_line="\\#*\\#",
+    ),
+    Rule("recovery.emacs-lock", "editor", "recovery", (".#*",), folder=False),
+    Rule("recovery.office-lock", "editor", "recovery", (".~lock.*#",), folder=False),
 )

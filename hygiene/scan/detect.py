@@ -1,26 +1,38 @@
 """Classify one folder or file from the names around it: the rule table applied, nothing else.
 
-Pure functions of names plus, for tool-written `.gitignore` files, one small read.
+Pure functions of names plus, for the markers a user could write by hand (`.gitignore`,
+`CACHEDIR.TAG`: `hygiene.rules.proof`), one small read of the marker's first bytes.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 
 from hygiene.rules import Match, Rule, RuleIndex, judge, judge_anyname
-from hygiene.rules.generic import TOOL_GITIGNORE
+from hygiene.rules.proof import HEAD, PROOFS, says_so
+
+# Never through a link, never blocking on a FIFO someone named like a marker.
+_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
-def _tool_gitignore(folder: str) -> bool:
-    """True when the folder's `.gitignore` ignores everything and keeps nothing back."""
+def marker_proves(folder: str, marker: str) -> bool:
+    """True when `folder/marker` is a regular file saying what its tool writes."""
+    if marker not in PROOFS:
+        return True
     try:
-        with open(os.path.join(folder, TOOL_GITIGNORE), "rb") as handle:
-            text = handle.read(4096)
+        fd = os.open(os.path.join(folder, marker), _READ)
     except OSError:
         return False
-    lines = [ln.strip() for ln in text.splitlines()]
-    rules = [ln for ln in lines if ln and not ln.startswith(b"#")]
-    return rules == [b"*"]
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, HEAD)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return says_so(marker, head)
 
 
 class Classifier:
@@ -30,9 +42,12 @@ class Classifier:
     def folder(
         self, path: str, name: str, siblings: frozenset[str], contents: frozenset[str]
     ) -> Match | None:
+        def proves(marker: str) -> bool:
+            return marker_proves(path, marker)
+
         named = self.index.candidates(name, folder=True)
         if named:
-            match = judge(named, name, siblings, contents)
+            match = judge(named, name, siblings, contents, proves)
             if match is not None:
                 return match
         # Rules without names match on what a folder holds; most folders hold none of it.
@@ -41,14 +56,7 @@ class Classifier:
         anyname: list[Rule] = [
             r for r in self.index.anyname if not r.inside or any(m in contents for m in r.inside)
         ]
-        while anyname:
-            match = judge_anyname(anyname, name, contents)
-            if match is None:
-                return None
-            if TOOL_GITIGNORE not in match.rule.inside or _tool_gitignore(path):
-                return match
-            anyname.remove(match.rule)
-        return None
+        return judge_anyname(anyname, name, contents, proves)
 
     def file(self, name: str, siblings: frozenset[str]) -> Match | None:
         if not self.index.may_match_file(name):

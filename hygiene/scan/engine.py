@@ -22,6 +22,7 @@ from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, To
 from hygiene.paths import hygiene_home
 from hygiene.rules import Match, default_index
 from hygiene.scan.detect import Classifier
+from hygiene.scan.inside import installed
 from hygiene.scan.measure import WorkerPool, default_workers
 from hygiene.scan.mounts import mount_inside, mount_points, mounts_below
 from hygiene.scan.protect import ProtectSet
@@ -110,6 +111,7 @@ def _artifact(
     newest: float,
     device: int,
     inode: int,
+    holds: tuple[tuple[str, str], ...] = (),
 ) -> Artifact:
     rule = match.rule
     return Artifact(
@@ -128,6 +130,7 @@ def _artifact(
         folder=folder,
         device=device,
         inode=inode,
+        holds=holds,
     )
 
 
@@ -256,6 +259,7 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
                     newest=m.newest_mtime,
                     device=hit.device,
                     inode=hit.inode,
+                    holds=tuple(p for p in m.precious if not installed(hit.path, p[0])),
                 )
             )
         for fhit in pending_files:

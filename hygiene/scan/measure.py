@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from hygiene.scan.inside import PREFILTER, judge_paths, may_be_precious, shaped
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -48,6 +51,8 @@ class Partial:
     contains_repo: bool = False
     # Folders found but not entered (when asked not to descend): the split points.
     subdirs: list[str] = field(default_factory=list)
+    # Files inside that keep the artifact (hygiene.scan.inside): (path, what makes it precious).
+    precious: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _reason(exc: OSError) -> str:
@@ -101,10 +106,18 @@ except ImportError:  # pragma: no cover - an install without the compiled loop
     _native = None
 
 
+# The precious names' cheap test, as bytes for the compiled loop.
+_PREFILTER_BYTES = tuple(tuple(os.fsencode(s) for s in group) for group in PREFILTER)
+
+
 def _native_partial(paths: Sequence[str], dev: int, cross: bool) -> Partial:
     assert _native is not None
-    total, disk, files, dirs, newest, repo, links, errors = _native(paths, dev, cross)
-    return Partial(total, disk, files, dirs, newest, disk, links, errors, repo)
+    total, disk, files, dirs, newest, repo, links, errors, candidates = _native(
+        paths, dev, cross, *_PREFILTER_BYTES
+    )
+    part = Partial(total, disk, files, dirs, newest, disk, links, errors, repo)
+    part.precious = judge_paths(candidates)
+    return part
 
 
 class FolderList(NamedTuple):
@@ -232,7 +245,15 @@ def listed_partial(folder: FolderList, path: str) -> Partial:
         (prefix + name, _reason(OSError(err, os.strerror(err)))) for name, err in folder.errors
     ]
     unstated = {name for name, _ in folder.errors}
-    return Partial(
+    # `seen` holds the files of a SQLite database's size (the walk always asks for them).
+    candidates = {prefix + n for n in folder.names if may_be_precious(n)}
+    candidates.update(prefix + n for n in folder.seen)
+    candidates.update(
+        prefix + name
+        for name, _, _, size, _, mode, _, _ in folder.links
+        if stat.S_ISREG(mode) and size >= 512 and size % 512 == 0
+    )
+    part = Partial(
         folder.bytes,
         folder.disk_bytes,
         folder.files,
@@ -243,6 +264,8 @@ def listed_partial(folder: FolderList, path: str) -> Partial:
         errors,
         ".git" in folder.names and ".git" not in unstated,
     )
+    part.precious = judge_paths(sorted(candidates))
+    return part
 
 
 def measure_listings(
@@ -272,6 +295,7 @@ def measure_python(
     links = part.links
     errors = part.errors
     subdirs = part.subdirs
+    candidates: list[str] = []
     total = disk = files = dirs = freed = 0
     newest = 0.0
     pending: list[Listing | str] = list(listings)
@@ -300,6 +324,8 @@ def measure_python(
                     # A folder, or a file for worktrees and submodules: someone's repository,
                     # with work git may not have anywhere else.
                     part.contains_repo = True
+                if st.st_mode & _S_IFMT != _S_IFDIR and (may_be_precious(entry.name) or shaped(st)):
+                    candidates.append(listing.child(entry.name))
                 if st.st_mode & _S_IFMT == _S_IFDIR:
                     if st.st_dev != dev and not cross:
                         continue
@@ -325,6 +351,7 @@ def measure_python(
                 listing.close()
     part.bytes, part.disk_bytes, part.files, part.dirs = total, disk, files, dirs
     part.newest_mtime, part.freed = newest, freed
+    part.precious = judge_paths(candidates)
     return part
 
 
@@ -345,6 +372,7 @@ def combine(parts: Sequence[Partial]) -> Partial:
         out.newest_mtime = max(out.newest_mtime, part.newest_mtime)
         out.contains_repo = out.contains_repo or part.contains_repo
         out.errors.extend(part.errors)
+        out.precious.extend(part.precious)
         for key, value in part.links.items():
             seen = out.links.get(key)
             if seen is None:

@@ -45,6 +45,8 @@ class Measure:
     newest_mtime: float = 0.0
     reclaimable: int = 0
     contains_repo: bool = False
+    # Files inside that keep it (hygiene.scan.inside): (path, what makes it precious).
+    precious: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,7 @@ class Walker:
             part.newest_mtime,
             part.freed,
             part.contains_repo,
+            tuple(part.precious),
         )
         t = self.totals
         t.bytes += part.bytes
@@ -550,7 +553,9 @@ class Walker:
                 return
             path, name, siblings, repo_here, depth = near.popleft() if near else stack.pop()
             try:
-                folder = list_folder(path, dev, cross, large_min, sqlite_shaped, prefilter)
+                # Files of a SQLite database's size are always listed: an artifact sized from
+                # this listing reads their headers (hygiene.scan.inside); others only when asked.
+                folder = list_folder(path, dev, cross, large_min, True, prefilter)
             except OSError as exc:
                 self._error(path, exc)
                 continue
@@ -635,6 +640,11 @@ class Walker:
                 st = stats[entry_name]
                 if st is None:
                     continue
+                if fmatch is None and not (
+                    (large is not None and st.st_size >= large)
+                    or (sqlite_shaped and st.st_size >= 512 and st.st_size % 512 == 0)
+                ):
+                    continue  # listed for hygiene.scan.inside only
                 event: FileHit | FileSeen
                 if fmatch is not None:
                     event = FileHit(prefix + entry_name, fmatch, repo_here, st)

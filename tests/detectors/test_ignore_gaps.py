@@ -64,8 +64,9 @@ def test_nested_gitignore_info_exclude_and_global_excludes_all_count(
 def test_a_negated_pattern_reopens_a_gap(make_repo) -> None:
     repo = make_repo()
     repo.write(".gitignore", "*.pyc\n!keep.pyc\n")
-    repo.write("a.pyc")
-    repo.write("keep.pyc")
+    for stem in ("a", "keep"):  # stray bytecode only beside its source (issue 14, item 9)
+        repo.write(f"{stem}.py")
+        repo.write(f"{stem}.pyc")
     assert set(gaps(repo.path)) == {"keep.pyc"}
     assert gaps(repo.path)["keep.pyc"].suggestion == "*.py[cod]"
 
@@ -164,8 +165,7 @@ def test_a_failing_check_ignore_is_an_error_not_all_gaps(make_repo, tmp_path: Pa
 def test_odd_names_are_asked_about_literally(make_repo) -> None:
     repo = make_repo()
     repo.write(".gitignore", "a.pyc\n:y.pyc\n")
-    repo.write("a.pyc")
-    repo.write(":y.pyc")
-    repo.write("[ab].pyc")
-    repo.write(":(exclude)x.pyc")
+    for stem in ("a", ":y", "[ab]", ":(exclude)x"):  # each beside its source (item 9)
+        repo.write(f"{stem}.py")
+        repo.write(f"{stem}.pyc")
     assert set(gaps(repo.path)) == {"[ab].pyc", ":(exclude)x.pyc"}

@@ -137,7 +137,12 @@ def test_cachedir_tag_and_tool_gitignore_are_evidence(tmp_path: Path) -> None:
 
 def test_cmake_build_dir_with_any_name(tmp_path: Path) -> None:
     make_tree(
-        tmp_path, {"c/CMakeLists.txt": "", "c/out-release/CMakeCache.txt": "", "c/build/x.o": ""}
+        tmp_path,
+        {
+            "c/CMakeLists.txt": "",
+            "c/out-release/CMakeCache.txt": "# This is the CMakeCache file.\n",
+            "c/build/x.o": "",
+        },
     )
     found = artifacts(tmp_path)
     assert set(found) == {"c/out-release", "c/build"}
@@ -194,11 +199,11 @@ def test_junk_files(tmp_path: Path) -> None:
             "d/.DS_Store": "",
             "d/Thumbs.db": "",
             "d/notes.txt~": "",
-            "d/.a.swp": "",
+            "d/.a.swp": "",  # unsaved work, never junk (issue 14, item 8)
             "d/notes.txt": "",
         },
     )
-    assert set(artifacts(tmp_path)) == {"d/.DS_Store", "d/Thumbs.db", "d/notes.txt~", "d/.a.swp"}
+    assert set(artifacts(tmp_path)) == {"d/.DS_Store", "d/Thumbs.db", "d/notes.txt~"}
 
 
 def test_hygieneignore_and_protect_keep_paths(tmp_path: Path) -> None:

@@ -12,6 +12,13 @@ from hygiene.rules import Rule, all_rules, default_index, is_glob
 from tests.scan.helpers import artifacts, make_tree
 
 RULES = [r for r in all_rules() if not r.precious]
+# What the tools themselves write into the markers that count only by what they say.
+PROVING = {
+    ".gitignore": "# Created by pytest automatically.\n*\n",
+    "CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n",
+    "CMakeCache.txt": "# This is the CMakeCache file.\n",
+    "modules.txt": "# golang.org/x/text v0.3.0\n",
+}
 
 
 def concrete(pattern: str) -> str:
@@ -34,10 +41,12 @@ def build_positive(root: Path, rule: Rule) -> str:
         (target / "payload.bin").write_bytes(b"x" * 1000)
         if not rule.beside and rule.inside:
             evidence = rule.inside[0]
-            content = "*\n" if evidence == ".gitignore" else "evidence\n"
+            content = PROVING.get(evidence, "evidence\n")
             (target / evidence).write_text(content, encoding="utf-8")
     else:
         target.write_bytes(b"x" * 100)
+        if rule.source:
+            (project / (name.rpartition(".")[0] + rule.source[0])).write_text("source\n")
     return f"proj/{name}"
 
 
@@ -50,7 +59,9 @@ def test_rule_matches_with_its_evidence(tmp_path: Path, rule: Rule) -> None:
     assert found[rel].category == rule.category
 
 
-@pytest.mark.parametrize("rule", [r for r in RULES if r.beside or r.inside], ids=lambda r: r.id)
+@pytest.mark.parametrize(
+    "rule", [r for r in RULES if r.beside or r.inside or r.source], ids=lambda r: r.id
+)
 def test_rule_decoy_without_evidence_is_not_an_artifact(tmp_path: Path, rule: Rule) -> None:
     """The same name with no marker beside it and no evidence inside: a hand-made folder."""
     name = concrete(rule.names[0]) if rule.names else "whatever-name"
@@ -60,7 +71,7 @@ def test_rule_decoy_without_evidence_is_not_an_artifact(tmp_path: Path, rule: Ru
 
 
 @pytest.mark.parametrize(
-    "rule", [r for r in RULES if not r.beside and not r.inside], ids=lambda r: r.id
+    "rule", [r for r in RULES if not (r.beside or r.inside or r.source)], ids=lambda r: r.id
 )
 def test_name_only_rule_decoy_tracked_by_git(make_repo, rule: Rule) -> None:  # type: ignore[no-untyped-def]
     """A name-only artifact that git tracks is someone's content, never garbage."""

@@ -243,17 +243,100 @@ static int add_link(PyObject *links, const Entry *st) {
     return rc;
 }
 
+static int append_new(PyObject *list, PyObject *item) {
+    if (item == NULL) {
+        return -1;
+    }
+    int rc = PyList_Append(list, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+/* Literal pieces of names, as bytes held by the caller's tuple (hygiene.scan.inside.PREFILTER). */
+typedef struct {
+    const char *s[64];
+    size_t n[64];
+    Py_ssize_t len;
+} Literals;
+
+static int literals(PyObject *tuple, Literals *out) {
+    out->len = PyTuple_GET_SIZE(tuple);
+    if (out->len > 64) {
+        PyErr_SetString(PyExc_ValueError, "at most 64 literal pieces");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < out->len; i++) {
+        PyObject *item = PyTuple_GET_ITEM(tuple, i);
+        if (!PyBytes_Check(item)) {
+            PyErr_SetString(PyExc_TypeError, "literal pieces must be bytes");
+            return -1;
+        }
+        out->s[i] = PyBytes_AS_STRING(item);
+        out->n[i] = (size_t)PyBytes_GET_SIZE(item);
+    }
+    return 0;
+}
+
+/* The same cheap test as hygiene.scan.inside.may_be_precious: one of the exact names, a literal
+ * head or tail of a glob, or a glob's literal piece. A superset; Python judges the few hits. */
+static int may_be_precious(const char *name, const Literals *exact, const Literals *heads,
+                           const Literals *tails, const Literals *pieces) {
+    size_t len = strlen(name);
+    for (Py_ssize_t i = 0; i < exact->len; i++) {
+        if (len == exact->n[i] && memcmp(name, exact->s[i], len) == 0) {
+            return 1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < heads->len; i++) {
+        if (len >= heads->n[i] && memcmp(name, heads->s[i], heads->n[i]) == 0) {
+            return 1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < tails->len; i++) {
+        if (len >= tails->n[i] && memcmp(name + len - tails->n[i], tails->s[i], tails->n[i]) == 0) {
+            return 1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < pieces->len; i++) {
+        if (strstr(name, pieces->s[i]) != NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int add_path(PyObject *list, const char *folder, const char *name) {
+    char *path = join(folder, name);
+    if (path == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    int rc = append_new(list, PyUnicode_DecodeFSDefault(path));
+    free(path);
+    return rc;
+}
+
 static PyObject *measure_tree(PyObject *self, PyObject *args) {
-    PyObject *paths;
+    PyObject *paths, *exact_t, *heads_t, *tails_t, *pieces_t;
     unsigned long long dev;
     int cross;
-    if (!PyArg_ParseTuple(args, "OKp", &paths, &dev, &cross)) {
+    if (!PyArg_ParseTuple(args, "OKpO!O!O!O!", &paths, &dev, &cross, &PyTuple_Type, &exact_t,
+                          &PyTuple_Type, &heads_t, &PyTuple_Type, &tails_t, &PyTuple_Type,
+                          &pieces_t)) {
+        return NULL;
+    }
+    Literals exact, heads, tails, pieces;
+    if (literals(exact_t, &exact) < 0 || literals(heads_t, &heads) < 0 ||
+        literals(tails_t, &tails) < 0 || literals(pieces_t, &pieces) < 0) {
         return NULL;
     }
     PyObject *seq = PySequence_Fast(paths, "paths must be a sequence of str");
     if (seq == NULL) {
         return NULL;
     }
+    /* Entries that may keep the artifact (hygiene.scan.inside): a precious-looking name, or a
+     * regular file the size of a SQLite database. */
+    PyObject *candidates = PyList_New(0);
     Stack stack = {NULL, 0, 0};
     Names names = {NULL, 0, 0};
     Entries entries = {NULL, 0, 0};
@@ -263,7 +346,7 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
     long long total = 0, blocks = 0, files = 0, dirs = 0;
     double newest = 0.0;
     int contains_repo = 0;
-    if (links == NULL || errors == NULL) {
+    if (links == NULL || errors == NULL || candidates == NULL) {
         goto done;
     }
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
@@ -329,6 +412,13 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
                 /* A folder, or a file for worktrees and submodules: someone's repository. */
                 contains_repo = 1;
             }
+            if (!S_ISDIR(st->mode) &&
+                ((S_ISREG(st->mode) && st->size >= 512 && st->size % 512 == 0) ||
+                 may_be_precious(name, &exact, &heads, &tails, &pieces)) &&
+                add_path(candidates, folder, name) < 0) {
+                failed = 1;
+                break;
+            }
             if (S_ISDIR(st->mode)) {
                 if ((unsigned long long)st->dev != dev && !cross) {
                     continue;
@@ -355,8 +445,8 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
             goto done;
         }
     }
-    result = Py_BuildValue("(LLLLdOOO)", total, blocks * 512, files, dirs, newest,
-                           contains_repo ? Py_True : Py_False, links, errors);
+    result = Py_BuildValue("(LLLLdOOOO)", total, blocks * 512, files, dirs, newest,
+                           contains_repo ? Py_True : Py_False, links, errors, candidates);
 done:
     while (stack.len) {
         free(stack.items[--stack.len]);
@@ -366,6 +456,7 @@ done:
     free(entries.items);
     Py_XDECREF(links);
     Py_XDECREF(errors);
+    Py_XDECREF(candidates);
     Py_DECREF(seq);
     return result;
 }
@@ -386,15 +477,6 @@ static int worth_a_look(PyObject *name, PyObject *exact, PyObject *heads, PyObje
         hit = PyUnicode_Contains(name, PyTuple_GET_ITEM(pieces, i));
     }
     return hit; /* -1 with an exception set */
-}
-
-static int append_new(PyObject *list, PyObject *item) {
-    if (item == NULL) {
-        return -1;
-    }
-    int rc = PyList_Append(list, item);
-    Py_DECREF(item);
-    return rc;
 }
 
 /* list_folder: one folder of the walk (walk.py's `_walk`), its system calls and its sums in C.
@@ -723,7 +805,7 @@ static PyMethodDef methods[] = {
      "newest_mtime): one folder of the walk."},
     {"measure_tree", measure_tree, METH_VARARGS,
      "measure_tree(paths, dev, cross) -> (bytes, disk_bytes, files, dirs, newest_mtime, "
-     "contains_repo, links, errors): everything below the folders given, added up."},
+     "contains_repo, links, errors, candidates): everything below the folders given, added up."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,7 +1,14 @@
 from collections.abc import Sequence
 
 def measure_tree(
-    paths: Sequence[str], dev: int, cross: bool, /
+    paths: Sequence[str],
+    dev: int,
+    cross: bool,
+    exact: tuple[bytes, ...],
+    heads: tuple[bytes, ...],
+    tails: tuple[bytes, ...],
+    pieces: tuple[bytes, ...],
+    /,
 ) -> tuple[
     int,
     int,
@@ -11,6 +18,7 @@ def measure_tree(
     bool,
     dict[tuple[int, int], list[float]],
     list[tuple[str, str]],
+    list[str],
 ]: ...
 def list_folder(
     path: str,

@@ -1,0 +1,131 @@
+"""Precious files at any depth inside an artifact keep it (issue 14, item 3).
+
+Secrets, keys, certificates, databases (found by their header, whatever their name) and
+editors' unsaved work, inside an artifact: the artifact stays, and the plan says why. Real trees
+cleaned through the real CLI, checked on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from cleanhelp import age
+
+
+def _write(root: Path, spec: dict[str, str | bytes]) -> None:
+    for rel, content in spec.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def _database(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL)")
+        conn.execute("INSERT INTO orders (total) VALUES (9.5)")
+    conn.close()
+
+
+def _items(cli, root: Path, *flags: str) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    res = cli("clean", root, "--all", "--json", *flags)
+    assert res.code == 0, res.err
+    return {
+        str(Path(i["path"]).relative_to(root)): (i["outcome"], i["reason"])
+        for i in json.loads(res.out)["items"]
+    }
+
+
+def test_secrets_and_state_in_dist_keep_it_and_the_plan_says_why(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _write(
+        tmp_path,
+        {
+            "svc/pyproject.toml": "[project]\nname = 'svc'\n",
+            "svc/dist/svc-1.0.tar.gz": b"\x1f\x8b" + b"\0" * 100,
+            "svc/dist/.env": "DATABASE_PASSWORD=hunter2\n",
+            "svc/dist/server.pem": "-----BEGIN PRIVATE KEY-----\n",
+            "svc/build/lib/deep/er/still/.env.production": "TOKEN=1\n",
+            "svc/htmlcov/index.html": "<html/>\n",
+        },
+    )
+    _database(tmp_path / "svc/dist/prod.sqlite3")
+    age(tmp_path)
+    plan = _items(cli, tmp_path, "--dry-run")
+    outcome, reason = plan["svc/dist"]
+    assert outcome == "skipped"
+    assert "holds precious files" in reason and ".env" in reason, reason
+    assert plan["svc/build"][0] == "skipped" and ".env.production" in plan["svc/build"][1]
+    assert plan["svc/htmlcov"] == ("skipped", "dry run: would quarantine")
+
+    human = cli("clean", tmp_path, "--all", "--dry-run")
+    assert human.code == 0, human.err
+    assert "holds precious files" in human.out
+
+    done = _items(cli, tmp_path, "--incinerate", "--yes")
+    assert done["svc/dist"][0] == "skipped" and done["svc/htmlcov"][0] == "done"
+    for rel in ("dist/.env", "dist/server.pem", "dist/prod.sqlite3", "dist/svc-1.0.tar.gz"):
+        assert (tmp_path / "svc" / rel).exists(), rel
+    assert (tmp_path / "svc/build/lib/deep/er/still/.env.production").exists()
+
+
+def test_a_database_is_found_by_its_header_whatever_its_name(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _write(tmp_path, {"web/package.json": "{}\n", "web/dist/app.js": "x\n"})
+    _database(tmp_path / "web/dist/assets/data/blob.bin")
+    _write(tmp_path, {"web/dist/assets/data/shaped.bin": b"\0" * 4096})  # the size, not a db
+    age(tmp_path)
+    plan = _items(cli, tmp_path, "--dry-run")
+    assert plan["web/dist"][0] == "skipped" and "blob.bin" in plan["web/dist"][1], plan
+
+
+def test_unsaved_editor_work_inside_an_artifact_keeps_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _write(
+        tmp_path,
+        {
+            "p/__pycache__/m.cpython-312.pyc": b"\0" * 40,
+            "p/__pycache__/#notes.txt#": "unsaved\n",  # a folder with nothing to enter
+            "p/package.json": "{}\n",
+            "p/node_modules/.cache/babel/.thesis.md.swp": b"b0VIM 9.0" + b"\0" * 100,
+            **{f"p/node_modules/pkg{i}/index.js": "x\n" for i in range(40)},
+        },
+    )
+    age(tmp_path)
+    done = _items(cli, tmp_path, "--incinerate", "--yes")
+    assert done["p/__pycache__"][0] == "skipped" and "#notes.txt#" in done["p/__pycache__"][1]
+    assert done["p/node_modules"][0] == "skipped", done
+    assert (tmp_path / "p/node_modules/.cache/babel/.thesis.md.swp").exists()
+    assert (tmp_path / "p/__pycache__/#notes.txt#").exists()
+
+
+def test_decoys_templates_and_installed_packages_do_not_keep_an_artifact(
+    cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """`.env.example` is a template meant to be shared; a package's own test certificate below
+    node_modules/<package>/ or site-packages/ was put there by the package manager."""
+    _write(
+        tmp_path,
+        {
+            "a/pyproject.toml": "[project]\n",
+            "a/dist/.env.example": "TOKEN=\n",
+            "a/dist/.env.sample": "TOKEN=\n",
+            "a/dist/app.whl": "x\n",
+            "a/.env.example": "TOKEN=\n",
+            "b/package.json": "{}\n",
+            "b/node_modules/agent-base/test/ssl-cert-snakeoil.key": "-----BEGIN RSA-----\n",
+            "b/node_modules/@scope/pkg/fixtures/db.sqlite": "x\n",
+            "c/.venv/pyvenv.cfg": "home = /usr/bin\n",
+            "c/.venv/lib/python3.12/site-packages/certifi/cacert.pem": "-----BEGIN CERT\n",
+        },
+    )
+    age(tmp_path)
+    done = _items(cli, tmp_path, "--incinerate", "--yes")
+    assert done["a/dist"][0] == "done", done
+    assert done["b/node_modules"][0] == "done", done
+    assert done["c/.venv"][0] == "done", done
+    res = cli("scan", tmp_path, "--json")
+    precious = [p["path"] for p in json.loads(res.out).get("precious", [])]
+    assert str(tmp_path / "a/.env.example") not in precious
