@@ -59,9 +59,9 @@ def _timing_rename() -> None:
     """Record how long each rename takes, apart from the re-checks around it (this process only)."""
     real = os.rename
 
-    def rename(src: str, dst: str) -> None:
+    def rename(src: str, dst: str, **fds: int | None) -> None:
         start = time.perf_counter()
-        real(src, dst)
+        real(src, dst, **fds)  # type: ignore[arg-type]
         RENAMES.append(time.perf_counter() - start)
 
     os.rename = rename  # type: ignore[assignment]

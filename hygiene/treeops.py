@@ -13,7 +13,7 @@ import shutil
 import stat
 from collections.abc import Iterator
 
-from hygiene.crashpoint import checkpoint
+from hygiene.crashpoint import checkpoint, hooks, reached
 
 
 def _fsync_file(path: str) -> None:
@@ -79,6 +79,8 @@ def copy_item(src: str, dst: str) -> None:
                     _copy_file(entry.path, into)
                 else:
                     raise OSError(errno.EINVAL, "a special file (fifo, socket, device)", entry.path)
+        if hooks:
+            reached("copy-level", src, os.path.relpath(source, src))
     # Modes and mtimes of folders last, deepest first: adding entries would bump the mtimes.
     for _source, target, dst_st in reversed(folders):
         os.chmod(target, stat.S_IMODE(dst_st.st_mode))
@@ -202,3 +204,5 @@ def remove_item(path: str) -> None:
                     _unlink_in(fd, entry.name)
         finally:
             os.close(fd)
+        if hooks:
+            reached("remove-level", path, os.path.relpath(folder, path))
