@@ -23,6 +23,7 @@ from hygiene.model import Artifact
 from hygiene.mounts import mount_inside, mount_points
 from hygiene.protect import ProtectSet
 from hygiene.quarantine import STORE_PREFIX
+from hygiene.treeops import folders
 
 if TYPE_CHECKING:
     import psutil
@@ -186,27 +187,18 @@ def _newest_inside(folder: str, device: int) -> float | str:
     this re-check close to the cost of the deletion it guards.
     """
     newest = 0.0
-    pending = [folder]
-    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-    while pending:
-        here = pending.pop()
-        fd = os.open(here, flags)
-        try:
-            with os.scandir(fd) as entries:
-                for entry in entries:
-                    est = entry.stat(follow_symlinks=False)
-                    if entry.name == ".git":  # a folder, or a worktree's or submodule's file
-                        return "holds a git repository"
-                    if stat.S_ISDIR(est.st_mode):
-                        if est.st_dev != device:
-                            # Deleting would descend into a mounted filesystem; never.
-                            return "holds a mount point"
-                        pending.append(os.path.join(here, entry.name))
-                    # Folders count too, as in the scan's measure: a new entry bumps its folder.
-                    if est.st_mtime > newest:
-                        newest = est.st_mtime
-        finally:
-            os.close(fd)
+    # Through folder descriptors (treeops.folders), so a tree deeper than PATH_MAX is read too.
+    for _where, entries in folders(folder):
+        for entry in entries:
+            est = entry.stat(follow_symlinks=False)
+            if entry.name == ".git":  # a folder, or a worktree's or submodule's file
+                return "holds a git repository"
+            if stat.S_ISDIR(est.st_mode) and est.st_dev != device:
+                # Deleting would descend into a mounted filesystem; never.
+                return "holds a mount point"
+            # Folders count too, as in the scan's measure: a new entry bumps its folder.
+            if est.st_mtime > newest:
+                newest = est.st_mtime
     return newest
 
 

@@ -8,44 +8,18 @@ everything else is real. What lies outside is checked by a manifest taken before
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
-import stat
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cleanhelp import OLD, age
+from cleanhelp import OLD, age, manifest
 
 from hygiene import crashpoint
 
-SHM = "/dev/shm"
 WIDE = 20  # folders under the swapped level, each holding a file
-
-
-def manifest(root: Path) -> dict[str, tuple[Any, ...]]:
-    """Every entry under `root` and `root` itself: type, mode, mtime, owner, group, and the
-    content's hash or the link's target. Walked through descriptors, so any depth works."""
-    seen: dict[str, tuple[Any, ...]] = {}
-    for top, dirs, files, fd in os.fwalk(root):
-        for name in [".", *dirs, *files]:
-            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
-            rel = os.path.normpath(os.path.join(os.path.relpath(top, root), name))
-            meta = (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
-            if stat.S_ISLNK(st.st_mode):
-                seen[rel] = (*meta, st.st_mtime_ns, os.readlink(name, dir_fd=fd))
-            elif stat.S_ISREG(st.st_mode):
-                handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
-                with open(handle, "rb") as f:
-                    digest = hashlib.sha256(f.read()).hexdigest()
-                seen[rel] = (*meta, st.st_mtime_ns, digest)
-            elif name != ".":
-                seen[rel] = (*meta, st.st_mtime_ns)
-    return seen
 
 
 def _project(repo: Any) -> Path:
@@ -93,19 +67,6 @@ def swap_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Path], list[Path]
         return moved
 
     return install
-
-
-@pytest.fixture
-def other_fs_home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """HYGIENE_HOME on another filesystem, so quarantine and restore must copy."""
-    if not os.path.isdir(SHM) or os.stat(SHM).st_dev == os.stat(tempfile.gettempdir()).st_dev:
-        pytest.skip("no second filesystem at /dev/shm to copy across")
-    home = Path(tempfile.mkdtemp(dir=SHM, prefix="hygiene-test-"))
-    monkeypatch.setenv("HYGIENE_HOME", str(home))
-    try:
-        yield home
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_incinerate_never_follows_a_folder_swapped_mid_removal(  # type: ignore[no-untyped-def]
