@@ -1,8 +1,9 @@
 """Moving, copying, comparing and removing one item (a folder, a file or a symlink) safely.
 
 Never follows a symlink: a link is copied, compared and removed as a link (BleachBit #1889).
-Copies keep content, modes, mtimes, extended attributes and symlinks, and are fsynced so that
-a verified copy survives a power cut before its original is removed.
+Copies keep content, owner and group (when allowed: always as root), modes, mtimes, extended
+attributes and symlinks, and are fsynced so that a verified copy survives a power cut before
+its original is removed.
 
 Below the item everything is reached through folder descriptors: each level is opened from the
 one above with O_NOFOLLOW and its entries are stat'ed, opened, unlinked and created relative to
@@ -273,6 +274,20 @@ def _remove_tree(tree: _Tree, name: str, device: int) -> None:
 _NO_XATTR = frozenset({errno.ENOTSUP, errno.ENODATA, errno.EINVAL, errno.EPERM})
 
 
+def _chown(st: os.stat_result, fd: int, name: str | None = None) -> None:
+    """Give the copy (open at `fd`, or entry `name` in folder `fd`) the original's owner and
+    group (issue 14, item 7: root quarantining a user's tree must not hand it to root). Others
+    may only keep their own groups; `difference` then says what could not be kept."""
+    try:
+        if name is None:
+            os.fchown(fd, st.st_uid, st.st_gid)
+        else:
+            os.chown(name, st.st_uid, st.st_gid, dir_fd=fd, follow_symlinks=False)
+    except PermissionError:
+        if os.geteuid() == 0:
+            raise
+
+
 def _copy_xattrs(src: int, dst: int) -> None:
     try:
         names = os.listxattr(src)
@@ -289,7 +304,8 @@ def _copy_xattrs(src: int, dst: int) -> None:
 
 
 def _copy_meta(src: int, dst: int, st: os.stat_result) -> None:
-    os.chmod(dst, stat.S_IMODE(st.st_mode))
+    _chown(st, dst)
+    os.chmod(dst, stat.S_IMODE(st.st_mode))  # after the chown, which clears set-id bits
     _copy_xattrs(src, dst)
     os.utime(dst, ns=(st.st_atime_ns, st.st_mtime_ns))
 
@@ -332,6 +348,7 @@ def _copy_file(src_dir: int, name: str, dst_dir: int, dst_name: str) -> None:
 
 def _copy_link(src_dir: int, name: str, dst_dir: int, dst_name: str, st: os.stat_result) -> None:
     os.symlink(os.readlink(name, dir_fd=src_dir), dst_name, dir_fd=dst_dir)
+    _chown(st, dst_dir, dst_name)
     times = (st.st_atime_ns, st.st_mtime_ns)
     os.utime(dst_name, ns=times, dir_fd=dst_dir, follow_symlinks=False)
 
@@ -424,6 +441,8 @@ def _differs(
 ) -> str | None:
     if stat.S_IFMT(sa.st_mode) != stat.S_IFMT(sb.st_mode):
         return f"{where}: type differs"
+    if (sa.st_uid, sa.st_gid) != (sb.st_uid, sb.st_gid):
+        return f"{where}: owner or group differs"
     if stat.S_ISLNK(sa.st_mode):
         if os.readlink(at_a[1], dir_fd=at_a[0]) != os.readlink(at_b[1], dir_fd=at_b[0]):
             return f"{where}: link target differs"
@@ -441,8 +460,8 @@ def _differs(
 def difference(
     a: str, b: str, *, a_parent_fd: int | None = None, b_parent_fd: int | None = None
 ) -> str | None:
-    """Why the trees at `a` and `b` differ (type, mode, mtime, link target, bytes), or None.
-    With a `*_parent_fd`, that side is its last name in that open folder."""
+    """Why the trees at `a` and `b` differ (type, owner, group, mode, mtime, link target,
+    bytes), or None. With a `*_parent_fd`, that side is its last name in that open folder."""
     with (
         _folder_of(a, a_parent_fd) as (adir, aname),
         _folder_of(b, b_parent_fd) as (bdir, bname),
