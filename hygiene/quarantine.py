@@ -100,6 +100,9 @@ class RunSummary:
     bytes: int
     files: int
     stores: tuple[str, ...]
+    # (item, where what is left of it lies) for items a step stopped half way, an immutable
+    # file say: listed until a later run's recovery can finish them (issue 14, item 10).
+    unfinished: tuple[tuple[str, str], ...] = ()
 
 
 class Run:
@@ -159,8 +162,14 @@ class Run:
 
     def summary(self) -> RunSummary:
         header = self.header()
-        held = [r for r in self.items().values() if r.state in HELD]
+        records = self.items().values()
+        held = [r for r in records if r.state in HELD]
         stores = sorted({str(Path(r.payload).parents[2]) for r in held if r.payload})
+        unfinished = tuple(
+            (r.path, r.doomed if os.path.lexists(r.doomed) else r.payload)
+            for r in records
+            if r.state in UNSETTLED
+        )
         return RunSummary(
             run_id=self.run_id,
             started=float(header.get("started", 0.0)),
@@ -169,6 +178,7 @@ class Run:
             bytes=sum(r.bytes for r in held),
             files=sum(r.files for r in held),
             stores=tuple(stores),
+            unfinished=unfinished,
         )
 
 
@@ -518,6 +528,14 @@ def incinerate_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
         record = run.step(record, "incinerating")
         checkpoint("doomed")
         remove_item(record.doomed, parent_fd=parent)
+    except OSError as exc:
+        # Left "incinerating" in the journal: listed, and finished by a later run's recovery.
+        raise OSError(
+            exc.errno,
+            f"{exc.strerror or exc}; partly removed, the rest is kept at {record.doomed} "
+            "and removed by a later run once it can be",
+            exc.filename,
+        ) from exc
     finally:
         os.close(parent)
     return run.step(record, "incinerated")
