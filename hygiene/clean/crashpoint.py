@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 
 ENV = "HYGIENE_CRASH_AFTER"
 _limit = int(os.environ.get(ENV, "0") or 0)
@@ -23,3 +24,15 @@ def checkpoint(step: str) -> None:
     _count += 1
     if _count >= _limit:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+# Tests act between two steps of a walk here, deterministically where racing another process
+# would not be (issue 14: a folder swapped for a symlink between two levels of a removal).
+# `hooks[step](top, where)` runs with the tree's path and the folder reached inside it.
+hooks: dict[str, Callable[[str, str], None]] = {}
+
+
+def reached(step: str, top: str, where: str) -> None:
+    action = hooks.get(step)
+    if action is not None:
+        action(top, where)

@@ -101,6 +101,9 @@ class RunSummary:
     bytes: int
     files: int
     stores: tuple[str, ...]
+    # (item, where what is left of it lies) for items a step stopped half way, an immutable
+    # file say: listed until a later run's recovery can finish them (issue 14, item 10).
+    unfinished: tuple[tuple[str, str], ...] = ()
 
 
 class Run:
@@ -162,8 +165,14 @@ class Run:
 
     def summary(self) -> RunSummary:
         header = self.header()
-        held = [r for r in self.items().values() if r.state in HELD]
+        records = self.items().values()
+        held = [r for r in records if r.state in HELD]
         stores = sorted({str(Path(r.payload).parents[2]) for r in held if r.payload})
+        unfinished = tuple(
+            (r.path, r.doomed if os.path.lexists(r.doomed) else r.payload)
+            for r in records
+            if r.state in UNSETTLED
+        )
         return RunSummary(
             run_id=self.run_id,
             started=float(header.get("started", 0.0)),
@@ -172,6 +181,7 @@ class Run:
             bytes=sum(r.bytes for r in held),
             files=sum(r.files for r in held),
             stores=tuple(stores),
+            unfinished=unfinished,
         )
 
 
@@ -427,19 +437,22 @@ def _copy_away(run: Run, record: ItemRecord, artifact: Artifact) -> ItemRecord:
     try:
         with scanned_parent(artifact) as fd:
             rename_noreplace(os.path.basename(artifact.path), aside, src_dir_fd=fd, dst_dir_fd=fd)
+            parent = os.dup(fd)
     except OSError:
         run.step(record, "abandoned")
         raise
     try:
-        copy_item(record.doomed, partial)
+        copy_item(record.doomed, partial, src_parent_fd=parent)
         checkpoint("copied")
-        why = difference(record.doomed, partial)
+        why = difference(record.doomed, partial, a_parent_fd=parent)
         if why is not None:
             raise OSError(errno.EIO, f"copy does not match the original ({why})", record.path)
         os.rename(partial, record.payload)
     except OSError as exc:
         remove_item(partial)
         _roll_back(run, record, exc.errno or errno.EIO, f"{exc.strerror or exc}")
+    finally:
+        os.close(parent)
     record = run.step(record, "copied")
     checkpoint("verified")
     return _finish_copy(run, record)
@@ -452,8 +465,21 @@ def _finish_copy(run: Run, record: ItemRecord) -> ItemRecord:
         _roll_back(run, record, errno.EAGAIN, f"changed while being copied ({why}); left in place")
     record = run.step(record, "removing")
     checkpoint("doomed")
-    remove_item(record.doomed)
+    _remove_beside(record.doomed)
     return run.step(record, "quarantined", **_parent_after(record))
+
+
+def _remove_beside(path: str) -> None:
+    """Remove an entry hygiene made beside an item (its aside original, a restore's temporary
+    copy): its folder reached without following a link, everything below by descriptors."""
+    try:
+        fd, _ = open_parent(path)
+    except FileNotFoundError:
+        return
+    try:
+        remove_item(path, parent_fd=fd)
+    finally:
+        os.close(fd)
 
 
 def _roll_back(
@@ -503,16 +529,29 @@ def incinerate_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
         with scanned_parent(artifact) as fd:
             aside = os.path.basename(record.doomed)
             rename_noreplace(os.path.basename(artifact.path), aside, src_dir_fd=fd, dst_dir_fd=fd)
+            parent = os.dup(fd)
     except OSError:
         run.step(record, "abandoned")
         raise
     why = _unplanned(record)
     if why is not None:
         # Something came in (or went) after the last re-check: delete nothing, put it back.
+        os.close(parent)
         _roll_back(run, record, errno.ESTALE, why, refuse=True)
-    record = run.step(record, "incinerating")
-    checkpoint("doomed")
-    remove_item(record.doomed)
+    try:
+        record = run.step(record, "incinerating")
+        checkpoint("doomed")
+        remove_item(record.doomed, parent_fd=parent)
+    except OSError as exc:
+        # Left "incinerating" in the journal: listed, and finished by a later run's recovery.
+        raise OSError(
+            exc.errno,
+            f"{exc.strerror or exc}; partly removed, the rest is kept at {record.doomed} "
+            "and removed by a later run once it can be",
+            exc.filename,
+        ) from exc
+    finally:
+        os.close(parent)
     return run.step(record, "incinerated")
 
 
@@ -580,18 +619,18 @@ def restore_item(run: Run, record: ItemRecord) -> ItemRecord:
 def _restore_by_copy(run: Run, record: ItemRecord, fd: int) -> ItemRecord:
     temp = _doomed(record.path, run, record.n, "restoring")
     try:
-        copy_item(record.payload, temp)
+        copy_item(record.payload, temp, dst_parent_fd=fd)
         checkpoint("restore-copied")
         if _identity(fd, os.path.basename(temp)) is None:  # the folder moved under the copy
             raise Refused(errno.ESTALE, "its folder moved during the restore", record.path)
-        why = difference(record.payload, temp)
+        why = difference(record.payload, temp, b_parent_fd=fd)
         if why is not None:
             raise OSError(errno.EIO, f"copy does not match quarantine ({why})", record.path)
         rename_noreplace(
             os.path.basename(temp), os.path.basename(record.path), src_dir_fd=fd, dst_dir_fd=fd
         )
     except OSError:
-        remove_item(temp)
+        remove_item(temp, parent_fd=fd)
         run.step(record, "quarantined")
         raise
     record = run.step(record, "placed")
@@ -725,7 +764,7 @@ def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
                 raise
             return run.items()[r.n], "rolled back"
     if r.state == "removing":
-        remove_item(r.doomed)  # checked equal to the verified copy just before
+        _remove_beside(r.doomed)  # checked equal to the verified copy just before
         return run.step(r, "quarantined", **_parent_after(r)), "finished"
     if r.method == "incinerate" and r.state in ("pending", "incinerating"):
         if r.state == "pending" and not os.path.lexists(r.doomed):
@@ -733,12 +772,12 @@ def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
         if r.state == "pending" and _unplanned(r) is not None:  # set aside, never matched
             _put_back(r)
             return run.step(r, "abandoned"), "rolled back"
-        remove_item(r.doomed)
+        _remove_beside(r.doomed)
         return run.step(r, "incinerated"), "finished"
     if r.state == "restoring":
         temp = _doomed(r.path, run, r.n, "restoring")
         if os.path.lexists(temp):
-            remove_item(temp)
+            _remove_beside(temp)
             _unbump_parent(r)
         if not os.path.lexists(r.payload):
             _reset_parent(r)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hygiene.clean.quarantine import STORE_PREFIX
+from hygiene.clean.treeops import folders
 from hygiene.config.layers import Config
 from hygiene.git.repo import GitError, git, holding_tracked
 from hygiene.model import Artifact
@@ -220,29 +221,20 @@ def _newest_inside(folder: str, device: int) -> tuple[float, float] | str:
     """
     newest = 0.0
     changed = 0.0
-    pending = [folder]
-    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-    while pending:
-        here = pending.pop()
-        fd = os.open(here, flags)
-        try:
-            with os.scandir(fd) as entries:
-                for entry in entries:
-                    est = entry.stat(follow_symlinks=False)
-                    if entry.name == ".git":  # a folder, or a worktree's or submodule's file
-                        return "holds a git repository"
-                    if stat.S_ISDIR(est.st_mode):
-                        if est.st_dev != device:
-                            # Deleting would descend into a mounted filesystem; never.
-                            return "holds a mount point"
-                        pending.append(os.path.join(here, entry.name))
-                    # Folders count too, as in the scan's measure: a new entry bumps its folder.
-                    if est.st_mtime > newest:
-                        newest = est.st_mtime
-                    if est.st_ctime > changed:
-                        changed = est.st_ctime
-        finally:
-            os.close(fd)
+    # Through folder descriptors (treeops.folders), so a tree deeper than PATH_MAX is read too.
+    for _where, entries in folders(folder):
+        for entry in entries:
+            est = entry.stat(follow_symlinks=False)
+            if entry.name == ".git":  # a folder, or a worktree's or submodule's file
+                return "holds a git repository"
+            if stat.S_ISDIR(est.st_mode) and est.st_dev != device:
+                # Deleting would descend into a mounted filesystem; never.
+                return "holds a mount point"
+            # Folders count too, as in the scan's measure: a new entry bumps its folder.
+            if est.st_mtime > newest:
+                newest = est.st_mtime
+            if est.st_ctime > changed:
+                changed = est.st_ctime
     return newest, changed
 
 

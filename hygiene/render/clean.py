@@ -15,6 +15,7 @@ from hygiene.clean.act import CleanReport
 from hygiene.clean.audit import SummaryRow
 from hygiene.clean.plan import Plan, PlanItem
 from hygiene.clean.quarantine import RunSummary
+from hygiene.paths import display
 from hygiene.render.human import console, short_path
 from hygiene.render.json import SCHEMA
 from hygiene.units import format_age, format_bytes
@@ -141,6 +142,7 @@ def runs_document(runs: Sequence[RunSummary]) -> dict[str, Any]:
                 "bytes": r.bytes,
                 "files": r.files,
                 "stores": list(r.stores),
+                "unfinished": [{"path": p, "left_at": at} for p, at in r.unfinished],
             }
             for r in runs
         ],
@@ -167,6 +169,14 @@ def print_runs(runs: Sequence[RunSummary]) -> None:
         )
     out.print(table)
     out.print(f"{len(runs)} run(s), {format_bytes(sum(r.bytes for r in runs))} in quarantine.")
+    for r in runs:
+        for path, left_at in r.unfinished:
+            out.print(
+                f"Run {r.run_id}: {display(path)} was partly removed; what is left is at "
+                f"{display(left_at)}. hygiene finishes it at its next run once it can (an "
+                "immutable file: chattr -i).",
+                soft_wrap=True,
+            )
 
 
 def print_log(records: Sequence[dict[str, Any]]) -> None:

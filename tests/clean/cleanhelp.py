@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import stat
@@ -69,3 +70,24 @@ class Typed(io.StringIO):
 
     def isatty(self) -> bool:
         return True
+
+
+def manifest(root: Path) -> dict[str, tuple[Any, ...]]:
+    """Every entry under `root` and `root` itself: type, mode, mtime, owner, group, and the
+    content's hash or the link's target. Walked through descriptors, so any depth works."""
+    seen: dict[str, tuple[Any, ...]] = {}
+    for top, dirs, files, fd in os.fwalk(root):
+        for name in [".", *dirs, *files]:
+            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            rel = os.path.normpath(os.path.join(os.path.relpath(top, root), name))
+            meta = (stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+            if stat.S_ISLNK(st.st_mode):
+                seen[rel] = (*meta, st.st_mtime_ns, os.readlink(name, dir_fd=fd))
+            elif stat.S_ISREG(st.st_mode):
+                handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
+                with open(handle, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+                seen[rel] = (*meta, st.st_mtime_ns, digest)
+            elif name != ".":
+                seen[rel] = (*meta, st.st_mtime_ns)
+    return seen

@@ -116,11 +116,11 @@ def test_full_quarantine_disk_leaves_items_in_place(cli, make_repo, shm_dir, mon
     paths = build_project(repo)
     before = snapshot(repo.path)
 
-    def no_space(src: str, dst: str, **_: object) -> None:
+    def no_space(src: int, dst: int) -> None:
         # A full disk cannot be made real in a test: the copy fails as it would (ENOSPC).
-        raise OSError(errno.ENOSPC, "No space left on device", dst)
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("hygiene.clean.treeops.shutil.copy2", no_space)
+    monkeypatch.setattr("hygiene.clean.treeops._copy_bytes", no_space)
     res = cli("clean", repo.path, "--yes", "--json")
     assert res.code == 1
     doc = json.loads(res.out)
