@@ -38,11 +38,10 @@ from typing import Any
 
 from hygiene.clean.audit import AuditLog, append_durably, entry, read_lines
 from hygiene.clean.crashpoint import checkpoint
-from hygiene.clean.treeops import copy_item, difference, fsync_dir, remove_item
+from hygiene.clean.treeops import copy_item, difference, fsync_dir, remove_item, tally
 from hygiene.errors import UsageError
 from hygiene.model import Artifact
 from hygiene.paths import QUARANTINE_PREFIX, hygiene_home, mark_quarantine
-from hygiene.scan.measure import tally
 
 MANIFEST = "manifest.jsonl"
 RUN_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
@@ -652,7 +651,7 @@ def _reset_parent(r: ItemRecord, fd: int | None = None) -> None:
 
 def restored_differs(record: ItemRecord) -> str | None:
     """How the item put back at its place differs from what the manifest recorded when it was
-    collected, or None (issue 14, item 5: a quarantine raided meanwhile comes back short).
+    collected, or None (a quarantine raided meanwhile comes back short).
 
     Files are counted as the scan counted them. Bytes are compared too for an item that went
     and came back by rename; a copy across filesystems makes new folders, whose own sizes the

@@ -194,6 +194,34 @@ def folders(path: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
             tree.close()
 
 
+def tally(path: str) -> tuple[int, int]:
+    """(files, bytes) of the item at `path`, counted as the scan counts an artifact
+    (`scan.measure`): a file is one; a folder is what lies below it, folders' own sizes
+    included, a hard-linked file once. Read through folder descriptors like the removal it
+    guards, so a tree deeper than PATH_MAX is counted too; raises OSError when it cannot be."""
+    top = os.lstat(path)
+    if not stat.S_ISDIR(top.st_mode):
+        return 1, top.st_size
+    files = size = 0
+    linked: set[tuple[int, int]] = set()
+    for _where, entries in folders(path):
+        for entry in entries:
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISDIR(st.st_mode):
+                # The scan leaves another filesystem out; its folder is never collected whole
+                # (the re-check refuses a mount inside), so a count that includes it only
+                # ever refuses.
+                size += st.st_size
+                continue
+            if st.st_nlink > 1:
+                if (st.st_dev, st.st_ino) in linked:
+                    continue
+                linked.add((st.st_dev, st.st_ino))
+            files += 1
+            size += st.st_size
+    return files, size
+
+
 # --- removing ---------------------------------------------------------------------------------
 
 

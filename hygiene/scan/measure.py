@@ -82,6 +82,28 @@ class Listing(NamedTuple):
             os.close(self.fd)
 
 
+def _open_folder(path: str) -> int:
+    """A folder's descriptor; one whose path is longer than PATH_MAX (a deep node_modules),
+    which the kernel refuses whole, one name at a time, each relative to the last and never
+    through a symlink."""
+    try:
+        return os.open(path, _OPEN_DIR)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+    at = os.open(os.sep if os.path.isabs(path) else os.curdir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for name in path.split(os.sep):
+            if name:
+                next_fd = os.open(name, _OPEN_DIR, dir_fd=at)
+                os.close(at)
+                at = next_fd
+    except BaseException:
+        os.close(at)
+        raise
+    return at
+
+
 def open_listing(path: str) -> Listing:
     """List `path`, which must be a folder and not a symlink to one (OSError otherwise)."""
     if not _BY_FD:  # pragma: no cover - platforms without fd-relative scandir
@@ -89,7 +111,7 @@ def open_listing(path: str) -> Listing:
             raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
         with os.scandir(path) as it:
             return Listing(path, -1, list(it))
-    fd = os.open(path, _OPEN_DIR)
+    fd = _open_folder(path)
     try:
         with os.scandir(fd) as it:
             return Listing(path, fd, list(it))

@@ -543,3 +543,36 @@ def test_a_folder_whose_entries_cannot_be_stated_sizes_from_its_listing_alike() 
         listed, measured = json.loads(done.stdout)
         assert listed == measured
         assert measured[0] is False and len(measured[1]) == 2
+
+
+def _deeper_than_path_max(root: Path) -> tuple[str, int, int]:
+    """A folder 24 levels of 200-byte names deep (4,800 bytes), a file on every level, made
+    through descriptors since no path to its bottom can be opened whole."""
+    top = root / "node_modules"
+    top.mkdir()
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    files = size = 0
+    try:
+        for level in range(24):
+            name = f"{level:02d}" + "x" * 198
+            data = b"y" * (level + 1)
+            handle = os.open(f"f{level}", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+            os.write(handle, data)
+            os.close(handle)
+            files, size = files + 1, size + len(data)
+            os.mkdir(name, dir_fd=fd)
+            size += os.stat(name, dir_fd=fd).st_size
+            child = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    finally:
+        os.close(fd)
+    return str(top), files, size
+
+
+def test_a_tree_deeper_than_path_max_is_sized_whole_alike(tmp_path: Path) -> None:
+    top, files, size = _deeper_than_path_max(tmp_path)
+    c, py = both([top], os.lstat(top).st_dev)
+    same(c, py)
+    assert py.errors == []
+    assert (py.files, py.bytes) == (files, size)
