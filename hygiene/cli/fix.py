@@ -40,11 +40,12 @@ def fix_command(
     plan = plan_fixes(result.findings)
     outcomes = list(apply_fixes(plan)) if apply else []
     if json_output:
-        from hygiene.render.json import dump, fix_document
+        from hygiene.render.fix import fix_document
+        from hygiene.render.json import dump
 
         dump(fix_document(plan, outcomes, applied=apply), sys.stdout)
     else:
-        from hygiene.render.human import print_fix
+        from hygiene.render.fix import print_fix
 
         print_fix(plan, outcomes, applied=apply, roots=result.roots)
     if not apply and plan.repos and not quiet and not json_output:
