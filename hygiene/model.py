@@ -52,7 +52,8 @@ class Artifact:
 
 @dataclass(frozen=True)
 class Precious:
-    """A secret or piece of local state: never an artifact. Part 2 reports unignored ones."""
+    """A secret or piece of local state: never an artifact. The ignore-gap detector reports the
+    unignored ones."""
 
     path: str
     category: str

@@ -110,10 +110,10 @@ def presets_command(json_output: JsonOpt = False) -> int:
 
     rows = [(name, load_preset(name).title) for name in preset_names()]
     if json_output:
-        from hygiene.render.json import dump
+        from hygiene.render.json import SCHEMA, dump
 
         dump(
-            {"schema": 1, "presets": [{"name": n, "title": t} for n, t in rows]},
+            {"schema": SCHEMA, "presets": [{"name": n, "title": t} for n, t in rows]},
             sys.stdout,
         )
     else:
@@ -171,7 +171,7 @@ def materialize_command(
     comparison = run_cleanup_tools(request, written) if run_cleanup else None
     if json_output:
         from hygiene.render.json import dump
-        from simulator.materialize import document
+        from simulator.render.materialized import document
 
         dump(document(written, comparison), sys.stdout)
     else:

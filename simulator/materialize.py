@@ -206,6 +206,10 @@ def _insert(conn: Connection, table: str, columns: tuple[str, ...], rows: list[A
         conn.exec_driver_sql(sql, rows[lo : lo + 20_000])
 
 
+class _TableExists(UsageError):
+    """The database already has one of the city's tables: it is refused, never reset."""
+
+
 def _schema(conn: Connection) -> None:
     from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
 
@@ -255,7 +259,7 @@ def _schema(conn: Connection) -> None:
 
     existing = sorted(set(inspect(conn).get_table_names()) & set(meta.tables))
     if existing:
-        raise UsageError(
+        raise _TableExists(
             f"--db: table {existing[0]!r} already exists; materialise into an empty database"
         )
     meta.create_all(conn)
@@ -270,137 +274,225 @@ def _file_bytes(conn: Connection) -> float:
 
 
 def materialize(request: MaterializeRequest, *, progress: Progress | None = None) -> Materialized:
-    import numpy as np
-    from sqlalchemy import create_engine
-
-    from simulator.generate import generate
-    from simulator.prices import builtin_prices
-    from simulator.simulation import simulate
-
     say = progress or (lambda _msg: None)
     tree = request.tree
-    if tree.exists() and not tree.is_dir():
-        raise UsageError(f"--tree: {str(tree)!r} is not a folder")
     workspace = tree / "workspace"
-    if workspace.exists() and any(workspace.iterdir()):
-        raise UsageError(f"--tree: {str(workspace)!r} already holds files; choose a new folder")
-    created = not tree.exists()
-    tree.mkdir(parents=True, exist_ok=True)
+    created = _claim_tree(tree, workspace)
     url = request.db_url or f"sqlite:///{tree / 'city.db'}"
     if request.db_url is None and (tree / "city.db").exists():
         raise UsageError(f"--tree: {str(tree / 'city.db')!r} exists; choose a new folder")
     scenario = city_scenario(request.users, request.days, request.now)
+    counts = _daily_units(scenario)
+    start = dt.datetime.combine(scenario.start, dt.time())
+    try:
+        loaded = _load_database(url, request, counts, start, say)
+    except _TableExists:
+        if created and not any(tree.iterdir()):
+            tree.rmdir()  # refused: leave the disk as it was
+        raise
+    say(f"wrote {sum(loaded.rows.values()):,} rows in {loaded.seconds:.2f}s")
+    files, file_bytes = _workspace(workspace, counts, scenario, start)
+    say(f"wrote {files:,} files ({file_bytes:,} bytes) under {workspace}")
+    config = tree / "hygiene-city.toml"
+    config.write_text(_rules_toml(), encoding="utf-8")
+    predictions, predicted_ws = _predict(request, scenario, loaded.per_row)
+    seconds = loaded.seconds
+    return Materialized(
+        db_url=url,
+        db_label=_mask(url),
+        config=config,
+        workspace=workspace,
+        start=start,
+        now=request.now,
+        rows=loaded.rows,
+        files=files,
+        file_bytes=file_bytes,
+        db_seconds=seconds,
+        rows_per_second=sum(loaded.rows.values()) / seconds if seconds else 0.0,
+        bytes_per_row=loaded.per_row,
+        predictions=predictions,
+        predicted_workspace_bytes=predicted_ws,
+    )
+
+
+def _claim_tree(tree: Path, workspace: Path) -> bool:
+    """Refuse a tree that is a file or already holds a workspace; make it. True if made here."""
+    if tree.exists() and not tree.is_dir():
+        raise UsageError(f"--tree: {str(tree)!r} is not a folder")
+    if workspace.exists() and any(workspace.iterdir()):
+        raise UsageError(f"--tree: {str(workspace)!r} already holds files; choose a new folder")
+    created = not tree.exists()
+    tree.mkdir(parents=True, exist_ok=True)
+    return created
+
+
+def _daily_units(scenario: Scenario) -> dict[str, npt.NDArray[np.int64]]:
+    """Whole rows (or files) per day for each data class, from the model with noise off.
+
+    The running total is rounded, so the counts never drift from the model's expectation: every
+    prefix of days (what an age cutoff selects) is within one row of the model.
+    """
+    import numpy as np
+
+    from simulator.generate import generate
+
     gen = generate(scenario)
-    # Whole rows per day that never drift from the model's expectation: round the running total,
-    # so every prefix of days (what an age cutoff selects) is within one row of the model.
     counts = {}
     for k, c in enumerate(scenario.classes):
         running = np.rint(np.cumsum(gen.units[k])).astype(np.int64)
         counts[c.name] = np.diff(running, prepend=0)
-    start = dt.datetime.combine(scenario.start, dt.time())
+    return counts
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    rows: dict[str, int]  # per table
+    per_row: dict[str, float]  # measured growth of the SQLite file per row, per table
+    seconds: float  # the load, schema included
+
+
+def _load_database(
+    url: str,
+    request: MaterializeRequest,
+    counts: dict[str, npt.NDArray[np.int64]],
+    start: dt.datetime,
+    say: Progress,
+) -> _Loaded:
+    """Create the city's tables and fill them, timing the load; _TableExists if one exists."""
+    import numpy as np
+    from sqlalchemy import create_engine
+
     rng = np.random.default_rng(request.seed)
     pools = _pools(request.seed)
     _clock_strings()  # pools are built once, outside the timed load
     engine = create_engine(url)
-    is_sqlite = engine.dialect.name == "sqlite"
+    draw = _Draw(rng, pools, counts, start, engine.dialect.name == "sqlite", request.users)
     rows: dict[str, int] = {}
     per_row: dict[str, float] = {}
     began = time.perf_counter()
     try:
         with engine.begin() as conn:
-            if is_sqlite:
+            if draw.text:
                 # A throwaway demo database: no fsync per page while loading (reference 6.3).
                 conn.exec_driver_sql("PRAGMA synchronous=OFF")
-            try:
-                _schema(conn)
-            except UsageError:
-                if created and not any(tree.iterdir()):
-                    tree.rmdir()  # refused: leave the disk as it was
-                raise
+            _schema(conn)
         say(f"writing {request.users:,} users' {request.days} days into {_mask(url)}")
         with engine.begin() as conn:
-            n_users = request.users
-            names = np.array(pools.names, dtype=object)[rng.integers(0, 1000, n_users)]
-            joined = _stamps(rng, np.array([n_users]), start - 30 * DAY, is_sqlite)
-            users = [
-                (i + 1, name, f"user{i + 1}@example.com", joined[i])
-                for i, name in enumerate(names.tolist())
-            ]
+            users = _users(draw)
             _insert(conn, "users", ("id", "name", "email", "created_at"), users)
             rows["users"] = len(users)
-
-            def measured(
-                table: str, build: Callable[[], list[tuple[Any, ...]]], columns: tuple[str, ...]
-            ) -> None:
+            # In this order: each table's rows come from the one random stream after the last's.
+            for table, columns, build in _MEASURED_TABLES:
                 before = _file_bytes(conn)
-                data = build()
+                data = build(draw)
                 _insert(conn, table, columns, data)
                 rows[table] = rows.get(table, 0) + len(data)
-                if is_sqlite and data:
+                if draw.text and data:
                     per_row[table] = (_file_bytes(conn) - before) / len(data)
-
-            def sessions() -> list[tuple[Any, ...]]:
-                n = int(counts["sessions"].sum())
-                created = _stamps(rng, counts["sessions"], start, is_sqlite)
-                expires = _stamps(rng, counts["sessions"], start + 14 * DAY, is_sqlite)
-                uid = rng.integers(1, n_users + 1, n).tolist()
-                keys = [f"{v:032x}" for v in rng.integers(0, 2**62, n).tolist()]
-                data = np.array(pools.payloads, dtype=object)[rng.integers(0, 500, n)].tolist()
-                return list(zip(uid, keys, data, created, expires, strict=True))
-
-            def logs() -> list[tuple[Any, ...]]:
-                c = counts["request_logs"]
-                n = int(c.sum())
-                created = _stamps(rng, c, start, is_sqlite)
-                pick = rng.integers
-                methods = np.array(["GET", "GET", "GET", "POST", "PUT", "DELETE"], dtype=object)
-                statuses = np.array([200, 200, 200, 201, 204, 301, 404, 500])
-                return list(
-                    zip(
-                        pick(1, n_users + 1, n).tolist(),
-                        created,
-                        methods[pick(0, 6, n)].tolist(),
-                        np.array(pools.paths, dtype=object)[pick(0, 300, n)].tolist(),
-                        statuses[pick(0, 8, n)].tolist(),
-                        np.array(pools.ips, dtype=object)[pick(0, 500, n)].tolist(),
-                        np.array(pools.agents, dtype=object)[pick(0, 200, n)].tolist(),
-                        strict=True,
-                    )
-                )
-
-            def posts() -> list[tuple[Any, ...]]:
-                kept, gone = counts["posts"], counts["soft_deleted_posts"]
-                n_kept, n_gone = int(kept.sum()), int(gone.sum())
-                created = _stamps(rng, kept, start, is_sqlite)
-                deleted = _stamps(rng, gone, start, is_sqlite)
-                # A soft-deleted post was written some days before it was deleted.
-                made = _stamps(rng, gone, start - 10 * DAY, is_sqlite)
-                n = n_kept + n_gone
-                titles = np.array(pools.titles, dtype=object)[rng.integers(0, 500, n)].tolist()
-                bodies = np.array(pools.bodies, dtype=object)[rng.integers(0, 200, n)].tolist()
-                uid = rng.integers(1, n_users + 1, n).tolist()
-                gone_at = [None] * n_kept + deleted
-                return list(zip(uid, titles, bodies, created + made, gone_at, strict=True))
-
-            measured(
-                "sessions", sessions, ("user_id", "session_key", "data", "created_at", "expires_at")
-            )
-            measured(
-                "request_logs",
-                logs,
-                ("user_id", "created_at", "method", "path", "status", "ip", "user_agent"),
-            )
-            measured("posts", posts, ("user_id", "title", "body", "created_at", "deleted_at"))
     finally:
         engine.dispose()
-    seconds = time.perf_counter() - began
-    say(f"wrote {sum(rows.values()):,} rows in {seconds:.2f}s")
-    files, file_bytes = _workspace(workspace, counts, scenario, start)
-    say(f"wrote {files:,} files ({file_bytes:,} bytes) under {workspace}")
-    config = tree / "hygiene-city.toml"
-    config.write_text(_rules_toml(), encoding="utf-8")
+    return _Loaded(rows, per_row, time.perf_counter() - began)
 
-    # The prediction: the same engine, with the measured bytes per row.
+
+@dataclass(frozen=True)
+class _Draw:
+    """What each table's rows are drawn from."""
+
+    rng: np.random.Generator
+    pools: _Pools
+    counts: dict[str, npt.NDArray[np.int64]]  # rows per day, per data class
+    start: dt.datetime  # the first simulated day
+    text: bool  # timestamps as ISO text (SQLite) rather than datetimes
+    users: int
+
+
+_Rows = list[tuple[Any, ...]]
+
+
+def _pick(pool: list[str], rng: np.random.Generator, n: int) -> list[Any]:
+    import numpy as np
+
+    return list(np.array(pool, dtype=object)[rng.integers(0, len(pool), n)].tolist())
+
+
+def _users(d: _Draw) -> _Rows:
+    import numpy as np
+
+    names = _pick(d.pools.names, d.rng, d.users)
+    joined = _stamps(d.rng, np.array([d.users]), d.start - 30 * DAY, d.text)
+    return [(i + 1, name, f"user{i + 1}@example.com", joined[i]) for i, name in enumerate(names)]
+
+
+def _sessions(d: _Draw) -> _Rows:
+    rng, c = d.rng, d.counts["sessions"]
+    n = int(c.sum())
+    created = _stamps(rng, c, d.start, d.text)
+    expires = _stamps(rng, c, d.start + 14 * DAY, d.text)
+    uid = rng.integers(1, d.users + 1, n).tolist()
+    keys = [f"{v:032x}" for v in rng.integers(0, 2**62, n).tolist()]
+    data = _pick(d.pools.payloads, rng, n)
+    return list(zip(uid, keys, data, created, expires, strict=True))
+
+
+def _logs(d: _Draw) -> _Rows:
+    import numpy as np
+
+    rng, c = d.rng, d.counts["request_logs"]
+    n = int(c.sum())
+    created = _stamps(rng, c, d.start, d.text)
+    methods = np.array(["GET", "GET", "GET", "POST", "PUT", "DELETE"], dtype=object)
+    statuses = np.array([200, 200, 200, 201, 204, 301, 404, 500])
+    return list(
+        zip(
+            rng.integers(1, d.users + 1, n).tolist(),
+            created,
+            methods[rng.integers(0, 6, n)].tolist(),
+            _pick(d.pools.paths, rng, n),
+            statuses[rng.integers(0, 8, n)].tolist(),
+            _pick(d.pools.ips, rng, n),
+            _pick(d.pools.agents, rng, n),
+            strict=True,
+        )
+    )
+
+
+def _posts(d: _Draw) -> _Rows:
+    rng = d.rng
+    kept, gone = d.counts["posts"], d.counts["soft_deleted_posts"]
+    n_kept, n_gone = int(kept.sum()), int(gone.sum())
+    created = _stamps(rng, kept, d.start, d.text)
+    deleted = _stamps(rng, gone, d.start, d.text)
+    # A soft-deleted post was written some days before it was deleted.
+    made = _stamps(rng, gone, d.start - 10 * DAY, d.text)
+    n = n_kept + n_gone
+    titles = _pick(d.pools.titles, rng, n)
+    bodies = _pick(d.pools.bodies, rng, n)
+    uid = rng.integers(1, d.users + 1, n).tolist()
+    gone_at = [None] * n_kept + deleted
+    return list(zip(uid, titles, bodies, created + made, gone_at, strict=True))
+
+
+# The tables after `users`, each with its columns and its rows; `_load_database` measures how
+# much each one grows the file.
+_MEASURED_TABLES: tuple[tuple[str, tuple[str, ...], Callable[[_Draw], _Rows]], ...] = (
+    ("sessions", ("user_id", "session_key", "data", "created_at", "expires_at"), _sessions),
+    (
+        "request_logs",
+        ("user_id", "created_at", "method", "path", "status", "ip", "user_agent"),
+        _logs,
+    ),
+    ("posts", ("user_id", "title", "body", "created_at", "deleted_at"), _posts),
+)
+
+
+def _predict(
+    request: MaterializeRequest, scenario: Scenario, per_row: dict[str, float]
+) -> tuple[tuple[Prediction, ...], float]:
+    """What cleanup should remove, by the same engine with the measured bytes per row: each
+    database rule's rows and bytes, and the workspace's bytes."""
+    from simulator.prices import builtin_prices
+    from simulator.simulation import simulate
+
     measured_scenario = city_scenario(request.users, request.days, request.now, per_row)
     sim = simulate(replace(measured_scenario, provider="s3"), builtin_prices())
     units = sim.with_cleanup.deleted_units
@@ -412,22 +504,7 @@ def materialize(request: MaterializeRequest, *, progress: Progress | None = None
     predicted_ws = float(
         sum(units[scenario.classes[k].name] * scenario.classes[k].unit_bytes for k in disk)
     )
-    return Materialized(
-        db_url=url,
-        db_label=_mask(url),
-        config=config,
-        workspace=workspace,
-        start=start,
-        now=request.now,
-        rows=rows,
-        files=files,
-        file_bytes=file_bytes,
-        db_seconds=seconds,
-        rows_per_second=sum(rows.values()) / seconds if seconds else 0.0,
-        bytes_per_row=per_row,
-        predictions=predictions,
-        predicted_workspace_bytes=predicted_ws,
-    )
+    return predictions, predicted_ws
 
 
 def _rules_toml() -> str:
@@ -545,44 +622,3 @@ def run_cleanup_tools(request: MaterializeRequest, written: Materialized) -> Com
         )
     )
     return Comparison(rows=tuple(agreements), db_document=db_doc, clean_document=clean_doc)
-
-
-def document(written: Materialized, comparison: Comparison | None) -> dict[str, Any]:
-    return {
-        "schema": 1,
-        "command": "simulate materialize",
-        "db": written.db_label,
-        "config": str(written.config),
-        "workspace": str(written.workspace),
-        "start": written.start.isoformat(),
-        "now": written.now.isoformat(),
-        "rows": written.rows,
-        "rows_per_second": written.rows_per_second,
-        "bytes_per_row": written.bytes_per_row,
-        "files": written.files,
-        "file_bytes": written.file_bytes,
-        "predicted": [
-            {"rule": p.name, "table": p.table, "rows": p.rows, "bytes": p.bytes}
-            for p in written.predictions
-        ]
-        + [
-            {
-                "rule": "workspace",
-                "table": None,
-                "rows": None,
-                "bytes": written.predicted_workspace_bytes,
-            }
-        ],
-        "comparison": None
-        if comparison is None
-        else [
-            {
-                "what": a.what,
-                "predicted_rows": a.predicted_rows,
-                "actual_rows": a.actual_rows,
-                "predicted_bytes": a.predicted_bytes,
-                "actual_bytes": None if a.actual_bytes != a.actual_bytes else a.actual_bytes,
-            }
-            for a in comparison.rows
-        ],
-    }

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hygiene.render.json import SCHEMA
 from simulator.model import COMPONENTS, Run
 from simulator.prices import GIB, TierTable
 from simulator.scenario import Job, Scenario
 from simulator.simulation import Simulation
 
-SCHEMA = 1
 PAYBACK_SIZES = (4 * 1024, 16 * 1024, 64 * 1024, 128 * 1024, 1024**2, 10 * 1024**2, 100 * 1024**2)
 CITY = {
     "purge": (
@@ -345,7 +345,7 @@ def scenario_summary(s: Scenario) -> dict[str, Any]:
 
 
 def document(sim: Simulation) -> dict[str, Any]:
-    """The one `--json` document (schema 1)."""
+    """The one `--json` document, versioned by `schema` like every hygiene document."""
     from dataclasses import asdict
 
     from hygiene import __version__

@@ -56,7 +56,8 @@ def fix_command(
     if say_refused(result.refused) and not plan.repos:
         # Nothing could be judged: not "Nothing to fix" and exit 0, which reads as tidy.
         if json_output:
-            from hygiene.render.json import dump, fix_document
+            from hygiene.render.fix import fix_document
+            from hygiene.render.json import dump
 
             dump(fix_document(plan, [], applied=apply), sys.stdout)
         else:
@@ -64,11 +65,12 @@ def fix_command(
         return EXIT_FINDINGS
     outcomes = list(apply_fixes(plan)) if apply else []
     if json_output:
-        from hygiene.render.json import dump, fix_document
+        from hygiene.render.fix import fix_document
+        from hygiene.render.json import dump
 
         dump(fix_document(plan, outcomes, applied=apply), sys.stdout)
     else:
-        from hygiene.render.human import print_fix
+        from hygiene.render.fix import print_fix
 
         print_fix(plan, outcomes, applied=apply, roots=result.roots)
     if not apply and plan.repos and not quiet and not json_output:

@@ -57,11 +57,11 @@ def run_scan(
         result = scan(request, progress=report)
 
     if json_output:
-        from hygiene.render.json import dump_scan
+        from hygiene.render.scan import dump_scan
 
         dump_scan(result, sys.stdout)
     else:
-        from hygiene.render.human import print_scan
+        from hygiene.render.scan import print_scan
 
         print_scan(result, top=top, verbose=verbose)
     if result.errors and not quiet and not json_output:

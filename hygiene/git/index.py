@@ -375,56 +375,89 @@ def _plain_config(path: str) -> _Config | None:
         return _Config(False, None, None)
     if b"\0" in text:
         return None
+    config = _Config(False, None, None)
     section = b""
-    worktree_config = False
-    core_worktree: bytes | None = None
-    excludes_file: bytes | None = None
     # Line by line, as git's own parser would take the file: anything it would refuse (git
     # then fails, whatever the section) or that goes on over several lines is unsure.
     for raw in text.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
         line = raw.strip(b" \t\r")  # git's whitespace; \v and \f are not
         if line.startswith(b"["):
-            header = _SECTION.match(line)
+            header = _section_header(line)
             if header is None:
                 return None
-            name = header[1].lower()
-            if name.startswith(b"include"):  # include, includeIf: config from elsewhere
-                return None
-            # `[core "x"]` or `[core.x]` is another section than `core`.
-            section = name if header[2] is None else b""
-            line = line[header.end() :].lstrip(b" \t\r")  # `[core] bare = true` is allowed
+            section, line = header
         if not line or line[:1] in b"#;":
             continue
-        key_at = _KEY.match(line)
-        if key_at is None:
+        entry = _entry(line)
+        if entry is None:
             return None
-        key = key_at[0].lower()
-        rest = line[key_at.end() :].lstrip(b" \t")
-        if rest and rest[:1] != b"=":
-            return None
-        value = _value(rest[1:])
-        if value is None:
-            return None
+        key, rest, value = entry
         if section not in (b"core", b"extensions"):
             continue
         if b'"' in rest or b"\\" in rest:
             return None  # quoting or escapes in a key that matters: not worth the risk
         if section == b"core":
-            if key == b"worktree":
-                core_worktree = value
-            elif key == b"excludesfile":
-                if not rest:
-                    return None  # no "=": git refuses a path with no value
-                excludes_file = value
-            elif (key == b"bare" and value.lower() not in _FALSE) or (
-                key == b"repositoryformatversion" and value not in (b"0", b"1")
-            ):
-                return None  # no work tree; a format git 2.x may not read
-        elif key == b"objectformat":
-            if value.lower() != b"sha1":
-                return None
-        elif key not in _PLAIN_EXTENSIONS:
+            updated = _core_key(config, key, rest, value)
+        else:
+            updated = _extensions_key(config, key, value)
+        if updated is None:
             return None
-        elif key == b"worktreeconfig":
-            worktree_config = value.lower() not in _FALSE
-    return _Config(worktree_config, core_worktree, excludes_file)
+        config = updated
+    return config
+
+
+def _section_header(line: bytes) -> tuple[bytes, bytes] | None:
+    """The section a `[...]` line opens (b"" for a subsection) and what follows the header on
+    its line; None if git would refuse the header or it includes config from elsewhere."""
+    header = _SECTION.match(line)
+    if header is None:
+        return None
+    name = header[1].lower()
+    if name.startswith(b"include"):  # include, includeIf: config from elsewhere
+        return None
+    # `[core "x"]` or `[core.x]` is another section than `core`.
+    section = name if header[2] is None else b""
+    return section, line[header.end() :].lstrip(b" \t\r")  # `[core] bare = true` is allowed
+
+
+def _entry(line: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """A `key = value` line as (lower-case key, the text after the key, the value as git reads
+    it); None if git would refuse it or the value goes on to the next line."""
+    key_at = _KEY.match(line)
+    if key_at is None:
+        return None
+    key = key_at[0].lower()
+    rest = line[key_at.end() :].lstrip(b" \t")
+    if rest and rest[:1] != b"=":
+        return None
+    value = _value(rest[1:])
+    if value is None:
+        return None
+    return key, rest, value
+
+
+def _core_key(config: _Config, key: bytes, rest: bytes, value: bytes) -> _Config | None:
+    """`config` with a `core` key applied; None if the key makes the repository unsure."""
+    if key == b"worktree":
+        return config._replace(core_worktree=value)
+    if key == b"excludesfile":
+        if not rest:
+            return None  # no "=": git refuses a path with no value
+        return config._replace(excludes_file=value)
+    if (key == b"bare" and value.lower() not in _FALSE) or (
+        key == b"repositoryformatversion" and value not in (b"0", b"1")
+    ):
+        return None  # no work tree; a format git 2.x may not read
+    return config
+
+
+def _extensions_key(config: _Config, key: bytes, value: bytes) -> _Config | None:
+    """`config` with an `extensions` key applied; None for one that changes how git reads the
+    repository (another object format, an extension this module does not know)."""
+    if key == b"objectformat":
+        return config if value.lower() == b"sha1" else None
+    if key not in _PLAIN_EXTENSIONS:
+        return None
+    if key == b"worktreeconfig":
+        return config._replace(worktree_config=value.lower() not in _FALSE)
+    return config

@@ -26,7 +26,8 @@ def _reclaim(reclaim: Reclaim) -> dict[str, Any]:
 
 
 def clean_document(report: CleanReport) -> dict[str, Any]:
-    """The layout another part relies on (issue 6 contract): keep these keys exactly."""
+    """A layout others read (`simulate materialize --run-cleanup` reads `rules` and `reclaim`):
+    keep these keys exactly."""
     return {
         "schema": SCHEMA,
         "target": report.target,

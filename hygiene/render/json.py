@@ -1,31 +1,25 @@
-"""JSON output. The document layout is versioned by `schema` and documented in docs/json.md."""
+"""JSON output: the one writer, `dump`, and `SCHEMA`, the layout version every document carries.
+
+Each area's render module builds its own document; the layouts are documented in docs/json.md.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
-from hygiene import __version__
-from hygiene.model import Finding, ScanResult
-
-if TYPE_CHECKING:
-    from hygiene.fix.engine import FixOutcome, FixPlan
-
+# Every document's `schema` key: fields may be added within a version, never renamed or removed.
 SCHEMA = 1
-# Fields that exist for hygiene's own re-checks, not for readers.
-_INTERNAL = frozenset({"device", "inode", "holds"})
 
 
-_FIELDS: dict[tuple[type, bool], tuple[str, ...]] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _field_names(cls: type, *, public: bool = False) -> tuple[str, ...]:
-    names = _FIELDS.get((cls, public))
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
     if names is None:
-        fields = dataclasses.fields(cls)
-        names = tuple(f.name for f in fields if not (public and f.name in _INTERNAL))
-        _FIELDS[cls, public] = names
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
     return names
 
 
@@ -44,45 +38,6 @@ def _default(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return sorted(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": finding.kind}
-    for name in _field_names(type(finding), public=True):
-        out[name] = getattr(finding, name)
-    return out
-
-
-def scan_document(result: ScanResult) -> dict[str, Any]:
-    document = {
-        "schema": SCHEMA,
-        "tool": "hygiene",
-        "version": __version__,
-        "roots": list(result.roots),
-        "findings": [finding_dict(f) for f in result.findings],
-        "totals": plain(result.totals),
-        "errors": [plain(e) for e in result.errors],
-    }
-    # Secrets, local state and editors' unsaved work: never collected, reported when found.
-    if result.precious:
-        document["precious"] = [plain(p) for p in result.precious]
-    # Reports that are not findings, present only when asked for (--git-stats, --system).
-    for key in ("git_stats", "filesystems"):
-        items = result.extra.get(key)
-        if isinstance(items, list):
-            document[key] = [plain(item) for item in items]
-    return document
-
-
-def fix_document(plan: FixPlan, outcomes: list[FixOutcome], *, applied: bool) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA,
-        "tool": "hygiene",
-        "version": __version__,
-        "applied": applied,
-        "plan": [dataclasses.asdict(fix) for fix in plan.repos],
-        "outcomes": [dataclasses.asdict(outcome) for outcome in outcomes],
-    }
 
 
 # One encoder for every line: json.dumps with options builds a new one per call.
@@ -119,7 +74,3 @@ def dump(document: dict[str, Any], stream: IO[str]) -> None:
     lines.append("}")
     stream.write("\n".join(lines))
     stream.write("\n")
-
-
-def dump_scan(result: ScanResult, stream: IO[str]) -> None:
-    dump(scan_document(result), stream)

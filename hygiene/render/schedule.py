@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from hygiene import __version__
+from hygiene.render.json import SCHEMA
 from hygiene.units import format_bytes
 
 if TYPE_CHECKING:
@@ -28,9 +29,6 @@ def console() -> Console:
 
 
 def _header() -> dict[str, Any]:
-    # render.json pulls in the scan model; only JSON output pays for it.
-    from hygiene.render.json import SCHEMA
-
     return {"schema": SCHEMA, "tool": "hygiene", "version": __version__}
 
 

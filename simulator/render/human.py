@@ -7,11 +7,20 @@ from typing import TYPE_CHECKING
 
 from hygiene.units import format_bytes
 from simulator.model import COMPONENTS
-from simulator.report import analogy, explain, monthly, payback_label, payback_table, savings
+from simulator.report import (
+    Month,
+    analogy,
+    explain,
+    monthly,
+    payback_label,
+    payback_table,
+    savings,
+)
 from simulator.simulation import Simulation
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
 
 def money(value: float) -> str:
@@ -68,16 +77,35 @@ def price_scope(sim: Simulation) -> str:
 def print_report(
     sim: Simulation, *, explain_jobs: bool = False, naive: bool = False, out: Console | None = None
 ) -> None:
-    from rich.table import Table
-
     from hygiene.render.human import console
 
     out = out or console()
+    out.print(_scenario_table(sim))
+    for note in sim.scenario.notes:
+        out.print(f"  note: {note}", soft_wrap=True)
+    out.print()
+    months = monthly(sim)
+    _print_bill(out, sim, months, naive=naive)
+    out.print(_fees_table(sim))
+    _print_outcome(out, sim, months, naive=naive)
+    out.print()
+    _print_chart(out, sim)
+    out.print()
+    out.print(_payback_table(sim))
+    _print_analogy(out, sim)
+    if explain_jobs:
+        out.print()
+        _print_timetable(out, sim)
+    out.print(f"[dim]engine time {sim.engine_seconds:.3f}s[/]")
+
+
+def _scenario_table(sim: Simulation) -> Table:
+    """What was simulated: the scenario, its population, data classes, jobs and prices."""
+    from rich.table import Table
+
     s = sim.scenario
     p = s.population
-    a, b = sim.with_cleanup, sim.without_cleanup
     prices = sim.prices.objects[s.provider]
-
     head = Table(title=f"{s.title or s.name}", title_justify="left", show_header=False)
     head.add_column("key", style="bold")
     head.add_column("value")
@@ -105,12 +133,14 @@ def print_report(
         "prices",
         f"{price_scope(sim)}; read {prices.as_of} (list prices, no free tier, egress or discounts)",
     )
-    out.print(head)
-    for note in s.notes:
-        out.print(f"  note: {note}", soft_wrap=True)
-    out.print()
+    return head
 
-    months = monthly(sim)
+
+def _print_bill(out: Console, sim: Simulation, months: list[Month], *, naive: bool) -> None:
+    """The monthly bill with and without cleanup, at most about 24 months of it shown."""
+    from rich.table import Table
+
+    a, b = sim.with_cleanup, sim.without_cleanup
     bill = Table(title="Monthly bill", title_justify="left")
     for name in (
         "month",
@@ -147,6 +177,12 @@ def print_report(
     if step > 1:
         out.print(f"  (every {step}th month shown; --csv or --json has every day)")
 
+
+def _fees_table(sim: Simulation) -> Table:
+    """The bill split by fee type and by storage tier, lines that cost nothing left out."""
+    from rich.table import Table
+
+    a, b = sim.with_cleanup, sim.without_cleanup
     fees = Table(title="Bill by fee type and tier", title_justify="left")
     fees.add_column("line")
     fees.add_column("with cleanup", justify="right")
@@ -157,8 +193,13 @@ def print_report(
     for tier in a.cost_by_tier:
         if a.cost_by_tier[tier] or b.cost_by_tier[tier]:
             fees.add_row(f"tier {tier}", money(a.cost_by_tier[tier]), money(b.cost_by_tier[tier]))
-    out.print(fees)
+    return fees
 
+
+def _print_outcome(out: Console, sim: Simulation, months: list[Month], *, naive: bool) -> None:
+    """What cleanup saved, when it broke even, what was kept, and any job left behind."""
+    s = sim.scenario
+    a, b = sim.with_cleanup, sim.without_cleanup
     saved = savings(sim)
     verdict = "[green]" if saved.usd > 0 else "[red]"
     out.print(
@@ -204,12 +245,20 @@ def print_report(
                 f"(peak {a.backlog_peak[job_name]:,.0f}): its capacity is below the inflow.",
                 soft_wrap=True,
             )
-    out.print()
+
+
+def _print_chart(out: Console, sim: Simulation) -> None:
+    a, b = sim.with_cleanup, sim.without_cleanup
     out.print("Stored bytes over time  (# with cleanup, . without, + both)")
     for line in chart(a.daily.live_bytes.tolist(), b.daily.live_bytes.tolist()):
         out.print(line, highlight=False, markup=False)
-    out.print()
 
+
+def _payback_table(sim: Simulation) -> Table:
+    """Days an object of each size must stay to repay its move from the first tier to another."""
+    from rich.table import Table
+
+    prices = sim.prices.objects[sim.scenario.provider]
     pay = Table(
         title=f"Per-object payback from {prices.tiers[0].name} (days)", title_justify="left"
     )
@@ -222,8 +271,14 @@ def print_report(
             back.label,
             *(payback_label(back.days[n]) for n in names),
         )
-    out.print(pay)
+    return pay
 
+
+def _print_analogy(out: Console, sim: Simulation) -> None:
+    """The city panel, when the scenario names a city: its services beside the simulated ones."""
+    from rich.table import Table
+
+    s = sim.scenario
     panel = analogy(sim)
     if panel:
         city = s.analogy.city if s.analogy else "city"
@@ -237,19 +292,20 @@ def print_report(
         if s.analogy:
             out.print(f"  sources: {s.analogy.sources}", soft_wrap=True)
 
-    if explain_jobs:
-        out.print()
-        out.print("[bold]The timetable, in the city's language[/]")
-        for job in s.jobs:
-            who, what = explain(job)
-            fired = int((sim.generation.fires[s.jobs.index(job)] > 0).sum())
-            out.print(
-                f"- {job.name} ({who}, {job.cron}, fired on {fired} days): {what}.",
-                soft_wrap=True,
-            )
-            if job.command:
-                out.print(f"    real command: {job.command}", soft_wrap=True, markup=False)
-    out.print(f"[dim]engine time {sim.engine_seconds:.3f}s[/]")
+
+def _print_timetable(out: Console, sim: Simulation) -> None:
+    """Each cleanup job in the city's language, with the days it fired (`--explain`)."""
+    s = sim.scenario
+    out.print("[bold]The timetable, in the city's language[/]")
+    for job in s.jobs:
+        who, what = explain(job)
+        fired = int((sim.generation.fires[s.jobs.index(job)] > 0).sum())
+        out.print(
+            f"- {job.name} ({who}, {job.cron}, fired on {fired} days): {what}.",
+            soft_wrap=True,
+        )
+        if job.command:
+            out.print(f"    real command: {job.command}", soft_wrap=True, markup=False)
 
 
 def print_presets(rows: list[tuple[str, str]]) -> None:

@@ -1,7 +1,10 @@
-"""The human report for `hygiene simulate materialize`."""
+"""`hygiene simulate materialize` output: its JSON document and its rich report."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from hygiene.render.json import SCHEMA
 from hygiene.units import format_bytes
 from simulator.materialize import Comparison, Materialized
 
@@ -10,6 +13,47 @@ def _ratio(predicted: float, actual: float) -> str:
     if actual != actual or not predicted:
         return "-"
     return f"{actual / predicted:.3f}"
+
+
+def document(written: Materialized, comparison: Comparison | None) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "command": "simulate materialize",
+        "db": written.db_label,
+        "config": str(written.config),
+        "workspace": str(written.workspace),
+        "start": written.start.isoformat(),
+        "now": written.now.isoformat(),
+        "rows": written.rows,
+        "rows_per_second": written.rows_per_second,
+        "bytes_per_row": written.bytes_per_row,
+        "files": written.files,
+        "file_bytes": written.file_bytes,
+        "predicted": [
+            {"rule": p.name, "table": p.table, "rows": p.rows, "bytes": p.bytes}
+            for p in written.predictions
+        ]
+        + [
+            {
+                "rule": "workspace",
+                "table": None,
+                "rows": None,
+                "bytes": written.predicted_workspace_bytes,
+            }
+        ],
+        "comparison": None
+        if comparison is None
+        else [
+            {
+                "what": a.what,
+                "predicted_rows": a.predicted_rows,
+                "actual_rows": a.actual_rows,
+                "predicted_bytes": a.predicted_bytes,
+                "actual_bytes": None if a.actual_bytes != a.actual_bytes else a.actual_bytes,
+            }
+            for a in comparison.rows
+        ],
+    }
 
 
 def print_materialized(written: Materialized, comparison: Comparison | None) -> None:

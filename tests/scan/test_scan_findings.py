@@ -1,4 +1,5 @@
-"""`hygiene scan` with the part 2 detectors: one JSON document, options, errors, boundaries."""
+"""`hygiene scan` with the detectors beyond the artifact table: one JSON document, options,
+errors, boundaries."""
 
 from __future__ import annotations
 

@@ -1,0 +1,70 @@
+"""`hygiene fix` output: its JSON document and its rich plan or outcome list."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from hygiene import __version__
+from hygiene.paths import display
+from hygiene.render.human import console, short_path
+from hygiene.render.json import SCHEMA
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from hygiene.fix.engine import FixOutcome, FixPlan, RepoFix
+
+
+def fix_document(plan: FixPlan, outcomes: list[FixOutcome], *, applied: bool) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "tool": "hygiene",
+        "version": __version__,
+        "applied": applied,
+        "plan": [dataclasses.asdict(fix) for fix in plan.repos],
+        "outcomes": [dataclasses.asdict(outcome) for outcome in outcomes],
+    }
+
+
+def print_fix(
+    plan: FixPlan, outcomes: list[FixOutcome], *, applied: bool, roots: tuple[str, ...]
+) -> None:
+    """The plan (dry run) or what was done, one block per repository."""
+    out = console()
+    if not plan.repos:
+        out.print("Nothing to fix.")
+    elif applied:
+        _print_outcomes(out, outcomes, roots)
+    else:
+        for fix in plan.repos:
+            _print_repo_plan(out, fix, roots)
+
+
+def _print_outcomes(out: Console, outcomes: list[FixOutcome], roots: tuple[str, ...]) -> None:
+    marks = {"done": "done", "skipped": "SKIPPED", "failed": "FAILED"}
+    for o in outcomes:
+        out.print(
+            f"{marks[o.status]:7} {o.action:9} {short_path(o.target, roots)}: {o.detail}",
+            soft_wrap=True,
+        )
+        for item in o.items:
+            out.print(f"          {display(item)}", soft_wrap=True, markup=False)
+        if o.snippet:
+            out.print(o.snippet, soft_wrap=True, markup=False)
+
+
+def _print_repo_plan(out: Console, fix: RepoFix, roots: tuple[str, ...]) -> None:
+    from hygiene.fix.engine import editor_snippet
+
+    out.print(f"{short_path(fix.repo, roots)}:", soft_wrap=True, markup=False)
+    if fix.add_lines:
+        out.print(f"  add to {short_path(fix.gitignore, roots)}:", soft_wrap=True, markup=False)
+        for line in fix.add_lines:
+            out.print(f"    {display(line)}", soft_wrap=True, markup=False)
+    for rel in fix.untrack:
+        out.print(f"  untrack (files stay on disk): {display(rel)}", soft_wrap=True, markup=False)
+    if fix.settings is not None and (fix.watcher_entries or fix.search_entries):
+        out.print(f"  add to {short_path(fix.settings, roots)}:", soft_wrap=True, markup=False)
+        for line in editor_snippet(fix).splitlines():
+            out.print(f"    {line}", soft_wrap=True, markup=False)
