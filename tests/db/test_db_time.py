@@ -155,9 +155,7 @@ def test_postgres_timestamps_in_a_non_utc_session(
 # ---- text columns ----------------------------------------------------------------------------
 
 
-def test_text_column_with_another_format_is_refused(
-    cli: Any, db_url: str, tmp_path: Path
-) -> None:
+def test_text_column_with_another_format_is_refused(cli: Any, db_url: str, tmp_path: Path) -> None:
     """The newest value is ISO, so max() looks fine; the rows at now, +1 s and +1 h are
     written month first, which sorts before any ISO date."""
     values = {i: w.strftime("%Y-%m-%d %H:%M:%S") for i, w in WHEN.items()}
