@@ -26,9 +26,9 @@ KEY_NAME = "erase.key"
 
 
 def audit_dir() -> Path:
-    folder = hygiene_home() / "audit"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+    from hygiene.private import private_dir
+
+    return private_dir(hygiene_home() / "audit")
 
 
 def _secret(folder: Path) -> bytes:
@@ -80,7 +80,11 @@ def record_erasure(
         "post_check": {"remaining": sum(remaining.values()), "ok": not any(remaining.values())},
     }
     path = folder / LOG_NAME
-    with path.open("a", encoding="utf-8") as handle:
+    from hygiene.private import open_private
+
+    # 0600: the record names the target and the tables (issue 15).
+    fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record, sort_keys=True) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
