@@ -8,6 +8,7 @@ tracebacks stay off so that a database URL with a password never lands in a trac
 from __future__ import annotations
 
 import errno
+import os
 import sys
 from collections.abc import Sequence
 
@@ -15,7 +16,11 @@ from hygiene.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, HygieneE
 
 
 def _say(message: str) -> None:
-    print(f"hygiene: {message}", file=sys.stderr)
+    # Every message passes the one masking function: a URL with a password can reach a
+    # message through a driver's or the config's own text, not only through hygiene's.
+    from hygiene.db.url import mask
+
+    print(f"hygiene: {mask(message)}", file=sys.stderr)
 
 
 def _crash_log(exc: BaseException) -> str:
@@ -24,18 +29,23 @@ def _crash_log(exc: BaseException) -> str:
     import traceback
 
     from hygiene import __version__
+    from hygiene.db.url import mask
     from hygiene.paths import hygiene_home
+    from hygiene.private import open_private, private_dir
 
-    folder = hygiene_home() / "logs"
     stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
-    path = folder / f"crash-{stamp}.log"
+    # The command line may hold a database URL with its password (issue 15): each argument
+    # is masked, and so is the traceback, whose messages may quote one.
+    argv = [mask(str(arg)) for arg in sys.argv]
+    text = (
+        f"hygiene {__version__}\npython {platform.python_version()} on {platform.platform()}\n"
+        f"argv {argv!r}\n\n{mask(''.join(traceback.format_exception(exc)))}"
+    )
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            f"hygiene {__version__}\npython {platform.python_version()} on {platform.platform()}\n"
-            f"argv {sys.argv!r}\n\n{''.join(traceback.format_exception(exc))}",
-            encoding="utf-8",
-        )
+        path = private_dir(hygiene_home() / "logs") / f"crash-{stamp}.log"
+        fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
     except OSError:
         return "no log written"
     return str(path)

@@ -92,9 +92,13 @@ def write_archive(
     path: Path, *, header: dict[str, Any], columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> Path:
     """Write one complete, fsynced archive file; return its final path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from hygiene.private import open_private, private_dir
+
+    # Archives hold whole rows: 0600 files in folders hygiene creates 0700 (issue 15).
+    private_dir(path.parent, narrow=False)
     part = path.with_name(path.name + ".part")
-    with part.open("wb") as raw:
+    fd = open_private(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    with os.fdopen(fd, "wb") as raw:
         with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1) as zipped:
             lines = [json.dumps({"hygiene_archive": FORMAT, **header, "columns": list(columns)})]
             lines.extend(

@@ -35,9 +35,9 @@ PENDING_DIR = "pending"
 
 
 def audit_dir() -> Path:
-    folder = hygiene_home() / "audit"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+    from hygiene.private import private_dir
+
+    return private_dir(hygiene_home() / "audit")
 
 
 def _secret(folder: Path) -> bytes:
@@ -108,7 +108,10 @@ def _record(
 
 def _append(folder: Path, record: dict[str, object]) -> Path:
     path = folder / LOG_NAME
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    from hygiene.private import open_private
+
+    # 0600: the record names the target and the tables.
+    fd = open_private(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(record, sort_keys=True) + "\n")
         handle.flush()

@@ -5,6 +5,12 @@ SQLite connections get `PRAGMA foreign_keys=ON` (SQLite enforces foreign keys on
 per connection; without it erasing a parent silently leaves orphans) and a busy timeout. Hygiene
 emits BEGIN itself (the SQLAlchemy pysqlite recipe) so a write batch can start with
 `BEGIN IMMEDIATE`: its SELECT and DELETE then see the same rows even with another writer live.
+
+MySQL/MariaDB connections pin the session zone to UTC (issue 15): a TIMESTAMP column is stored
+in UTC but read and compared in the session's zone, which a server's default (or an
+`init_command`) may set to anything, and hygiene binds its cutoff as naive UTC
+(https://mariadb.com/kb/en/timestamp/#time-zones). The pin runs after the driver's own
+`init_command`, on every new connection, so reads, compares and archive restores all agree.
 """
 
 from __future__ import annotations
@@ -50,7 +56,16 @@ def open_engine(target: Target) -> Engine:
 
         return engine
     args = {"connect_timeout": 10}
-    return create_engine(target.url, connect_args=args, pool_pre_ping=True)
+    engine = create_engine(target.url, connect_args=args, pool_pre_ping=True)
+    if target.engine == "mysql":
+
+        @event.listens_for(engine, "connect")
+        def _utc(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SET time_zone = '+00:00'")
+            cursor.close()
+
+    return engine
 
 
 def describe(exc: BaseException) -> str:

@@ -69,7 +69,7 @@ def compile_rules(
                 table=table_sql,
                 column=column_sql,
                 sa_type=sa_type,
-                what=f"{what}: column {rule.column!r}",
+                what=f"{what}: table {rule.table!r} column {rule.column!r}",
             )
             predicate = f"{column_sql} < :cutoff"
             if rule.where:

@@ -154,11 +154,16 @@ def _append_log(log: Path, argv: Sequence[str], attempt: Attempt, output: str) -
 
     outcome = "timed out" if attempt.timed_out else f"exit {attempt.exit_code}"
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    from hygiene.db.url import mask
+    from hygiene.private import open_private, private_dir
+
     try:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("a", encoding="utf-8", errors="replace") as handle:
+        # The command and its output may hold a URL and rows: masked, 0600 (issue 15).
+        private_dir(log.parent, narrow=False)
+        fd = open_private(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        with os.fdopen(fd, "a", encoding="utf-8", errors="replace") as handle:
             handle.write(
-                f"==== {stamp} attempt {attempt.number}: {' '.join(argv)}: {outcome} "
+                f"==== {stamp} attempt {attempt.number}: {mask(' '.join(argv))}: {outcome} "
                 f"in {attempt.seconds:.1f}s\n{output}"
             )
             if output and not output.endswith("\n"):

@@ -76,7 +76,10 @@ class JobSpec:
 
     @property
     def command_line(self) -> str:
-        return shlex.join(self.run)
+        """For people and export comments, never to run: passwords masked (issue 15)."""
+        from hygiene.db.url import mask
+
+        return shlex.join(mask(arg) for arg in self.run)
 
 
 @dataclass(frozen=True)

@@ -487,7 +487,7 @@ def test_vacuum_skipped_when_the_disk_is_too_full(
     db = tmp_path / "app.db"
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, at INTEGER)")
-    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, 1) for i in range(100)])
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, 1_000_000) for i in range(100)])
     conn.commit()
     conn.close()
     usage = collections.namedtuple("usage", "total used free")
