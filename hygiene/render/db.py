@@ -104,7 +104,7 @@ def print_inspect(databases: list[DatabaseStats]) -> None:
             soft_wrap=True,
         )
         table = Table(show_edge=False)
-        exact = all(t.rows_exact for t in db.tables)
+        exact = all(t.rows_exact for t in db.tables if t.kind == "table")
         table.add_column("table")
         table.add_column("rows" if exact else "rows (estimate)", justify="right")
         table.add_column("size", justify="right")
@@ -123,13 +123,13 @@ def print_inspect(databases: list[DatabaseStats]) -> None:
             ]
             if server:
                 row += [
-                    f"{t.dead_rows or 0:,}",
+                    "-" if t.dead_rows is None else f"{t.dead_rows:,}",
                     t.last_vacuum or "never",
                     t.last_analyze or "never",
                 ]
             table.add_row(*row)
         out.print(table)
-        out.print(f"reclaimable measured by: {db.measure}", soft_wrap=True)
+        out.print(f"reclaimable: {db.measure}", soft_wrap=True)
         for note in db.notes:
             out.print(f"note: {note}", soft_wrap=True)
         out.print()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 import pytest
@@ -57,6 +58,14 @@ def _seed(target: str, pattern: str) -> int:
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name VARCHAR(50))",
         "INSERT INTO users VALUES (1, 'ada'), (2, 'grace')",
     )
+    if kind == "postgresql":
+        # An autoanalyze that starts before the DELETE commits holds back the horizon, and the
+        # truth (VACUUM FULL) then keeps the deleted rows: seen once in a run of these tests.
+        execute(
+            target,
+            "ALTER TABLE logs SET (autovacuum_enabled = false)",
+            "ALTER TABLE users SET (autovacuum_enabled = false)",
+        )
     old = PATTERNS[pattern].format(half=n // 2)
     execute(target, FILL[kind].format(n=n, old=old))
     return n
@@ -180,8 +189,7 @@ def test_vacuum_never_reports_a_negative_freed(cli: Any, db_url: str) -> None:
     change = reclaim["bytes_before"] - reclaim["bytes_after"]
     assert reclaim["bytes_reclaimed"] - reclaim["bytes_grown"] == change, reclaim
     assert min(reclaim["bytes_reclaimed"], reclaim["bytes_grown"]) == 0, reclaim
-    assert "freed -" not in human, human
-    assert " -" not in human.split("(")[0], human
+    assert re.search(r"(free|freed|grew) -", human) is None, human
 
 
 @pytest.mark.postgres
@@ -194,7 +202,7 @@ def test_plain_vacuum_says_the_space_stays_in_the_table(cli: Any, postgres_url: 
     assert reclaim["bytes_reusable"] > 2_000_000, reclaim
     assert "reuse" in reclaim["note"], reclaim
     assert "not to the file system" in human, human
-    assert "freed -" not in human, human
+    assert re.search(r"(free|freed|grew) -", human) is None, human
 
 
 CONFIG = """
