@@ -124,9 +124,14 @@ def pg_indexes(conn: Connection, oid: int, rows: float) -> list[PgIndex]:
         if method == "btree" and plain and all(c in stats for c in columns):
             key = sum(stats[c][0] * (1 - stats[c][1]) for c in columns)
             distinct = None
-            if len(columns) == 1 and not unique:
-                n = stats[columns[0]][2]
-                distinct = n if n > 0 else -n * rows
+            if not unique:
+                # Distinct keys: at most the product of each column's n_distinct (negative
+                # means a share of the rows, https://www.postgresql.org/docs/current/view-pg-stats.html).
+                distinct = 1.0
+                for column in columns:
+                    n = stats[column][2]
+                    distinct *= n if n > 0 else -n * rows
+                distinct = min(distinct, rows)
             rebuilt = pg_btree_bytes(
                 rows=rows,
                 key_bytes=key,
