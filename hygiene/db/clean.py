@@ -541,30 +541,33 @@ def predict_sqlite(target: Target, rules: list[CompiledRule]) -> Reclaim:
 
 
 def _predict_server(
-    engine: Engine, target: Target, rules: list[CompiledRule], counts: list[int]
+    engine: Engine, target: Target, rules: list[CompiledRule], counts: list[int], *, full: bool
 ) -> Reclaim:
-    tables = sorted({r.rule.table for r in rules})
-    before = measure(engine, target, tables)
-    share: dict[str, float] = {}
+    """The promise matches the vacuum that will run (issue 15): see `vacuum.predict`."""
     from sqlalchemy import text
 
+    from hygiene.db.vacuum import TableChange, predict
+
+    changes: dict[str, TableChange] = {}
     with engine.connect() as conn:
-        for rule, count in zip(rules, counts, strict=True):
-            total = conn.execute(text(f"SELECT count(*) FROM {rule.table_sql}")).scalar() or 0
-            if total:
-                share[rule.rule.table] = min(1.0, share.get(rule.rule.table, 0.0) + count / total)
-        freed = sum(int(measure(engine, target, [t]) * s) for t, s in share.items())
-    why = (
-        "PostgreSQL returns it to the OS only with --full or for rows at the table's end"
-        if target.engine == "postgresql"
-        else "OPTIMIZE TABLE rebuilds the table"
-    )
-    return Reclaim(
-        before,
-        before - freed,
-        freed,
-        f"estimate: the matching rows' share of each table's size (an upper bound; {why})",
-    )
+        for table in sorted({r.rule.table for r in rules}):
+            mine = [(r, n) for r, n in zip(rules, counts, strict=True) if r.rule.table == table]
+            table_sql = mine[0][0].table_sql
+            total = int(conn.execute(text(f"SELECT count(*) FROM {table_sql}")).scalar() or 0)
+            deleted = min(total, sum(n for _, n in mine))
+            last: int | None = -1
+            if target.engine == "postgresql" and not full and len(mine) == 1:
+                # The heap page of the last row that stays: plain VACUUM can cut only past it.
+                rule = mine[0][0]
+                last = conn.execute(
+                    text(
+                        f"SELECT max((ctid::text::point)[0])::bigint FROM {table_sql} "
+                        f"WHERE ({rule.predicate}) IS NOT TRUE"
+                    ),
+                    {"cutoff": rule.cutoff},
+                ).scalar()
+            changes[table] = TableChange(total - deleted, deleted, last)
+    return predict(engine=engine, target=target, changes=changes, full=full)
 
 
 def run_rules(
@@ -602,7 +605,7 @@ def run_rules(
                 if target.engine == "sqlite":
                     predicted = predict_sqlite(target, compiled)
                 else:
-                    predicted = _predict_server(engine, target, compiled, counts)
+                    predicted = _predict_server(engine, target, compiled, counts, full=full)
             outcomes = tuple(_outcome(r, n, []) for r, n in zip(compiled, counts, strict=True))
             return CleanReport(target.masked, target.engine, True, outcomes, predicted)
         tables = sorted({r.rule.table for r in compiled})
@@ -628,7 +631,12 @@ def run_rules(
             with database_errors(target, "reclaiming space"):
                 result = reclaim(engine=engine, target=target, tables=touched, full=full)
             result = Reclaim(
-                before, result.bytes_after, before - result.bytes_after, result.note, result.ok
+                before,
+                result.bytes_after,
+                before - result.bytes_after,
+                result.note,
+                result.ok,
+                bytes_reusable=result.bytes_reusable,
             )
         else:
             result = Reclaim(before, before, 0, "nothing deleted, so nothing to vacuum")

@@ -5,6 +5,12 @@ Sizes are measured, never estimated: the SQLite file plus `-wal`/`-shm`, Postgre
 only whole free 1 MiB extents). Reclaiming runs on an autocommit connection after every delete
 batch has committed: VACUUM cannot run inside a transaction, and MySQL's OPTIMIZE TABLE would
 commit one implicitly (reference: db-engines.md, sections 2.1 to 2.4).
+
+What comes back is said for what it is (issue 15): bytes returned to the file system, never
+negative; growth (VACUUM writes free space and visibility maps); and, after a plain PostgreSQL
+VACUUM, the space left inside the tables for reuse. A dry run's promise (`predict`) is the same
+operation's: plain VACUUM returns only a heap's empty tail, VACUUM FULL and OPTIMIZE the size
+now minus the size rebuilt.
 """
 
 from __future__ import annotations
@@ -25,9 +31,31 @@ if TYPE_CHECKING:
 class Reclaim:
     bytes_before: int
     bytes_after: int
-    bytes_reclaimed: int
+    bytes_reclaimed: int  # returned to the file system; never negative
     note: str
     ok: bool = True  # False when the engine reported an error (OPTIMIZE rows do not raise)
+    bytes_grown: int = 0  # the files grew instead (VACUUM writes free space and visibility maps)
+    # Freed inside the tables for their new rows but kept in the files (plain PostgreSQL VACUUM);
+    # None where nothing is kept that way, or it was not measured.
+    bytes_reusable: int | None = None
+
+    def __post_init__(self) -> None:
+        # Issue 15: "freed -295 KB: 221 KB -> 516 KB". A size that went up is growth, said as
+        # such, whatever the caller passed as before minus after.
+        if self.bytes_reclaimed < 0:
+            object.__setattr__(self, "bytes_grown", self.bytes_grown - self.bytes_reclaimed)
+            object.__setattr__(self, "bytes_reclaimed", 0)
+
+
+@dataclass(frozen=True)
+class TableChange:
+    """What a run would do to one table, for `predict`."""
+
+    rows_left: int
+    rows_deleted: int
+    # PostgreSQL: the last heap page still holding a row that stays (None: none stays), or -1
+    # when not known.
+    last_page_kept: int | None = -1
 
 
 def _mysql_tablespaces(conn: Connection, schema: str, tables: list[str]) -> int | None:
@@ -147,10 +175,7 @@ def _pg_why_nothing(conn: Connection, full: bool) -> str:
             "holds PostgreSQL's xmin horizon: dead rows stay until it ends"
         )
     if not full:
-        return (
-            "plain VACUUM keeps space freed by scattered deletes inside the table for reuse "
-            "(only empty pages at the end go back to the OS); --full rewrites the table"
-        )
+        return PLAIN_VACUUM
     return "nothing was freed"
 
 
@@ -168,23 +193,115 @@ def _optimize_mysql(conn: Connection, engine: Engine, tables: list[str]) -> tupl
     return note, True
 
 
+PLAIN_VACUUM = (
+    "plain VACUUM returns the space of deleted rows to the table for reuse, not to the file "
+    "system (only empty pages at a table's end go back); --full rewrites the tables and returns it"
+)
+
+
 def reclaim(*, engine: Engine, target: Target, tables: list[str], full: bool = False) -> Reclaim:
     """Reclaim space on an autocommit connection and measure before and after."""
     before = measure(engine, target, tables)
     ok = True
+    reusable = None
     if target.engine == "sqlite":
         note, ok = _vacuum_sqlite(engine, target)
     else:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             if target.engine == "postgresql":
                 note = _vacuum_postgres(conn, engine, tables, full)
+                if not note.startswith("VACUUM (FULL"):  # plain, asked or fallen back to
+                    reusable = _pg_reusable(conn, tables)
             else:
                 note, ok = _optimize_mysql(conn, engine, tables)
     after = measure(engine, target, tables)
     freed = before - after
     if freed <= 0:
         note += f"; nothing freed: {why_nothing(engine, target, full=full)}"
-    return Reclaim(before, after, freed, note, ok)
+    elif reusable:
+        note += f"; {PLAIN_VACUUM}"
+    return Reclaim(before, after, freed, note, ok, bytes_reusable=reusable)
+
+
+def _pg_reusable(conn: Connection, tables: list[str]) -> int:
+    """Bytes plain VACUUM left free inside the tables: what VACUUM FULL would still return.
+
+    VACUUM (ANALYZE) has just refreshed reltuples and pg_stats, so the estimate is current.
+    """
+    from hygiene.db.rebuilt import pg_rebuilt_bytes
+
+    total = 0
+    for oid, rows, size in conn.exec_driver_sql(
+        "SELECT c.oid, c.reltuples, pg_total_relation_size(c.oid) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relname = ANY(%(names)s)",
+        {"names": tables},
+    ).all():
+        after, _ = pg_rebuilt_bytes(conn, oid, rows=max(0.0, float(rows or 0)))
+        total += max(0, int(size) - after)
+    return total
+
+
+# VACUUM gives the heap's empty tail back only when at least this many pages, or this share of
+# the table, can go (REL_TRUNCATE_MINIMUM and REL_TRUNCATE_FRACTION in PostgreSQL's
+# https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/access/heap/vacuumlazy.c).
+PG_TRUNCATE_MINIMUM = 1000
+PG_TRUNCATE_FRACTION = 16
+
+
+def predict(
+    *, engine: Engine, target: Target, changes: dict[str, TableChange], full: bool = False
+) -> Reclaim:
+    """What the vacuum after a run would return to the file system (server engines).
+
+    PostgreSQL, plain VACUUM: only the heap's empty tail, past the last page a kept row is on;
+    the rest stays in the table for reuse. VACUUM FULL and OPTIMIZE TABLE: the size now minus
+    the size rebuilt with the rows left (`hygiene.db.rebuilt`).
+    """
+    from hygiene.db import rebuilt
+
+    tables = sorted(changes)
+    before = measure(engine, target, tables)
+    returned = 0
+    reusable = 0
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table, change in sorted(changes.items()):
+            size = measure(engine, target, [table])
+            if target.engine == "postgresql":
+                oid, heap_pages, analyzed = conn.exec_driver_sql(
+                    "SELECT c.oid, pg_relation_size(c.oid) / 8192, "
+                    "EXISTS (SELECT 1 FROM pg_stats s WHERE s.schemaname = n.nspname "
+                    "        AND s.tablename = c.relname) "
+                    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relname = %(t)s",
+                    {"t": table},
+                ).one()
+                if not analyzed:  # the widths come from pg_stats; a fresh table has none
+                    from hygiene.db.connect import quote
+
+                    conn.exec_driver_sql(f"ANALYZE {quote(engine, table)}")
+                rows = change.rows_left + change.rows_deleted
+                now, _ = rebuilt.pg_rebuilt_bytes(conn, oid, rows=rows)
+                after, _ = rebuilt.pg_rebuilt_bytes(conn, oid, rows=change.rows_left)
+                if full:
+                    returned += max(0, size - after)
+                    continue
+                reusable += max(0, now - after)
+                kept = change.last_page_kept
+                if kept is not None and kept < 0:
+                    continue  # not known: promise nothing
+                tail = int(heap_pages) - (0 if kept is None else kept + 1)
+                if tail >= PG_TRUNCATE_MINIMUM or tail * PG_TRUNCATE_FRACTION >= heap_pages:
+                    returned += max(0, tail) * rebuilt.PG_PAGE
+            else:
+                after = rebuilt.innodb_rebuilt_bytes(conn, table, rows=change.rows_left)
+                returned += max(0, size - after)
+    if target.engine == "postgresql" and not full:
+        note = f"estimate: {PLAIN_VACUUM}; about {format_bytes(reusable)} would be left for reuse"
+        return Reclaim(before, before - returned, returned, note, bytes_reusable=reusable)
+    operation = "VACUUM FULL" if target.engine == "postgresql" else "OPTIMIZE TABLE"
+    note = f"estimate: the size now minus the size {operation} writes for the rows left"
+    return Reclaim(before, before - returned, returned, note)
 
 
 def why_nothing(engine: Engine, target: Target, *, full: bool) -> str:

@@ -52,7 +52,11 @@ def inspect_document(databases: list[DatabaseStats]) -> dict[str, Any]:
 
 
 def vacuum_document(target: str, engine: str, reclaim: Reclaim) -> dict[str, Any]:
-    return {"schema": SCHEMA, "target": target, "engine": engine, "reclaim": _reclaim(reclaim)}
+    # bytes_reclaimed went back to the file system, bytes_grown is what the files grew instead
+    # (never both), bytes_reusable stays in the tables for their new rows (plain VACUUM).
+    document = _reclaim(reclaim)
+    document.update(bytes_grown=reclaim.bytes_grown, bytes_reusable=reclaim.bytes_reusable)
+    return {"schema": SCHEMA, "target": target, "engine": engine, "reclaim": document}
 
 
 def erase_document(result: EraseResult | ErasePlan) -> dict[str, Any]:
@@ -106,7 +110,7 @@ def print_inspect(databases: list[DatabaseStats]) -> None:
             soft_wrap=True,
         )
         table = Table(show_edge=False)
-        exact = all(t.rows_exact for t in db.tables)
+        exact = all(t.rows_exact for t in db.tables if t.kind == "table")
         table.add_column("table")
         table.add_column("rows" if exact else "rows (estimate)", justify="right")
         table.add_column("size", justify="right")
@@ -125,13 +129,13 @@ def print_inspect(databases: list[DatabaseStats]) -> None:
             ]
             if server:
                 row += [
-                    f"{t.dead_rows or 0:,}",
+                    "-" if t.dead_rows is None else f"{t.dead_rows:,}",
                     t.last_vacuum or "never",
                     t.last_analyze or "never",
                 ]
             table.add_row(*row)
         out.print(table)
-        out.print(f"reclaimable measured by: {db.measure}", soft_wrap=True)
+        out.print(f"reclaimable: {db.measure}", soft_wrap=True)
         for note in db.notes:
             out.print(f"note: {note}", soft_wrap=True)
         out.print()
@@ -158,27 +162,38 @@ def print_clean(report: CleanReport) -> None:
     for r in report.rules:
         table.add_row(r.name, r.table, r.action, f"{r.rows:,}", r.cutoff, str(len(r.archive_files)))
     out.print(table)
-    rc = report.reclaim
-    freed = "would free" if report.dry_run else "freed"
-    out.print(
-        f"{freed} {format_bytes(rc.bytes_reclaimed)}: {format_bytes(rc.bytes_before)} -> "
-        f"{format_bytes(rc.bytes_after)} ({rc.note})",
-        soft_wrap=True,
-    )
+    for line in _reclaim_lines(report.reclaim, dry_run=report.dry_run):
+        out.print(line, soft_wrap=True)
     folders = {f.rsplit("/", 1)[0] for r in report.rules for f in r.archive_files}
     for folder in sorted(folders):
         out.print(f"archived to {folder}", soft_wrap=True)
 
 
+def _reclaim_lines(rc: Reclaim, *, dry_run: bool = False) -> list[str]:
+    """Never a negative "freed" (issue 15): growth and space kept for reuse are said as such."""
+    sizes = f"{format_bytes(rc.bytes_before)} -> {format_bytes(rc.bytes_after)}"
+    verb = "would free" if dry_run else "freed"
+    if rc.bytes_reclaimed:
+        head = f"{verb} {format_bytes(rc.bytes_reclaimed)} on disk: {sizes}"
+    elif rc.bytes_grown:
+        head = f"{verb} nothing on disk; the files grew {format_bytes(rc.bytes_grown)}: {sizes}"
+    else:
+        head = f"{verb} nothing on disk: {sizes}"
+    lines = [f"{head} ({rc.note})"]
+    if rc.bytes_reusable:
+        left = "would be left" if dry_run else "left"
+        lines.append(
+            f"{format_bytes(rc.bytes_reusable)} {left} free inside the tables for reuse, "
+            "not to the file system (--full returns it)"
+        )
+    return lines
+
+
 def print_vacuum(target: str, reclaim: Reclaim) -> None:
     from hygiene.render.human import console
 
-    console().print(
-        f"{target}: freed {format_bytes(reclaim.bytes_reclaimed)}: "
-        f"{format_bytes(reclaim.bytes_before)} -> {format_bytes(reclaim.bytes_after)} "
-        f"({reclaim.note})",
-        soft_wrap=True,
-    )
+    for line in _reclaim_lines(reclaim):
+        console().print(f"{target}: {line}", soft_wrap=True)
 
 
 def print_erase_plan(plan: ErasePlan, *, stream_err: bool = False) -> None:

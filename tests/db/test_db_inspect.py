@@ -37,7 +37,7 @@ def test_inspect_reports_rows_size_and_reclaimable(cli: Any, db_url: str) -> Non
     (logs,) = [t for t in db["tables"] if t["name"] == "logs"]
     assert logs["bytes"] > ROWS // 2 * 200
     assert logs["rows"] == ROWS // 2 if logs["rows_exact"] else logs["rows"] > 0
-    assert logs["rows_exact"] is (db["engine"] == "sqlite")
+    assert logs["rows_exact"] is (db["engine"] != "postgresql")  # InnoDB rows are counted
     # Half the rows are gone; the measure must see a good part of that.
     assert logs["reclaimable"] >= ROWS // 2 * 200 * 0.5, db
     human = cli("db", "inspect", db_url)
@@ -81,7 +81,7 @@ def test_pgstattuple_is_used_when_installed(cli: Any, postgres_url: str) -> None
     _bloat(postgres_url)
     execute(postgres_url, "CREATE EXTENSION pgstattuple")
     db = json.loads(cli("db", "inspect", postgres_url, "--json").out)["databases"][0]
-    assert db["measure"].startswith("pgstattuple")
+    assert "pgstattuple" in db["measure"]
     (logs,) = db["tables"]
     assert logs["reclaimable"] >= ROWS // 2 * 200 * 0.8
 
