@@ -305,3 +305,50 @@ def test_exported_github_actions_step_from_a_checkout_with_a_decoy(
     assert DECOY_ERROR not in done.stderr + done.stdout
     assert done.returncode == 0, done.stdout + done.stderr
     assert ran_ok() == ["ok"]
+
+
+def test_the_program_is_this_interpreters_console_script() -> None:
+    from hygiene.relaunch import program
+
+    assert program() == (str(SCRIPT),)
+
+
+@pytest.mark.parametrize("version", [(3, 10), (3, 11)])
+def test_the_module_form_runs_this_hygiene_from_a_folder_with_a_decoy(
+    decoy: Path, version: tuple[int, int]
+) -> None:
+    """3.11's `-P` and 3.10's `-c` form (run here by this interpreter: it takes both)."""
+    from hygiene import __version__
+    from hygiene.relaunch import module_form
+
+    argv = module_form(version)
+    assert ("-P" in argv) == (version >= (3, 11))
+    done = subprocess.run(
+        [*argv, "--version"], cwd=decoy, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert __version__ in done.stdout
+    # The arguments after the module reach hygiene, as after `-m`.
+    job = subprocess.run(
+        [*argv, "schedule", "run", "sessions", "--json", "--config", "hygiene.toml"],
+        cwd=decoy, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert outcome(job)["outcome"] == "ok", job.stderr
+
+
+def test_the_module_form_keeps_pythonpath(decoy: Path, tmp_path: Path) -> None:
+    """What `-I` would drop: a hygiene found only through PYTHONPATH still starts."""
+    from hygiene.relaunch import module_form
+
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "hygiene").mkdir(parents=True)
+    (elsewhere / "hygiene" / "__main__.py").write_text(
+        "print('from PYTHONPATH')\n", encoding="utf-8"
+    )
+    (elsewhere / "hygiene" / "__init__.py").write_text("", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(elsewhere)}
+    for version in ((3, 10), (3, 11)):
+        done = subprocess.run(
+            [*module_form(version)], cwd=decoy, env=env, capture_output=True, text=True, check=False
+        )
+        assert done.stdout == "from PYTHONPATH\n", done.stderr
