@@ -17,7 +17,6 @@ import random
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -119,7 +118,9 @@ def main() -> None:
 
     compileall.compile_dir(Path(hygiene.__file__).parent, quiet=1)
     du = ["du", "-sb", str(root)]
-    hyg = [sys.executable, "-m", "hygiene", "scan", "--json", "--quiet", *args.scan_args.split()]
+    from hygiene.relaunch import program
+
+    hyg = [*program(), "scan", "--json", "--quiet", *args.scan_args.split()]
     hyg.append(str(root))
     try:
         _time(du)

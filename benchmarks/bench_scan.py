@@ -37,7 +37,9 @@ def main() -> None:
     import hygiene
 
     compileall.compile_dir(Path(hygiene.__file__).parent, quiet=1)
-    hygiene_cmd = [sys.executable, "-m", "hygiene", "scan", str(args.root), "--json", "--quiet"]
+    from hygiene.relaunch import program
+
+    hygiene_cmd = [*program(), "scan", str(args.root), "--json", "--quiet"]
     hygiene_artifacts = [*hygiene_cmd, "--kind", "artifact"]
     bare = [sys.executable, str(Path(__file__).parent / "bare_walk.py"), str(args.root)]
     commands = {

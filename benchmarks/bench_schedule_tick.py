@@ -15,10 +15,11 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from hygiene.relaunch import program
 
 SEED = """
 [[jobs]]
@@ -58,7 +59,7 @@ def main() -> int:
         config = Path(tmp) / "hygiene.toml"
         config.write_text(SEED, encoding="utf-8")
         env = {**os.environ, "HYGIENE_HOME": str(Path(tmp) / "home")}
-        hygiene = [sys.executable, "-m", "hygiene"]
+        hygiene = list(program())  # as cron starts it: the console script
         tick = [*hygiene, "schedule", "run", "--due", "--quiet", "--config", str(config)]
         listing = [*hygiene, "schedule", "list", "--config", str(config)]
         reference = [*hygiene, "--version"]

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hygiene.errors import ActionFailed, UsageError
+from hygiene.relaunch import command
 from simulator.scenario import Database, DataClass, Job, Population, Scenario
 
 if TYPE_CHECKING:
@@ -558,9 +558,8 @@ def _workspace(
 
 def _call(args: list[str], what: str) -> dict[str, Any]:
     env = {**os.environ, "COLUMNS": "200"}
-    done = subprocess.run(
-        [sys.executable, "-m", "hygiene", *args], capture_output=True, text=True, env=env
-    )
+    # Started as hygiene starts itself: never a `hygiene` package of the working folder.
+    done = subprocess.run(command(*args), capture_output=True, text=True, env=env)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1].removeprefix("hygiene: ")
         raise ActionFailed(f"{what} failed (exit {done.returncode}): {last}")

@@ -15,8 +15,6 @@ import datetime as dt
 import json
 import plistlib
 import shlex
-import shutil
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 
 from hygiene.errors import UsageError
 from hygiene.paths import hygiene_home
+from hygiene.relaunch import ON_PATH, program
 from hygiene.schedule.cron import Cron, local_zone
 from hygiene.schedule.runner import backoff_delays
 from hygiene.schedule.settings import JobSpec
@@ -41,7 +40,7 @@ GITHUB_SLOT_WINDOW = "50m"
 
 @dataclass(frozen=True)
 class ExportContext:
-    program: tuple[str, ...]  # how to start hygiene: its script, or python -m hygiene
+    program: tuple[str, ...]  # how to start hygiene here: `hygiene.relaunch.program()`
     config: Path | None  # the project config, absolute
     workdir: Path
     log: Path
@@ -49,11 +48,10 @@ class ExportContext:
 
     @classmethod
     def current(cls, config: Path | None, *, image: str = "hygiene:latest") -> ExportContext:
-        script = shutil.which("hygiene")
-        program = (script,) if script else (sys.executable, "-m", "hygiene")
+        # Not `shutil.which("hygiene")`: PATH may name another install, or none under cron.
         absolute = config.absolute() if config is not None else None
         workdir = absolute.parent if absolute is not None else Path.cwd()
-        return cls(program, absolute, workdir, hygiene_home() / "logs" / "schedule.log", image)
+        return cls(program(), absolute, workdir, hygiene_home() / "logs" / "schedule.log", image)
 
     def hygiene(self, *args: str) -> list[str]:
         config = ["--config", str(self.config)] if self.config is not None else []
@@ -314,7 +312,7 @@ def k8s(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
                                 {
                                     "name": "hygiene",
                                     "image": context.image,
-                                    "command": ["hygiene", *job.run],
+                                    "command": [*ON_PATH, *job.run],
                                 }
                             ],
                         },
@@ -394,7 +392,7 @@ def github_actions(jobs: Sequence[JobSpec], context: ExportContext) -> list[Expo
             if expression not in expressions:
                 expressions.append(expression)
         triggers += [{"cron": e} for e in expressions if {"cron": e} not in triggers]
-        run = ["hygiene", "schedule", "run", job.name]
+        run = [*ON_PATH, "schedule", "run", job.name]
         if guarded or len(expressions) > 1:
             # One entry per DST offset, or days dropped: a firing with no slot of the job's
             # own zone within the window does nothing.

@@ -1,7 +1,9 @@
 """Run one job's command as a child process: timeout kill, retries with exponential backoff.
 
-The child is `python -m hygiene <run...>` in its own process group, so a timeout kills the
-whole tree (a `db` command's client included), first with SIGTERM, then SIGKILL after a grace.
+The child is hygiene started as `hygiene.relaunch` starts it (its console script, never a bare
+`python -m hygiene` that would import a `hygiene` package of the job's project folder), in its
+own process group, so a timeout kills the whole tree (a `db` command's client included), first
+with SIGTERM, then SIGKILL after a grace.
 `sleep` and `on_attempt` are passed in: tests count the backoff delays without waiting them.
 """
 
@@ -10,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from hygiene.relaunch import command
 from hygiene.schedule.reclaimed import ENV as REPORT_ENV
 from hygiene.schedule.reclaimed import read_reclaimed
 
@@ -65,8 +67,8 @@ class RunResult:
 
 
 def hygiene_argv(run: Sequence[str]) -> list[str]:
-    """The child's argv: this same interpreter and this same hygiene."""
-    return [sys.executable, "-m", "hygiene", *run]
+    """The child's argv: this same hygiene, whatever folder the job runs in (issue 22)."""
+    return command(*run)
 
 
 def backoff_delays(retries: int, base: float) -> list[float]:
