@@ -162,6 +162,21 @@ def restorable_runs() -> list[Run]:
     return [r for r in all_runs() if held_items(r)]
 
 
+def restore_blocked(run: Run, items: list[ItemRecord]) -> str | None:
+    """Why nothing of `run` may be restored: something exists again at an original path."""
+    from hygiene.clean.quarantine import conflicts
+    from hygiene.paths import display
+
+    taken = conflicts(items)
+    if not taken:
+        return None
+    more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
+    return (
+        f"restore {run.run_id}: {display(taken[0])} exists again{more}; "
+        "move it away first, nothing was restored"
+    )
+
+
 @dataclass(frozen=True)
 class Restored:
     path: str
@@ -172,7 +187,7 @@ class Restored:
 
 def restore_run(run: Run, items: list[ItemRecord], *, audit: AuditLog) -> list[Restored]:
     """Put `items` of `run` back, each step audited, each result checked against the manifest
-    (call under `quarantine.exclusive()`, after `conflicts(items)` came back empty)."""
+    (call under `quarantine.exclusive()`, after `restore_blocked` said nothing)."""
     done: list[Restored] = []
     for record in items:
         s = audited_step(audit, run, record, action="restore", step=restore_item)

@@ -24,8 +24,13 @@ def restore_command(
 ) -> int:
     """Move every item of a quarantine run back to its place; never overwrite anything."""
     from hygiene.clean.audit import AuditLog
-    from hygiene.clean.collect import recover_and_audit, restorable_runs, restore_run
-    from hygiene.clean.quarantine import Run, conflicts, exclusive, held_items
+    from hygiene.clean.collect import (
+        recover_and_audit,
+        restorable_runs,
+        restore_blocked,
+        restore_run,
+    )
+    from hygiene.clean.quarantine import Run, exclusive, held_items
     from hygiene.cli.clean import ask
     from hygiene.paths import display
     from hygiene.units import format_bytes
@@ -46,13 +51,9 @@ def restore_command(
         items = held_items(run)
         if not items:
             raise UsageError(f"run {run.run_id} holds nothing to restore")
-        taken = conflicts(items)
-        if taken:
-            more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
-            raise UsageError(
-                f"restore {run.run_id}: {display(taken[0])} exists again{more}; "
-                "move it away first, nothing was restored"
-            )
+        blocked = restore_blocked(run, items)
+        if blocked is not None:
+            raise UsageError(blocked)
         size = format_bytes(sum(r.bytes for r in items))
         if not yes and not ask(f"Restore {len(items)} item(s), {size}, from run {run.run_id}?"):
             print("hygiene: nothing changed", file=sys.stderr)

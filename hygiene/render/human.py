@@ -284,7 +284,6 @@ def print_fix(
     plan: FixPlan, outcomes: list[FixOutcome], *, applied: bool, roots: tuple[str, ...]
 ) -> None:
     """The plan (dry run) or what was done, one block per repository."""
-    from hygiene.fix.engine import editor_snippet
 
     out = console()
     if not plan.repos:
@@ -302,17 +301,22 @@ def print_fix(
             if o.snippet:
                 out.print(o.snippet, soft_wrap=True, markup=False)
         return
+    for line in fix_plan_lines(plan, roots):
+        out.print(line, soft_wrap=True, markup=False)
+
+
+def fix_plan_lines(plan: FixPlan, roots: tuple[str, ...]) -> list[str]:
+    """The exact changes a fix plan would make, as plain lines (`fix`'s dry run, `browse`)."""
+    from hygiene.fix.engine import editor_snippet
+
+    lines: list[str] = []
     for fix in plan.repos:
-        out.print(f"{short_path(fix.repo, roots)}:", soft_wrap=True, markup=False)
+        lines.append(f"{short_path(fix.repo, roots)}:")
         if fix.add_lines:
-            out.print(f"  add to {short_path(fix.gitignore, roots)}:", soft_wrap=True, markup=False)
-            for line in fix.add_lines:
-                out.print(f"    {display(line)}", soft_wrap=True, markup=False)
-        for rel in fix.untrack:
-            out.print(
-                f"  untrack (files stay on disk): {display(rel)}", soft_wrap=True, markup=False
-            )
+            lines.append(f"  add to {short_path(fix.gitignore, roots)}:")
+            lines.extend(f"    {display(line)}" for line in fix.add_lines)
+        lines.extend(f"  untrack (files stay on disk): {display(rel)}" for rel in fix.untrack)
         if fix.settings is not None and (fix.watcher_entries or fix.search_entries):
-            out.print(f"  add to {short_path(fix.settings, roots)}:", soft_wrap=True, markup=False)
-            for line in editor_snippet(fix).splitlines():
-                out.print(f"    {line}", soft_wrap=True, markup=False)
+            lines.append(f"  add to {short_path(fix.settings, roots)}:")
+            lines.extend(f"    {line}" for line in editor_snippet(fix).splitlines())
+    return lines
