@@ -40,9 +40,7 @@ def browse_command(
         list[str] | None,
         typer.Option("--kind", "-k", help="Only this kind of finding (as scan --kind); repeat."),
     ] = None,
-    system: Annotated[
-        bool, typer.Option("--system", help="Add machine-wide tool caches.")
-    ] = False,
+    system: Annotated[bool, typer.Option("--system", help="Add machine-wide tool caches.")] = False,
     min_age: Annotated[
         str | None,
         typer.Option(
@@ -120,9 +118,7 @@ def browse_request(
     config = scan.config.with_flags(min_age=duration_option("--min-age", min_age))
     # Each item is picked by hand, so a marked virtualenv counts as asked for (clean --all).
     clean = resolved(
-        CleanRequest(
-            roots=tuple(str(r) for r in scan.roots), config=config, all_categories=True
-        )
+        CleanRequest(roots=tuple(str(r) for r in scan.roots), config=config, all_categories=True)
     )
     scan = dataclasses.replace(
         scan,

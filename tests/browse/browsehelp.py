@@ -50,7 +50,9 @@ async def scanned(pilot: Any) -> None:
 async def idle_workers(pilot: Any) -> None:
     """Wait for the act/restore workers, then for the screen to take their results."""
     app = pilot.app
-    await until(pilot, lambda: not [w for w in app.workers if w.group == "act" and w.is_running])
+    await until(
+        pilot, lambda: not [w for w in app.workers if w.group == "act" and not w.is_finished]
+    )
     await pilot.pause(0.1)
 
 

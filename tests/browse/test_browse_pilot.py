@@ -14,7 +14,9 @@ from tests.clean.cleanhelp import build_project, manifest, snapshot
 
 def _without(seen: dict[str, object], *prefixes: str) -> dict[str, object]:
     return {
-        k: v for k, v in seen.items() if not any(k == p or k.startswith(p + os.sep) for p in prefixes)
+        k: v
+        for k, v in seen.items()
+        if not any(k == p or k.startswith(p + os.sep) for p in prefixes)
     }
 
 

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from hygiene.browse import session
@@ -106,7 +107,16 @@ class BrowseApp(App[int]):
         self.dirty = True
         self.shown_keys: list[str] = []
         self.groups: dict[str, list[Row]] = {}
-        self.details_for: str | None = None
+        # What the details worker found (biggest children, db figures), kept per row so a
+        # redraw does not lose it.
+        self.extras: dict[str, list[str]] = {}
+        self.looking: set[str] = set()
+
+    @property
+    def main_screen(self) -> Screen[object]:
+        """The list's own screen: the quarantine screen or a question may be on top of it, and
+        the scan keeps drawing the list underneath."""
+        return self.screen_stack[0]
 
     # --- layout and the scan ------------------------------------------------------------------
 
@@ -119,7 +129,7 @@ class BrowseApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#rows", DataTable)
+        table = self.main_screen.query_one("#rows", DataTable)
         for label in COLUMNS:
             table.add_column(label, key=label or "mark")
         table.focus()
@@ -133,6 +143,8 @@ class BrowseApp(App[int]):
         self.scan_error = None
         self.board.rows.clear()
         self.board.marked.clear()
+        self.extras.clear()
+        self.looking.clear()
         self.board.judged = False
         self.dirty = True
         self.scan_worker(self.inbox)
@@ -178,8 +190,10 @@ class BrowseApp(App[int]):
 
     def cells(self, row: Row, now: float) -> list[Text]:
         style = STYLES.get(row.state, "")
-        mark = "✓" if row.key in self.board.marked else {"refused": "✗", "kept": "·"}.get(
-            row.state, " "
+        mark = (
+            "✓"
+            if row.key in self.board.marked
+            else {"refused": "✗", "kept": "·"}.get(row.state, " ")
         )
         folder = getattr(row.finding, "folder", False)
         path = short_path(row.path, self.roots) + ("/" if folder else "")
@@ -195,7 +209,7 @@ class BrowseApp(App[int]):
         ]
 
     def rebuild(self) -> None:
-        table = self.query_one("#rows", DataTable)
+        table = self.main_screen.query_one("#rows", DataTable)
         current = self.current_key()
         table.clear()
         now = self.clock()
@@ -229,7 +243,7 @@ class BrowseApp(App[int]):
         self.show_details()
 
     def show_status(self) -> None:
-        status = self.query_one("#status", Static)
+        status = self.main_screen.query_one("#status", Static)
         where = ", ".join(display(r) for r in self.roots)
         inbox = self.inbox
         if self.scan_error is not None:
@@ -261,10 +275,10 @@ class BrowseApp(App[int]):
             f"  │  shown {len(shown)}, {format_bytes(sum(r.bytes for r in shown))}"
             f"  │  disk free {format_bytes(self.free)}"
         )
-        self.query_one("#totals", Static).update(Text(text, no_wrap=True))
+        self.main_screen.query_one("#totals", Static).update(Text(text, no_wrap=True))
 
     def current_key(self) -> str | None:
-        table = self.query_one("#rows", DataTable)
+        table = self.main_screen.query_one("#rows", DataTable)
         if table.row_count == 0 or not self.shown_keys:
             return None
         row = table.cursor_row
@@ -279,15 +293,16 @@ class BrowseApp(App[int]):
 
     def show_details(self) -> None:
         row = self.current_row()
-        pane = self.query_one("#details", Static)
+        pane = self.main_screen.query_one("#details", Static)
         if row is None:
             key = self.current_key()
             text = "" if key is None else f"{len(self.groups.get(key, []))} finding(s) in group"
             pane.update(text)
             return
-        pane.update(self.details_text(row, []))
-        if row.key != self.details_for:
-            self.details_for = row.key
+        extra = self.extras.get(row.key)
+        pane.update(self.details_text(row, extra or []))
+        if extra is None and row.key not in self.looking:
+            self.looking.add(row.key)
             self.details_worker(row)
 
     def details_text(self, row: Row, extra: list[str]) -> Text:
@@ -314,7 +329,9 @@ class BrowseApp(App[int]):
             text.append(f"\n{line}")
         return text
 
-    @work(thread=True, exclusive=True, group="details")
+    # Not exclusive: a cancelled look would leave its row without details for good; each row
+    # is looked into once, only when the cursor reaches it.
+    @work(thread=True, group="details")
     def details_worker(self, row: Row) -> None:
         extra: list[str] = []
         try:
@@ -333,8 +350,10 @@ class BrowseApp(App[int]):
         self.call_from_thread(self.details_in, row, extra)
 
     def details_in(self, row: Row, extra: list[str]) -> None:
+        self.extras[row.key] = extra
+        self.looking.discard(row.key)
         if self.current_row() is row:
-            self.query_one("#details", Static).update(self.details_text(row, extra))
+            self.main_screen.query_one("#details", Static).update(self.details_text(row, extra))
 
     # --- marking and viewing ------------------------------------------------------------------
 
@@ -346,7 +365,7 @@ class BrowseApp(App[int]):
         self.board.toggle(keys)
         self.rebuild()
         if key not in self.groups:
-            table = self.query_one("#rows", DataTable)
+            table = self.main_screen.query_one("#rows", DataTable)
             table.action_cursor_down()
 
     def action_mark_all(self) -> None:
@@ -364,7 +383,7 @@ class BrowseApp(App[int]):
         self.show_status()
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.main_screen.query_one("#filter", Input)
         box.add_class("shown")
         box.focus()
 
@@ -376,17 +395,17 @@ class BrowseApp(App[int]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
-            self.query_one("#rows", DataTable).focus()
+            self.main_screen.query_one("#rows", DataTable).focus()
             if not event.value:
                 event.input.remove_class("shown")
 
     def on_key(self, event: object) -> None:
         key = getattr(event, "key", None)
-        box = self.query_one("#filter", Input)
+        box = self.main_screen.query_one("#filter", Input)
         if key == "escape" and box.has_focus:
             box.value = ""
             box.remove_class("shown")
-            self.query_one("#rows", DataTable).focus()
+            self.main_screen.query_one("#rows", DataTable).focus()
 
     def action_older_than(self) -> None:
         def answered(value: str | None) -> None:
@@ -601,4 +620,3 @@ class BrowseApp(App[int]):
             row.state, row.note = "fixed", "fixed: " + "; ".join(o.detail for o in outcomes)
             self.notify(f"Fixed {short_path(row.path, self.roots)}")
         self.rebuild()
-
