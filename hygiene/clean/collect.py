@@ -9,16 +9,29 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hygiene.clean.act import CleanReport, Outcome, Progress, act, disk_free, dry_outcomes
 from hygiene.clean.audit import AuditLog, entry
 from hygiene.clean.plan import Plan, Policy, make_plan
-from hygiene.clean.quarantine import Recovered, Run, all_runs, recover, tidy
+from hygiene.clean.quarantine import (
+    ItemRecord,
+    Recovered,
+    Run,
+    all_runs,
+    audited_step,
+    held_items,
+    purge_item,
+    recover,
+    restore_item,
+    restored_differs,
+    tidy,
+)
 from hygiene.clean.safety import Guard
 from hygiene.config.layers import Config
-from hygiene.model import Artifact
+from hygiene.model import Artifact, Finding
 from hygiene.paths import hygiene_home
 from hygiene.scan.engine import Filters, ScanRequest, scan
 from hygiene.scan.engine import Progress as ScanProgress
@@ -65,19 +78,37 @@ def recover_and_audit(audit: AuditLog) -> list[Recovered]:
     return settled
 
 
+def resolved(request: CleanRequest) -> CleanRequest:
+    """Items are later reached without following any symlink on their path (quarantine.
+    open_parent), so a root given through a symlink is resolved here, once, by the user's say."""
+    return dataclasses.replace(request, roots=tuple(os.path.realpath(r) for r in request.roots))
+
+
 def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Survey:
     """Scan afresh and plan: only `Artifact` findings, each judged by policy and the guard."""
-    # Items are later reached without following any symlink on their path (quarantine.
-    # open_parent), so a root given through a symlink is resolved here, once, by the user's say.
-    request = dataclasses.replace(request, roots=tuple(os.path.realpath(r) for r in request.roots))
-    config = request.config
+    request = resolved(request)
     roots = tuple(Path(r) for r in request.roots)
     # Taken before the scan, so anything changed after the scan saw it is re-judged (item 6).
     started = time.time()
     result = scan(
-        ScanRequest(roots=roots, config=config, filters=request.filters), progress=progress
+        ScanRequest(roots=roots, config=request.config, filters=request.filters),
+        progress=progress,
     )
-    artifacts = [f for f in result.findings if isinstance(f, Artifact)]
+    return judge(request, result.findings, refused=result.refused, started=started)
+
+
+def judge(
+    request: CleanRequest,
+    findings: Iterable[Finding],
+    *,
+    refused: tuple[tuple[str, str], ...],
+    started: float,
+) -> Survey:
+    """The plan for the artifacts of a scan of `request.roots` (already `resolved`) that began
+    at `started`: the same guard and policy whoever ran the scan (`clean`, or `browse`, which
+    streams its own scan to the screen)."""
+    config = request.config
+    artifacts = [f for f in findings if isinstance(f, Artifact)]
     guard = Guard.build(
         roots=request.roots, artifacts=artifacts, config=config, keep_out=keep_out(), since=started
     )
@@ -90,7 +121,7 @@ def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Su
     )
     vetoes = {a.path: guard.veto(a) for a in artifacts}
     plan = make_plan(artifacts, policy=policy, vetoes=vetoes)
-    return Survey(request, plan, guard, result.refused)
+    return Survey(request, plan, guard, refused)
 
 
 def declined_report(found: Survey) -> CleanReport:
@@ -124,3 +155,64 @@ def collect(
     outcomes = tuple(act(plan, run=run, guard=guard, audit=audit, progress=progress))
     tidy(run)
     return CleanReport(run.run_id, False, outcomes, before, disk_free(roots))
+
+
+def restorable_runs() -> list[Run]:
+    """Runs still holding items, oldest first (`restore --last` takes the newest)."""
+    return [r for r in all_runs() if held_items(r)]
+
+
+def restore_blocked(run: Run, items: list[ItemRecord]) -> str | None:
+    """Why nothing of `run` may be restored: something exists again at an original path."""
+    from hygiene.clean.quarantine import conflicts
+    from hygiene.paths import display
+
+    taken = conflicts(items)
+    if not taken:
+        return None
+    more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
+    return (
+        f"restore {run.run_id}: {display(taken[0])} exists again{more}; "
+        "move it away first, nothing was restored"
+    )
+
+
+@dataclass(frozen=True)
+class Restored:
+    path: str
+    bytes: int
+    outcome: str  # "done", "differs", "skipped" or "failed"
+    reason: str
+
+
+def restore_run(run: Run, items: list[ItemRecord], *, audit: AuditLog) -> list[Restored]:
+    """Put `items` of `run` back, each step audited, each result checked against the manifest
+    (call under `quarantine.exclusive()`, after `restore_blocked` said nothing)."""
+    done: list[Restored] = []
+    for record in items:
+        s = audited_step(audit, run, record, action="restore", step=restore_item)
+        outcome, reason = s.outcome, s.reason
+        if outcome == "done":
+            # Checked against the manifest, not taken on trust (issue 14, item 5).
+            differs = restored_differs(record)
+            if differs is not None:
+                outcome, reason = "differs", differs
+        done.append(Restored(s.path, s.bytes, outcome, reason))
+    tidy(run)
+    return done
+
+
+def purge_run(run: Run, *, audit: AuditLog, dry_run: bool = False) -> list[Restored]:
+    """Delete for good every item `run` holds, each audited (call under `exclusive()`)."""
+    purged: list[Restored] = []
+    for record in run.items().values():
+        if record.state != "quarantined":
+            continue
+        outcome, reason = "done", ""
+        if not dry_run:
+            step = audited_step(audit, run, record, action="purge", step=purge_item)
+            outcome, reason = step.outcome, step.reason
+        purged.append(Restored(record.path, record.bytes, outcome, reason))
+    if not dry_run:
+        tidy(run)
+    return purged

@@ -106,3 +106,11 @@ def decline(plan: Plan, groups: Iterable[tuple[str, str]]) -> Plan:
         replace(i, skip="declined") if i.skip is None and i.group in no else i for i in plan.items
     )
     return Plan(items, plan.action)
+
+
+def pick(plan: Plan, paths: Iterable[str], action: Action) -> Plan:
+    """The plan cut down to the items a person picked by path (`browse`), acting as they chose.
+    Items the plan keeps stay kept, with their reason: picking does not overrule a refusal."""
+    chosen = set(paths)
+    items = tuple(replace(i, action=action) for i in plan.items if i.artifact.path in chosen)
+    return Plan(items, action)

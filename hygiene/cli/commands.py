@@ -9,6 +9,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "scan": ("command", "hygiene.cli.scan", "scan_command"),
     "fix": ("command", "hygiene.cli.fix", "fix_command"),
     "clean": ("command", "hygiene.cli.clean", "clean_command"),
+    "browse": ("command", "hygiene.cli.browse", "browse_command"),
     "restore": ("command", "hygiene.cli.restore", "restore_command"),
     "quarantine": ("group", "hygiene.cli.quarantine", "app"),
     "log": ("command", "hygiene.cli.log", "log_command"),

@@ -56,8 +56,8 @@ def purge_command(
     from pathlib import Path
 
     from hygiene.clean.audit import AuditLog
-    from hygiene.clean.collect import recover_and_audit
-    from hygiene.clean.quarantine import all_runs, audited_step, exclusive, purge_item, tidy
+    from hygiene.clean.collect import purge_run, recover_and_audit
+    from hygiene.clean.quarantine import all_runs, exclusive
     from hygiene.cli.convert import duration_option
     from hygiene.config.layers import load_config
     from hygiene.units import format_bytes
@@ -76,24 +76,11 @@ def purge_command(
             summary = run.summary()
             if summary.started > cutoff or not summary.items:
                 continue
-            for record in run.items().values():
-                if record.state != "quarantined":
-                    continue
-                outcome = "done"
-                if not dry_run:
-                    step = audited_step(audit, run, record, action="purge", step=purge_item)
-                    outcome = step.outcome
-                    failed += outcome == "failed"
+            for p in purge_run(run, audit=audit, dry_run=dry_run):
+                failed += p.outcome == "failed"
                 purged.append(
-                    {
-                        "run_id": run.run_id,
-                        "path": record.path,
-                        "bytes": record.bytes,
-                        "outcome": outcome,
-                    }
+                    {"run_id": run.run_id, "path": p.path, "bytes": p.bytes, "outcome": p.outcome}
                 )
-            if not dry_run:
-                tidy(run)
     size = sum(int(str(p["bytes"])) for p in purged if p["outcome"] == "done")
     if not dry_run:
         from hygiene.schedule.reclaimed import note_reclaimed

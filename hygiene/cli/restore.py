@@ -24,18 +24,13 @@ def restore_command(
 ) -> int:
     """Move every item of a quarantine run back to its place; never overwrite anything."""
     from hygiene.clean.audit import AuditLog
-    from hygiene.clean.collect import recover_and_audit
-    from hygiene.clean.quarantine import (
-        Run,
-        all_runs,
-        audited_step,
-        conflicts,
-        exclusive,
-        held_items,
-        restore_item,
-        restored_differs,
-        tidy,
+    from hygiene.clean.collect import (
+        recover_and_audit,
+        restorable_runs,
+        restore_blocked,
+        restore_run,
     )
+    from hygiene.clean.quarantine import Run, exclusive, held_items
     from hygiene.cli.clean import ask
     from hygiene.paths import display
     from hygiene.units import format_bytes
@@ -46,7 +41,7 @@ def restore_command(
     with exclusive():
         recover_and_audit(audit)
         if last:
-            runs = [r for r in all_runs() if held_items(r)]
+            runs = restorable_runs()
             if not runs:
                 raise UsageError("restore --last: the quarantine holds no run to restore")
             run = runs[-1]
@@ -56,32 +51,18 @@ def restore_command(
         items = held_items(run)
         if not items:
             raise UsageError(f"run {run.run_id} holds nothing to restore")
-        taken = conflicts(items)
-        if taken:
-            more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
-            raise UsageError(
-                f"restore {run.run_id}: {display(taken[0])} exists again{more}; "
-                "move it away first, nothing was restored"
-            )
+        blocked = restore_blocked(run, items)
+        if blocked is not None:
+            raise UsageError(blocked)
         size = format_bytes(sum(r.bytes for r in items))
         if not yes and not ask(f"Restore {len(items)} item(s), {size}, from run {run.run_id}?"):
             print("hygiene: nothing changed", file=sys.stderr)
             return EXIT_OK
-        steps = [
-            audited_step(audit, run, record, action="restore", step=restore_item)
-            for record in items
+        done = [
+            {"path": r.path, "bytes": r.bytes, "outcome": r.outcome, "reason": r.reason}
+            for r in restore_run(run, items, audit=audit)
         ]
-        done: list[dict[str, object]] = []
-        for record, s in zip(items, steps, strict=True):
-            outcome, reason = s.outcome, s.reason
-            if outcome == "done":
-                # Checked against the manifest, not taken on trust (issue 14, item 5).
-                differs = restored_differs(record)
-                if differs is not None:
-                    outcome, reason = "differs", differs
-            done.append({"path": s.path, "bytes": s.bytes, "outcome": outcome, "reason": reason})
         failed = sum(row["outcome"] != "done" for row in done)
-        tidy(run)
     if json_output:
         from hygiene.render.json import SCHEMA, dump
 

@@ -5,9 +5,52 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hygiene.cli.convert import choices_option, duration_option, roots_argument, size_option
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK
+
+if TYPE_CHECKING:
+    from hygiene.scan.engine import ScanRequest
+
+
+def scan_request(
+    *,
+    roots: list[Path] | None,
+    older_than: str | None,
+    min_size: str | None,
+    ecosystem: list[str] | None,
+    category: list[str] | None,
+    cross_mounts: bool | None,
+    large: str | None,
+    kind: list[str] | None,
+    git_stats: bool,
+    system: bool,
+    config_path: Path | None,
+) -> ScanRequest:
+    """The scan options, read once for every command that scans as `scan` does (`browse`)."""
+    from hygiene.config.layers import load_config
+    from hygiene.detectors import ALL_KINDS, DEFAULT_KINDS
+    from hygiene.rules import ARTIFACT_CATEGORIES, default_index
+    from hygiene.scan.engine import Filters, ScanRequest
+
+    chosen = roots_argument(roots)
+    ecosystems = {rule.ecosystem for rule in default_index().rules}
+    filters = Filters(
+        older_than=duration_option("--older-than", older_than),
+        min_size=size_option("--min-size", min_size),
+        ecosystems=choices_option("--ecosystem", ecosystem, ecosystems),
+        categories=choices_option("--category", category, set(ARTIFACT_CATEGORIES)),
+    )
+    kinds = choices_option("--kind", kind, {"artifact", *ALL_KINDS})
+    if not kinds:
+        kinds = frozenset({"artifact", *DEFAULT_KINDS, *(("system-cache",) if system else ())})
+    config = load_config(chosen[0], config_path).with_flags(
+        cross_mounts=cross_mounts, large=size_option("--large", large)
+    )
+    return ScanRequest(
+        roots=chosen, config=config, filters=filters, kinds=kinds, git_stats=git_stats
+    )
 
 
 def run_scan(
@@ -29,30 +72,23 @@ def run_scan(
     quiet: bool,
     verbose: bool,
 ) -> int:
-    from hygiene.config.layers import load_config
-    from hygiene.detectors import ALL_KINDS, DEFAULT_KINDS
     from hygiene.render import progress as progress_mod
-    from hygiene.rules import ARTIFACT_CATEGORIES, default_index
-    from hygiene.scan.engine import Filters, ScanRequest, scan
+    from hygiene.scan.engine import scan
 
-    chosen = roots_argument(roots)
+    request = scan_request(
+        roots=roots,
+        older_than=older_than,
+        min_size=min_size,
+        ecosystem=ecosystem,
+        category=category,
+        cross_mounts=cross_mounts,
+        large=large,
+        kind=kind,
+        git_stats=git_stats,
+        system=system,
+        config_path=config_path,
+    )
     limit = size_option("--fail-over", fail_over)
-    ecosystems = {rule.ecosystem for rule in default_index().rules}
-    filters = Filters(
-        older_than=duration_option("--older-than", older_than),
-        min_size=size_option("--min-size", min_size),
-        ecosystems=choices_option("--ecosystem", ecosystem, ecosystems),
-        categories=choices_option("--category", category, set(ARTIFACT_CATEGORIES)),
-    )
-    kinds = choices_option("--kind", kind, {"artifact", *ALL_KINDS})
-    if not kinds:
-        kinds = frozenset({"artifact", *DEFAULT_KINDS, *(("system-cache",) if system else ())})
-    config = load_config(chosen[0], config_path).with_flags(
-        cross_mounts=cross_mounts, large=size_option("--large", large)
-    )
-    request = ScanRequest(
-        roots=chosen, config=config, filters=filters, kinds=kinds, git_stats=git_stats
-    )
     with progress_mod.reporter(enabled=not quiet and not json_output) as report:
         result = scan(request, progress=report)
 

@@ -13,7 +13,7 @@ from hygiene.render.json import SCHEMA
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from hygiene.fix.engine import FixOutcome, FixPlan, RepoFix
+    from hygiene.fix.engine import FixOutcome, FixPlan
 
 
 def fix_document(plan: FixPlan, outcomes: list[FixOutcome], *, applied: bool) -> dict[str, Any]:
@@ -37,8 +37,8 @@ def print_fix(
     elif applied:
         _print_outcomes(out, outcomes, roots)
     else:
-        for fix in plan.repos:
-            _print_repo_plan(out, fix, roots)
+        for line in fix_plan_lines(plan, roots):
+            out.print(line, soft_wrap=True, markup=False)
 
 
 def _print_outcomes(out: Console, outcomes: list[FixOutcome], roots: tuple[str, ...]) -> None:
@@ -54,17 +54,18 @@ def _print_outcomes(out: Console, outcomes: list[FixOutcome], roots: tuple[str, 
             out.print(o.snippet, soft_wrap=True, markup=False)
 
 
-def _print_repo_plan(out: Console, fix: RepoFix, roots: tuple[str, ...]) -> None:
+def fix_plan_lines(plan: FixPlan, roots: tuple[str, ...]) -> list[str]:
+    """The exact changes a fix plan would make, as plain lines (`fix`'s dry run, `browse`)."""
     from hygiene.fix.engine import editor_snippet
 
-    out.print(f"{short_path(fix.repo, roots)}:", soft_wrap=True, markup=False)
-    if fix.add_lines:
-        out.print(f"  add to {short_path(fix.gitignore, roots)}:", soft_wrap=True, markup=False)
-        for line in fix.add_lines:
-            out.print(f"    {display(line)}", soft_wrap=True, markup=False)
-    for rel in fix.untrack:
-        out.print(f"  untrack (files stay on disk): {display(rel)}", soft_wrap=True, markup=False)
-    if fix.settings is not None and (fix.watcher_entries or fix.search_entries):
-        out.print(f"  add to {short_path(fix.settings, roots)}:", soft_wrap=True, markup=False)
-        for line in editor_snippet(fix).splitlines():
-            out.print(f"    {line}", soft_wrap=True, markup=False)
+    lines: list[str] = []
+    for fix in plan.repos:
+        lines.append(f"{short_path(fix.repo, roots)}:")
+        if fix.add_lines:
+            lines.append(f"  add to {short_path(fix.gitignore, roots)}:")
+            lines.extend(f"    {display(line)}" for line in fix.add_lines)
+        lines.extend(f"  untrack (files stay on disk): {display(rel)}" for rel in fix.untrack)
+        if fix.settings is not None and (fix.watcher_entries or fix.search_entries):
+            lines.append(f"  add to {short_path(fix.settings, roots)}:")
+            lines.extend(f"    {line}" for line in editor_snippet(fix).splitlines())
+    return lines

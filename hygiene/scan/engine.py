@@ -36,6 +36,11 @@ from hygiene.scan.walk import (
 )
 
 Progress = Callable[[int, int, str], None]
+# Called with each artifact the walk proposes, as it proposes it (issue 20: `browse` shows rows
+# before the scan ends). A candidate is not yet judged: git, `.hygieneignore`, `protect` and
+# the filters may still drop it, and the `ScanResult` is the only verdict. Called on the
+# scanning thread; it must be cheap and must not raise.
+Candidate = Callable[[Artifact], None]
 
 
 @dataclass(frozen=True)
@@ -80,16 +85,22 @@ class WalkHarvest:
     repos: dict[str, bool] = field(default_factory=dict)  # path -> bare
     # Git questions start as repositories are found and make progress between events.
     prefetch: Prefetch | None = None
+    candidate: Candidate | None = None
 
     def take(self, events: Iterable[object]) -> None:
         prefetch = self.prefetch
+        candidate = self.candidate
         for event in events:
             if prefetch is not None:
                 prefetch.pump()
             if isinstance(event, FolderHit):
                 self.folders.append(event)
+                if candidate is not None and not event.match.rule.precious:
+                    candidate(_folder_artifact(event))
             elif isinstance(event, FileHit):
                 self.files.append(event)
+                if candidate is not None and not event.match.rule.precious:
+                    candidate(_file_artifact(event))
             elif isinstance(event, FileSeen):
                 self.seen.append(event)
             elif isinstance(event, RepoSeen):
@@ -131,6 +142,42 @@ def _artifact(
         device=device,
         inode=inode,
         holds=holds,
+    )
+
+
+def _folder_artifact(hit: FolderHit) -> Artifact:
+    m = hit.measure
+    return _artifact(
+        hit.match,
+        hit.path,
+        hit.repo,
+        folder=True,
+        bytes=m.bytes,
+        disk=m.disk_bytes,
+        reclaimable=m.reclaimable,
+        files=m.files,
+        newest=m.newest_mtime,
+        device=hit.device,
+        inode=hit.inode,
+        holds=tuple(p for p in m.precious if not installed(hit.path, p[0])),
+    )
+
+
+def _file_artifact(hit: FileHit) -> Artifact:
+    st = hit.st
+    disk = st.st_blocks * 512
+    return _artifact(
+        hit.match,
+        hit.path,
+        hit.repo,
+        folder=False,
+        bytes=st.st_size,
+        disk=disk,
+        reclaimable=disk if st.st_nlink == 1 else 0,
+        files=1,
+        newest=st.st_mtime,
+        device=st.st_dev,
+        inode=st.st_ino,
     )
 
 
@@ -179,7 +226,9 @@ def _while_walking(prefetch: Prefetch, request: ScanRequest) -> Callable[[], Non
     return idle
 
 
-def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResult:
+def scan(
+    request: ScanRequest, *, progress: Progress | None = None, candidate: Candidate | None = None
+) -> ScanResult:
     config = request.config
     large = request.large if request.large is not None else config.large
     workers = default_workers() if request.workers is None else request.workers
@@ -198,17 +247,19 @@ def scan(request: ScanRequest, *, progress: Progress | None = None) -> ScanResul
         skip=frozenset({os.path.realpath(hygiene_home())}),
     )
     try:
-        return _scan(request, walker, prefetch)
+        return _scan(request, walker, prefetch, candidate)
     finally:
         prefetch.close()  # kills and reaps any git still running (an error, Ctrl-C)
         if pool is not None:
             pool.close()
 
 
-def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResult:
+def _scan(
+    request: ScanRequest, walker: Walker, prefetch: Prefetch, candidate: Candidate | None
+) -> ScanResult:
     config = request.config
     large = request.large if request.large is not None else config.large
-    harvest = WalkHarvest(prefetch=prefetch)
+    harvest = WalkHarvest(prefetch=prefetch, candidate=candidate)
     # Resolved first: through a symlinked root, the repository above the real folder would go
     # unseen, and with it the check that nothing git tracks is ever reported.
     roots = tuple(dict.fromkeys(os.path.realpath(r) for r in request.roots))
@@ -245,23 +296,7 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
                 if refused and rule.category in ("build", "cache", "junk"):
                     rewalk.append(hit)
                 continue
-            m = hit.measure
-            artifacts.append(
-                _artifact(
-                    hit.match,
-                    hit.path,
-                    hit.repo,
-                    folder=True,
-                    bytes=m.bytes,
-                    disk=m.disk_bytes,
-                    reclaimable=m.reclaimable,
-                    files=m.files,
-                    newest=m.newest_mtime,
-                    device=hit.device,
-                    inode=hit.inode,
-                    holds=tuple(p for p in m.precious if not installed(hit.path, p[0])),
-                )
-            )
+            artifacts.append(_folder_artifact(hit))
         for fhit in pending_files:
             rule = fhit.match.rule
             if rule.precious:
@@ -269,24 +304,8 @@ def _scan(request: ScanRequest, walker: Walker, prefetch: Prefetch) -> ScanResul
                 continue
             if fhit.path in tracked or protect.covers(fhit.path, folder=False):
                 continue
-            st = fhit.st
-            disk = st.st_blocks * 512
-            artifacts.append(
-                _artifact(
-                    fhit.match,
-                    fhit.path,
-                    fhit.repo,
-                    folder=False,
-                    bytes=st.st_size,
-                    disk=disk,
-                    reclaimable=disk if st.st_nlink == 1 else 0,
-                    files=1,
-                    newest=st.st_mtime,
-                    device=st.st_dev,
-                    inode=st.st_ino,
-                )
-            )
-        again = WalkHarvest(prefetch=prefetch)
+            artifacts.append(_file_artifact(fhit))
+        again = WalkHarvest(prefetch=prefetch, candidate=candidate)
         for hit in rewalk:
             again.take(walker.walk(hit.path, repo=hit.repo))
         harvest.seen.extend(again.seen)

@@ -1,0 +1,45 @@
+"""One headless `hygiene browse` run for bench_browse.py: prints the wall-clock moments the
+first finding and the full, judged list were on screen, as JSON on stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+
+async def probe(root: Path) -> dict[str, float]:
+    from hygiene.browse.ui.app import BrowseApp
+    from hygiene.cli.browse import browse_request
+
+    request, older, size = browse_request(
+        roots=[root],
+        older_than=None,
+        min_size=None,
+        ecosystem=None,
+        category=None,
+        cross_mounts=None,
+        large=None,
+        kind=None,
+        system=False,
+        min_age=None,
+        config_path=None,
+    )
+    app = BrowseApp(request, older_than=older, min_size=size)
+    seen: dict[str, float] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        while "full" not in seen:
+            # A row counts once the table holds it, i.e. after a redraw put it there.
+            if "first" not in seen and app.query_one("#rows").row_count:
+                seen["first"] = time.time()
+            if app.verdict is not None and not app.dirty:
+                seen["full"] = time.time()
+            await pilot.pause(0.01)
+        await pilot.press("q")
+    return seen
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(probe(Path(sys.argv[1])))))

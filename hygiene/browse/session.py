@@ -1,0 +1,213 @@
+"""What `browse` asks of the engine, without any UI: the same calls `scan`, `clean`, `restore`,
+`quarantine` and `fix` make, so browse keeps every guarantee of docs/clean.md.
+
+Each function runs on a worker thread of the app; none prints. Acting always goes through
+`collect()` under the quarantine lock, after settling what a killed run left, exactly as
+`clean` does: the guard is refreshed and every item re-checked right before it moves.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from hygiene.clean.audit import AuditLog
+from hygiene.clean.collect import (
+    CleanRequest,
+    Restored,
+    Survey,
+    collect,
+    judge,
+    purge_run,
+    recover_and_audit,
+    restorable_runs,
+    restore_blocked,
+    restore_run,
+)
+from hygiene.clean.plan import Action, pick
+from hygiene.clean.quarantine import Run, RunSummary, all_runs, exclusive, held_items
+from hygiene.errors import UsageError
+from hygiene.model import Artifact, Finding, ScanResult
+from hygiene.scan.engine import ScanRequest, scan
+
+if TYPE_CHECKING:
+    from hygiene.clean.act import CleanReport
+    from hygiene.fix.engine import FixOutcome, FixPlan
+
+
+@dataclass(frozen=True)
+class BrowseRequest:
+    """`scan` as `hygiene scan` would run it (its `--older-than`/`--min-size` are the board's
+    live filters instead), and the clean request whose plan judges what may go."""
+
+    scan: ScanRequest
+    clean: CleanRequest
+
+
+@dataclass
+class Inbox:
+    """What the scanning thread hands the UI thread: appends and plain assignments only, which
+    are atomic in CPython, so the scan never waits for the screen (issue 20)."""
+
+    candidates: deque[Artifact] = field(default_factory=deque)
+    files: int = 0
+    bytes: int = 0
+    started: float = 0.0
+
+    def progress(self, files: int, size: int, _path: str) -> None:
+        self.files, self.bytes = files, size
+
+
+@dataclass(frozen=True)
+class Verdict:
+    result: ScanResult
+    survey: Survey
+
+    def kept(self) -> dict[str, str]:
+        """Artifact path -> the plan's reason to keep it."""
+        return {i.artifact.path: i.skip for i in self.survey.plan.items if i.skip is not None}
+
+
+def prepare() -> None:
+    """Start multiprocessing's resource tracker now, before the app takes over stderr.
+
+    The scan's worker pool starts from a thread (so by forkserver, not fork), and the tracker it
+    needs is spawned passing `sys.stderr.fileno()`: under Textual that is -1 and the spawn fails
+    ("bad value(s) in fds_to_keep"). Started here, on the main thread, it is simply reused."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
+
+
+def run_scan(request: BrowseRequest, inbox: Inbox) -> Verdict:
+    # Taken before the scan, so anything changed after the scan saw it is re-judged (as clean).
+    inbox.started = time.time()
+    result = scan(request.scan, progress=inbox.progress, candidate=inbox.candidates.append)
+    survey = judge(request.clean, result.findings, refused=result.refused, started=inbox.started)
+    return Verdict(result, survey)
+
+
+# One act at a time from this app; across processes the quarantine lock does the same.
+_acting = threading.Lock()
+
+
+def act_on(survey: Survey, paths: list[str], action: Action) -> CleanReport:
+    """Quarantine or incinerate the picked items through `clean`'s own path."""
+    audit = AuditLog()
+    with _acting, exclusive():
+        recover_and_audit(audit)
+        return collect(survey, pick(survey.plan, paths, action), audit=audit)
+
+
+def runs() -> list[RunSummary]:
+    return [s for s in (r.summary() for r in all_runs()) if s.items or s.unfinished]
+
+
+def restore(run_id: str | None) -> tuple[str, list[Restored]]:
+    """Put a run back (None: the newest holding items, as `restore --last`)."""
+    audit = AuditLog()
+    with _acting, exclusive():
+        recover_and_audit(audit)
+        if run_id is None:
+            held = restorable_runs()
+            if not held:
+                raise UsageError("the quarantine holds no run to restore")
+            run = held[-1]
+        else:
+            run = Run.open(run_id)
+        items = held_items(run)
+        if not items:
+            raise UsageError(f"run {run.run_id} holds nothing to restore")
+        blocked = restore_blocked(run, items)
+        if blocked is not None:
+            raise UsageError(blocked)
+        return run.run_id, restore_run(run, items, audit=audit)
+
+
+def purge(run_id: str) -> list[Restored]:
+    audit = AuditLog()
+    with _acting, exclusive():
+        recover_and_audit(audit)
+        purged = purge_run(Run.open(run_id), audit=audit)
+    from hygiene.schedule.reclaimed import note_reclaimed
+
+    note_reclaimed(bytes_freed=sum(p.bytes for p in purged if p.outcome == "done"))
+    return purged
+
+
+def plan_fix(finding: Finding) -> FixPlan:
+    from hygiene.fix.engine import plan_fixes
+
+    return plan_fixes([finding])
+
+
+def apply_fix(plan: FixPlan) -> list[FixOutcome]:
+    from hygiene.fix.engine import apply_fixes
+
+    return list(apply_fixes(plan))
+
+
+def biggest_children(
+    path: str, *, shown: int = 5, budget: int = 50_000
+) -> tuple[list[tuple[str, int]], bool]:
+    """The biggest entries directly in folder `path`, by apparent size, never following a link.
+
+    At most `budget` entries are looked at, so a huge `node_modules` does not keep a worker
+    busy for long; True in the second place when the figures are partial."""
+    left = budget
+    sizes: list[tuple[str, int]] = []
+
+    def size_of(entry: os.DirEntry[str]) -> int:
+        nonlocal left
+        left -= 1
+        st = entry.stat(follow_symlinks=False)
+        if not entry.is_dir(follow_symlinks=False):
+            return st.st_size
+        total = 0
+        stack = [entry.path]
+        while stack and left > 0:
+            try:
+                with os.scandir(stack.pop()) as it:
+                    for sub in it:
+                        left -= 1
+                        if sub.is_dir(follow_symlinks=False):
+                            stack.append(sub.path)
+                        else:
+                            total += sub.stat(follow_symlinks=False).st_size
+            except OSError:
+                continue
+        return total
+
+    try:
+        with os.scandir(path) as it:
+            for entry in it:
+                try:
+                    sizes.append((entry.name, size_of(entry)))
+                except OSError:
+                    continue
+    except OSError:
+        return [], False
+    sizes.sort(key=lambda kv: (-kv[1], kv[0]))
+    return sizes[:shown], left <= 0
+
+
+def database_figures(path: str) -> list[str]:
+    """`hygiene db inspect`'s figures for a SQLite file, one line each."""
+    from pathlib import Path
+
+    from hygiene.db.inspect import inspect_database
+    from hygiene.db.url import sqlite_target
+    from hygiene.units import format_bytes
+
+    stats = inspect_database(target=sqlite_target(Path(path)))
+    size = "-" if stats.bytes is None else format_bytes(stats.bytes)
+    free = "-" if stats.reclaimable is None else format_bytes(stats.reclaimable)
+    lines = [f"{size} on disk, {free} reclaimable ({stats.measure})"]
+    for table in stats.tables[:5]:
+        rows = "?" if table.rows is None else f"{table.rows:,}"
+        lines.append(f"  {table.name}: {rows} rows")
+    return lines

@@ -1,0 +1,143 @@
+"""`hygiene browse` driven headless (Textual's pilot) on real git repositories in tmp_path.
+
+What moved is checked by a manifest of the files (content hash, mode, mtime, owner, link
+target), never by what the app says.
+"""
+
+from __future__ import annotations
+
+import os
+
+from tests.browse.browsehelp import cursor_to, idle_workers, make_app, run, scanned
+from tests.clean.cleanhelp import build_project, manifest, snapshot
+
+
+def _without(seen: dict[str, object], *prefixes: str) -> dict[str, object]:
+    return {
+        k: v
+        for k, v in seen.items()
+        if not any(k == p or k.startswith(p + os.sep) for p in prefixes)
+    }
+
+
+def test_mark_two_quarantine_then_undo(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo("shop")
+    paths = build_project(repo)
+    before = manifest(repo.path)
+    exact = snapshot(repo.path)
+    app = make_app(repo.path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await scanned(pilot)
+            for path in (paths["node_modules"], paths["pycache"]):
+                await cursor_to(pilot, path)
+                await pilot.press("space")
+            assert len(app.board.marked) == 2
+            await pilot.press("d")
+            await idle_workers(pilot)
+            after = manifest(repo.path)
+            # Exactly the two items left; everything else is as it was (folder mtimes aside:
+            # their folders lost an entry).
+            assert "node_modules" not in after and "src/__pycache__" not in after
+            gone = _without(before, "node_modules", "src/__pycache__", ".", "src")
+            assert _without(after, ".", "src") == gone
+            # The rows left the list; the footer counts nothing marked.
+            assert not any(r.path == str(paths["node_modules"]) for r in app.board.visible())
+            assert not app.board.marked
+
+            await pilot.press("u")
+            await idle_workers(pilot)
+            assert manifest(repo.path) == before
+            assert snapshot(repo.path) == exact
+            await pilot.press("q")
+
+    run(scenario)
+
+
+def test_a_tracked_file_inside_refuses_the_item_with_its_reason(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo("api")
+    paths = build_project(repo)
+    app = make_app(repo.path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await scanned(pilot)
+            # While the list is on screen, someone commits a file inside node_modules.
+            repo.git("add", "-f", "node_modules/left-pad/index.js")
+            kept = manifest(paths["node_modules"])
+            for path in (paths["node_modules"], paths["pycache"]):
+                await cursor_to(pilot, path)
+                await pilot.press("space")
+            await pilot.press("d")
+            await idle_workers(pilot)
+            assert manifest(paths["node_modules"]) == kept
+            assert not paths["pycache"].exists()
+            row = next(r for r in app.board.rows.values() if r.path == str(paths["node_modules"]))
+            assert row.state == "refused"
+            assert "track" in row.reason, row.reason
+            # The reason is on the row the user sees.
+            table = app.query_one("#rows")
+            cells = [str(c) for c in table.get_row(row.key)]
+            assert any("track" in c for c in cells), cells
+
+    run(scenario)
+
+
+def test_rows_stream_before_the_verdict_and_filters_are_live(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo("web")
+    paths = build_project(repo)
+    app = make_app(repo.path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await scanned(pilot)
+            keys = set(app.shown_keys)
+            assert any(k.endswith(str(paths["node_modules"])) for k in keys)
+            await pilot.press("slash", *"pycache", "enter")
+            shown = [r.path for r in app.board.visible()]
+            assert shown == [str(paths["pycache"])]
+            await pilot.press("slash", "escape")
+            await pilot.press("m")
+            await pilot.press(*"1MB", "enter")
+            assert not [r for r in app.board.visible() if r.kind == "artifact"]
+            await pilot.press("g")
+            assert app.board.group == "repo"
+            await pilot.press("question_mark")
+            await pilot.press("escape")
+            await pilot.press("q")
+
+    run(scenario)
+    assert app.return_value == 0
+
+
+def test_d_before_the_verdict_waits_and_changes_nothing(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo("slow")
+    paths = build_project(repo)
+    app = make_app(repo.path)
+    # A candidate arrives; the verdict is held back, as on a big tree still being judged.
+    from hygiene.browse import session
+
+    real = session.run_scan
+
+    def stalled(*args, **kwargs):  # type: ignore[no-untyped-def]
+        import time
+
+        time.sleep(1.0)
+        return real(*args, **kwargs)
+
+    async def scenario() -> None:
+        session.run_scan = stalled  # type: ignore[assignment]
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause(0.1)
+                assert app.verdict is None
+                await pilot.press("a", "d")
+                await pilot.pause(0.1)
+                assert paths["node_modules"].exists()
+                await scanned(pilot)
+        finally:
+            session.run_scan = real  # type: ignore[assignment]
+
+    run(scenario)
+    assert paths["node_modules"].exists()
