@@ -290,7 +290,8 @@ def restore_command(
     json_output: JsonOpt = False,
     allow_remote: AllowRemoteOpt = False,
 ) -> int:
-    """Load archived rows back; rows whose key is already present are skipped."""
+    """Load archived rows back, each key once: rows already present, and duplicates across
+    archive files (archives are at-least-once), are skipped and counted."""
     from hygiene.db.archive import archive_files, restore_archive
     from hygiene.db.connect import check_connect, open_engine
     from hygiene.db.url import parse_target
@@ -301,7 +302,9 @@ def restore_command(
     engine = open_engine(chosen)
     try:
         check_connect(engine, chosen)
-        results = [restore_archive(engine=engine, target=chosen, path=f) for f in files]
+        # One set across the files: a key restored from one is a duplicate in the next.
+        seen: set[tuple[str, object]] = set()
+        results = [restore_archive(engine=engine, target=chosen, path=f, seen=seen) for f in files]
     finally:
         engine.dispose()
     if json_output:

@@ -9,7 +9,8 @@ where the catalog shows a DELETE trigger, a PostgreSQL rule or row-level securit
 not an integer, a ranked pass plans every batch's row count and the DELETE must match it;
 otherwise nothing can skip a matching row, batches are integer key ranges with no extra pass,
 and each batch re-reads the catalog after its DELETE and rolls back if a guard appeared. For
-`archive`, the batch's rows are in a complete, fsynced file before the DELETE runs. The batch
+`archive`, the batch's rows are in a complete, fsynced file before the DELETE runs, and that file
+is unlinked on a failure only before the COMMIT is sent (issue 21). The batch
 size adapts to keep a batch between ~0.25 s and ~1 s (db-engines.md section 3), unless fixed. A
 dry run counts with the same predicate and predicts bytes: exactly on SQLite (VACUUM INTO a
 temporary copy, the rules applied there).
@@ -24,7 +25,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,7 @@ from hygiene.db.rules import CompiledRule, compile_rules
 from hygiene.db.settings import RetentionRule
 from hygiene.db.url import Target, parse_target
 from hygiene.db.vacuum import Reclaim, measure, reclaim
-from hygiene.errors import UsageError
+from hygiene.errors import EXIT_INTERRUPTED, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -56,6 +57,7 @@ class RuleOutcome:
     archive_files: tuple[str, ...]
     cutoff: str
     storage: str
+    notes: tuple[str, ...] = ()  # leftovers finished or removed (issue 15, item 6)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,80 @@ class CleanReport:
     dry_run: bool
     rules: tuple[RuleOutcome, ...]
     reclaim: Reclaim
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(f"rule {r.name!r}: {note}" for r in self.rules for note in r.notes)
+
+
+@dataclass
+class _Ledger:
+    """What one rule has done so far, for its audit record when it fails part way."""
+
+    rows: int | None = 0  # None: not known (a delete rule that failed part way)
+    files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class CommitUnknown(DbFailed):
+    """A batch's COMMIT was sent and then failed: the server may have committed it (issue 21).
+
+    Its archive is kept. Exit 1, or 130 when the failure was a Ctrl-C."""
+
+    def __init__(self, message: str, *, interrupted: bool) -> None:
+        super().__init__(message)
+        if interrupted:
+            self.exit_code = EXIT_INTERRUPTED
+
+
+AUDIT_LOG = "db-clean.jsonl"
+
+
+def _audit(
+    target: Target, rule: CompiledRule, ledger: _Ledger, *, error: BaseException | None
+) -> None:
+    """One durable line per rule run in HYGIENE_HOME/audit/db-clean.jsonl: rows, archive files,
+    notes (leftovers, commit outcomes unknown), and how the rule ended."""
+    from hygiene import __version__
+    from hygiene.audit import append_durably, now_iso
+    from hygiene.db.audit import audit_dir
+
+    if error is None:
+        outcome = "done"
+    elif isinstance(error, KeyboardInterrupt) or getattr(error, "exit_code", 0) == EXIT_INTERRUPTED:
+        outcome = "interrupted"
+    else:
+        outcome = "failed"
+    append_durably(
+        audit_dir() / AUDIT_LOG,
+        {
+            "schema": 1,
+            "event": "db.clean",
+            "time": now_iso(),
+            "tool": "hygiene",
+            "version": __version__,
+            "target": target.masked,
+            "engine": target.engine,
+            "rule": rule.rule.name,
+            "table": rule.rule.table,
+            "action": rule.rule.action,
+            "rows": ledger.rows,
+            "archive_files": ledger.files,
+            "notes": ledger.notes,
+            "outcome": outcome,
+            "error": _error_text(error),
+        },
+    )
+
+
+def _error_text(error: BaseException | None) -> str | None:
+    """Our own messages as they are; a driver's first line only (its SQL may hold row data)."""
+    from hygiene.db.connect import describe
+    from hygiene.errors import HygieneError
+
+    if error is None:
+        return None
+    return str(error) if isinstance(error, HygieneError) else describe(error)
 
 
 def next_batch_size(size: int, elapsed: float) -> int:
@@ -147,6 +223,7 @@ def _run_rule(
     batch_size: int | None,
     archive_dir: Path,
     progress: Progress | None,
+    ledger: _Ledger,
 ) -> RuleOutcome:
     """Freeze the highest matching key, then delete (or archive and delete) by keyset batches.
 
@@ -160,6 +237,11 @@ def _run_rule(
       one ranked pass notes every group-th matching key and the total, and each batch's row
       count must equal the rows planned in its range.
     """
+    from hygiene.db.archive import settle_leftovers
+
+    # Before the rule's first batch: a .part left by a killed run on this rule (issue 15, item 6).
+    folder = _archive_path(archive_dir, target, rule, "", 0).parent
+    ledger.notes.extend(settle_leftovers(engine=engine, folder=folder))
     if rule.rule.action == "archive":
         return _archive_rule(
             engine,
@@ -168,13 +250,15 @@ def _run_rule(
             batch_size=batch_size,
             archive_dir=archive_dir,
             progress=progress,
+            ledger=ledger,
         )
+    ledger.rows = None
     from hygiene.db.guards import delete_guards
 
     with engine.connect() as conn:
         hwm = _first_key(conn, rule, highest=True)
         if hwm is None:
-            return _outcome(rule, 0, [])
+            return _outcome(rule, 0, [], ledger.notes)
         low = _first_key(conn, rule, hwm=hwm)
         guards = delete_guards(conn, target.engine, rule.rule.table, rule.table_sql)
         ranked = guards or not (_is_int(low) and _is_int(hwm))
@@ -205,7 +289,7 @@ def _run_rule(
                 _make_durable(conn, target)
             raise
         _make_durable(conn, target)
-    return _outcome(rule, done, [])
+    return _outcome(rule, done, [], ledger.notes)
 
 
 def _relax_commit(conn: Connection, target: Target) -> None:
@@ -393,22 +477,29 @@ def _archive_rule(
     batch_size: int | None,
     archive_dir: Path,
     progress: Progress | None,
+    ledger: _Ledger,
 ) -> RuleOutcome:
     """Each batch's rows are selected (locked on servers), written to a fsynced file, and then
     exactly those keys are deleted in the same transaction; the DELETE's row count must equal
-    the rows archived."""
+    the rows archived.
+
+    Issue 21: the archive is unlinked on a failure only while the COMMIT has not been sent (the
+    SELECT, the archive write, the DELETE, the row-count check): the server then cannot have
+    committed the DELETE. Once the COMMIT is sent, a failure (a dropped connection, a server
+    restart, Ctrl-C) leaves the outcome unknown: the server may have committed, so the archive
+    is kept, the run stops and says so (restore skips the rows that are still present)."""
     from sqlalchemy import text
 
     from hygiene.db.archive import write_archive
 
     lock = "" if target.engine == "sqlite" else " FOR UPDATE"
     params: dict[str, Any] = {"cutoff": rule.cutoff}
-    files: list[str] = []
+    files = ledger.files
     done = 0
     with engine.connect() as conn:
         hwm = _first_key(conn, rule, highest=True)
         if hwm is None:
-            return _outcome(rule, 0, files)
+            return _outcome(rule, 0, files, ledger.notes)
         planned = int(
             conn.execute(
                 text(
@@ -438,19 +529,19 @@ def _archive_rule(
             batch_params = {**params, "hwm": hwm, "last": last, "n": size}
             if last is None:
                 del batch_params["last"]
+            number = len(files) + 1
             written: Path | None = None
+            transaction = conn.begin()
             try:
-                with conn.begin():
-                    batch = (
-                        f"SELECT {select_cols} FROM {rule.table_sql} WHERE {where} "
-                        f"ORDER BY {rule.key_sql} LIMIT :n{lock}"
-                    )
-                    rows = conn.execute(text(batch), batch_params).all()
-                    selected, top = len(rows), rows[-1][key_index] if rows else None
-                    if not selected:
-                        break
+                batch = (
+                    f"SELECT {select_cols} FROM {rule.table_sql} WHERE {where} "
+                    f"ORDER BY {rule.key_sql} LIMIT :n{lock}"
+                )
+                rows = conn.execute(text(batch), batch_params).all()
+                selected, top = len(rows), rows[-1][key_index] if rows else None
+                if selected:
                     written = write_archive(
-                        _archive_path(archive_dir, target, rule, stamp, len(files) + 1),
+                        _archive_path(archive_dir, target, rule, stamp, number),
                         header={
                             "table": rule.rule.table,
                             "key": rule.key_name,
@@ -471,21 +562,48 @@ def _archive_rule(
                     if deleted != selected:
                         raise DbFailed(_mismatch(target, rule, deleted, selected, done))
             except BaseException:
+                # No COMMIT was sent: the DELETE cannot have been committed.
+                with contextlib.suppress(Exception):
+                    transaction.rollback()
                 if written is not None:
-                    written.unlink(missing_ok=True)  # its rows were not deleted
+                    written.unlink(missing_ok=True)
                 raise
-            if written is not None:
-                files.append(str(written))
+            if not selected:
+                transaction.rollback()
+                break
+            try:
+                transaction.commit()
+            except BaseException as exc:
+                assert written is not None
+                files.append(str(written))  # kept: the server may have committed the DELETE
+                note = (
+                    f"batch {number}: commit outcome unknown; its archive is kept; "
+                    "`db restore-archive` skips rows still present"
+                )
+                ledger.notes.append(note)
+                interrupted = isinstance(exc, KeyboardInterrupt)
+                from hygiene.db.connect import describe
+
+                cause = "interrupted (Ctrl-C)" if interrupted else describe(exc)
+                raise CommitUnknown(
+                    f"{target.masked}: rule {rule.rule.name!r}: {note} (the COMMIT failed: "
+                    f"{cause}; archive {written}; {done} rows deleted before it stay deleted)",
+                    interrupted=interrupted,
+                ) from exc
+            files.append(str(written))
             done += selected
+            ledger.rows = done
             last = top
             if progress:
                 progress(rule.rule.name, done, max(planned, done))
             if batch_size is None:
                 size = next_batch_size(size, time.monotonic() - started)
-    return _outcome(rule, done, files)
+    return _outcome(rule, done, files, ledger.notes)
 
 
-def _outcome(rule: CompiledRule, rows: int, files: list[str]) -> RuleOutcome:
+def _outcome(
+    rule: CompiledRule, rows: int, files: list[str], notes: list[str] | None = None
+) -> RuleOutcome:
     return RuleOutcome(
         name=rule.rule.name,
         table=rule.rule.table,
@@ -494,6 +612,7 @@ def _outcome(rule: CompiledRule, rows: int, files: list[str]) -> RuleOutcome:
         archive_files=tuple(files),
         cutoff=str(rule.cutoff),
         storage=rule.storage.kind,
+        notes=tuple(notes or ()),
     )
 
 
@@ -612,17 +731,25 @@ def run_rules(
         before = measure(engine, target, tables)
         done: list[RuleOutcome] = []
         for rule in compiled:
-            with database_errors(target, f"rule {rule.rule.name!r}"):
-                done.append(
-                    _run_rule(
+            ledger = _Ledger()
+            try:
+                with database_errors(target, f"rule {rule.rule.name!r}"):
+                    outcome = _run_rule(
                         engine,
                         target,
                         rule,
                         batch_size=batch_size,
                         archive_dir=archive_dir or default_archive_dir(),
                         progress=progress,
+                        ledger=ledger,
                     )
-                )
+            except BaseException as exc:
+                with contextlib.suppress(Exception):  # the failure is what to report
+                    _audit(target, rule, ledger, error=exc)
+                raise
+            ledger.rows = outcome.rows
+            _audit(target, rule, ledger, error=None)
+            done.append(outcome)
         touched = sorted({o.table for o in done if o.rows})
         if touched and not reclaim_space:
             after = measure(engine, target, tables)

@@ -44,6 +44,8 @@ def clean_document(report: CleanReport) -> dict[str, Any]:
             for r in report.rules
         ],
         "reclaim": _reclaim(report.reclaim),
+        # Leftovers of killed runs finished or removed (issue 15, item 6); an added key.
+        "notes": list(report.notes),
     }
 
 
@@ -88,6 +90,9 @@ def restore_document(target: str, results: list[RestoreResult]) -> dict[str, Any
         "schema": SCHEMA,
         "target": target,
         "files": [dataclasses.asdict(r) for r in results],
+        "inserted": sum(r.inserted for r in results),
+        "already_present": sum(r.skipped - r.duplicates for r in results),
+        "duplicates": sum(r.duplicates for r in results),
     }
 
 
@@ -167,6 +172,8 @@ def print_clean(report: CleanReport) -> None:
     folders = {f.rsplit("/", 1)[0] for r in report.rules for f in r.archive_files}
     for folder in sorted(folders):
         out.print(f"archived to {folder}", soft_wrap=True)
+    for note in report.notes:
+        out.print(f"note: {note}", soft_wrap=True)
 
 
 def _reclaim_lines(rc: Reclaim, *, dry_run: bool = False) -> list[str]:
@@ -246,8 +253,21 @@ def print_restore(results: list[RestoreResult]) -> None:
 
     out = console()
     for r in results:
+        present = r.skipped - r.duplicates
+        why = [f"{present:,} already in the table"] if present else []
+        why += [f"{r.duplicates:,} duplicates of an earlier file"] if r.duplicates else []
         out.print(
             f"{r.file}: {r.inserted:,} of {r.rows:,} rows restored into {r.table}"
-            + (f" ({r.skipped:,} already present)" if r.skipped else ""),
+            + (f" ({', '.join(why)})" if why else ""),
             soft_wrap=True,
         )
+    # Archives are at-least-once: a row can be in more than one file (docs/db.md).
+    inserted = sum(r.inserted for r in results)
+    duplicates = sum(r.duplicates for r in results)
+    present = sum(r.skipped for r in results) - duplicates
+    out.print(
+        f"{inserted:,} rows restored from {len(results):,} archive files; "
+        f"{present:,} already in the table, {duplicates:,} duplicates across archive files "
+        "skipped",
+        soft_wrap=True,
+    )
