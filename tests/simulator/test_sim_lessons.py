@@ -129,9 +129,10 @@ def test_a_transition_under_the_128k_floor_is_said_to_do_nothing(prices: Prices)
     assert r.fees_usd == 0
     assert r.saved_usd == 0
     assert r.warning is not None and "128 KiB" in r.warning
-    # The monthly expire fires on Jan 1 and Feb 1, never on data 90 days old: a horizon warning.
+    # The monthly expire fires on the 1st (Jan 1 to Mar 1), never on data 90 days old.
+    firsts = sum((dt.date(2026, 1, 1) + dt.timedelta(days=t)).day == 1 for t in range(60))
     e = row(sim, "expire-thumbs")
-    assert e.runs == 2
+    assert e.runs == firsts == 3
     assert e.bytes_removed == 0
     assert e.warning is not None and "90" in e.warning and "60" in e.warning
     # The narration no longer promises fees nobody paid.

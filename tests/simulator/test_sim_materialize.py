@@ -189,7 +189,15 @@ def test_never_touches_a_database_that_already_has_its_tables(cli, tmp_path: Pat
 def test_a_tiny_city_whose_rows_fit_in_one_page_does_not_crash(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # 10 users over 3 days: so few rows that the SQLite file may not grow a page per table.
     result = cli(
-        "simulate", "materialize", "--users", "10", "--days", "3", "--tree", tmp_path / "c", "--json"
+        "simulate",
+        "materialize",
+        "--users",
+        "10",
+        "--days",
+        "3",
+        "--tree",
+        tmp_path / "c",
+        "--json",
     )
     assert result.code == 0, result.err
     doc = json.loads(result.out)
