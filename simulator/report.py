@@ -41,13 +41,13 @@ CITY = {
     ),
     "transition": (
         "out-of-town depot",
-        "the provider moves old objects to a cheaper, slower tier; "
-        "each object pays a transition fee",
+        "the provider moves objects at least the lifecycle minimum in size to a cheaper, "
+        "slower tier, for a fee per object moved",
     ),
     "expire": (
         "incinerator",
-        "deletes for good; objects deleted before a tier's minimum "
-        "duration still pay the remaining days",
+        "deletes for good; an object deleted before its tier's minimum "
+        "duration pays the remaining days",
     ),
 }
 
@@ -362,9 +362,16 @@ def analogy(sim: Simulation) -> list[tuple[str, str, str]] | None:
     return rows
 
 
-def explain(job: Job) -> tuple[str, str]:
-    """The city's name for a job and what it does, for `--explain`."""
+def explain(job: Job, scenario: Scenario | None = None) -> tuple[str, str]:
+    """The city's name for a job and what it does, for `--explain`, from its kind and store."""
     who, what = CITY[job.action]
+    store = scenario.klass(job.classes[0]).store if scenario and job.classes else "db"
+    if job.action == "expire" and store == "disk":
+        who, what = "bin day", "deletes the files for good; a local disk has no minimum duration"
+    if job.action == "archive" and store == "disk":
+        who = "compactor"
+    if job.action == "purge" and job.capacity is not None:
+        who = "incinerator"
     if job.capacity is not None:
         # Seoul's incinerators burn ~2,850 t/day against ~3,200 t/day of bags (reference 5.4).
         what += (
@@ -471,6 +478,7 @@ def document(sim: Simulation) -> dict[str, Any]:
     from dataclasses import asdict
 
     from hygiene import __version__
+    from simulator.claims import seed_claims
 
     dates = [d.isoformat() for d in sim.generation.dates]
     names = sim.model.tier_names
@@ -506,6 +514,7 @@ def document(sim: Simulation) -> dict[str, Any]:
         "payback": [asdict(p) for p in payback_table(sim)],
         "analogy": analogy(sim),
         "ledger": [asdict(r) for r in ledger(sim)],
+        "seed_claims": [asdict(c) for c in seed_claims(sim)],
         "engine_seconds": sim.engine_seconds,
         "components": list(COMPONENTS),
     }
@@ -556,5 +565,15 @@ def csv_rows(sim: Simulation) -> list[list[str]]:
             a.backlog[t],
             *(a.tier_bytes[i, t] for i in tiers),
         ]
-        rows.append([day.isoformat(), *(f"{_round(v):g}" for v in values)])
+        # Byte counts whole (never 1.11179e+11), dollars to 6 significant digits.
+        money = {3, 4, 8, 9}
+        rows.append(
+            [
+                day.isoformat(),
+                *(
+                    f"{_round(v):g}" if i in money else f"{round(float(v))}"
+                    for i, v in enumerate(values)
+                ),
+            ]
+        )
     return rows
