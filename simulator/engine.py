@@ -12,6 +12,12 @@ Semantics fixed here (docs/simulate.md explains them):
 - purge turns rows into dead space inside the database file; VACUUM makes it reusable; only a
   rewrite or a partition drop shrinks the file; RDS bills an allocation that only grows;
 - lifecycle transitions move whole cohorts whose mean object size meets the provider minimum;
+- transitions and expirations age an object from its own creation, as S3 does: an archive's
+  bundle written on day 10 is 30 days old on day 40, whatever day its rows were written;
+- PostgreSQL's autovacuum (unless the scenario turns it off) makes dead rows reusable once they
+  exceed 50 + 0.2 x the live rows, checked after each day's jobs;
+- an expire on a versioned class only adds delete markers; the versions stay billed until the
+  job's `noncurrent_days` have passed (NoncurrentVersionExpiration);
 - a capacity caps the units one run removes, oldest first; the rest is the job's backlog.
 """
 
@@ -21,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from simulator.billing import bill
 from simulator.generate import Generation
-from simulator.model import COMPONENTS, EARLY, REQUESTS, TRANSITIONS, Daily, Model, Run
+from simulator.model import COMPONENTS, EARLY, REQUESTS, TRANSITIONS, Daily, JobStats, Model, Run
 from simulator.prices import GIB
 from simulator.scenario import Job
 
@@ -46,11 +52,13 @@ class _State:
         self.O = gen.objects.copy()
         self.tier = np.repeat(model.home_tier[:, None], d, axis=1)
         self.entered = np.tile(np.arange(d, dtype=np.int64), (k, 1))
+        self.created = self.entered.copy()  # the day each cohort's objects were written
         self.archived = np.zeros((k, d), dtype=bool)
         # Running totals per tier: live bytes, objects, billable bytes, bytes and objects read.
         self.L = np.zeros((5, t_count))
         self.LB, self.LO, self.LM, self.RB, self.RO = self.L  # views into one array
         self.dead = 0.0
+        self.dead_rows = 0.0
         self.file = 0.0
         self.deleted = 0.0
         self.compacted = 0.0
@@ -191,6 +199,10 @@ class _Jobs:
         self.frontier = [dict.fromkeys(ks, 0) for ks in self.targets]
         self.backlog = np.zeros(len(jobs))
         self.peak = np.zeros(len(jobs))
+        # Per job: runs, units removed, bytes removed, objects moved, delete markers, fees.
+        self.stats = np.zeros((len(jobs), 6))
+        self.markers = [dict.fromkeys(ks, 0) for ks in self.targets]
+        self.versioned = [c.versioned for c in model.scenario.classes]
         archived = {
             k
             for job, ks in zip(jobs, self.targets, strict=True)
@@ -207,13 +219,34 @@ class _Jobs:
 
     def apply(self, st: _State, j: int, t: int, runs: int, costs: Floats) -> float:
         """Run job j on day t (`runs` times that day); returns bytes deleted."""
+        fees_before = float(costs[EARLY, t] + costs[TRANSITIONS, t] + costs[REQUESTS, t])
+        deleted = self._apply(st, j, t, runs, costs)
+        row = self.stats[j]
+        row[0] += runs
+        row[2] += deleted
+        row[5] += float(costs[EARLY, t] + costs[TRANSITIONS, t] + costs[REQUESTS, t]) - fees_before
+        return deleted
+
+    def _due(self, st: _State, k: int, lo: int, hi: int, t: int, age: int) -> int:
+        """The end of the run of cohorts lo..hi whose objects are `age` days old by their own
+        creation (a bundle is as old as the archive that wrote it)."""
+        import numpy as np
+
+        if not self.awaits_archive[k] or hi <= lo:
+            return hi
+        young = np.flatnonzero(t - st.created[k, lo:hi] < age)
+        return lo + int(young[0]) if young.size else hi
+
+    def _apply(self, st: _State, j: int, t: int, runs: int, costs: Floats) -> float:
         job = self.jobs[j]
         act = job.action
         if act == "vacuum":
             st.dead = 0.0
+            st.dead_rows = 0.0
             return 0.0
         if act == "rewrite":
             st.dead = 0.0
+            st.dead_rows = 0.0
             st.file = float(st.LB[self.m.db_tier])
             return 0.0
         deleted = 0.0
@@ -224,6 +257,10 @@ class _Jobs:
             hi = t - job.older_than_days + 1
             if act == "drop_partition":
                 hi = (hi // job.partition_days) * job.partition_days
+            if act == "expire":
+                hi = self._due(st, k, lo, hi, t, job.older_than_days)
+                if self.versioned[k]:
+                    hi = self._markers(st, j, k, hi, t, job.noncurrent_days)
             if hi <= lo:
                 continue
             if act in ("purge", "expire", "drop_partition"):
@@ -242,8 +279,10 @@ class _Jobs:
                 waiting += left
                 deleted += gone_b
                 st.deleted_units[k] += gone_u
+                self.stats[j, 1] += gone_u
                 if act == "purge":
                     st.dead += gone_b  # dead tuples: still in the file until a rewrite
+                    st.dead_rows += gone_u
                 elif act == "drop_partition":
                     st.file = max(0.0, st.file - gone_b * (1 + self.m.scenario.database.fill_slack))
             elif act == "archive":
@@ -254,6 +293,19 @@ class _Jobs:
         self.backlog[j] = waiting
         self.peak[j] = max(self.peak[j], waiting)
         return deleted
+
+    def _markers(self, st: _State, j: int, k: int, hi: int, t: int, noncurrent: int | None) -> int:
+        """Expire on a versioned class: cohorts lo..hi get delete markers (counted once); only
+        versions noncurrent for `noncurrent` days may go. Returns the end of those."""
+        lo = self.markers[j][k]
+        if hi > lo:
+            self.stats[j, 4] += float(st.O[k, lo:hi].sum())
+            self.markers[j][k] = hi
+        if noncurrent is None:
+            return 0
+        front = self.frontier[j][k]
+        end = hi - noncurrent
+        return self._due(st, k, front, end, t, self.jobs[j].older_than_days + noncurrent)
 
     def _archive(self, st: _State, j: int, k: int, lo: int, hi: int, t: int, costs: Floats) -> None:
         import numpy as np
@@ -273,8 +325,10 @@ class _Jobs:
         if self.to_index[j] >= 0:
             st.tier[k, idx] = self.to_index[j]
         st.entered[k, idx] = t
+        st.created[k, idx] = t  # the bundle is a new object: its lifecycle clock starts today
         st.archived[k, idx] = True
         st.account(k, lo, hi, 1.0, weight=todo.astype(np.float64))
+        self.stats[j, 3] += float(st.O[k, idx].sum())
         costs[REQUESTS, t] += float((st.O[k, idx] * self.m.put_fee[st.tier[k, idx]]).sum())
 
     def _transition(
@@ -288,7 +342,8 @@ class _Jobs:
         b, o, tiers = st.B[k, lo:hi], st.O[k, lo:hi], st.tier[k, lo:hi]
         # Lifecycle skips objects under the provider's minimum (S3: 128 KiB by default).
         big = b >= o * self.m.lifecycle_min
-        move = (tiers < to) & (o > 0) & big
+        due = (t - st.created[k, lo:hi]) >= self.jobs[j].older_than_days
+        move = (tiers < to) & (o > 0) & big & due
         if move.any():
             weight = move.astype(np.float64)
             costs[EARLY, t] += st.early(k, lo, hi, t, weight=weight)
@@ -298,8 +353,10 @@ class _Jobs:
             st.entered[k, idx] = t
             st.account(k, lo, hi, 1.0, weight=weight)
             costs[TRANSITIONS, t] += float(st.O[k, idx].sum()) * float(self.m.transition_fee[to])
-        # Cohorts still waiting for an archive job to bundle them are looked at again later.
-        settled = (o <= 0) | (st.tier[k, lo:hi] >= to) | st.archived[k, lo:hi]
+            self.stats[j, 3] += float(st.O[k, idx].sum())
+        # Cohorts still waiting for an archive job to bundle them, or whose bundle is not yet
+        # old enough, are looked at again later.
+        settled = (o <= 0) | (st.tier[k, lo:hi] >= to) | (st.archived[k, lo:hi] & due)
         if not self.awaits_archive[k]:
             settled = np.ones_like(settled)
         pending = np.flatnonzero(~settled)
@@ -310,15 +367,19 @@ class _Jobs:
         to = self.to_index[j]
         o = float(st.O[k, c])
         tier = int(st.tier[k, c])
-        if tier < to and o > 0 and float(st.B[k, c]) >= o * self.m.lifecycle_min:
+        due = t - int(st.created[k, c]) >= self.jobs[j].older_than_days
+        if tier < to and o > 0 and due and float(st.B[k, c]) >= o * self.m.lifecycle_min:
             costs[EARLY, t] += st.early1(k, c, t)
             st.account1(k, c, -1.0)
             st.tier[k, c] = to
             st.entered[k, c] = t
             st.account1(k, c, 1.0)
             costs[TRANSITIONS, t] += o * float(self.m.transition_fee[to])
+            self.stats[j, 3] += o
             tier = to
-        settled = o <= 0 or tier >= to or bool(st.archived[k, c]) or not self.awaits_archive[k]
+        settled = (
+            o <= 0 or tier >= to or (bool(st.archived[k, c]) and due) or not self.awaits_archive[k]
+        )
         return c + 1 if settled else c
 
 
@@ -359,6 +420,8 @@ def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
     step_min = 10 * GIB  # RDS autoscaling: max(10 GiB, 10 %) when free space <= 10 %
     db = model.db_tier
     level = st.L
+    autovacuum = model.has_db and s.database.autovacuums
+    autovacuum_runs = 0
     for t in range(days):
         level += grow[:, :, t]
         if today[t]:
@@ -369,6 +432,11 @@ def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
             deleted[t] = gone
             compacted[t] = st.compacted - before_c
         backlog[t] = float(plan.backlog.sum()) if len(jobs) else 0.0
+        if autovacuum and st.dead_rows > 50 + 0.2 * float(level[1, db]):
+            # autovacuum_vacuum_threshold 50 + autovacuum_vacuum_scale_factor 0.2 x live rows.
+            st.dead = 0.0
+            st.dead_rows = 0.0
+            autovacuum_runs += 1
         if model.has_db:
             st.file = max(st.file, (float(level[0, db]) + st.dead) * (1 + slack))
             while st.file >= 0.9 * alloc:
@@ -392,6 +460,7 @@ def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
         db_file,
         db_alloc,
         "with_cleanup" if with_cleanup else "without_cleanup",
+        autovacuum_runs,
     )
 
 
@@ -409,6 +478,7 @@ def _finish(
     db_file: Floats,
     db_alloc: Floats,
     label: str,
+    autovacuum_runs: int = 0,
 ) -> Run:
     s = model.scenario
     n = model.n_object_tiers
@@ -455,4 +525,17 @@ def _finish(
         backlog_end={job.name: float(plan.backlog[j]) for j, job in enumerate(plan.jobs)},
         backlog_peak={job.name: float(plan.peak[j]) for j, job in enumerate(plan.jobs)},
         daily=daily,
+        jobs=tuple(
+            JobStats(
+                name=job.name,
+                runs=int(row[0]),
+                units_removed=float(row[1]),
+                bytes_removed=float(row[2]),
+                objects_moved=float(row[3]),
+                delete_markers=float(row[4]),
+                fees_usd=float(row[5]),
+            )
+            for job, row in zip(plan.jobs, plan.stats, strict=True)
+        ),
+        autovacuum_runs=autovacuum_runs,
     )

@@ -59,6 +59,19 @@ class Daily:
 
 
 @dataclass(frozen=True)
+class JobStats:
+    """What one job did over a run, counted by the engine as it acted (issue 19 item 2)."""
+
+    name: str
+    runs: int  # times it ran (a sub-daily cron counts each run)
+    units_removed: float  # rows (db), objects (object store) or files (disk)
+    bytes_removed: float
+    objects_moved: float  # transitioned, or written as archive bundles
+    delete_markers: float  # versioned buckets: expirations that only hid the object
+    fees_usd: float  # transition fees, early deletion and PUTs it caused
+
+
+@dataclass(frozen=True)
 class Run:
     label: str
     tier_names: tuple[str, ...]
@@ -76,6 +89,8 @@ class Run:
     backlog_end: dict[str, float]
     backlog_peak: dict[str, float]
     daily: Daily
+    jobs: tuple[JobStats, ...] = ()
+    autovacuum_runs: int = 0
 
 
 @dataclass(frozen=True)
@@ -151,6 +166,8 @@ def compile_model(scenario: Scenario, prices: Prices) -> Model:
     for k, klass in enumerate(scenario.classes):
         size = klass.bundle_bytes or klass.unit_bytes
         sigma = 0.0 if klass.bundle_bytes else klass.size_sigma
+        if size <= 0:  # a class measured as 0 bytes a unit (materialize): nothing to scale
+            continue
         for i, tier in enumerate(tiers):
             factor[k, i] = _expected_max(size, sigma, tier.min_billable_bytes) / size
     return Model(

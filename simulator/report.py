@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hygiene.render.json import SCHEMA
-from simulator.model import COMPONENTS, Run
+from simulator.model import COMPONENTS, JobStats, Run
 from simulator.prices import GIB, TierTable
 from simulator.scenario import Job, Scenario
 from simulator.simulation import Simulation
@@ -41,13 +41,13 @@ CITY = {
     ),
     "transition": (
         "out-of-town depot",
-        "the provider moves old objects to a cheaper, slower tier; "
-        "each object pays a transition fee",
+        "the provider moves objects at least the lifecycle minimum in size to a cheaper, "
+        "slower tier, for a fee per object moved",
     ),
     "expire": (
         "incinerator",
-        "deletes for good; objects deleted before a tier's minimum "
-        "duration still pay the remaining days",
+        "deletes for good; an object deleted before its tier's minimum "
+        "duration pays the remaining days",
     ),
 }
 
@@ -73,8 +73,13 @@ class Savings:
     naive_usd: float
     bytes_avoided_end: float  # live bytes the cleanup run no longer keeps at the end
     billed_bytes_avoided_end: float
-    break_even_day: int | None  # from this day on, cumulative savings stay positive
+    # Break-even exists only when cleanup first costs more: the day from which cumulative
+    # savings stay positive after having been negative (issue 19 item 3).
+    break_even_day: int | None
     break_even_date: str | None
+    # When cleanup never costs more in total: the first day its cumulative saving is positive.
+    cheaper_from_day: int | None = None
+    cheaper_from_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,10 +123,16 @@ def savings(sim: Simulation) -> Savings:
 
     a, b = sim.with_cleanup, sim.without_cleanup
     cum = np.cumsum(b.daily.cost - a.daily.cost)
+    # Identical days cancel exactly; anything within rounding of the totals counts as even.
+    eps = 1e-9 * max(float(np.abs(np.cumsum(b.daily.cost)).max(initial=0.0)), 1e-12)
     day: int | None = None
-    if len(cum) and cum[-1] > 0:
-        not_yet = np.flatnonzero(cum <= 0)
-        day = int(not_yet[-1]) + 1 if not_yet.size else 0
+    cheaper: int | None = None
+    if len(cum) and cum[-1] > eps:
+        if (cum < -eps).any():
+            not_yet = np.flatnonzero(cum <= eps)
+            day = int(not_yet[-1]) + 1
+        else:
+            cheaper = int(np.flatnonzero(cum > eps)[0])
     usd = b.cost_usd - a.cost_usd
     return Savings(
         usd=usd,
@@ -131,7 +142,118 @@ def savings(sim: Simulation) -> Savings:
         billed_bytes_avoided_end=b.billed_bytes_end - a.billed_bytes_end,
         break_even_day=day,
         break_even_date=None if day is None else sim.generation.dates[day].isoformat(),
+        cheaper_from_day=cheaper,
+        cheaper_from_date=None if cheaper is None else sim.generation.dates[cheaper].isoformat(),
     )
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One job's account: what it did, what it cost and saved, and why if it did nothing."""
+
+    name: str
+    action: str
+    counted: str  # what units_removed counts: rows, objects or files
+    runs: int
+    units_removed: float
+    bytes_removed: float
+    objects_moved: float
+    delete_markers: float
+    fees_usd: float
+    saved_usd: float  # the timetable without this job costs this much more (leave-one-out)
+    warning: str | None
+
+
+def counted(scenario: Scenario, names: tuple[str, ...]) -> str:
+    """What a unit of these classes is: a database row, a stored object or a file on disk."""
+    stores = {scenario.klass(n).store for n in names}
+    words = {"db": "rows", "object": "objects", "disk": "files"}
+    return "/".join(words[s] for s in sorted(stores)) or "rows"
+
+
+def _object_bytes(sim: Simulation, job: Job) -> float:
+    """The size of the objects a transition sees: an archive's bundles, else the class's own."""
+    sizes = []
+    for name in job.classes:
+        klass = sim.scenario.klass(name)
+        bundles = [
+            j.bundle_bytes / j.compress * j.compress
+            for j in sim.scenario.jobs
+            if j.action == "archive" and name in j.classes
+        ]
+        sizes.append(max(bundles) if bundles else klass.bundle_bytes or klass.unit_bytes)
+    return min(sizes, default=0.0)
+
+
+def _warning(sim: Simulation, job: Job, stats: JobStats) -> str | None:
+    s = sim.scenario
+    from hygiene.units import format_bytes
+
+    horizon = (
+        f"it acts on data older than {job.older_than_days} days and the run lasts {s.days} days"
+    )
+    if job.action == "transition" and not stats.objects_moved:
+        size = _object_bytes(sim, job)
+        floor = sim.model.lifecycle_min
+        if size < floor:
+            return (
+                f"moved nothing: its objects ({format_bytes(size)}) are under the "
+                f"{_size_label(floor)} lifecycle minimum (S3 TransitionDefaultMinimumObjectSize); "
+                "bundle them first, or expire them instead"
+            )
+        if job.older_than_days >= s.days:
+            return f"moved nothing: {horizon}"
+        return "moved nothing: no object was old enough and in a warmer tier when it ran"
+    if job.action in ("purge", "expire", "drop_partition"):
+        versioned = any(s.klass(n).versioned for n in job.classes)
+        if versioned and job.noncurrent_days is None and stats.delete_markers:
+            return (
+                f"versioned bucket: {stats.delete_markers:,.0f} expirations only added delete "
+                "markers; every version stays billed as a noncurrent version until a "
+                "NoncurrentVersionExpiration rule (noncurrent_days) removes it"
+            )
+        if not stats.bytes_removed:
+            if job.older_than_days >= s.days:
+                return f"removed nothing: {horizon}"
+            return "removed nothing: nothing was old enough when it ran"
+        if job.action == "purge":
+            cleaners = [j for j in s.jobs if j.action in ("vacuum", "rewrite")]
+            if not cleaners and not s.database.autovacuums:
+                return (
+                    "purged rows stay dead space: no vacuum job and autovacuum off, so the "
+                    "file grows as if nothing had been deleted"
+                )
+    if job.action == "archive" and not stats.objects_moved:
+        if job.older_than_days >= s.days:
+            return f"archived nothing: {horizon}"
+        return "archived nothing"
+    return None
+
+
+def ledger(sim: Simulation) -> list[LedgerRow]:
+    """Every job's account. `saved_usd` reruns the engine without that job (same generation)."""
+    from simulator.simulation import run_without_job
+
+    a = sim.with_cleanup
+    rows = []
+    for j, (job, stats) in enumerate(zip(sim.scenario.jobs, a.jobs, strict=True)):
+        saved = run_without_job(sim, j).cost_usd - a.cost_usd
+        rows.append(
+            LedgerRow(
+                name=job.name,
+                action=job.action,
+                counted=counted(sim.scenario, job.classes) if job.classes else "rows",
+                runs=stats.runs,
+                units_removed=stats.units_removed,
+                bytes_removed=stats.bytes_removed,
+                objects_moved=stats.objects_moved,
+                delete_markers=stats.delete_markers,
+                fees_usd=stats.fees_usd,
+                saved_usd=saved,
+                warning=_warning(sim, job, stats),
+            )
+        )
+    return rows
 
 
 def payback_days(table: TierTable, size: float, dst: int, src: int = 0) -> float | None:
@@ -240,9 +362,16 @@ def analogy(sim: Simulation) -> list[tuple[str, str, str]] | None:
     return rows
 
 
-def explain(job: Job) -> tuple[str, str]:
-    """The city's name for a job and what it does, for `--explain`."""
+def explain(job: Job, scenario: Scenario | None = None) -> tuple[str, str]:
+    """The city's name for a job and what it does, for `--explain`, from its kind and store."""
     who, what = CITY[job.action]
+    store = scenario.klass(job.classes[0]).store if scenario and job.classes else "db"
+    if job.action == "expire" and store == "disk":
+        who, what = "bin day", "deletes the files for good; a local disk has no minimum duration"
+    if job.action == "archive" and store == "disk":
+        who = "compactor"
+    if job.action == "purge" and job.capacity is not None:
+        who = "incinerator"
     if job.capacity is not None:
         # Seoul's incinerators burn ~2,850 t/day against ~3,200 t/day of bags (reference 5.4).
         what += (
@@ -349,6 +478,7 @@ def document(sim: Simulation) -> dict[str, Any]:
     from dataclasses import asdict
 
     from hygiene import __version__
+    from simulator.claims import seed_claims
 
     dates = [d.isoformat() for d in sim.generation.dates]
     names = sim.model.tier_names
@@ -383,6 +513,8 @@ def document(sim: Simulation) -> dict[str, Any]:
         "monthly": [asdict(m) for m in monthly(sim)],
         "payback": [asdict(p) for p in payback_table(sim)],
         "analogy": analogy(sim),
+        "ledger": [asdict(r) for r in ledger(sim)],
+        "seed_claims": [asdict(c) for c in seed_claims(sim)],
         "engine_seconds": sim.engine_seconds,
         "components": list(COMPONENTS),
     }
@@ -433,5 +565,15 @@ def csv_rows(sim: Simulation) -> list[list[str]]:
             a.backlog[t],
             *(a.tier_bytes[i, t] for i in tiers),
         ]
-        rows.append([day.isoformat(), *(f"{_round(v):g}" for v in values)])
+        # Byte counts whole (never 1.11179e+11), dollars to 6 significant digits.
+        money = {3, 4, 8, 9}
+        rows.append(
+            [
+                day.isoformat(),
+                *(
+                    f"{_round(v):g}" if i in money else f"{round(float(v))}"
+                    for i, v in enumerate(values)
+                ),
+            ]
+        )
     return rows

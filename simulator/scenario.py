@@ -52,7 +52,10 @@ class DataClass:
     size_sigma: float = 0.0  # lognormal sigma of the unit size; 0 = every unit the mean size
     bundle_bytes: float = 0.0  # units written into objects of this size (log lines into files)
     read_fraction: float = 0.0  # share of the stored bytes read back per day (retrieval fees)
-    city: str = ""  # what it is in the city: "household waste", "sewage"...
+    city: str = ""
+    # S3 versioning: an expiration only adds a delete marker; the version stays, billed, until a
+    # NoncurrentVersionExpiration (a job's noncurrent_days) removes it (issue 19 item 10).
+    versioned: bool = False  # what it is in the city: "household waste", "sewage"...
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Job:
     bundle_bytes: float = 0.0
     partition_days: int = 30
     command: str = ""  # the real command a user would schedule for it
+    noncurrent_days: int | None = None  # expire on a versioned class: days a version stays
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,13 @@ class Database:
     multi_az: bool = False
     initial_alloc_bytes: float = 20 * 1024**3
     fill_slack: float = 0.2  # autovacuum_vacuum_scale_factor: steady bloat between vacuums
+    # PostgreSQL's autovacuum (on by default; the seed's postgresql.conf turns it on): dead rows
+    # become reusable once they exceed 50 + 0.2 x live rows. None: on unless the engine is SQLite.
+    autovacuum: bool | None = None
+
+    @property
+    def autovacuums(self) -> bool:
+        return self.engine != "sqlite" if self.autovacuum is None else self.autovacuum
 
 
 @dataclass(frozen=True)
@@ -190,6 +201,7 @@ def _klass(table: Table) -> DataClass:
         bundle_bytes=_size(table, "bundle_bytes", 0.0),
         read_fraction=number(table, "read_fraction", 0.0),
         city=table.string("city", "") or "",
+        versioned=table.boolean("versioned", False),
     )
     if item.unit_bytes <= 0:
         raise table.error("unit_bytes", "is required: the mean size of one unit (350B, 2.5MB)")
@@ -222,7 +234,10 @@ def _job(table: Table) -> Job:
         bundle_bytes=_size(table, "bundle_bytes", 0.0),
         partition_days=table.integer("partition_days", 30, minimum=1),
         command=table.string("command", "") or "",
+        noncurrent_days=_days(table, "noncurrent_days") if table.raw("noncurrent_days") else None,
     )
+    if job.noncurrent_days is not None and job.action != "expire":
+        raise table.error("noncurrent_days", "only an expire removes noncurrent versions")
     if job.action in ("vacuum", "rewrite"):
         if job.classes:
             raise table.error("classes", f"{job.action} acts on the whole database; drop the key")
@@ -274,6 +289,9 @@ def parse_scenario(data: dict[str, Any], source: str) -> Scenario:
             multi_az=db_table.boolean("multi_az", False),
             initial_alloc_bytes=_size(db_table, "initial_alloc", 20 * 1024**3),
             fill_slack=number(db_table, "fill_slack", 0.2),
+            autovacuum=(
+                None if db_table.raw("autovacuum") is None else db_table.boolean("autovacuum", True)
+            ),
         )
         db_table.done()
     analogy_table = root.table("analogy")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from simulator.engine import run
 from simulator.generate import Generation, generate
@@ -41,3 +41,14 @@ def simulate(scenario: Scenario, prices: Prices) -> Simulation:
         without_cleanup=baseline,
         engine_seconds=time.perf_counter() - started,
     )
+
+
+def run_without_job(sim: Simulation, j: int) -> Run:
+    """The cleanup run on the same generation with job `j` left out: what that job is worth."""
+    import numpy as np
+
+    s = sim.scenario
+    jobs = s.jobs[:j] + s.jobs[j + 1 :]
+    model = replace(sim.model, scenario=replace(s, jobs=jobs))
+    gen = replace(sim.generation, fires=np.delete(sim.generation.fires, j, axis=0))
+    return run(model, gen, with_cleanup=True)

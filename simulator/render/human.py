@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING
 from hygiene.units import format_bytes
 from simulator.model import COMPONENTS
 from simulator.report import (
+    LedgerRow,
     Month,
+    Savings,
     analogy,
+    counted,
     explain,
+    ledger,
     monthly,
     payback_label,
     payback_table,
@@ -91,8 +95,13 @@ def print_report(
     out.print()
     _print_chart(out, sim)
     out.print()
+    out.print(_ledger_table(sim))
+    for row in ledger(sim):
+        if row.warning:
+            out.print(f"[yellow]warning[/]: {row.name} {row.warning}.", soft_wrap=True)
     out.print(_payback_table(sim))
     _print_analogy(out, sim)
+    _print_claims(out, sim)
     if explain_jobs:
         out.print()
         _print_timetable(out, sim)
@@ -201,12 +210,12 @@ def _print_outcome(out: Console, sim: Simulation, months: list[Month], *, naive:
     s = sim.scenario
     a, b = sim.with_cleanup, sim.without_cleanup
     saved = savings(sim)
-    verdict = "[green]" if saved.usd > 0 else "[red]"
     out.print(
-        f"{verdict}Saved {money(saved.usd)} ({saved.percent:.1f}%) over {s.days} days[/]; "
-        f"the back-of-the-envelope (--naive) sum says {money(saved.naive_usd)}.",
+        f"{outcome_line(saved.usd, saved.percent, s.days)}; the back-of-the-envelope "
+        f"(--naive) sum says {signed(saved.naive_usd)}.",
         soft_wrap=True,
     )
+    out.print(naive_note(saved.usd, saved.naive_usd), soft_wrap=True)
     if naive:
         last = months[-1]
         out.print(
@@ -216,13 +225,7 @@ def _print_outcome(out: Console, sim: Simulation, months: list[Month], *, naive:
             "is allocation and slack, minimum sizes and durations, per-object fees, retrieval.",
             soft_wrap=True,
         )
-    if saved.break_even_day is None:
-        out.print("Break-even: never within the horizon.")
-    else:
-        out.print(
-            f"Break-even: day {saved.break_even_day} ({saved.break_even_date}); "
-            "from then on the cleanup run has cost less in total."
-        )
+    out.print(break_even_line(saved), soft_wrap=True)
     out.print(
         f"End of horizon: kept {format_bytes(a.live_bytes_end)} vs {format_bytes(b.live_bytes_end)}"
         f"; billed {format_bytes(a.billed_bytes_end)} vs {format_bytes(b.billed_bytes_end)}"
@@ -234,14 +237,14 @@ def _print_outcome(out: Console, sim: Simulation, months: list[Month], *, naive:
         out.print(
             f"Database: live {format_bytes(d.db_live[-1])}, dead {format_bytes(d.db_dead[-1])}, "
             f"file {format_bytes(d.db_file[-1])}, billed {format_bytes(d.db_billed[-1])} "
-            f"({s.database.engine}). Purging caps growth; only partition drops and rewrites "
-            "shrink the file, and RDS never shrinks its allocation.",
+            f"({s.database.engine}; autovacuum {_autovacuum(sim)}). " + db_lesson(sim),
             soft_wrap=True,
         )
-    for job_name, left in a.backlog_end.items():
+    for job, (job_name, left) in zip(s.jobs, a.backlog_end.items(), strict=True):
         if left > 0:
+            what = counted(s, job.classes) if job.classes else "rows"
             out.print(
-                f"[yellow]Backlog[/]: {job_name} leaves {left:,.0f} units waiting "
+                f"[yellow]Backlog[/]: {job_name} leaves {left:,.0f} {what} waiting "
                 f"(peak {a.backlog_peak[job_name]:,.0f}): its capacity is below the inflow.",
                 soft_wrap=True,
             )
@@ -252,6 +255,131 @@ def _print_chart(out: Console, sim: Simulation) -> None:
     out.print("Stored bytes over time  (# with cleanup, . without, + both)")
     for line in chart(a.daily.live_bytes.tolist(), b.daily.live_bytes.tolist()):
         out.print(line, highlight=False, markup=False)
+
+
+def signed(usd: float) -> str:
+    return money(usd) if usd >= 0 else f"-{money(-usd)}"
+
+
+def outcome_line(usd: float, percent: float, days: int) -> str:
+    """ "Saved $X (Y%)", or "cost $X more" when cleanup lost money (issue 19 item 7)."""
+    if usd >= 0:
+        return f"[green]Saved {money(usd)} ({percent:.1f}%) over {days} days[/]"
+    return (
+        f"[red]Cleanup cost {money(-usd)} more than no cleanup ({-percent:.1f}% more) "
+        f"over {days} days[/]"
+    )
+
+
+def naive_note(usd: float, naive: float) -> str:
+    """Why the honest saving and the naive one differ, whichever is larger."""
+    if abs(usd - naive) <= 0.005 * max(abs(usd), abs(naive), 1e-9):
+        return "The honest and the naive saving agree within 0.5%."
+    if naive > usd:
+        return (
+            f"The naive sum claims {signed(naive - usd)} more saving than the bill gives: it "
+            "ignores transition fees, minimum durations and sizes, per-object overhead, "
+            "retrieval, the database's slack and RDS's allocation."
+        )
+    return (
+        f"The naive sum claims {signed(usd - naive)} less saving than the bill gives: it prices "
+        "every GB at the first band's rate, while the volume bands (S3 Standard $0.022 past "
+        "50 TB, $0.021 past 500 TB) and an allocation held for both runs change the honest sums."
+    )
+
+
+def break_even_line(saved: Savings) -> str:
+    if saved.break_even_day is not None:
+        return (
+            f"Break-even: day {saved.break_even_day} ({saved.break_even_date}); cleanup first "
+            "cost more (fees, minimum durations), and from then on it has cost less in total."
+        )
+    if saved.cheaper_from_day is not None:
+        return (
+            f"No break-even needed: cleanup never cost more in total; cheaper from day "
+            f"{saved.cheaper_from_day} ({saved.cheaper_from_date}), the first day a job saved."
+        )
+    if saved.usd < 0:
+        return "Break-even: never within the horizon; cleanup costs more in total."
+    return "Break-even: cleanup and no cleanup cost the same."
+
+
+def db_lesson(sim: Simulation) -> str:
+    if sim.model.db_allocated:
+        return (
+            "Purging caps growth; only partition drops and rewrites shrink the file, and RDS "
+            "never shrinks its allocation."
+        )
+    return (
+        f"Purging caps growth; {sim.scenario.database.engine} bills the used volume, which only "
+        "partition drops and rewrites (pg_repack, VACUUM FULL) shrink, never a DELETE."
+    )
+
+
+def _autovacuum(sim: Simulation) -> str:
+    if not sim.scenario.database.autovacuums:
+        return "off"
+    return f"on, ran on {sim.with_cleanup.autovacuum_runs} days"
+
+
+def ledger_sentence(row: LedgerRow) -> str:
+    parts = [f"{row.runs:,} runs"]
+    if row.units_removed:
+        parts.append(
+            f"removed {row.units_removed:,.0f} {row.counted} ({format_bytes(row.bytes_removed)})"
+        )
+    if row.objects_moved:
+        verb = "wrote" if row.action == "archive" else "moved"
+        parts.append(f"{verb} {row.objects_moved:,.0f} objects")
+    if row.delete_markers:
+        parts.append(f"{row.delete_markers:,.0f} delete markers")
+    parts.append(f"fees {money(row.fees_usd)}")
+    parts.append(
+        f"saved {money(row.saved_usd)}"
+        if row.saved_usd >= 0
+        else f"cost {money(-row.saved_usd)} more"
+    )
+    return ", ".join(parts)
+
+
+def _ledger_table(sim: Simulation) -> Table:
+    """Each job's account: runs, what it removed or moved, its fees and what it saved."""
+    from rich.table import Table
+
+    table = Table(
+        title="Job ledger (saved: the timetable without the job costs this much more)",
+        title_justify="left",
+    )
+    for name in ("job", "runs", "removed", "bytes", "moved", "fees", "saved"):
+        table.add_column(name, justify="left" if name == "job" else "right")
+    for row in ledger(sim):
+        table.add_row(
+            row.name + (" [yellow]![/]" if row.warning else ""),
+            f"{row.runs:,}",
+            f"{row.units_removed:,.0f} {row.counted}" if row.units_removed else "0",
+            format_bytes(row.bytes_removed),
+            f"{row.objects_moved:,.0f}",
+            money(row.fees_usd),
+            signed(row.saved_usd),
+        )
+    return table
+
+
+def _print_claims(out: Console, sim: Simulation) -> None:
+    """The seed's figures beside the simulated ones, each with a verdict (issue 19 item 9)."""
+    from rich.table import Table
+
+    from simulator.claims import seed_claims
+
+    claims = seed_claims(sim)
+    if not claims:
+        return
+    t = Table(title="Seed claim vs simulated", title_justify="left")
+    for name in ("claim", "the seed says", "simulated", "verdict"):
+        t.add_column(name)
+    for c in claims:
+        t.add_row(c.claim, c.seed, c.simulated, c.verdict)
+    out.print(t)
 
 
 def _payback_table(sim: Simulation) -> Table:
@@ -297,13 +425,16 @@ def _print_timetable(out: Console, sim: Simulation) -> None:
     """Each cleanup job in the city's language, with the days it fired (`--explain`)."""
     s = sim.scenario
     out.print("[bold]The timetable, in the city's language[/]")
-    for job in s.jobs:
-        who, what = explain(job)
+    for job, row in zip(s.jobs, ledger(sim), strict=True):
+        who, what = explain(job, s)
         fired = int((sim.generation.fires[s.jobs.index(job)] > 0).sum())
         out.print(
             f"- {job.name} ({who}, {job.cron}, fired on {fired} days): {what}.",
             soft_wrap=True,
         )
+        out.print(f"    did: {ledger_sentence(row)}", soft_wrap=True, markup=False)
+        if row.warning:
+            out.print(f"    warning: {row.warning}", soft_wrap=True, markup=False)
         if job.command:
             out.print(f"    real command: {job.command}", soft_wrap=True, markup=False)
 

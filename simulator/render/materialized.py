@@ -15,6 +15,16 @@ def _ratio(predicted: float, actual: float) -> str:
     return f"{actual / predicted:.3f}"
 
 
+NOTES = (
+    "Per-day row and file counts come from the model's own generate(), so agreement checks the "
+    "age cutoffs and the real tools, not the volumes a real service would write.",
+    "Bytes per row are measured by the engine (PostgreSQL pg_column_size; MariaDB the values' "
+    "LENGTH; SQLite the file's growth, or the values' length for a small table).",
+    "On PostgreSQL a plain VACUUM gives deleted rows' space back to the tables, not the file: "
+    "the model predicts ~0 bytes of file; VACUUM FULL or pg_repack shrink it.",
+)
+
+
 def document(written: Materialized, comparison: Comparison | None) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
@@ -53,6 +63,7 @@ def document(written: Materialized, comparison: Comparison | None) -> dict[str, 
             }
             for a in comparison.rows
         ],
+        "notes": list(NOTES),
     }
 
 
@@ -86,6 +97,8 @@ def print_materialized(written: Materialized, comparison: Comparison | None) -> 
         "workspace", f"{written.files:,} files", "", format_bytes(written.predicted_workspace_bytes)
     )
     out.print(table)
+    for note in NOTES:
+        out.print(f"  note: {note}", soft_wrap=True, markup=False)
     if comparison is None:
         out.print("Add --run-cleanup to run the real tools and compare.")
         return

@@ -239,3 +239,72 @@ def test_daily_rows_and_months_add_up_to_the_totals(cli) -> None:  # type: ignor
         )
         assert run["daily"][-1]["live_bytes"] == pytest.approx(run["live_bytes_end"], rel=1e-5)
     assert [m["days"] for m in doc["monthly"]] == [31, 28, 16]
+
+
+def test_a_negative_saving_is_said_as_a_cost(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    scenario = _write(
+        tmp_path,
+        """
+name = "costly"
+days = 20
+[population]
+users = 1
+[[classes]]
+name = "tiny"
+store = "object"
+per_active_user = 100000
+unit_bytes = "200KiB"
+[[jobs]]
+name = "to-deep"
+cron = "@daily"
+action = "transition"
+classes = ["tiny"]
+older_than = "0d"
+to = "deep_archive"
+[[jobs]]
+name = "delete"
+cron = "@daily"
+action = "expire"
+classes = ["tiny"]
+older_than = "2d"
+""",
+    )
+    result = cli("simulate", "--scenario", scenario)
+    assert result.code == 0, result.err
+    flat = " ".join(result.out.split())
+    assert "Saved $-" not in flat
+    assert "more than no cleanup" in flat
+
+
+def test_csv_byte_counts_are_whole_numbers(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("simulate", "--preset", "dreamseed", "--days", "40", "--csv")
+    header, *rows = [line.split(",") for line in result.out.splitlines()]
+    for name, value in zip(header, rows[-1], strict=True):
+        if name.endswith("_bytes") or name.startswith("with_tier_"):
+            assert "e" not in value and value.isdigit(), (name, value)
+
+
+def test_seed_claims_side_by_side(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("simulate", "--preset", "dreamseed", "--json")
+    doc = json.loads(result.out)
+    claims = {c["claim"]: c for c in doc["seed_claims"]}
+    for key in (
+        "users",
+        "GB a day",
+        "cleanup jobs",
+        "Glacier $/GB-month",
+        "Deep Archive saving",
+        "VACUUM space reclaim",
+        "DB $100 -> $10",
+        "$8,111.50 -> $12",
+    ):
+        assert key in claims, sorted(claims)
+        assert claims[key]["seed"] and claims[key]["simulated"] and claims[key]["verdict"]
+    # By hand: 8 jobs in the preset against the seed's 12 CronJobs.
+    assert claims["cleanup jobs"]["simulated"].startswith(str(len(doc["scenario"]["jobs"])))
+    gb_day = doc["runs"]["with_cleanup"]["generated_bytes"] / doc["days"] / 1e9
+    assert f"{gb_day:.1f}" in claims["GB a day"]["simulated"]
+    # $8,111.50 = 2,000 + 1,000 + 100 + 11.50 + 5,000; after: 0 + 50 + 0 + 10 + 2 = $62, not $12.
+    assert "$62" in claims["$8,111.50 -> $12"]["simulated"]
+    text = " ".join(cli("simulate", "--preset", "seoul").out.split())
+    assert "Seed claim" in text and "800 trucks" in text and "9,189" in text

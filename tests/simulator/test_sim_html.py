@@ -76,3 +76,52 @@ def test_page_loads_in_headless_chromium_without_console_errors(cli, tmp_path: P
     dom, console = _load(browser, broken, tmp_path / "profile2")
     assert "nope is not defined" in console
     assert 'data-charts="ready"' not in dom
+
+
+def _screenshot(browser: str, page: Path, shot: Path, profile: Path) -> None:
+    subprocess.run(
+        [
+            browser,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={profile}",
+            "--hide-scrollbars",
+            "--window-size=1000,2400",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+def test_the_page_holds_the_lesson(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    browser = _browser()
+    page = tmp_path / "dreamseed.html"
+    assert cli("simulate", "--preset", "dreamseed", "--html", page).code == 0
+    dom, console = _load(browser, page, tmp_path / "profile")
+    assert console == ""
+    # Every chart is named for a screen reader, has titled axes with units, gridlines and its
+    # own legend; series differ by dash as well as colour.
+    charts = re.findall(r"<svg[^>]*data-series[^>]*>.*?</svg>", dom, re.S)
+    assert len(charts) >= 3
+    for svg in charts:
+        assert re.search(r'aria-label="[^"]+"', svg) and "<title>" in svg
+        assert svg.count('class="grid"') >= 4
+        assert 'class="axis-title"' in svg
+        assert "stroke-dasharray" in svg
+        assert 'class="legend"' in svg
+    assert "#b3261e" not in dom and "#1b7f3b" not in dom  # red/green no longer the only cue
+    for section in ("Job ledger", "Database", "What the timetable does", "Seed claim", "naive"):
+        assert section in dom, section
+    # No break-even marker in a preset where cleanup never costs more.
+    assert "break-even</text>" not in dom
+    # Sources as public URLs, never a path on a build machine.
+    assert "/work/" not in dom and "https://" in dom
+    shot = tmp_path / "shot.png"
+    _screenshot(browser, page, shot, tmp_path / "profile3")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
