@@ -102,7 +102,7 @@ def _audit(
     """One durable line per rule run in HYGIENE_HOME/audit/db-clean.jsonl: rows, archive files,
     notes (leftovers, commit outcomes unknown), and how the rule ended."""
     from hygiene import __version__
-    from hygiene.audit import append_durably, now_iso
+    from hygiene.clean.audit import append_durably, now_iso
     from hygiene.db.audit import audit_dir
 
     if error is None:
