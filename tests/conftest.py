@@ -199,3 +199,11 @@ def venv_tool(name: str) -> str | None:
 
     candidate = Path(sys.executable).parent / name
     return str(candidate) if candidate.exists() else shutil.which(name)
+
+
+@pytest.fixture
+def systemd_analyze() -> str:
+    """systemd-analyze (Debian's `systemd` package; `.ci/run` installs it)."""
+    return require_tool(
+        "systemd-analyze", shutil.which("systemd-analyze"), "apt-get install systemd"
+    )

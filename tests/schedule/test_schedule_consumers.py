@@ -88,7 +88,7 @@ def test_launchd_agent_runs_with_only_the_plists_environment(
     assert (home / "schedule" / "jobs" / "survey.json").is_file()
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
+@pytest.mark.usefixtures("systemd_analyze")
 def test_systemd_service_carries_hygiene_home_and_runs_with_it(
     cli, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -108,7 +108,9 @@ def test_systemd_service_carries_hygiene_home_and_runs_with_it(
     assert verify.returncode == 0, verify.stderr
     # What systemd runs: ExecStart in WorkingDirectory with the unit's Environment= only.
     keys = dict(line.split("=", 1) for line in service.splitlines() if "=" in line)
-    env = [keys["Environment"]]
+    env = [
+        line.split("=", 1)[1] for line in service.splitlines() if line.startswith("Environment=")
+    ]
     done = subprocess.run(
         [*cron_env(tmp_path / "user-home"), *env, *shlex.split(keys["ExecStart"])],
         cwd=keys["WorkingDirectory"],
