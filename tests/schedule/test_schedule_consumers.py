@@ -8,7 +8,6 @@ import json
 import os
 import plistlib
 import shlex
-import shutil
 import stat
 import subprocess
 from pathlib import Path
