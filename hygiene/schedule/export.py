@@ -16,7 +16,7 @@ import json
 import plistlib
 import shlex
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,7 @@ class ExportContext:
     config: Path | None  # the project config, absolute
     workdir: Path
     log: Path
-    image: str = "hygiene:latest"
+    image: str = field(default_factory=lambda: default_image())
     env: tuple[tuple[str, str], ...] = ()  # CARRIED_ENV as set at export time
     install: str = ""  # pip's argument on machines elsewhere; "" = install_spec()
     secrets: Path | None = None  # the EnvironmentFile= of jobs that read `${NAME}`
