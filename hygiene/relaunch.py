@@ -35,6 +35,9 @@ from pathlib import Path
 
 # The console script's name, from pyproject.toml's [project.scripts].
 SCRIPT_NAME = "hygiene"
+# The distribution, pyproject.toml's [project] name: `hygiene` on PyPI is an unrelated
+# placeholder with no entry point, so every install line hygiene writes names this (issue 17).
+DISTRIBUTION = "hygiene-cli"
 ON_PATH: tuple[str, ...] = (SCRIPT_NAME,)
 
 # `-c` puts "" (the working folder) first on sys.path; `-P` would not have. Double quotes only,

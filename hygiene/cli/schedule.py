@@ -199,8 +199,23 @@ def export_command(
         ),
     ] = None,
     image: Annotated[
-        str, typer.Option("--image", help="k8s: the container image with hygiene installed.")
-    ] = "hygiene:latest",
+        str | None,
+        typer.Option(
+            "--image",
+            help="k8s: the image built from hygiene's Containerfile (default hygiene:VERSION).",
+            show_default=False,
+        ),
+    ] = None,
+    install: Annotated[
+        str | None,
+        typer.Option(
+            "--install",
+            metavar="SPEC",
+            help="github-actions: what pip installs (default hygiene-cli==VERSION): a wheel, "
+            "a git URL, or a name with --index-url.",
+            show_default=False,
+        ),
+    ] = None,
     config_path: ConfigOpt = None,
 ) -> int:
     """Print the timetable for another scheduler (cron, systemd, launchd, k8s, Celery, GitHub)."""
@@ -209,8 +224,10 @@ def export_command(
     if fmt not in FORMATS:
         raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     config, jobs = load_jobs(config_path)
-    context = ExportContext.current(config.project_file, image=image)
+    context = ExportContext.current(config.project_file, image=image, install=install)
     files = export(fmt, jobs, context)
+    if fmt in ("crontab", "launchd"):
+        context.prepare()
     if output is None:
         for index, item in enumerate(files):
             if len(files) > 1:
@@ -242,6 +259,8 @@ def install_command(
 
     config, jobs = load_jobs(config_path)
     context = ExportContext.current(config.project_file)
+    if not dry_run:
+        context.prepare()
     return _apply(target, jobs, context, yes=yes, dry_run=dry_run, remove=False)
 
 

@@ -14,6 +14,19 @@ from hygiene.errors import UsageError
 from hygiene.fix.atomicwrite import edit_in_repo
 
 BLOCK_HEADER = "# added by hygiene"
+# Lines that must follow another: `.env*` also matches the templates a project commits on
+# purpose, so their negations go with it (issue 17; the rule's own `unless` list).
+COMPANIONS: dict[str, tuple[str, ...]] = {
+    ".env*": ("!.env.example", "!.env.sample", "!.env.template"),
+}
+
+
+def with_companions(wanted: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for line in wanted:
+        out.append(line)
+        out.extend(COMPANIONS.get(line.strip(), ()))
+    return out
 
 
 def _read(gitignore: Path) -> str:
@@ -36,7 +49,7 @@ def missing_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
     """Lines of `wanted` not yet in the file, in first-seen order, without repeats."""
     have = existing_lines(gitignore)
     out: list[str] = []
-    for line in wanted:
+    for line in with_companions(wanted):
         line = line.strip()
         if line and line not in have and line not in out:
             out.append(line)
@@ -62,7 +75,7 @@ def append_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
     Written in place inside the folder holding it, never through a symlink (a committed
     `.gitignore` link may lead anywhere; git does not read one either), keeping the file's
     inode, owner, mode, BOM and line endings (`hygiene.fix.atomicwrite.edit_in_repo`)."""
-    wanted = list(wanted)
+    wanted = with_companions(wanted)
     added: list[str] = []
 
     def change(current: str) -> str | None:

@@ -28,6 +28,7 @@ HOOKS: dict[str, str] = {
 # twice at once, since `--fix` writes `.gitignore`.
 OPTIONS: dict[str, dict[str, bool]] = {
     "hygiene-no-artifacts": {"require_serial": True},
-    "hygiene-large-files": {},
+    # One summary per run, not one per parallel batch of files (issue 17).
+    "hygiene-large-files": {"require_serial": True},
     "hygiene-ignore-gaps": {"pass_filenames": False, "always_run": True, "require_serial": True},
 }

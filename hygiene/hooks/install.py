@@ -39,11 +39,36 @@ class InstallPlan:
     created: bool
 
 
-def entry(hook_ids: Sequence[str], *, repo: str | None, rev: str | None) -> dict[str, Any]:
-    """The `repos:` item to add: the installed hygiene (`repo: local`), or a pinned remote."""
+def default_install() -> str:
+    """What pre-commit installs into its own environment: our distribution, this version."""
+    from hygiene import __version__
+    from hygiene.relaunch import DISTRIBUTION
+
+    return f"{DISTRIBUTION}=={__version__}"
+
+
+def entry(
+    hook_ids: Sequence[str],
+    *,
+    repo: str | None,
+    rev: str | None,
+    local: bool = False,
+    install: str | None = None,
+) -> dict[str, Any]:
+    """The `repos:` item to add: a pinned repository (`--repo/--rev`), the installed hygiene
+    (`--local`: `language: system`), or by default hygiene installed by pre-commit into its own
+    environment (`language: python` with our pinned distribution), so a commit from a shell
+    without the venv on PATH still finds it (issue 17)."""
     if repo is None:
+        if local:
+            language: dict[str, Any] = {"language": "system"}
+        else:
+            language = {
+                "language": "python",
+                "additional_dependencies": [install or default_install()],
+            }
         hooks: list[dict[str, Any]] = [
-            {"id": h, "name": h, "entry": f"hygiene hook {h}", "language": "system", **OPTIONS[h]}
+            {"id": h, "name": h, "entry": f"hygiene hook {h}", **language, **OPTIONS[h]}
             for h in hook_ids
         ]
         return {"repo": "local", "hooks": hooks}
@@ -52,15 +77,21 @@ def entry(hook_ids: Sequence[str], *, repo: str | None, rev: str | None) -> dict
     return {"repo": repo, "rev": rev, "hooks": [{"id": h} for h in hook_ids]}
 
 
-def _scalar(value: str | bool) -> str:
-    """`value` as a YAML scalar: plain when that reads back the same, else double-quoted."""
+def _scalar(value: str | bool | list[str]) -> str:
+    """`value` as a YAML scalar: plain when that reads back the same, else double-quoted; a
+    list in flow style (`[a, b]`), as pre-commit's own docs write additional_dependencies."""
     import json
 
     import yaml
 
+    if isinstance(value, list):
+        items = [
+            json.dumps(v) if any(c in v for c in ",[]{}#&*!|>'\"%@`") else _scalar(v) for v in value
+        ]
+        return "[" + ", ".join(items) + "]"
+
     if isinstance(value, bool):
         return "true" if value else "false"
-
     try:
         if yaml.safe_load(f"k: {value}") == {"k": value}:
             return value
@@ -129,7 +160,13 @@ def _configured(document: Any, source: str) -> set[str]:
 
 
 def plan_install(
-    *, path: Path, hook_ids: Sequence[str], repo: str | None = None, rev: str | None = None
+    *,
+    path: Path,
+    hook_ids: Sequence[str],
+    repo: str | None = None,
+    rev: str | None = None,
+    local: bool = False,
+    install: str | None = None,
 ) -> InstallPlan:
     import yaml
 
@@ -154,7 +191,7 @@ def plan_install(
     kept = tuple(h for h in hook_ids if h in present)
     if not wanted:
         return InstallPlan(path, text, (), kept, created)
-    item = entry(wanted, repo=repo, rev=rev)
+    item = entry(wanted, repo=repo, rev=rev, local=local, install=install)
 
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines()

@@ -18,6 +18,19 @@ from dataclasses import dataclass, field
 from hygiene.rules import Match, default_index
 from hygiene.scan.detect import Classifier
 
+# A staged dependency folder is never wanted in a commit (issue 17). On disk, scan needs the
+# marker beside it (`package.json`) before it calls one an artifact; in a commit the name is
+# enough: these names hold installed packages whatever stands beside them.
+STAGED_DEPENDENCIES = {"node_modules": "node.node-modules", "bower_components": "node.bower"}
+
+
+def _unproven_dependency(name: str) -> Match | None:
+    wanted = STAGED_DEPENDENCIES[name]
+    for rule in default_index().rules:
+        if rule.id == wanted:
+            return Match(rule, f"name {name!r}: installed packages, never committed")
+    return None
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -66,9 +79,12 @@ class StagedTree:
     def folder(self, rel: str) -> Match | None:
         if rel not in self._folders:
             parent, _, name = rel.rpartition("/")
-            self._folders[rel] = self.classifier.folder(
+            match = self.classifier.folder(
                 self._full(rel), name, self.names(parent), self.names(rel)
             )
+            if match is None and name in STAGED_DEPENDENCIES:
+                match = _unproven_dependency(name)
+            self._folders[rel] = match
         return self._folders[rel]
 
     def verdict(self, path: str, *, see_through: frozenset[str] = frozenset()) -> Verdict | None:

@@ -45,7 +45,7 @@ def job_dict(job: JobSpec) -> dict[str, Any]:
         "name": job.name,
         "schedule": job.schedule.expression,
         "timezone": job.timezone,
-        "run": list(job.run),
+        "run": list(job.shown_run),  # passwords masked (issue 17)
         "retries": job.retries,
         "timeout_seconds": job.timeout,
         "when": [c.text for c in job.when],

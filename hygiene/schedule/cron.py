@@ -152,14 +152,21 @@ class Cron:
         return next(self.runs_between(when, dt.datetime.max.replace(tzinfo=dt.timezone.utc), tz))
 
     def previous_at_or_before(self, when: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-        """The latest run at or before `when` (the slot a catch-up tick stands in for)."""
-        from croniter import croniter
+        """The latest run at or before `when` (the slot a catch-up tick stands in for).
 
-        it = croniter(self.expression, when.astimezone(tz) + dt.timedelta(microseconds=1))
-        while True:
-            prev: dt.datetime = it.get_prev(dt.datetime)
-            if not self.repeated_wall_time(prev, tz):
-                return prev
+        Found with `runs_between` over a growing look-back, not croniter's `get_prev`: across a
+        DST fold `get_prev` answers the first 01:00 when the second has come (issue 17), so the
+        tick ran the second 01:00 an hour late. One semantics, the forward one, everywhere.
+        """
+        span = dt.timedelta(minutes=1)
+        while span < dt.timedelta(days=366 * 30):
+            last: dt.datetime | None = None
+            for run in self.runs_between(when - span, when, tz):
+                last = run
+            if last is not None:
+                return last
+            span *= 8
+        raise ValueError(f"{self.expression!r} has no run before {when}")
 
     def runs_between(
         self, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo

@@ -21,6 +21,7 @@ from hygiene.schedule import history, state
 from hygiene.schedule.conditions import Machine, read_machine, unmet
 from hygiene.schedule.notify import Notifier, failure_text
 from hygiene.schedule.runner import Attempt, RunResult, hygiene_argv, run_command
+from hygiene.schedule.secrets import MissingVariable, expand
 from hygiene.schedule.settings import JobSpec
 from hygiene.schedule.tick import decide
 
@@ -38,7 +39,8 @@ class RunPolicy:
 
     backoff: float = 30.0  # first retry wait, doubled each time
     cwd: Path | None = None  # where the job's command runs (the project root)
-    argv: Callable[[JobSpec], list[str]] = field(default=lambda job: hygiene_argv(job.run))
+    # `${NAME}` in run is read here, at run time (issue 17); MissingVariable fails the run.
+    argv: Callable[[JobSpec], list[str]] = field(default=lambda job: hygiene_argv(expand(job.run)))
     sleep: Callable[[float], None] = time.sleep
     machine: Callable[[], Machine] = read_machine
 
@@ -178,16 +180,26 @@ def _carry_out(
             on_attempt(job.name, attempt)
 
     began = time.monotonic()
-    result: RunResult = run_command(
-        policy.argv(job),
-        timeout=job.timeout,
-        retries=job.retries,
-        backoff=policy.backoff,
-        cwd=policy.cwd,
-        log=job_log(job.name),
-        sleep=policy.sleep,
-        on_attempt=attempted,
-    )
+    result: RunResult
+    try:
+        argv = policy.argv(job)
+    except MissingVariable as exc:
+        # Nothing to retry: the variable will not appear between attempts.
+        failed = Attempt(1, 2, False, 0.0, str(exc))
+        attempted(failed)
+        result = RunResult((failed,), (), 0, 0)
+    else:
+        result = run_command(
+            argv,
+            timeout=job.timeout,
+            retries=job.retries,
+            backoff=policy.backoff,
+            cwd=policy.cwd,
+            log=job_log(job.name),
+            shown=hygiene_argv(job.shown_run),
+            sleep=policy.sleep,
+            on_attempt=attempted,
+        )
     # Elapsed real time on top of the start: right under a replayed clock (`--now`) too.
     ended = moment + dt.timedelta(seconds=time.monotonic() - began)
     history.record(

@@ -16,7 +16,7 @@ import json
 import plistlib
 import shlex
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +38,75 @@ MAX_TICK_MINUTES = 12
 GITHUB_SLOT_WINDOW = "50m"
 
 
+# Variables that move hygiene's files: carried into every local export where they were set at
+# export time (issue 17), so the tick under cron's `env -i` writes its state, history and log
+# in the HYGIENE_HOME that `hygiene report` reads.
+CARRIED_ENV = ("HYGIENE_HOME", "HYGIENE_CONFIG_HOME")
+# Where the ConfigMap's hygiene.toml is mounted in the pod, and the job's working folder.
+K8S_WORKDIR = "/work"
+K8S_SECRET = "hygiene-env"
+
+
+def install_spec() -> str:
+    """What machines elsewhere (GitHub's runners, a Containerfile) install: our distribution,
+    pinned to this version. `hygiene` on PyPI is an unrelated project's (issue 17)."""
+    from hygiene import __version__
+    from hygiene.relaunch import DISTRIBUTION
+
+    return f"{DISTRIBUTION}=={__version__}"
+
+
+def default_image() -> str:
+    """The tag docs/schedule.md builds from this repository's Containerfile."""
+    from hygiene import __version__
+
+    return f"hygiene:{__version__}"
+
+
 @dataclass(frozen=True)
 class ExportContext:
     program: tuple[str, ...]  # how to start hygiene here: `hygiene.relaunch.program()`
     config: Path | None  # the project config, absolute
     workdir: Path
     log: Path
-    image: str = "hygiene:latest"
+    image: str = field(default_factory=lambda: default_image())
+    env: tuple[tuple[str, str], ...] = ()  # CARRIED_ENV as set at export time
+    install: str = ""  # pip's argument on machines elsewhere; "" = install_spec()
+    secrets: Path | None = None  # the EnvironmentFile= of jobs that read `${NAME}`
 
     @classmethod
-    def current(cls, config: Path | None, *, image: str = "hygiene:latest") -> ExportContext:
+    def current(
+        cls, config: Path | None, *, image: str | None = None, install: str | None = None
+    ) -> ExportContext:
+        import os
+
+        from hygiene.schedule.secrets import secrets_file
+
         # Not `shutil.which("hygiene")`: PATH may name another install, or none under cron.
         absolute = config.absolute() if config is not None else None
         workdir = absolute.parent if absolute is not None else Path.cwd()
-        return cls(program(), absolute, workdir, hygiene_home() / "logs" / "schedule.log", image)
+        env = tuple(
+            (name, str(Path(os.environ[name]).expanduser().absolute()))
+            for name in CARRIED_ENV
+            if os.environ.get(name)
+        )
+        return cls(
+            program(),
+            absolute,
+            workdir,
+            hygiene_home() / "logs" / "schedule.log",
+            image or default_image(),
+            env,
+            install or install_spec(),
+            secrets_file(),
+        )
+
+    def prepare(self) -> None:
+        """Create what the exported lines need before they first run: cron's `>> LOG` and
+        launchd's StandardOutPath open the log in a folder they do not create (issue 17)."""
+        from hygiene.private import private_dir
+
+        private_dir(self.log.parent, narrow=False)
 
     def hygiene(self, *args: str) -> list[str]:
         config = ["--config", str(self.config)] if self.config is not None else []
@@ -134,8 +189,10 @@ def _comment_lines(jobs: Sequence[JobSpec]) -> list[str]:
 def crontab_block(jobs: Sequence[JobSpec], context: ExportContext) -> str:
     minutes = tick_minutes(jobs, year=dt.date.today().year)
     minute_field = "*" if minutes is None else ",".join(str(m) for m in minutes)
+    # `NAME=value command`: the shell passes the variables to hygiene only (issue 17).
+    assignments = "".join(f"{name}={shlex.quote(value)} " for name, value in context.env)
     command = (
-        f"cd {shlex.quote(str(context.workdir))} && "
+        f"cd {shlex.quote(str(context.workdir))} && {assignments}"
         f"{shlex.join(context.hygiene('schedule', 'run', '--due', '--quiet'))} "
         f">> {shlex.quote(str(context.log))} 2>&1"
     )
@@ -165,6 +222,7 @@ def launchd(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]
         "WorkingDirectory": str(context.workdir),
         "StandardOutPath": str(context.log),
         "StandardErrorPath": str(context.log),
+        **({"EnvironmentVariables": dict(context.env)} if context.env else {}),
         # At login too: launchd coalesces slots missed while asleep, and the tick catches up.
         "RunAtLoad": True,
         "ProcessType": "Background",
@@ -186,12 +244,68 @@ def _systemd_list(values: Iterable[int], full: range, fmt: str = "{:02d}") -> st
     return "*" if chosen == list(full) else ",".join(fmt.format(v) for v in chosen)
 
 
-def on_calendar(job: JobSpec) -> list[str]:
+def on_calendar(job: JobSpec, *, year: int | None = None) -> list[str]:
     """systemd.time(7) calendar events equivalent to the cron schedule.
 
     cron fires when the day of month OR the weekday matches (if both are restricted); systemd
-    requires both, so that case becomes two events.
+    requires both, so that case becomes two events. Around DST changes systemd skips a time
+    the clocks jump over and fires a repeated time once; cron (our semantics, docs/schedule.md)
+    runs a skipped fixed time when the gap ends and a `*` hour in both real hours: those runs
+    are added as dated events in UTC for the five years from `year` (issue 17).
     """
+    events = _calendar_events(job)
+    start = dt.date.today().year if year is None else year
+    events += [f"{moment:%Y-%m-%d %H:%M:%S} UTC" for moment in dst_extras(job, start, start + 5)]
+    return events
+
+
+def _transitions(tz: dt.tzinfo, first: int, last: int) -> list[dt.datetime]:
+    """The instants (UTC, to the minute) at which the zone's offset changes in [first, last)."""
+    utc = dt.timezone.utc
+    found: list[dt.datetime] = []
+    day = dt.datetime(first, 1, 1, tzinfo=utc)
+    end = dt.datetime(last, 1, 1, tzinfo=utc)
+
+    def offset(moment: dt.datetime) -> dt.timedelta | None:
+        return moment.astimezone(tz).utcoffset()
+
+    while day < end:
+        following = day + dt.timedelta(days=1)
+        if offset(day) != offset(following):
+            low, high = day, following
+            while high - low > dt.timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == offset(low) else (low, middle)
+            found.append(high.replace(second=0, microsecond=0))
+        day = following
+    return found
+
+
+def dst_extras(job: JobSpec, first: int, last: int) -> list[dt.datetime]:
+    """Runs (UTC) of cron's semantics that systemd's calendar events miss near DST changes."""
+    utc = dt.timezone.utc
+    tz = job.tz
+    extras: list[dt.datetime] = []
+    for change in _transitions(tz, first, last):
+        start, end = change - dt.timedelta(hours=4), change + dt.timedelta(hours=4)
+        ours = {r.astimezone(utc) for r in job.schedule.runs_between(start, end, tz)}
+        # systemd: every wall time matching the fields that exists, its first pass only.
+        theirs: set[dt.datetime] = set()
+        day = start.astimezone(tz).date()
+        while day <= end.astimezone(tz).date():
+            if job.schedule.day_matches(day):
+                for hour in job.schedule.hours:
+                    for minute in job.schedule.minutes:
+                        wall = dt.datetime(day.year, day.month, day.day, hour, minute)
+                        moment = wall.replace(tzinfo=tz).astimezone(utc)
+                        if moment.astimezone(tz).replace(tzinfo=None) == wall:
+                            theirs.add(moment)
+            day += dt.timedelta(days=1)
+        extras += sorted(r for r in ours - theirs if start < r <= end)
+    return extras
+
+
+def _calendar_events(job: JobSpec) -> list[str]:
     cron = job.schedule
     time = f"{_systemd_list(cron.hours, range(24))}:{_systemd_list(cron.minutes, range(60))}:00"
     month = _systemd_list(cron.months, range(1, 13))
@@ -205,6 +319,14 @@ def on_calendar(job: JobSpec) -> list[str]:
     if cron.days is not None and cron.weekdays is not None:
         return [event(cron.days, None), event(None, cron.weekdays)]
     return [event(cron.days, cron.weekdays)]
+
+
+def _systemd_value(text: str) -> str:
+    """One Environment=/EnvironmentFile= value: quoted when it holds a space or a quote."""
+    text = text.replace("%", "%%")
+    if any(c in text for c in " \t\"'\\"):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
 
 
 def _systemd_exec(argv: Sequence[str]) -> str:
@@ -221,14 +343,22 @@ def systemd(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]
     files: list[ExportFile] = []
     for job in jobs:
         unit = f"hygiene-{job.name}"
+        # `${NAME}` in run: systemd reads the secrets file into the job's environment.
+        secrets = (
+            [f"EnvironmentFile={_systemd_value(str(context.secrets))}"]
+            if job.env_names and context.secrets is not None
+            else []
+        )
         service = "\n".join(
             [
                 "[Unit]",
-                f"Description=hygiene job {job.name}: {job.command_line}",
+                f"Description=hygiene job {job.name}: {job.command_line.replace('%', '%%')}",
                 "",
                 "[Service]",
                 "Type=oneshot",
                 f"WorkingDirectory={context.workdir}",
+                *(f"Environment={_systemd_value(f'{n}={v}')}" for n, v in context.env),
+                *secrets,
                 f"ExecStart={_systemd_exec(context.hygiene('schedule', 'run', job.name))}",
                 # hygiene retries and times out each attempt itself; this is only a backstop.
                 f"TimeoutStartSec={worst_case_seconds(job)}",
@@ -287,13 +417,92 @@ def _yaml(value: Any, indent: int = 0) -> str:
     return json.dumps(value)
 
 
+def zone_name(job: JobSpec) -> str:
+    """The IANA name of the job's zone; a job without `timezone` gets the zone it resolves to
+    here, at export time, so a cluster or runner elsewhere keeps this machine's hours."""
+    if job.timezone:
+        return job.timezone
+    local = local_zone()
+    key = getattr(local, "key", None)
+    if isinstance(key, str):
+        return key
+    if local.utcoffset(dt.datetime.now()) == dt.timedelta(0):
+        return "UTC"
+    raise UsageError(
+        f"job {job.name!r}: this machine's time zone has no IANA name to export; "
+        "set timezone = 'Area/City' on the job"
+    )
+
+
+def _k8s_word(arg: str) -> str:
+    """A run word for a container's command: `${NAME}` becomes Kubernetes' own `$(NAME)`
+    (filled from the container's env); a literal `$(` is escaped as `$$(`."""
+    from hygiene.schedule.settings import ENV_REF_RE
+
+    return ENV_REF_RE.sub(lambda m: f"$({m.group(1)})", arg.replace("$(", "$$("))
+
+
+def _refuse_password(job: JobSpec, target: str) -> None:
+    if job.holds_password:
+        raise UsageError(
+            f"job {job.name!r}: run holds a password, which {target} would store as written; "
+            f'set url_env = "NAME" on the job (or write ${{NAME}} in run) and keep the URL '
+            "in the target's secrets (docs/schedule.md)"
+        )
+
+
 def k8s(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
-    docs = []
+    """A ConfigMap with the timetable's config, and a CronJob per job that mounts it in its
+    working folder and runs the job's command there, once (Kubernetes retries the pod)."""
     for job in jobs:
-        spec: dict[str, Any] = {"schedule": cron_fields(job.schedule)}
-        if job.timezone:
-            spec["timeZone"] = job.timezone
-        spec |= {
+        _refuse_password(job, "a Kubernetes ConfigMap and CronJob")
+    config_text = ""
+    if context.config is not None:
+        config_text = context.config.read_text(encoding="utf-8")
+    config_map = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "hygiene-config", "labels": {"app.kubernetes.io/name": "hygiene"}},
+        "data": {"hygiene.toml": config_text},
+    }
+    docs = [
+        "# The project's hygiene.toml, mounted as hygiene.toml in each job's working folder.\n"
+        + _yaml(config_map)
+    ]
+    for job in jobs:
+        container: dict[str, Any] = {
+            "name": "hygiene",
+            "image": context.image,
+            "command": [*ON_PATH, *(_k8s_word(arg) for arg in job.run)],
+            "workingDir": K8S_WORKDIR,
+        }
+        if job.env_names:
+            container["env"] = [
+                {"name": n, "valueFrom": {"secretKeyRef": {"name": K8S_SECRET, "key": n}}}
+                for n in job.env_names
+            ]
+        container["volumeMounts"] = [
+            {"name": "work", "mountPath": K8S_WORKDIR},
+            {
+                "name": "config",
+                "mountPath": f"{K8S_WORKDIR}/hygiene.toml",
+                "subPath": "hygiene.toml",
+                "readOnly": True,
+            },
+        ]
+        pod = {
+            "restartPolicy": "Never",
+            "containers": [container],
+            "volumes": [
+                # Scratch by default: replace with a persistentVolumeClaim holding the files
+                # the job works on (a SQLite database, a tree to scan).
+                {"name": "work", "emptyDir": {}},
+                {"name": "config", "configMap": {"name": "hygiene-config"}},
+            ],
+        }
+        spec: dict[str, Any] = {
+            "schedule": cron_fields(job.schedule),
+            "timeZone": zone_name(job),
             "concurrencyPolicy": "Forbid",
             # A slot missed while the controller was down still starts within the hour.
             "startingDeadlineSeconds": 3600,
@@ -306,16 +515,7 @@ def k8s(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
                     "activeDeadlineSeconds": worst_case_seconds(job),
                     "template": {
                         "metadata": {"labels": {"app.kubernetes.io/name": "hygiene"}},
-                        "spec": {
-                            "restartPolicy": "Never",
-                            "containers": [
-                                {
-                                    "name": "hygiene",
-                                    "image": context.image,
-                                    "command": [*ON_PATH, *job.run],
-                                }
-                            ],
-                        },
+                        "spec": pod,
                     },
                 }
             },
@@ -332,8 +532,25 @@ def k8s(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
             },
             "spec": spec,
         }
-        docs.append(_yaml(doc))
-    return [ExportFile("hygiene-cronjobs.yaml", "---\n" + "\n---\n".join(docs) + "\n")]
+        notes = [f"# job {job.name}: {job.schedule.expression} ({zone_name(job)})"]
+        if job.when:
+            conditions = ", ".join(c.text for c in job.when)
+            notes.append(
+                f"# job {job.name}: when = {conditions} cannot be checked in a pod "
+                "(no battery or desktop load there); it runs at every slot"
+            )
+        if job.env_names:
+            notes.append(
+                f"# job {job.name}: reads {', '.join(job.env_names)} from the Secret "
+                f"{K8S_SECRET}: kubectl create secret generic {K8S_SECRET} "
+                + " ".join(f"--from-literal={n}=..." for n in job.env_names)
+            )
+        docs.append("\n".join(notes) + "\n" + _yaml(doc))
+    header = (
+        "# Generated by `hygiene schedule export --format k8s`. The image is built from\n"
+        "# hygiene's Containerfile (docs/schedule.md); pass --image for your registry's copy.\n"
+    )
+    return [ExportFile("hygiene-cronjobs.yaml", header + "---\n" + "\n---\n".join(docs) + "\n")]
 
 
 def _utc_offsets(tz: dt.tzinfo, year: int) -> list[int]:
@@ -377,6 +594,14 @@ def utc_expression(job: JobSpec, offset: int) -> tuple[str, bool]:
     return cron_fields(shifted_cron), guarded
 
 
+def _github_step(job: JobSpec, run: list[str]) -> dict[str, Any]:
+    step: dict[str, Any] = {"run": shlex.join(run)}
+    if job.env_names:
+        # The repository's secrets, by the variable's own name (Settings > Secrets > Actions).
+        step["env"] = {n: f"${{{{ secrets.{n} }}}}" for n in job.env_names}
+    return step
+
+
 def github_actions(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
     year = dt.date.today().year
     triggers: list[dict[str, str]] = []
@@ -405,8 +630,9 @@ def github_actions(jobs: Sequence[JobSpec], context: ExportContext) -> list[Expo
             "steps": [
                 {"uses": "actions/checkout@v4"},
                 {"uses": "actions/setup-python@v5", "with": {"python-version": "3.12"}},
-                {"run": "python -m pip install hygiene"},
-                {"run": shlex.join(run)},
+                # Our distribution, pinned (issue 17); --install for a wheel, git URL or index.
+                {"run": f"python -m pip install {context.install or install_spec()}"},
+                _github_step(job, run),
             ],
         }
     workflow = {
@@ -426,14 +652,13 @@ def github_actions(jobs: Sequence[JobSpec], context: ExportContext) -> list[Expo
 
 def _celery_entry(job: JobSpec, key: str, days: str, weekdays: str) -> str:
     cron = job.schedule
-    nowfun = f", nowfun=lambda: datetime.now(ZoneInfo({job.timezone!r}))" if job.timezone else ""
     return (
         f"    {key!r}: {{\n"
         f"        'task': 'hygiene.run_job',\n"
-        f"        'schedule': crontab(minute={_field(cron.minutes, range(60))!r}, "
+        f"        'schedule': zoned_crontab(minute={_field(cron.minutes, range(60))!r}, "
         f"hour={_field(cron.hours, range(24))!r}, day_of_month={days!r}, "
         f"month_of_year={_field(cron.months, range(1, 13))!r}, "
-        f"day_of_week={weekdays!r}{nowfun}),\n"
+        f"day_of_week={weekdays!r}, zone={zone_name(job)!r}),\n"
         f"        'args': ({job.name!r},),\n"
         f"        'options': {{'expires': {worst_case_seconds(job)}}},\n"
         f"    }},\n"
@@ -442,6 +667,7 @@ def _celery_entry(job: JobSpec, key: str, days: str, weekdays: str) -> str:
 
 def celery(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
     entries = []
+    env = {job.name: list(job.env_names) for job in jobs if job.env_names}
     for job in jobs:
         cron = job.schedule
         days = "*" if cron.days is None else _field(cron.days, range(1, 32))
@@ -459,8 +685,8 @@ Jobs:
 {chr(10).join(line[1:] for line in _comment_lines(jobs))}
 """
 
+import os
 import subprocess
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
@@ -469,10 +695,39 @@ from celery.schedules import crontab
 HYGIENE = {list(context.program)!r}
 CONFIG = {[] if context.config is None else ["--config", str(context.config)]!r}
 WORKDIR = {str(context.workdir)!r}
+# The variables each job's run reads (`${{NAME}}`): taken from the worker's environment.
+ENV = {env!r}
+
+
+class zoned_crontab(crontab):
+    """Celery's crontab matched in the job's own zone, whatever app.conf.timezone says.
+
+    Celery matches a crontab in `self.tz` (the app's zone) and ignores `nowfun`'s zone, so a
+    02:00 Asia/Seoul job would fire at 02:00 UTC; here `tz` is the job's zone.
+    """
+
+    def __init__(self, *args, zone="UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self._orig_kwargs = {{**kwargs, "zone": zone}}
+
+    @property
+    def tz(self):
+        return ZoneInfo(self.zone)
+
+    def __setstate__(self, state):
+        state = dict(state)
+        zone = state.pop("zone", "UTC")
+        super().__setstate__(state)
+        self.zone = zone
+        self._orig_kwargs = {{**state, "zone": zone}}
 
 
 @shared_task(name="hygiene.run_job")
 def run_job(name):
+    missing = [variable for variable in ENV.get(name, ()) if variable not in os.environ]
+    if missing:
+        raise RuntimeError(f"hygiene job {{name}}: set {{', '.join(missing)}} for the worker")
     # hygiene retries, times out, records history and notifies; a failure fails the task.
     subprocess.run([*HYGIENE, "schedule", "run", name, *CONFIG], cwd=WORKDIR, check=True)
 

@@ -85,10 +85,12 @@ def run_command(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     log: Path | None = None,
+    shown: Sequence[str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     on_attempt: Callable[[Attempt], None] | None = None,
 ) -> RunResult:
-    """Run `argv` until it succeeds or `retries` retries are spent; append output to `log`."""
+    """Run `argv` until it succeeds or `retries` retries are spent; append output to `log`,
+    where the command is written as `shown` (the job's run before `${NAME}` was read)."""
     attempts: list[Attempt] = []
     delays: list[float] = []
     total_bytes = total_rows = 0
@@ -100,7 +102,7 @@ def run_command(
             attempt, output = _attempt(number, argv, timeout=timeout, cwd=cwd, env=child_env)
             got_bytes, got_rows = read_reclaimed(report)
         if log is not None:
-            _append_log(log, argv, attempt, output)
+            _append_log(log, argv if shown is None else shown, attempt, output)
         # A failed attempt may still have freed space before failing: count it.
         total_bytes += got_bytes
         total_rows += got_rows

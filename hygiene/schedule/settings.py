@@ -22,6 +22,10 @@ DEFAULT_TIMEOUT = 3600.0
 # Job names become systemd unit, launchd label and Kubernetes object names (RFC 1123 labels).
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$")
 NAME_EXPECTED = "lower-case letters, digits and '-', at most 42 characters (used in unit names)"
+# `${NAME}` in a job's `run`: read from the environment when the job runs (issue 17), so a
+# database URL with its password lives in a secret store, never in hygiene.toml or an export.
+ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CONDITION_EXPECTED = (
     "conditions such as 'on-ac-power', 'battery-above:30', 'cpu-below:50' (percent)"
 )
@@ -69,6 +73,15 @@ class JobSpec:
     timeout: float = DEFAULT_TIMEOUT  # seconds, per attempt
     when: tuple[Condition, ...] = ()
     source: str = "default"
+    url_env: str | None = None  # the variable holding the job's database URL, if named
+
+    @property
+    def env_names(self) -> tuple[str, ...]:
+        """The variables `run` reads (`${NAME}`), in order of first use."""
+        names: list[str] = []
+        for arg in self.run:
+            names += [n for n in ENV_REF_RE.findall(arg) if n not in names]
+        return tuple(names)
 
     @property
     def tz(self) -> dt.tzinfo:
@@ -77,9 +90,19 @@ class JobSpec:
     @property
     def command_line(self) -> str:
         """For people and export comments, never to run: passwords masked (issue 15)."""
+
+        return shlex.join(self.shown_run)
+
+    @property
+    def shown_run(self) -> tuple[str, ...]:
+        """`run` for display (list, JSON, comments, logs): every password masked (issue 17)."""
         from hygiene.db.url import mask
 
-        return shlex.join(mask(arg) for arg in self.run)
+        return tuple(mask(arg) for arg in self.run)
+
+    @property
+    def holds_password(self) -> bool:
+        return self.shown_run != self.run
 
 
 @dataclass(frozen=True)
@@ -113,6 +136,20 @@ def _run_argv(table: Table) -> tuple[str, ...]:
     return tuple(argv)
 
 
+def _with_url_env(table: Table, run: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """`run` reading its database from `${name}`: as written, or as the TARGET of `db SUB`."""
+    if not ENV_NAME_RE.match(name):
+        raise table.error("url_env", f"expected an environment variable name, got {name!r}")
+    reference = f"${{{name}}}"
+    if any(reference in arg for arg in run):
+        return run
+    if run[0] != "db" or len(run) < 2:
+        raise table.error(
+            "url_env", f"run is not a `db` command; write {reference} where the URL goes in run"
+        )
+    return (*run[:2], reference, *run[2:])
+
+
 def _condition(table: Table, text: str) -> Condition:
     try:
         return parse_condition(text)
@@ -136,6 +173,9 @@ def parse_job(table: Table) -> JobSpec:
         except ValueError as exc:
             raise table.error("timezone", str(exc)) from None
     run = _run_argv(table)
+    url_env = table.string("url_env")
+    if url_env is not None:
+        run = _with_url_env(table, run, url_env)
     retries = table.integer("retries", DEFAULT_RETRIES, minimum=0)
     timeout = table.duration("timeout", DEFAULT_TIMEOUT)
     if timeout <= 0:
@@ -151,6 +191,7 @@ def parse_job(table: Table) -> JobSpec:
         timeout=timeout,
         when=tuple(conditions),
         source=table.source,
+        url_env=url_env,
     )
 
 

@@ -64,7 +64,10 @@ def test_apply_fixes_everything_and_a_second_run_changes_nothing(messy, cli) -> 
     result = cli("fix", "--apply", messy.path)
     assert result.code == 0, result.err
     gitignore = (messy.path / ".gitignore").read_text(encoding="utf-8")
-    assert gitignore == "*.log\n\n# added by hygiene\n.env*\n/target\n__pycache__/\n"
+    assert gitignore == (
+        "*.log\n\n# added by hygiene\n.env*\n!.env.example\n!.env.sample\n!.env.template\n"
+        "/target\n__pycache__/\n"
+    )
     # Untracked from the index, still on disk.
     assert messy.git("ls-files", "pkg") == ""
     assert (messy.path / "pkg" / "__pycache__" / "m.cpython-312.pyc").read_bytes() == b"\0" * 10

@@ -22,7 +22,10 @@ def test_appends_once_under_one_block(tmp_path: Path) -> None:
 def test_creates_the_file(tmp_path: Path) -> None:
     gitignore = tmp_path / ".gitignore"
     append_lines(gitignore, [".env*"])
-    assert gitignore.read_text() == f"{BLOCK_HEADER}\n.env*\n"
+    # `.env*` brings the negations of the templates it would otherwise hide (issue 17).
+    assert gitignore.read_text() == (
+        f"{BLOCK_HEADER}\n.env*\n!.env.example\n!.env.sample\n!.env.template\n"
+    )
 
 
 def test_a_symlinked_gitignore_is_refused_not_written_through(tmp_path: Path) -> None:

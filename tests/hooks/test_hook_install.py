@@ -51,7 +51,7 @@ def validate(path: Path) -> None:
 def test_creates_a_config_at_the_repo_root(repo, cli, monkeypatch):  # type: ignore[no-untyped-def]
     (repo.path / "sub").mkdir()
     monkeypatch.chdir(repo.path / "sub")
-    result = cli("hook", "install")
+    result = cli("hook", "install", "--local")
     assert result.code == 0
     config = repo.path / ".pre-commit-config.yaml"
     assert "created" in result.err
@@ -125,12 +125,13 @@ def test_follows_pre_commit_sample_style_and_crlf(repo, cli):  # type: ignore[no
         "    hooks:\r\n    -   id: black\r\n"
     )
     config.write_bytes(sample.encode())
-    assert cli("hook", "install", "--hook", IDS[1]).code == 0
+    assert cli("hook", "install", "--local", "--hook", IDS[1]).code == 0
     raw = config.read_bytes().decode()
     assert raw.startswith(sample)
     assert raw[len(sample) :] == (
         f"-   repo: local\r\n    hooks:\r\n    -   id: {IDS[1]}\r\n        name: {IDS[1]}\r\n"
         f"        entry: hygiene hook {IDS[1]}\r\n        language: system\r\n"
+        "        require_serial: true\r\n"
     )
 
 

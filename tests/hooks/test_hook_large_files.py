@@ -190,7 +190,8 @@ def test_binary_build_products_are_named(repo, cli):  # type: ignore[no-untyped-
     assert "a binary build product (shared library)" in found["lib/libfast.so.1.2"]
     assert "(ELF executable or library)" in found["tools/app"]
     assert (
-        "inside rusty/target/, a build folder (rust.target)" in found["rusty/target/release/r-cache"]
+        "inside rusty/target/, a build folder (rust.target)"
+        in found["rusty/target/release/r-cache"]
     )
     assert "build product" not in found["data/table.csv"]
     assert "git lfs track data/table.csv" in found["data/table.csv"]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hygiene import __version__
 from hygiene.schedule.cron import Cron
 from hygiene.schedule.export import (
     BEGIN,
@@ -186,7 +187,7 @@ def test_k8s_cronjobs_load_as_yaml_with_the_required_fields(
     cli, config: Path, tmp_path: Path
 ) -> None:
     [content] = exported(cli, config, "k8s", tmp_path / "out").values()
-    docs = [d for d in yaml.safe_load_all(content) if d]
+    docs = [d for d in yaml.safe_load_all(content) if d and d["kind"] == "CronJob"]
     assert [d["metadata"]["name"] for d in docs] == [
         "hygiene-sessions",
         "hygiene-logs",
@@ -201,12 +202,12 @@ def test_k8s_cronjobs_load_as_yaml_with_the_required_fields(
         Cron.parse(doc["spec"]["schedule"])
         pod = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
         assert pod["restartPolicy"] == "Never"
-        assert pod["containers"][0]["image"] == "hygiene:latest"
+        assert pod["containers"][0]["image"] == f"hygiene:{__version__}"
     assert sessions["spec"]["timeZone"] == "Asia/Seoul"
     assert sessions["spec"]["schedule"] == "0 2 * * *"
     assert sessions["spec"]["jobTemplate"]["spec"]["backoffLimit"] == 3
     assert logs["spec"]["jobTemplate"]["spec"]["backoffLimit"] == 2
-    assert "timeZone" not in storage["spec"]
+    assert storage["spec"]["timeZone"]  # the zone it resolved to at export time
     assert sessions["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0][
         "command"
     ] == ["hygiene", "db", "clean", "sqlite:///dev.sqlite3", "--yes"]
@@ -288,8 +289,8 @@ def test_celery_module_uses_celerys_own_crontab(cli, config: Path, tmp_path: Pat
     assert isinstance(sessions, crontab)
     assert (sessions.minute, sessions.hour) == ({0}, {2})
     assert sessions.day_of_week == set(range(7))
-    # The job's zone reaches Celery through nowfun.
-    assert sessions.nowfun().utcoffset() == dt.timedelta(hours=9)
+    # The job's zone is the schedule's own zone, not the app's (issue 17).
+    assert str(sessions.tz) == "Asia/Seoul"
     logs = entries["hygiene-logs"]["schedule"]
     assert logs.day_of_week == {0}  # cron and Celery both count Sunday as 0
     assert entries["hygiene-logs"]["args"] == ("logs",)

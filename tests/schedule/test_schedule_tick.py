@@ -101,8 +101,10 @@ def test_dst_fall_back_a_fixed_time_job_runs_once_in_the_repeated_hour() -> None
 def test_dst_fall_back_an_hourly_job_runs_in_both_repeated_hours() -> None:
     spec = job("0 * * * *", "America/New_York")
     start = dt.datetime(2026, 11, 1, 0, 30, tzinfo=NEW_YORK)
-    end = start + dt.timedelta(hours=4)  # real elapsed hours
-    assert len(serve(spec, start, end, dt.timedelta(minutes=10))) == 4
+    end = start.astimezone(UTC) + dt.timedelta(hours=4)  # real elapsed hours (in UTC)
+    ran = serve(spec, start, end, dt.timedelta(minutes=10))
+    # Each hour on time, the second 01:00 included: never late, never a "missed" slot.
+    assert [d.missed for d in ran] == [1, 1, 1, 1]
 
 
 def test_dst_spring_forward_a_job_in_the_missing_hour_still_runs_that_day() -> None:
