@@ -267,6 +267,7 @@ def _scan(
         around = work_tree_of(os.path.realpath(root))
         if around is not None:
             prefetch.saw(around, False)
+        _count_root(walker, root)
         harvest.take(walker.walk(root, repo=around))
     prefetch.walked()
 
@@ -367,6 +368,19 @@ def _scan(
         extra=extra,
         refused=_refused(repos, prefetch),
     )
+
+
+def _count_root(walker: Walker, root: str) -> None:
+    """A root's own folder entry, as `du -sb ROOT` counts it (issue 18, item 2): the walk
+    counts each folder's entries, so every other folder's entry comes from its parent."""
+    try:
+        st = os.lstat(root)
+    except OSError:
+        return  # the walk reports it
+    t = walker.totals
+    t.dirs += 1
+    t.bytes += st.st_size
+    t.disk_bytes += st.st_blocks * 512
 
 
 def _refused(repos: dict[str, bool], prefetch: Prefetch) -> tuple[tuple[str, str], ...]:
