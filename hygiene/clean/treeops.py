@@ -197,8 +197,9 @@ def folders(path: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
 def tally(path: str) -> tuple[int, int]:
     """(files, bytes) of the item at `path`, counted as the scan counts an artifact
     (`scan.measure`): a file is one; a folder is its own entry and what lies below it,
-    folders' own sizes included, a hard-linked file once (what `du -sb` says, issue 18). Read through folder descriptors like the removal it
-    guards, so a tree deeper than PATH_MAX is counted too; raises OSError when it cannot be."""
+    folders' own sizes included, a hard-linked file once (what `du -sb` says, issue 18). Read
+    through folder descriptors like the removal it guards, so a tree deeper than PATH_MAX is
+    counted too; raises OSError when it cannot be."""
     top = os.lstat(path)
     if not stat.S_ISDIR(top.st_mode):
         return 1, top.st_size

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from hygiene.detectors.history import GitStats, HistoryBlob
     from hygiene.detectors.ignore_gaps import IgnoreGap
     from hygiene.detectors.large_files import LargeFile
+    from hygiene.detectors.secrets import TrackedSecret
     from hygiene.detectors.system import Filesystem, SystemCache
     from hygiene.detectors.tracked import TrackedArtifact
 
@@ -209,6 +210,22 @@ def _tracked(tracked: Sequence[TrackedArtifact], view: _View) -> Section:
     return Section(_table(title, ["category", "files", "size", "path", "fix"], rows), hint)
 
 
+def _tracked_secrets(secrets: Sequence[TrackedSecret], view: _View) -> Section:
+    """Never the value: what it is, where, and whether it was committed (issue 18, item 3)."""
+    rows = [
+        [
+            s.secret,
+            "yes" if s.tracked else "no",
+            "yes" if s.in_head or s.commit else "no",
+            short_path(s.path, view.roots),
+        ]
+        for s in secrets
+    ]
+    title = f"tracked secrets: {_count(len(secrets), 'secret')} git has (rotate them)"
+    remedies = [f"remedy ({display(s.rel)}): {s.remedy}" for s in secrets]
+    return Section(_table(title, ["what", "tracked", "committed", "path"], rows), remedies)
+
+
 def _large_files(large: Sequence[LargeFile], view: _View) -> Section:
     rows = [
         [
@@ -299,6 +316,7 @@ def _system_caches(caches: Sequence[SystemCache], view: _View) -> Section:
 SECTIONS: dict[str, Callable[[Sequence[Any], _View], Section]] = {
     "ignore-gap": _ignore_gaps,
     "tracked-artifact": _tracked,
+    "tracked-secret": _tracked_secrets,
     "large-file": _large_files,
     "history-blob": _history_blobs,
     "editor-exclude": _editor_excludes,

@@ -290,7 +290,9 @@ class Walker:
         return self._finish(part, path)
 
     @staticmethod
-    def _hit(path: str, match: Match, repo: str | None, m: Measure, dev: int, ino: int) -> FolderHit:
+    def _hit(
+        path: str, match: Match, repo: str | None, m: Measure, dev: int, ino: int
+    ) -> FolderHit:
         """The artifact with its own folder entry counted, as `du -sb` and `du -sB1` count it
         (issue 18, item 2): removing it frees that block too. The walk's totals hold the entry
         already, from its parent's listing."""

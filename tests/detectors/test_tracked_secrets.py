@@ -4,7 +4,6 @@ with the remedy, and their values are never printed."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
