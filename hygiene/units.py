@@ -60,6 +60,15 @@ def parse_duration(text: str | int) -> float:
     return float(match.group(1)) * _DURATION_UNITS[match.group(2).lower()]
 
 
+def percent_used(used: int, available: int) -> int:
+    """How full a filesystem is, as `df` says it (issue 18, item 9): used / (used + available),
+    rounded up. Blocks reserved for root count as neither, so this is more than used / total."""
+    whole = used + available
+    if whole <= 0:
+        return 0
+    return -(-used * 100 // whole)
+
+
 def format_bytes(n: float) -> str:
     """Decimal units, three significant figures: 1.23 GB."""
     value = float(n)

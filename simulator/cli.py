@@ -8,11 +8,17 @@ from typing import Annotated
 
 import typer
 
+from hygiene.cli import complete
 from hygiene.cli.options import CONTEXT, JsonOpt, QuietOpt, sub_app
 from hygiene.errors import EXIT_OK, UsageError
 
 PresetOpt = Annotated[
-    str | None, typer.Option("--preset", "-p", help="A built-in scenario (see 'simulate presets').")
+    str | None, typer.Option(
+        "--preset",
+        "-p",
+        help="A built-in scenario (see 'simulate presets').",
+        autocompletion=complete.scenario_presets,
+    )
 ]
 ScenarioOpt = Annotated[
     Path | None, typer.Option("--scenario", help="A scenario TOML file.", dir_okay=False)

@@ -381,6 +381,8 @@ def load_scenario(path: Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--scenario: cannot read {str(path)!r} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--scenario: {str(path)!r} is not a TOML file (not UTF-8 text)") from None
     return read_scenario(text, str(path))
 
 

@@ -196,13 +196,14 @@ def folders(path: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
 
 def tally(path: str) -> tuple[int, int]:
     """(files, bytes) of the item at `path`, counted as the scan counts an artifact
-    (`scan.measure`): a file is one; a folder is what lies below it, folders' own sizes
-    included, a hard-linked file once. Read through folder descriptors like the removal it
-    guards, so a tree deeper than PATH_MAX is counted too; raises OSError when it cannot be."""
+    (`scan.measure`): a file is one; a folder is its own entry and what lies below it,
+    folders' own sizes included, a hard-linked file once (what `du -sb` says, issue 18). Read
+    through folder descriptors like the removal it guards, so a tree deeper than PATH_MAX is
+    counted too; raises OSError when it cannot be."""
     top = os.lstat(path)
     if not stat.S_ISDIR(top.st_mode):
         return 1, top.st_size
-    files = size = 0
+    files, size = 0, top.st_size
     linked: set[tuple[int, int]] = set()
     for _where, entries in folders(path):
         for entry in entries:

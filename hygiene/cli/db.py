@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from hygiene.cli import complete
 from hygiene.cli.options import CONTEXT, ConfigOpt, JsonOpt, QuietOpt, sub_app
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
@@ -114,7 +115,11 @@ def clean_command(
     yes: YesOpt = False,
     preset: Annotated[
         list[str] | None,
-        typer.Option("--preset", help="Built-in session rules: django, rails, laravel; repeat."),
+        typer.Option(
+            "--preset",
+            help="Built-in session rules: django, rails, laravel; repeat.",
+            autocompletion=complete.db_presets,
+        ),
     ] = None,
     rule: Annotated[
         list[str] | None, typer.Option("--rule", help="Run only this configured rule; repeat.")

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from hygiene.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, HygieneError
+from hygiene.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, HygieneError
 
 
 def _say(message: str) -> None:
@@ -75,8 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `hygiene scan | head`: the reader left; that is not an error.
-        sys.stderr.close()
-        return 0
+        return _reader_left()
     except Exception as exc:
         _say(f"internal error: {type(exc).__name__}: {exc} (details in {_crash_log(exc)})")
         return EXIT_INTERNAL
@@ -86,7 +85,8 @@ def _scan_without_typer(args: list[str]) -> int | None:
     """`hygiene scan ARGS` when `hygiene.cli.fast` can read ARGS; None: typer's turn.
 
     What typer's `main` would do around the command is done here too: Ctrl-C and end of input
-    say "interrupted" (exit 130); a reader that left the pipe ends it quietly with exit 1.
+    say "interrupted" (exit 130). A reader that left the pipe ends it quietly with exit 0, as
+    on typer's path (`_reader_left`).
     """
     from hygiene.cli.fast import parse_scan
     from hygiene.scan.speed.gcpause import collector_paused
@@ -109,13 +109,21 @@ def _scan_without_typer(args: list[str]) -> int | None:
     except OSError as exc:
         if exc.errno != errno.EPIPE:
             raise
-        from typing import TextIO, cast
+        return _reader_left()
 
-        from typer._click.utils import PacifyFlushWrapper
 
-        sys.stdout = cast(TextIO, PacifyFlushWrapper(sys.stdout))
-        sys.stderr = cast(TextIO, PacifyFlushWrapper(sys.stderr))
-        sys.exit(1)
+def _reader_left() -> int:
+    """`hygiene scan | head -3`: the reader has what it wanted and closed the pipe. That is not
+    a failure (exit 1 is what `--fail-over` says), so exit 0 quietly, the one policy of every
+    path (issue 18, item 7). Output still buffered goes nowhere, not to a flush error at exit."""
+    for stream in (sys.stdout,):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            continue  # already closed, or not a real file (a test's capture)
+    return EXIT_OK
 
 
 def entry() -> None:
@@ -146,6 +154,13 @@ def _run(args: list[str]) -> int:
     command = typer.main.get_command(build_app(args))
     try:
         result = command.main(args=args, prog_name="hygiene", standalone_mode=False)
+    except SystemExit:
+        from typer._click.utils import PacifyFlushWrapper
+
+        # click turns a closed pipe into exit 1 after wrapping stdout; ours is exit 0.
+        if isinstance(sys.stdout, PacifyFlushWrapper):
+            return _reader_left()
+        raise
     except cx.NoArgsIsHelpError as exc:
         # `hygiene db` with nothing after it: the group's help, on stdout, is the answer.
         print(exc.ctx.get_help() if exc.ctx else "")

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from hygiene.cli import complete
+
 # Every command and group answers -h as well as --help.
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -45,13 +47,19 @@ MinSizeOpt = Annotated[
 ]
 EcosystemOpt = Annotated[
     list[str] | None,
-    typer.Option("--ecosystem", "-e", help="Only this ecosystem (python, node, rust...); repeat."),
+    typer.Option(
+        "--ecosystem",
+        "-e",
+        help="Only this ecosystem (python, node, rust...); repeat.",
+        autocompletion=complete.ecosystems,
+    ),
 ]
 CategoryOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--category",
         help="Only this category (cache, build, dependencies, virtualenv, junk); repeat.",
+        autocompletion=complete.categories,
     ),
 ]
 CrossMountsOpt = Annotated[

@@ -42,6 +42,9 @@ def report_command(
     disk_paths = [Path.home(), Path.cwd(), hygiene_home().parent]
     report = build_report(config.jobs, now=moment, disk_paths=disk_paths, weeks=weeks)
     if prometheus is not None:
+        if not prometheus.parent.is_dir():
+            # As `simulate --html` does: a mistyped folder is refused, not made (issue 18).
+            raise UsageError(f"--prometheus {prometheus}: no folder {prometheus.parent}")
         try:
             write_prometheus(report, prometheus)
         except OSError as exc:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from hygiene.cli import complete
 from hygiene.cli.options import JsonOpt
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
@@ -15,7 +16,9 @@ def restore_command(
     run_id: Annotated[
         str | None,
         typer.Argument(
-            help="The run to restore (see 'hygiene quarantine list').", show_default=False
+            help="The run to restore (see 'hygiene quarantine list').",
+            show_default=False,
+            autocompletion=complete.run_ids,
         ),
     ] = None,
     last: Annotated[bool, typer.Option("--last", help="Restore the most recent run.")] = False,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from hygiene.cli import complete
 from hygiene.cli.options import (
     CategoryOpt,
     ConfigOpt,
@@ -24,7 +25,8 @@ def scan_command(
     roots: RootsArg = None,
     json_output: JsonOpt = False,
     top: Annotated[
-        int | None, typer.Option("--top", min=1, help="Show only the N largest.")
+        int | None,
+        typer.Option("--top", min=1, help="Show only the first N of each kind (by --sort)."),
     ] = None,
     older_than: OlderThanOpt = None,
     min_size: MinSizeOpt = None,
@@ -44,8 +46,25 @@ def scan_command(
         typer.Option(
             "--kind",
             "-k",
-            help="Only this kind of finding (artifact, ignore-gap, tracked-artifact, large-file, "
-            "history-blob, editor-exclude, database, system-cache); repeat.",
+            help="Only this kind of finding (artifact, ignore-gap, tracked-artifact, "
+            "tracked-secret, large-file, history-blob, editor-exclude, database, system-cache); "
+            "repeat.",
+            autocompletion=complete.kinds,
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            help="Order each kind by size (largest first), age (oldest first) or path.",
+            autocompletion=complete.sorts,
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Leave out paths matching GLOB (gitignore syntax, from each root); repeat.",
         ),
     ] = None,
     git_stats: Annotated[
@@ -78,6 +97,8 @@ def scan_command(
         cross_mounts=cross_mounts,
         large=large,
         kind=kind,
+        sort=sort,
+        exclude=exclude,
         git_stats=git_stats,
         system=system,
         config_path=config_path,

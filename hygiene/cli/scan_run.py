@@ -27,6 +27,7 @@ def scan_request(
     git_stats: bool,
     system: bool,
     config_path: Path | None,
+    exclude: list[str] | None = None,
 ) -> ScanRequest:
     """The scan options, read once for every command that scans as `scan` does (`browse`)."""
     from hygiene.config.layers import load_config
@@ -49,8 +50,22 @@ def scan_request(
         cross_mounts=cross_mounts, large=size_option("--large", large)
     )
     return ScanRequest(
-        roots=chosen, config=config, filters=filters, kinds=kinds, git_stats=git_stats
+        roots=chosen,
+        config=config,
+        filters=filters,
+        kinds=kinds,
+        git_stats=git_stats,
+        exclude=tuple(exclude or ()),
     )
+
+
+def sort_option(value: str | None) -> str | None:
+    from hygiene.errors import UsageError
+    from hygiene.scan.arrange import SORTS
+
+    if value is None or value in SORTS:
+        return value
+    raise UsageError(f"--sort: expected one of {', '.join(SORTS)}, got {value!r}")
 
 
 def run_scan(
@@ -71,6 +86,8 @@ def run_scan(
     config_path: Path | None,
     quiet: bool,
     verbose: bool,
+    sort: str | None = None,
+    exclude: list[str] | None = None,
 ) -> int:
     from hygiene.render import progress as progress_mod
     from hygiene.scan.engine import scan
@@ -87,19 +104,25 @@ def run_scan(
         git_stats=git_stats,
         system=system,
         config_path=config_path,
+        exclude=exclude,
     )
+    order = sort_option(sort)
     limit = size_option("--fail-over", fail_over)
     with progress_mod.reporter(enabled=not quiet and not json_output) as report:
         result = scan(request, progress=report)
 
     if json_output:
-        from hygiene.render.scan import dump_scan
+        import dataclasses
 
-        dump_scan(result, sys.stdout)
+        from hygiene.render.scan import dump_scan
+        from hygiene.scan.arrange import arrange
+
+        shown = arrange(result.findings, sort=order, top=top)
+        dump_scan(dataclasses.replace(result, findings=shown), sys.stdout)
     else:
         from hygiene.render.scan import print_scan
 
-        print_scan(result, top=top, verbose=verbose)
+        print_scan(result, top=top, verbose=verbose, sort=order)
     if result.errors and not quiet and not json_output:
         print(
             f"hygiene: {len(result.errors)} path(s) could not be read"

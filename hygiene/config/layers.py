@@ -106,6 +106,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: expected a TOML file, found a folder") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        # A database or any binary file given by mistake (issue 18, item 8).
+        raise UsageError(f"{path}: not a TOML file (it is not UTF-8 text)") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
 

@@ -88,6 +88,7 @@ def all_detectors() -> tuple[tuple[str, Detector], ...]:
         history,
         ignore_gaps,
         large_files,
+        secrets,
         system,
         tracked,
     )
@@ -95,6 +96,7 @@ def all_detectors() -> tuple[tuple[str, Detector], ...]:
     return (
         (ignore_gaps.IgnoreGap.kind, ignore_gaps.detect),
         (tracked.TrackedArtifact.kind, tracked.detect),
+        (secrets.TrackedSecret.kind, secrets.detect),
         (large_files.LargeFile.kind, large_files.detect),
         (history.HistoryBlob.kind, history.detect),
         (editor.EditorExclude.kind, editor.detect),
@@ -108,6 +110,7 @@ DEFAULT_KINDS = frozenset(
     {
         "ignore-gap",
         "tracked-artifact",
+        "tracked-secret",
         "large-file",
         "history-blob",
         "editor-exclude",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from hygiene.detectors import DetectContext, Detected
+from hygiene.units import percent_used
 
 
 @dataclass(frozen=True)
@@ -246,9 +247,9 @@ def filesystems(roots: tuple[str, ...]) -> list[Filesystem]:
     out: list[Filesystem] = []
     for mount, under in sorted(by_mount.items()):
         usage = psutil.disk_usage(mount)
-        out.append(
-            Filesystem(mount, tuple(under), usage.total, usage.used, usage.free, usage.percent)
-        )
+        # df's definition, the one every hygiene report uses (issue 18, item 9).
+        percent = float(percent_used(usage.used, usage.free))
+        out.append(Filesystem(mount, tuple(under), usage.total, usage.used, usage.free, percent))
     return out
 
 

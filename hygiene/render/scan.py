@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from hygiene.detectors.history import GitStats, HistoryBlob
     from hygiene.detectors.ignore_gaps import IgnoreGap
     from hygiene.detectors.large_files import LargeFile
+    from hygiene.detectors.secrets import TrackedSecret
     from hygiene.detectors.system import Filesystem, SystemCache
     from hygiene.detectors.tracked import TrackedArtifact
 
@@ -73,20 +74,32 @@ def dump_scan(result: ScanResult, stream: IO[str]) -> None:
     dump(scan_document(result), stream)
 
 
-def print_scan(result: ScanResult, *, top: int | None = None, verbose: bool = False) -> None:
+def print_scan(
+    result: ScanResult, *, top: int | None = None, verbose: bool = False, sort: str | None = None
+) -> None:
+    """`top` and `sort` apply to every kind alike (issue 18, item 7); the totals line still
+    counts every artifact found."""
+    from hygiene.scan.arrange import arrange
+
     out = console()
     artifacts = [f for f in result.findings if isinstance(f, Artifact)]
-    shown = artifacts if top is None else artifacts[:top]
+    arranged = arrange(result.findings, sort=sort, top=top)
+    shown = [f for f in arranged if isinstance(f, Artifact)]
     if shown:
-        _print_artifacts(out, shown, result.roots, verbose=verbose)
+        _print_artifacts(out, shown, result.roots, verbose=verbose, sort=sort)
         out.print(_artifact_summary(result, len(artifacts), top), soft_wrap=True)
     elif not result.findings:
         out.print(f"No artifacts found in {result.totals.scanned_files:,} files.")
-    _print_detected(result, out, verbose=verbose)
+    _print_detected(dataclasses.replace(result, findings=arranged), out, verbose=verbose)
 
 
 def _print_artifacts(
-    out: Console, artifacts: list[Artifact], roots: tuple[str, ...], *, verbose: bool
+    out: Console,
+    artifacts: list[Artifact],
+    roots: tuple[str, ...],
+    *,
+    verbose: bool,
+    sort: str | None = None,
 ) -> None:
     """One table per category, the biggest category first."""
     now = time.time()
@@ -95,16 +108,23 @@ def _print_artifacts(
         groups[artifact.category].append(artifact)
     ordered = sorted(groups.items(), key=lambda kv: -sum(a.bytes for a in kv[1]))
     for category, items in ordered:
-        out.print(_category_table(category, items, roots, now, verbose=verbose))
+        out.print(_category_table(category, items, roots, now, verbose=verbose, sort=sort))
         out.print()
 
 
 def _category_table(
-    category: str, items: list[Artifact], roots: tuple[str, ...], now: float, *, verbose: bool
+    category: str,
+    items: list[Artifact],
+    roots: tuple[str, ...],
+    now: float,
+    *,
+    verbose: bool,
+    sort: str | None = None,
 ) -> Table:
     """A category's artifacts, grouped by ecosystem (the biggest first), each group by size."""
     from rich.table import Table
 
+    given = list(items)
     items.sort(key=lambda a: (a.ecosystem, -a.bytes))
     by_eco: dict[str, list[Artifact]] = defaultdict(list)
     for item in items:
@@ -123,8 +143,15 @@ def _category_table(
     if verbose:
         table.add_column("why")
         table.add_column("make again with")
-    for _, eco_items in sorted(by_eco.items(), key=lambda kv: -sum(a.bytes for a in kv[1])):
-        for a in sorted(eco_items, key=lambda a: -a.bytes):
+    groups = sorted(by_eco.items(), key=lambda kv: -sum(a.bytes for a in kv[1]))
+    # With --sort, one list in the order given; else by ecosystem (the biggest first), by size.
+    ordered = (
+        [given]
+        if sort is not None
+        else [sorted(eco_items, key=lambda a: -a.bytes) for _, eco_items in groups]
+    )
+    for eco_list in ordered:
+        for a in eco_list:
             row = [
                 format_bytes(a.bytes),
                 format_bytes(a.reclaimable_bytes),
@@ -207,6 +234,22 @@ def _tracked(tracked: Sequence[TrackedArtifact], view: _View) -> Section:
     title = f"tracked junk: {_count(len(tracked), 'committed artifact')}"
     hint = ["Run each fix in its repository (the index only; the files stay on disk)."]
     return Section(_table(title, ["category", "files", "size", "path", "fix"], rows), hint)
+
+
+def _tracked_secrets(secrets: Sequence[TrackedSecret], view: _View) -> Section:
+    """Never the value: what it is, where, and whether it was committed (issue 18, item 3)."""
+    rows = [
+        [
+            s.secret,
+            "yes" if s.tracked else "no",
+            "yes" if s.in_head or s.commit else "no",
+            short_path(s.path, view.roots),
+        ]
+        for s in secrets
+    ]
+    title = f"tracked secrets: {_count(len(secrets), 'secret')} git has (rotate them)"
+    remedies = [f"remedy ({display(s.rel)}): {s.remedy}" for s in secrets]
+    return Section(_table(title, ["what", "tracked", "committed", "path"], rows), remedies)
 
 
 def _large_files(large: Sequence[LargeFile], view: _View) -> Section:
@@ -299,6 +342,7 @@ def _system_caches(caches: Sequence[SystemCache], view: _View) -> Section:
 SECTIONS: dict[str, Callable[[Sequence[Any], _View], Section]] = {
     "ignore-gap": _ignore_gaps,
     "tracked-artifact": _tracked,
+    "tracked-secret": _tracked_secrets,
     "large-file": _large_files,
     "history-blob": _history_blobs,
     "editor-exclude": _editor_excludes,

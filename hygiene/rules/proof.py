@@ -13,6 +13,7 @@ their first bytes carry the line the writing tool puts there about itself:
 - `CMakeCache.txt` begins with `# This is the CMakeCache file.` (every CMake since 2.x).
 - go's `vendor/modules.txt` lists modules as `# path version` lines
   (https://go.dev/ref/mod#go-mod-vendor).
+- an egg-info's `PKG-INFO` begins with `Metadata-Version: ` and names the project.
 
 Markers not listed here (`pyvenv.cfg`, npm's `.package-lock.json`) count by name: PEP 405 and
 the package managers define the file itself.
@@ -50,6 +51,9 @@ PROOFS: dict[str, Callable[[bytes], bool]] = {
     ".gitignore": _tool_gitignore,
     "CMakeCache.txt": lambda head: head.startswith(b"# This is the CMakeCache file."),
     "modules.txt": lambda head: head.startswith(b"# "),
+    # Core metadata as setuptools writes it into `NAME.egg-info/` (issue 18, item 1):
+    # https://packaging.python.org/en/latest/specifications/core-metadata/
+    "PKG-INFO": lambda head: head.startswith(b"Metadata-Version: ") and b"\nName: " in head,
 }
 
 

@@ -62,6 +62,9 @@ RULES: tuple[Rule, ...] = (
         "build",
         ("*.egg-info",),
         beside=MARKERS,
+        # A src layout (`package-dir`/`where`) puts it in `src/`, away from the project's
+        # markers (issue 18, item 1): setuptools' own PKG-INFO inside proves it wherever it is.
+        inside=("PKG-INFO",),
         recreate="pip install -e .",
     ),
     Rule(

@@ -73,6 +73,9 @@ class ScanRequest:
     git_stats: bool = False
     # Worker processes for sizing big artifacts; None: one per CPU (at most 4), 0: none.
     workers: int | None = None
+    # `--exclude`: gitignore patterns anchored at each root; a finding at or below a match is
+    # left out, whatever its kind (issue 18, item 7).
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass
@@ -267,6 +270,7 @@ def _scan(
         around = work_tree_of(os.path.realpath(root))
         if around is not None:
             prefetch.saw(around, False)
+        _count_root(walker, root)
         harvest.take(walker.walk(root, repo=around))
     prefetch.walked()
 
@@ -312,7 +316,10 @@ def _scan(
         harvest.repos.update(again.repos)
         pending_folders, pending_files = again.folders, again.files
 
-    kept = [a for a in artifacts if request.filters.keep(a, request.now)]
+    excluded = _excluder(roots, request.exclude)
+    kept = [
+        a for a in artifacts if request.filters.keep(a, request.now) and not excluded(a.path, True)
+    ]
     kept.sort(key=lambda a: (-a.bytes, a.path))
     if "artifact" not in request.kinds:
         kept = []
@@ -340,7 +347,9 @@ def _scan(
         if kind in request.kinds or (kind == "history-blob" and request.git_stats):
             detected = detector(context)
             if kind in request.kinds:
-                findings.extend(detected.findings)
+                findings.extend(
+                    f for f in detected.findings if not excluded(_where(f), _is_folder(f))
+                )
             errors.extend(detected.errors)
             extra.update(detected.extra)
 
@@ -367,6 +376,55 @@ def _scan(
         extra=extra,
         refused=_refused(repos, prefetch),
     )
+
+
+def _where(finding: Finding) -> str:
+    """A finding's place in the work tree (a history blob's path is repository-relative)."""
+    path = finding.path
+    repo = getattr(finding, "repo", None)
+    if not os.path.isabs(path) and isinstance(repo, str):
+        return os.path.join(repo, path)
+    return path
+
+
+def _is_folder(finding: Finding) -> bool:
+    return bool(getattr(finding, "folder", False))
+
+
+def _excluder(roots: tuple[str, ...], patterns: tuple[str, ...]) -> Callable[[str, bool], bool]:
+    """Whether a path, or a folder above it, matches a `--exclude` pattern (gitignore syntax,
+    anchored at the root it lies under)."""
+    if not patterns:
+        return lambda path, folder: False
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+
+    def excluded(path: str, folder: bool) -> bool:
+        for root in roots:
+            if not path.startswith(root.rstrip(os.sep) + os.sep):
+                continue
+            parts = os.path.relpath(path, root).replace(os.sep, "/").split("/")
+            for i in range(1, len(parts) + 1):
+                rel = "/".join(parts[:i])
+                if spec.match_file(rel + "/" if i < len(parts) or folder else rel):
+                    return True
+        return False
+
+    return excluded
+
+
+def _count_root(walker: Walker, root: str) -> None:
+    """A root's own folder entry, as `du -sb ROOT` counts it (issue 18, item 2): the walk
+    counts each folder's entries, so every other folder's entry comes from its parent."""
+    try:
+        st = os.lstat(root)
+    except OSError:
+        return  # the walk reports it
+    t = walker.totals
+    t.dirs += 1
+    t.bytes += st.st_size
+    t.disk_bytes += st.st_blocks * 512
 
 
 def _refused(repos: dict[str, bool], prefetch: Prefetch) -> tuple[tuple[str, str], ...]:

@@ -534,7 +534,8 @@ def default_workers() -> int:
 
 def tally(path: str) -> tuple[int, int]:
     """(files, bytes) of the item at `path` counted as the scan counts an artifact: a file is
-    one; a folder is what lies below it, folders' own sizes included, each inode once. Never
+    one; a folder is its own entry and what lies below it, folders' own sizes included, each
+    inode once (what `du -sb` says, issue 18). Never
     follows a link; raises OSError when the item cannot be read."""
     st = os.lstat(path)
     if st.st_mode & _S_IFMT != _S_IFDIR:
@@ -549,5 +550,5 @@ def tally(path: str) -> tuple[int, int]:
         raise OSError(errno.EIO, f"{why} ({where})", path)
     return (
         part.files + len(part.links),
-        part.bytes + sum(int(v[2]) for v in part.links.values()),
+        st.st_size + part.bytes + sum(int(v[2]) for v in part.links.values()),
     )

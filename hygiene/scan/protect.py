@@ -8,6 +8,7 @@ starts. `protect` patterns from the config are anchored at each root.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,6 +17,33 @@ if TYPE_CHECKING:
     import pathspec
 
 IGNORE_FILE = ".hygieneignore"
+
+
+def _repo_protect(repo: str) -> list[str]:
+    """The `protect` list of a repository's own settings (`hygiene.toml`, else `pyproject.toml`
+    [tool.hygiene]: the same file the config reads for a root). `protect` adds up across
+    layers, so it is simply added; a file that cannot be read adds nothing here (scanning from
+    inside the repository reports it)."""
+    for name in ("hygiene.toml", "pyproject.toml"):
+        try:
+            with open(os.path.join(repo, name), "rb") as handle:
+                # Imported only when there is a file: the parser costs start-up.
+                if sys.version_info >= (3, 11):
+                    import tomllib
+                else:  # pragma: no cover
+                    import tomli as tomllib
+
+                data = tomllib.load(handle)
+        except (OSError, ValueError):
+            continue
+        if name == "pyproject.toml":
+            tool = data.get("tool")
+            data = tool.get("hygiene") if isinstance(tool, dict) else None
+            if not isinstance(data, dict):
+                return []
+        protect = data.get("protect", [])
+        return [p for p in protect if isinstance(p, str)] if isinstance(protect, list) else []
+    return []
 
 
 @dataclass(frozen=True)
@@ -29,7 +57,9 @@ class ProtectSet:
         patterns = list(patterns)
         specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
         for base in {*roots, *repos}:
-            lines = list(patterns) if base in roots else []
+            # A root's settings are the config's already; a repository found below a root
+            # brings its own protect list, as its `.hygieneignore` (issue 18, item 6).
+            lines = list(patterns) if base in roots else _repo_protect(base)
             try:
                 with open(os.path.join(base, IGNORE_FILE), encoding="utf-8") as handle:
                     lines.extend(handle.read().splitlines())

@@ -289,6 +289,23 @@ class Walker:
         part = measure_listings([path], dev, cross=self.options.cross_mounts)
         return self._finish(part, path)
 
+    @staticmethod
+    def _hit(
+        path: str, match: Match, repo: str | None, m: Measure, dev: int, ino: int
+    ) -> FolderHit:
+        """The artifact with its own folder entry counted, as `du -sb` and `du -sB1` count it
+        (issue 18, item 2): removing it frees that block too. The walk's totals hold the entry
+        already, from its parent's listing."""
+        try:
+            st = os.lstat(path)
+        except OSError:
+            st = None
+        if st is not None and (st.st_dev, st.st_ino) == (dev, ino):
+            m.bytes += st.st_size
+            m.disk_bytes += st.st_blocks * 512
+            m.reclaimable += st.st_blocks * 512
+        return FolderHit(path, match, repo, m, dev, ino)
+
     def _top_parts(self, path: str, dev: int) -> tuple[list[Partial], list[str]]:
         """Open an artifact's top few levels until there are enough subfolders to share out (a
         virtualenv's files sit below lib/pythonX.Y/site-packages): (what they hold, the folders
@@ -320,9 +337,9 @@ class Walker:
             part = listed_partial(listed, path)
             if self.links is not None:
                 return _RawHit(path, match, repo, part, dev, ino)
-            return FolderHit(path, match, repo, self._finish(part, path), dev, ino)
+            return self._hit(path, match, repo, self._finish(part, path), dev, ino)
         if self.pool is None and self.links is None:
-            return FolderHit(path, match, repo, self.measure(path, dev), dev, ino)
+            return self._hit(path, match, repo, self.measure(path, dev), dev, ino)
         parts, frontier = self._top_parts(path, dev)
         cross = self.options.cross_mounts
         if self.links is not None:
@@ -342,7 +359,7 @@ class Walker:
         parts.append(measure_paths(frontier, dev, cross))
         if self.links is not None:
             return _RawHit(path, match, repo, combine(parts), dev, ino)
-        return FolderHit(path, match, repo, self._finish(combine(parts), path), dev, ino)
+        return self._hit(path, match, repo, self._finish(combine(parts), path), dev, ino)
 
     def _defer(self, split: _SplitHit) -> _Deferred:
         """Send the folders below a big artifact to the workers, in interleaved pieces."""
@@ -381,13 +398,13 @@ class Walker:
             for future, chunk in zip(deferred.futures, deferred.chunks, strict=True)
         ]
         m = self._finish(combine(parts), deferred.path)
-        return FolderHit(
+        return self._hit(
             deferred.path, deferred.match, deferred.repo, m, deferred.device, deferred.inode
         )
 
     def _settle(self, raw: _RawHit) -> FolderHit:
         m = self._finish(raw.part, raw.path)
-        return FolderHit(raw.path, raw.match, raw.repo, m, raw.device, raw.inode)
+        return self._hit(raw.path, raw.match, raw.repo, m, raw.device, raw.inode)
 
     def _merge(self, result: SubtreeResult) -> Iterator[Event]:
         """Take in a worker's findings, counting a file it shares with others' once."""

@@ -250,7 +250,6 @@ def prometheus_text(report: Report) -> str:
 def write_prometheus(report: Report, path: Path) -> None:
     """Write atomically: node-exporter's textfile collector may read at any moment, and its
     documentation asks for a write to a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(prometheus_text(report), encoding="utf-8")
     os.replace(tmp, path)

@@ -244,7 +244,7 @@ def test_incinerate_removes_exactly_the_planned_bytes(cli, trees) -> None:  # ty
         for item, info in done.items():
             inside = [v for p, v in before.items() if p.startswith(item + os.sep)]
             own = before[item]
-            planned = sum(int(v[-1]) for v in inside) if own[0] == "dir" else int(own[-1])  # type: ignore[call-overload]
+            planned = sum(int(v[-1]) for v in inside) + int(own[-1])  # type: ignore[call-overload]
             assert info["bytes"] == planned, (item, info["bytes"], planned)
             assert Path(item).relative_to(root).parts[1] not in ("datasets", "src"), item
     finally:
