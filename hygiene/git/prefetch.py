@@ -151,6 +151,23 @@ class Prefetch:
             repo.index = self.jobs.start(path, *LIST_TRACKED)
         return self.jobs.output(repo.index)
 
+    def listing_refused(self, path: str, *, wait: bool) -> str | None:
+        """What git said when it would not list the work tree at `path`, or None. Without
+        `wait`, only an answer already in is read: a git the scan never needed is not waited
+        for (it is killed when the scan closes)."""
+        repo = self.repos.get(path)
+        if repo is None or repo.listing is not None or repo.index is None:
+            return None
+        if not wait:
+            self.jobs.pump()
+            if not repo.index.done:
+                return None
+        try:
+            self.listing(path)
+        except GitError as exc:
+            return str(exc)
+        return None
+
     def tracked(self, path: str) -> TrackedIndex:
         """What git tracks in the work tree at `path`, parsed once. GitError if git cannot say."""
         index = self._indexes.get(path)

@@ -374,7 +374,7 @@ def _scan(
         repos=tuple(sorted(repos)),
         precious=tuple(precious),
         extra=extra,
-        refused=_refused(repos, prefetch),
+        refused=_refused(repos, prefetch, [*artifacts, *precious]),
     )
 
 
@@ -427,16 +427,19 @@ def _count_root(walker: Walker, root: str) -> None:
     t.disk_bytes += st.st_blocks * 512
 
 
-def _refused(repos: dict[str, bool], prefetch: Prefetch) -> tuple[tuple[str, str], ...]:
-    """The work trees whose tracked files git would not list, with git's own words (issue 14:
-    root scanning a user's repository meets "dubious ownership"). The listing was started
-    during the walk, or read from the index file, so asking again costs nothing."""
+def _refused(
+    repos: dict[str, bool], prefetch: Prefetch, found: Sequence[Artifact | Precious]
+) -> tuple[tuple[str, str], ...]:
+    """The work trees whose tracked files git would not list, with git's own words (root
+    scanning a user's repository meets "dubious ownership"). Asked of the answers started during
+    the walk: waited for only where something was found to judge, so a git the scan did not
+    need never holds it up."""
+    holding = {work_tree_of(os.path.dirname(item.path)) for item in found}
     out: list[tuple[str, str]] = []
     for repo, bare in sorted(repos.items()):
         if bare:
             continue
-        try:
-            prefetch.tracked(repo)
-        except GitError as exc:
-            out.append((repo, str(exc)))
+        said = prefetch.listing_refused(repo, wait=repo in holding)
+        if said is not None:
+            out.append((repo, said))
     return tuple(out)

@@ -9,6 +9,7 @@ each count is also checked with one, where that process must show.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -186,12 +187,20 @@ def hanging_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[],
     log = tmp_path / "git-pids"
     shim = tmp_path / "hanging-shim"
     shim.mkdir()
-    (shim / "git").write_text(f"#!/bin/sh\necho $$ >> {log}\nexec sleep 300\n", encoding="utf-8")
+    # One process that says when it ended by itself: a scan that waited for it is then seen
+    # (killed, it never writes "finished").
+    (shim / "git").write_text(
+        f"#!{sys.executable}\nimport os, time\n"
+        f"open({str(log)!r}, 'a').write(f'{{os.getpid()}}\\n')\n"
+        f"time.sleep(300)\nopen({str(log)!r}, 'a').write('finished\\n')\n",
+        encoding="utf-8",
+    )
     (shim / "git").chmod(0o755)
     monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
 
     def pids() -> list[int]:
         text = log.read_text(encoding="utf-8") if log.exists() else ""
+        assert "finished" not in text, "a scan waited for a git it did not need"
         return [int(line) for line in text.split()]
 
     return pids
