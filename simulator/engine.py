@@ -3,7 +3,7 @@
 Each simulated day adds the day's generation (already computed for every day, see
 `simulator.generate`), applies the jobs that fire that day to slices of cohorts selected by age,
 and records per-tier totals. Every job keeps a frontier: cohorts older than it are already done,
-so a day costs O(cohorts newly old enough), not O(days so far) (issue 8; reference section 6.1).
+so a day costs O(cohorts newly old enough), not O(days so far) (reference section 6.1).
 The bill is computed after the loop (`simulator.billing`), vectorised over days.
 
 Semantics fixed here (docs/simulate.md explains them):

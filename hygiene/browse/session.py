@@ -51,7 +51,7 @@ class BrowseRequest:
 @dataclass
 class Inbox:
     """What the scanning thread hands the UI thread: appends and plain assignments only, which
-    are atomic in CPython, so the scan never waits for the screen (issue 20)."""
+    are atomic in CPython, so the scan never waits for the screen."""
 
     candidates: deque[Artifact] = field(default_factory=deque)
     files: int = 0

@@ -1,7 +1,7 @@
 """The `clean` pipeline wired end to end: recover -> scan -> guard -> plan, then run -> act.
 
 Two calls so the command can show the plan and ask in between: `survey()` builds the plan,
-`collect()` carries it out and measures free space before and after (psutil, issue 4 part 7).
+`collect()` carries it out and measures free space before and after (psutil).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Su
     """Scan afresh and plan: only `Artifact` findings, each judged by policy and the guard."""
     request = resolved(request)
     roots = tuple(Path(r) for r in request.roots)
-    # Taken before the scan, so anything changed after the scan saw it is re-judged (item 6).
+    # Taken before the scan, so anything changed after the scan saw it is re-judged.
     started = time.time()
     result = scan(
         ScanRequest(roots=roots, config=request.config, filters=request.filters),
@@ -193,7 +193,7 @@ def restore_run(run: Run, items: list[ItemRecord], *, audit: AuditLog) -> list[R
         s = audited_step(audit, run, record, action="restore", step=restore_item)
         outcome, reason = s.outcome, s.reason
         if outcome == "done":
-            # Checked against the manifest, not taken on trust (issue 14, item 5).
+            # Checked against the manifest, not taken on trust.
             differs = restored_differs(record)
             if differs is not None:
                 outcome, reason = "differs", differs

@@ -17,7 +17,7 @@ link after the re-check cannot redirect a move, a delete or a restore outside th
 
 Every step is written to the manifest before it is taken, so a `kill -9` at any moment leaves
 each item either in place or whole in quarantine, and `recover()` can tell which and finish or
-roll back (issue 4, part 6).
+roll back.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class RunSummary:
     files: int
     stores: tuple[str, ...]
     # (item, where what is left of it lies) for items a step stopped half way, an immutable
-    # file say: listed until a later run's recovery can finish them (issue 14, item 10).
+    # file say: listed until a later run's recovery can finish them.
     unfinished: tuple[tuple[str, str], ...] = ()
 
 

@@ -1,4 +1,4 @@
-"""`hygiene browse`: the interactive list (issue 20), with `scan`'s options; textual is imported
+"""`hygiene browse`: the interactive list, with `scan`'s options; textual is imported
 here only, when the command runs, so no other command's start-up grows."""
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def ask(question: str) -> bool:
 
     With no terminal to ask on (cron, `< /dev/null`) the question is refused with exit 2, as
     `db clean` does: a prompt nobody can answer would make a scheduled clean silently do
-    nothing (issue 14)."""
+    nothing."""
     if not sys.stdin.isatty():
         raise UsageError(f"{question} needs confirmation: pass --yes (no terminal to ask on)")
     print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
@@ -157,7 +157,7 @@ def clean_command(
 
 
 def say_refused(refused: tuple[tuple[str, str], ...]) -> bool:
-    """Tell, on stderr, each repository git refused and that it was skipped (issue 14: root
+    """Tell, on stderr, each repository git refused and that it was skipped (root
     meeting a user's repository, "dubious ownership"). True if there was any."""
     from hygiene.paths import display
 

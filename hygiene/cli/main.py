@@ -34,7 +34,7 @@ def _crash_log(exc: BaseException) -> str:
     from hygiene.private import open_private, private_dir
 
     stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
-    # The command line may hold a database URL with its password (issue 15): each argument
+    # The command line may hold a database URL with its password: each argument
     # is masked, and so is the traceback, whose messages may quote one.
     argv = [mask(str(arg)) for arg in sys.argv]
     text = (
@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if len(args) >= 2 and args[0] == "hook":
-            # The pre-commit fast path (issue 5): a hook id skips typer and its ~0.1 s import.
+            # The pre-commit fast path: a hook id skips typer and its ~0.1 s import.
             from hygiene.hooks import HOOKS
 
             if args[1] in HOOKS:

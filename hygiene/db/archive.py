@@ -1,6 +1,6 @@
 """Archive files (gzip JSON Lines, one complete file per batch) and loading them back.
 
-Issue 6: a batch's rows are written to `NAME.part`, flushed and fsynced, renamed into place and
+A batch's rows are written to `NAME.part`, flushed and fsynced, renamed into place and
 the folder fsynced, and only then deleted. So every deleted row is in a complete archive file;
 a run killed after the archive and before the delete leaves an archive of rows that still exist,
 which restore skips (it inserts only keys that are absent).
@@ -94,7 +94,7 @@ def write_archive(
     """Write one complete, fsynced archive file; return its final path."""
     from hygiene.private import open_private, private_dir
 
-    # Archives hold whole rows: 0600 files in folders hygiene creates 0700 (issue 15).
+    # Archives hold whole rows: 0600 files in folders hygiene creates 0700.
     private_dir(path.parent, narrow=False)
     part = path.with_name(path.name + ".part")
     fd = open_private(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)

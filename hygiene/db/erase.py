@@ -1,11 +1,11 @@
 """`hygiene db erase`: permanent erasure of one subject across the foreign-key graph, audited.
 
-Issue 6: foreign keys are followed through reflection to any depth (composite keys, self
+Foreign keys are followed through reflection to any depth (composite keys, self
 references, cycles) plus relations declared in config for schemas without constraints. On
 SQLite the keys come from `pragma_foreign_key_list`, because SQLAlchemy's reflection drops inline
 `ON DELETE` actions.
 
-Issue 15: the subject's own table holds other people, and so may any table below it. A row is
+Whose rows: the subject's own table holds other people, and so may any table below it. A row is
 erased only when it belongs to the subject alone: walking up from it through foreign keys that
 are not SET NULL (the ones whose parent's deletion would take the row or be refused), the
 nearest rows of the subject's table are the subject and nobody else. Every other row that
@@ -16,7 +16,7 @@ engine could cascade into checks, before the COMMIT, that it deleted nothing hyg
 
 One transaction; afterwards a fresh connection verifies that nothing remains. No archive is
 kept: it would defeat the erasure. The audit record is written before the COMMIT and kept once
-the COMMIT was sent, whatever happens next (issue 21).
+the COMMIT was sent, whatever happens next.
 """
 
 from __future__ import annotations
@@ -660,7 +660,7 @@ def erase_subject(
                     nulled=nulled,
                 )
             except BaseException:
-                # Issue 21: the COMMIT was never sent, so nothing was erased and nothing
+                # The COMMIT was never sent, so nothing was erased and nothing
                 # stays recorded (write_pending removes a half-written record itself).
                 with contextlib.suppress(Exception):
                     transaction.rollback()

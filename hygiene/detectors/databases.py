@@ -1,4 +1,4 @@
-"""Dev databases (issue 3, item 6): SQLite files found by their header, whatever their name.
+"""Dev databases: SQLite files found by their header, whatever their name.
 
 Cheap by construction: a SQLite file is a whole number of pages (512 to 65536 bytes), so the
 walker only reports files of such sizes, and only their first 100 bytes are read. A file with

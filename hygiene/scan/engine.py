@@ -36,7 +36,7 @@ from hygiene.scan.walk import (
 )
 
 Progress = Callable[[int, int, str], None]
-# Called with each artifact the walk proposes, as it proposes it (issue 20: `browse` shows rows
+# Called with each artifact the walk proposes, as it proposes it (`browse` shows rows
 # before the scan ends). A candidate is not yet judged: git, `.hygieneignore`, `protect` and
 # the filters may still drop it, and the `ScanResult` is the only verdict. Called on the
 # scanning thread; it must be cheap and must not raise.
@@ -66,7 +66,7 @@ class ScanRequest:
     config: Config = field(default_factory=Config)
     filters: Filters = field(default_factory=Filters)
     now: float = field(default_factory=time.time)
-    # Finding kinds wanted: "artifact" and the part 2 detectors' kinds (`hygiene.detectors`).
+    # Finding kinds wanted: "artifact" and the detectors' kinds (`hygiene.detectors`).
     kinds: frozenset[str] = frozenset({"artifact"})
     # Threshold for large files and history blobs; None: the config's `large`.
     large: int | None = None
@@ -370,8 +370,8 @@ def _scan(
 
 
 def _refused(repos: dict[str, bool], prefetch: Prefetch) -> tuple[tuple[str, str], ...]:
-    """The work trees whose tracked files git would not list, with git's own words (issue 14:
-    root scanning a user's repository meets "dubious ownership"). The listing was started
+    """The work trees whose tracked files git would not list, with git's own words
+    (root scanning a user's repository meets "dubious ownership"). The listing was started
     during the walk, or read from the index file, so asking again costs nothing."""
     out: list[tuple[str, str]] = []
     for repo, bare in sorted(repos.items()):

@@ -563,7 +563,7 @@ class Walker:
             names = frozenset(folder.names)
             if QUARANTINE_TAG in names and is_quarantine(path):
                 # Some hygiene's quarantine, whatever its home: what it holds is not the
-                # workspace's, and must stay restorable (issue 14, item 5).
+                # workspace's, and must stay restorable.
                 continue
             if siblings is not None or classify_root:
                 match = classifier.folder(path, name, siblings or frozenset(), names)

@@ -1,4 +1,4 @@
-"""The `[[jobs]]` and `[notify]` config sections (issue 7), validated on load into frozen values.
+"""The `[[jobs]]` and `[notify]` config sections, validated on load into frozen values.
 
 A bad cron expression, an unknown command, a bad duration or condition is one `ConfigError`
 naming the file and the key (`jobs[1].schedule`), so the timetable can never be half-loaded.
@@ -76,7 +76,7 @@ class JobSpec:
 
     @property
     def command_line(self) -> str:
-        """For people and export comments, never to run: passwords masked (issue 15)."""
+        """For people and export comments, never to run: passwords masked."""
         from hygiene.db.url import mask
 
         return shlex.join(mask(arg) for arg in self.run)
@@ -85,7 +85,7 @@ class JobSpec:
 @dataclass(frozen=True)
 class NotifySettings:
     webhook: str | None = None
-    timeout: float = 5.0  # seconds: a slow hook must never hold a job up (issue 7)
+    timeout: float = 5.0  # seconds: a slow hook must never hold a job up
 
 
 def _run_argv(table: Table) -> tuple[str, ...]:
