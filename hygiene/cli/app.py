@@ -34,8 +34,6 @@ def _register(app: typer.Typer, name: str) -> None:
         app.add_typer(group, name=name, context_settings=CONTEXT)
 
 
-
-
 def build_app(args: list[str] | None = None) -> typer.Typer:
     """The application; given the command line, only the command it names is registered.
 

@@ -101,7 +101,7 @@ def _scan_without_typer(args: list[str]) -> int | None:
         with collector_paused():
             from hygiene.cli.scan_run import run_scan
 
-            return run_scan(**values)
+            return run_scan(values)
     except EOFError:
         print(file=sys.stderr)
         _say("interrupted")
