@@ -298,14 +298,3 @@ def cutoff_value(storage: Storage, cutoff: dt.datetime) -> Any:
             )
         return text + (storage.offset or "")
     return utc.replace(tzinfo=None)  # "empty": no row can match whatever is bound
-
-
-def parse_now(text: str) -> dt.datetime:
-    """`--now` for simulation and tests: ISO-8601, naive means UTC."""
-    try:
-        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"--now: expected an ISO-8601 time such as 2024-05-01T12:00:00Z, got {text!r}"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
