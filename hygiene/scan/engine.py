@@ -30,6 +30,7 @@ from hygiene.scan.walk import (
     FileHit,
     FileSeen,
     FolderHit,
+    Measure,
     RepoSeen,
     Walker,
     WalkOptions,
@@ -258,7 +259,6 @@ def _scan(
     request: ScanRequest, walker: Walker, prefetch: Prefetch, candidate: Candidate | None
 ) -> ScanResult:
     config = request.config
-    large = request.large if request.large is not None else config.large
     harvest = WalkHarvest(prefetch=prefetch, candidate=candidate)
     # Resolved first: through a symlinked root, the repository above the real folder would go
     # unseen, and with it the check that nothing git tracks is ever reported.
@@ -271,14 +271,61 @@ def _scan(
     prefetch.walked()
 
     errors = walker.errors
+    artifacts, precious = _veto(request, roots, walker, prefetch, harvest, candidate)
+    kept = [a for a in artifacts if request.filters.keep(a, request.now)]
+    kept.sort(key=lambda a: (-a.bytes, a.path))
+    if "artifact" not in request.kinds:
+        kept = []
+    findings: list[Finding] = list(kept)
+    repos = dict(harvest.repos)
+    for root in roots:
+        around = work_tree_of(os.path.realpath(root))
+        if around is not None:
+            repos.setdefault(around, False)
+    context = DetectContext(
+        roots=roots,
+        config=config,
+        repos=repos,
+        seen=tuple(harvest.seen),
+        artifacts=tuple(artifacts),
+        precious=tuple(precious),
+        large=request.large if request.large is not None else config.large,
+        git_stats=request.git_stats,
+        now=request.now,
+        git=prefetch,
+    )
+    extra = _detect(request, context, findings, errors)
+    # A repository refused on every pass of the veto loop is reported once.
+    errors[:] = sorted(set(errors), key=lambda issue: (issue.path, issue.message))
+    return ScanResult(
+        roots=roots,
+        findings=tuple(findings),
+        totals=_totals(walker.totals, findings, kept),
+        errors=tuple(errors),
+        repos=tuple(sorted(repos)),
+        precious=tuple(precious),
+        extra=extra,
+        refused=_refused(repos, prefetch),
+    )
+
+
+def _veto(
+    request: ScanRequest,
+    roots: tuple[str, ...],
+    walker: Walker,
+    prefetch: Prefetch,
+    harvest: WalkHarvest,
+    candidate: Candidate | None,
+) -> tuple[list[Artifact], list[Precious]]:
+    """The walk's hits judged by git, mounts and `protect`: the artifacts that stand, and the
+    precious hits. A refused build or cache folder is walked again to find what is inside."""
     mounts = mounts_below(roots, mount_points())  # every hit lies below a root
-    protect = ProtectSet.build(roots, harvest.repos, config.protect)
+    protect = ProtectSet.build(roots, harvest.repos, request.config.protect)
     artifacts: list[Artifact] = []
     precious: list[Precious] = []
-    pending_folders = harvest.folders
-    pending_files = harvest.files
+    pending_folders, pending_files = harvest.folders, harvest.files
     while pending_folders or pending_files:
-        tracked = _tracked([*pending_folders, *pending_files], errors, prefetch)
+        tracked = _tracked([*pending_folders, *pending_files], walker.errors, prefetch)
         rewalk: list[FolderHit] = []
         for hit in pending_folders:
             rule = hit.match.rule
@@ -311,31 +358,15 @@ def _scan(
         harvest.seen.extend(again.seen)
         harvest.repos.update(again.repos)
         pending_folders, pending_files = again.folders, again.files
+    return artifacts, precious
 
-    kept = [a for a in artifacts if request.filters.keep(a, request.now)]
-    kept.sort(key=lambda a: (-a.bytes, a.path))
-    if "artifact" not in request.kinds:
-        kept = []
-    findings: list[Finding] = list(kept)
-    repos = dict(harvest.repos)
-    for root in roots:
-        around = work_tree_of(os.path.realpath(root))
-        if around is not None:
-            repos.setdefault(around, False)
-    context = DetectContext(
-        roots=roots,
-        config=config,
-        repos=repos,
-        seen=tuple(harvest.seen),
-        artifacts=tuple(artifacts),
-        precious=tuple(precious),
-        large=large,
-        git_stats=request.git_stats,
-        now=request.now,
-        git=prefetch,
-    )
+
+def _detect(
+    request: ScanRequest, context: DetectContext, findings: list[Finding], errors: list[ScanIssue]
+) -> dict[str, object]:
+    """Run the detectors of the kinds asked for; their findings and errors join the lists."""
     extra: dict[str, object] = {}
-    # Importing the detectors costs ~15 ms of start-up, for nothing when only artifacts are asked.
+    # Importing the detectors costs start-up, for nothing when only artifacts are asked.
     for kind, detector in all_detectors() if _detecting(request) else ():
         if kind in request.kinds or (kind == "history-blob" and request.git_stats):
             detected = detector(context)
@@ -343,11 +374,11 @@ def _scan(
                 findings.extend(detected.findings)
             errors.extend(detected.errors)
             extra.update(detected.extra)
+    return extra
 
-    # A repository refused on every pass of the veto loop is reported once.
-    errors[:] = sorted(set(errors), key=lambda issue: (issue.path, issue.message))
-    t = walker.totals
-    totals = Totals(
+
+def _totals(t: Measure, findings: list[Finding], kept: list[Artifact]) -> Totals:
+    return Totals(
         scanned_files=t.files,
         scanned_dirs=t.dirs,
         scanned_bytes=t.bytes,
@@ -356,16 +387,6 @@ def _scan(
         artifact_bytes=sum(a.bytes for a in kept),
         artifact_disk_bytes=sum(a.disk_bytes for a in kept),
         reclaimable_bytes=sum(a.reclaimable_bytes for a in kept),
-    )
-    return ScanResult(
-        roots=roots,
-        findings=tuple(findings),
-        totals=totals,
-        errors=tuple(errors),
-        repos=tuple(sorted(repos)),
-        precious=tuple(precious),
-        extra=extra,
-        refused=_refused(repos, prefetch),
     )
 
 
