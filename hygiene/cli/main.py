@@ -89,19 +89,14 @@ def _scan_without_typer(args: list[str]) -> int | None:
     say "interrupted" (exit 130); a reader that left the pipe ends it quietly with exit 1.
     """
     from hygiene.cli.fast import parse_scan
-    from hygiene.scan.speed.gcpause import collector_paused
 
     values = parse_scan(args)
     if values is None:
         return None
     try:
-        # Measured with gc.callbacks: the collector ran ~20 times over the imports (dataclasses
-        # compile their methods), ~2.5 ms, and 10-30 times over a 50k-file scan, 1-4 ms; the
-        # whole run leaves ~500 unreachable objects, however big the tree.
-        with collector_paused():
-            from hygiene.cli.scan_run import run_scan
+        from hygiene.cli.scan_run import run_scan
 
-            return run_scan(values)
+        return run_scan(values)
     except EOFError:
         print(file=sys.stderr)
         _say("interrupted")

@@ -218,37 +218,3 @@ def test_a_reader_that_left_ends_the_scan_quietly_with_1(
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (1, "")
-
-
-def test_the_collector_is_paused_for_the_scan_and_restored(
-    tmp_path: Path, cli, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    import gc
-
-    import hygiene.scan.engine
-
-    real = hygiene.scan.engine.scan
-    during: list[bool] = []
-
-    def watched(*args: Any, **kwargs: Any) -> Any:
-        during.append(gc.isenabled())
-        return real(*args, **kwargs)
-
-    def interrupted(*args: Any, **kwargs: Any) -> Any:
-        during.append(gc.isenabled())
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(hygiene.scan.engine, "scan", watched)
-    assert gc.isenabled()
-    assert cli("scan", tmp_path, "--json").code == 0
-    assert gc.isenabled()
-    monkeypatch.setattr(hygiene.scan.engine, "scan", interrupted)
-    assert cli("scan", tmp_path, "--json").code == 130
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        assert cli("scan", tmp_path, "--json").code == 130
-        assert not gc.isenabled()  # left as it was found
-    finally:
-        gc.enable()
-    assert during == [False, False, False]
