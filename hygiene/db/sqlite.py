@@ -121,7 +121,7 @@ def connect_readonly(path: str, journal: str) -> sqlite3.Connection:
     never makes the app writing it wait or fail with "database is locked" (at worst a racing
     write gives a stale figure or an error). A WAL file needs its `-wal` read, and WAL readers
     never block writers anyway."""
-    # Imported here: most scans find no SQLite file, and these cost about 5 ms to import.
+    # Imported here: most scans find no SQLite file, and these cost start-up to import.
     import sqlite3
     import urllib.parse
 

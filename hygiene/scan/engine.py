@@ -214,7 +214,7 @@ def _detecting(request: ScanRequest) -> bool:
 
 def _while_walking(prefetch: Prefetch, request: ScanRequest) -> Callable[[], None]:
     """What this process does while its workers walk: git's questions make progress, and the
-    detectors are imported (about 15 ms, off the path after the walk)."""
+    detectors are imported, off the path after the walk (docs/architecture.md)."""
     importing = _detecting(request)
 
     def idle() -> None:
