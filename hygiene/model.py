@@ -45,7 +45,7 @@ class Artifact:
     # Identity at scan time, so `clean` can refuse an item that changed since.
     device: int = field(default=0, repr=False)
     inode: int = field(default=0, repr=False)
-    # Precious files inside (issue 14, item 3): (path, "secret" | "state" | "recovery" |
+    # Precious files inside: (path, "secret" | "state" | "recovery" |
     # "database"). Any one keeps the artifact (plan.py).
     holds: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 

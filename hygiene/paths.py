@@ -10,7 +10,7 @@ APP_NAME = "hygiene"
 # walker never enters one.
 QUARANTINE_PREFIX = ".hygiene-quarantine-"
 # Every quarantine folder (a home's `quarantine/`, each run folder) holds this file, so any
-# hygiene, whatever its home, skips it in scan and clean (issue 14, item 5). Modelled on
+# hygiene, whatever its home, skips it in scan and clean. Modelled on
 # CACHEDIR.TAG (https://bford.info/cachedir/): a fixed name, and a first line no user writes by
 # chance. Not CACHEDIR.TAG itself, which marks a folder as a disposable cache.
 QUARANTINE_TAG = "HYGIENE-QUARANTINE.TAG"

@@ -1,6 +1,6 @@
 """Files under HYGIENE_HOME that may hold row data or commands: 0600, in 0700 folders.
 
-Issue 15: crash logs hold the command line, audit records the target, archives whole rows;
+Why: crash logs hold the command line, audit records the target, archives whole rows;
 created with the process umask (usually 022) they were readable by every local user. The mode
 is given at creation (os.open's mode, mkdir's mode) and set again on what already exists, so a
 file or folder made by an older hygiene is narrowed too.

@@ -1,4 +1,4 @@
-"""How hygiene starts hygiene (issue 22): a job's run, the tick, `simulate materialize
+"""How hygiene starts hygiene: a job's run, the tick, `simulate materialize
 --run-cleanup`, and the command lines the schedule exports write.
 
 Never a bare `python -m hygiene`: for `-m` Python puts the working folder first on `sys.path`

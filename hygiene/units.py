@@ -1,8 +1,11 @@
-"""Human sizes and durations: parsing what users type and formatting what they read."""
+"""Human sizes, durations and times: parsing what users type and formatting what they read."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+
+from hygiene.errors import UsageError
 
 _SIZE_UNITS = {
     "": 1,
@@ -87,3 +90,16 @@ def format_age(seconds: float) -> str:
         if seconds >= size * (2 if unit in "yw" else 1):
             return f"{int(seconds // size)}{unit}"
     return f"{max(0, int(seconds))}s"
+
+
+def parse_now(text: str, *, naive: dt.tzinfo) -> dt.datetime:
+    """`--now`: an ISO 8601 time (a trailing `Z` is UTC). A time without an offset is read in
+    `naive`, which each command documents: the machine's zone for the timetable (`schedule`,
+    `report`), UTC for `db clean`'s cutoffs and the simulator's virtual clock."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--now: expected an ISO 8601 time such as 2026-03-08T02:30, got {text!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=naive)

@@ -157,16 +157,14 @@ def materialize_command(
     """Write a small real city (rows and files) and, optionally, clean it with the real tools."""
     import datetime as dt
 
+    from hygiene.units import parse_now
     from simulator.materialize import MaterializeRequest, materialize, run_cleanup_tools
 
-    try:
-        clock = dt.datetime.fromisoformat(now) if now else dt.datetime(2026, 3, 1)
-    except ValueError:
-        raise UsageError(
-            f"--now: expected an ISO 8601 time such as 2026-03-01T00:00, got {now!r}"
-        ) from None
-    if clock.tzinfo is not None:
-        clock = clock.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    # The virtual clock is naive UTC: a time without an offset is taken as it is.
+    clock = dt.datetime(2026, 3, 1)
+    if now:
+        clock = parse_now(now, naive=dt.timezone.utc).astimezone(dt.timezone.utc)
+        clock = clock.replace(tzinfo=None)
     request = MaterializeRequest(
         users=users, days=days, db_url=db, tree=tree.absolute(), seed=seed, now=clock
     )

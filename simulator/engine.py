@@ -3,7 +3,7 @@
 Each simulated day adds the day's generation (already computed for every day, see
 `simulator.generate`), applies the jobs that fire that day to slices of cohorts selected by age,
 and records per-tier totals. Every job keeps a frontier: cohorts older than it are already done,
-so a day costs O(cohorts newly old enough), not O(days so far) (issue 8; reference section 6.1).
+so a day costs O(cohorts newly old enough), not O(days so far) (reference section 6.1).
 The bill is computed after the loop (`simulator.billing`), vectorised over days.
 
 Semantics fixed here (docs/simulate.md explains them):
@@ -383,6 +383,22 @@ class _Jobs:
         return c + 1 if settled else c
 
 
+def _growth(model: Model, gen: Generation, tiers: int, days: int) -> Floats:
+    """Generation per tier and day (every class starts in its home tier, unarchived), stacked
+    as live bytes, objects, billable bytes, bytes read, objects read."""
+    import numpy as np
+
+    grow = np.zeros((5, tiers, days))
+    for k in range(len(model.scenario.classes)):
+        home = int(model.home_tier[k])
+        grow[0, home] += gen.bytes[k]
+        grow[1, home] += gen.objects[k]
+        grow[2, home] += gen.bytes[k] * model.billable_factor[k, home]
+        grow[3, home] += gen.bytes[k] * model.read_fraction[k]
+        grow[4, home] += gen.objects[k] * model.read_fraction[k]
+    return grow
+
+
 def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
     """Simulate every day once; `with_cleanup=False` runs no job at all on the same generation."""
     import numpy as np
@@ -397,16 +413,7 @@ def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
     for j, t in zip(*np.nonzero(fires), strict=True):
         today[int(t)].append(int(j))
     tn = st.t_count
-    # Generation per tier and day (every class starts in its home tier, unarchived), stacked
-    # as live bytes, objects, billable bytes, bytes read, objects read.
-    grow = np.zeros((5, tn, days))
-    for k in range(len(s.classes)):
-        home = int(model.home_tier[k])
-        grow[0, home] += gen.bytes[k]
-        grow[1, home] += gen.objects[k]
-        grow[2, home] += gen.bytes[k] * model.billable_factor[k, home]
-        grow[3, home] += gen.bytes[k] * model.read_fraction[k]
-        grow[4, home] += gen.objects[k] * model.read_fraction[k]
+    grow = _growth(model, gen, tn, days)
     costs = np.zeros((len(COMPONENTS), days))
     rec = np.zeros((5, tn, days))
     deleted = np.zeros(days)

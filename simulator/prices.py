@@ -2,7 +2,7 @@
 
 Three kinds: `object` (tiers of an object store, in the order data cools), `database` (engines
 and whether they bill allocated or used storage) and `disk` (local block storage, one tier).
-Prices are USD per GiB-month: the AWS calculator treats GB as 1024^3 bytes (issue 8 reference).
+Prices are USD per GiB-month: the AWS calculator treats GB as 1024^3 bytes.
 """
 
 from __future__ import annotations

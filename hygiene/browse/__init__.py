@@ -1,3 +1,3 @@
-"""`hygiene browse`: the interactive list (issue 20). `rows.py` is the model (pure: findings in,
+"""`hygiene browse`: the interactive list. `rows.py` is the model (pure: findings in,
 visible rows out), `session.py` drives the engine for it (scan, act, restore, fix) without any
 UI, and `ui/` is the Textual app, the only place that imports textual."""

@@ -15,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from hygiene.clean import collect as pipeline
 from hygiene.clean.audit import AuditLog
 from hygiene.clean.collect import (
     CleanRequest,
@@ -22,15 +23,10 @@ from hygiene.clean.collect import (
     Survey,
     collect,
     judge,
-    purge_run,
     recover_and_audit,
-    restorable_runs,
-    restore_blocked,
-    restore_run,
 )
 from hygiene.clean.plan import Action, pick
-from hygiene.clean.quarantine import Run, RunSummary, all_runs, exclusive, held_items
-from hygiene.errors import UsageError
+from hygiene.clean.quarantine import RunSummary, all_runs, exclusive
 from hygiene.model import Artifact, Finding, ScanResult
 from hygiene.scan.engine import ScanRequest, scan
 
@@ -51,7 +47,7 @@ class BrowseRequest:
 @dataclass
 class Inbox:
     """What the scanning thread hands the UI thread: appends and plain assignments only, which
-    are atomic in CPython, so the scan never waits for the screen (issue 20)."""
+    are atomic in CPython, so the scan never waits for the screen."""
 
     candidates: deque[Artifact] = field(default_factory=deque)
     files: int = 0
@@ -109,34 +105,19 @@ def runs() -> list[RunSummary]:
 
 def restore(run_id: str | None) -> tuple[str, list[Restored]]:
     """Put a run back (None: the newest holding items, as `restore --last`)."""
-    audit = AuditLog()
-    with _acting, exclusive():
-        recover_and_audit(audit)
-        if run_id is None:
-            held = restorable_runs()
-            if not held:
-                raise UsageError("the quarantine holds no run to restore")
-            run = held[-1]
-        else:
-            run = Run.open(run_id)
-        items = held_items(run)
-        if not items:
-            raise UsageError(f"run {run.run_id} holds nothing to restore")
-        blocked = restore_blocked(run, items)
-        if blocked is not None:
-            raise UsageError(blocked)
-        return run.run_id, restore_run(run, items, audit=audit)
+    with _acting:
+        report = pipeline.restore(run_id, audit=AuditLog())
+    assert report is not None  # no question asked: the board asked before
+    return report.run_id, list(report.items)
 
 
 def purge(run_id: str) -> list[Restored]:
-    audit = AuditLog()
-    with _acting, exclusive():
-        recover_and_audit(audit)
-        purged = purge_run(Run.open(run_id), audit=audit)
+    with _acting:
+        report = pipeline.purge(audit=AuditLog(), older_than=0, run_id=run_id)
     from hygiene.schedule.reclaimed import note_reclaimed
 
-    note_reclaimed(bytes_freed=sum(p.bytes for p in purged if p.outcome == "done"))
-    return purged
+    note_reclaimed(bytes_freed=report.bytes)
+    return [p.item for p in report.items]
 
 
 def plan_fix(finding: Finding) -> FixPlan:

@@ -131,7 +131,7 @@ def _one(run: Run, n: int, item: PlanItem, guard: Guard) -> Outcome:
             incinerate_item(run, n, artifact)
         else:
             # Each item is judged on its own room: a big item refused must not refuse the
-            # small ones after it (issue 14), and a failed copy gives its space back.
+            # small ones after it, and a failed copy gives its space back.
             full = _room_for(run, n, item)
             if full is not None:
                 return Outcome(item, "failed", full)

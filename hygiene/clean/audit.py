@@ -1,7 +1,7 @@
 """The incinerator's record: an append-only JSON Lines log of every action on every item.
 
 Each record is written, flushed and fsynced before the caller moves on to the next item
-(issue 4), so a crash loses at most the record of the item in flight, never an earlier one.
+so a crash loses at most the record of the item in flight, never an earlier one.
 Other commands that destroy data (`db erase`, `quarantine purge`) append here too.
 """
 

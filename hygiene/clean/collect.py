@@ -1,7 +1,7 @@
 """The `clean` pipeline wired end to end: recover -> scan -> guard -> plan, then run -> act.
 
 Two calls so the command can show the plan and ask in between: `survey()` builds the plan,
-`collect()` carries it out and measures free space before and after (psutil, issue 4 part 7).
+`collect()` carries it out and measures free space before and after (psutil).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from hygiene.clean.quarantine import (
     Run,
     all_runs,
     audited_step,
+    exclusive,
     held_items,
     purge_item,
     recover,
@@ -31,6 +32,7 @@ from hygiene.clean.quarantine import (
 )
 from hygiene.clean.safety import Guard
 from hygiene.config.layers import Config
+from hygiene.errors import UsageError
 from hygiene.model import Artifact, Finding
 from hygiene.paths import hygiene_home
 from hygiene.scan.engine import Filters, ScanRequest, scan
@@ -88,7 +90,7 @@ def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Su
     """Scan afresh and plan: only `Artifact` findings, each judged by policy and the guard."""
     request = resolved(request)
     roots = tuple(Path(r) for r in request.roots)
-    # Taken before the scan, so anything changed after the scan saw it is re-judged (item 6).
+    # Taken before the scan, so anything changed after the scan saw it is re-judged.
     started = time.time()
     result = scan(
         ScanRequest(roots=roots, config=request.config, filters=request.filters),
@@ -193,7 +195,7 @@ def restore_run(run: Run, items: list[ItemRecord], *, audit: AuditLog) -> list[R
         s = audited_step(audit, run, record, action="restore", step=restore_item)
         outcome, reason = s.outcome, s.reason
         if outcome == "done":
-            # Checked against the manifest, not taken on trust (issue 14, item 5).
+            # Checked against the manifest, not taken on trust.
             differs = restored_differs(record)
             if differs is not None:
                 outcome, reason = "differs", differs
@@ -216,3 +218,92 @@ def purge_run(run: Run, *, audit: AuditLog, dry_run: bool = False) -> list[Resto
     if not dry_run:
         tidy(run)
     return purged
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    run_id: str
+    items: tuple[Restored, ...]
+
+    @property
+    def failed(self) -> int:
+        return sum(r.outcome != "done" for r in self.items)
+
+    @property
+    def differs(self) -> bool:
+        """Some item came back whole but not as the manifest recorded it."""
+        return any(r.outcome == "differs" for r in self.items)
+
+
+# Asked with (run id, items, bytes) before anything moves; False: leave the run as it is.
+ConfirmRestore = Callable[[str, int, int], bool]
+
+
+def restore(
+    run_id: str | None, *, audit: AuditLog, confirm: ConfirmRestore | None = None
+) -> RestoreReport | None:
+    """Put run `run_id` back (None: the newest run holding items), under the quarantine's lock
+    and after settling what a stopped run left; None if `confirm` said no. Refused whole
+    (`UsageError`) when something exists again at one of its paths."""
+    with exclusive():
+        recover_and_audit(audit)
+        if run_id is None:
+            runs = restorable_runs()
+            if not runs:
+                raise UsageError("the quarantine holds no run to restore")
+            run = runs[-1]
+        else:
+            run = Run.open(run_id)
+        items = held_items(run)
+        if not items:
+            raise UsageError(f"run {run.run_id} holds nothing to restore")
+        blocked = restore_blocked(run, items)
+        if blocked is not None:
+            raise UsageError(blocked)
+        if confirm is not None and not confirm(run.run_id, len(items), sum(r.bytes for r in items)):
+            return None
+        return RestoreReport(run.run_id, tuple(restore_run(run, items, audit=audit)))
+
+
+@dataclass(frozen=True)
+class Purged:
+    run_id: str
+    item: Restored
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    dry_run: bool
+    items: tuple[Purged, ...]
+
+    @property
+    def bytes(self) -> int:
+        """What was (or would be) deleted for good."""
+        return sum(p.item.bytes for p in self.items if p.item.outcome == "done")
+
+    @property
+    def failed(self) -> int:
+        return sum(p.item.outcome == "failed" for p in self.items)
+
+    @property
+    def runs(self) -> int:
+        return len({p.run_id for p in self.items})
+
+
+def purge(
+    *, audit: AuditLog, older_than: float, dry_run: bool = False, run_id: str | None = None
+) -> PurgeReport:
+    """Delete for good what runs started more than `older_than` seconds ago hold (or the one
+    run `run_id`, whatever its age), each item audited, under the quarantine's lock."""
+    cutoff = time.time() - older_than
+    purged: list[Purged] = []
+    with exclusive():
+        if not dry_run:
+            recover_and_audit(audit)
+        chosen = [Run.open(run_id)] if run_id is not None else all_runs()
+        for run in chosen:
+            summary = run.summary()
+            if run_id is None and (summary.started > cutoff or not summary.items):
+                continue
+            purged += [Purged(run.run_id, p) for p in purge_run(run, audit=audit, dry_run=dry_run)]
+    return PurgeReport(dry_run, tuple(purged))

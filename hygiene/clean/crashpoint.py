@@ -2,7 +2,7 @@
 
 `HYGIENE_CRASH_AFTER=N` makes the process kill itself (SIGKILL, no cleanup, no `finally`) when
 it reaches its Nth checkpoint. Crash-safety tests run `hygiene clean` as a real subprocess with
-N = 1, 2, 3, ... and check that every item is either in place or whole in quarantine (issue 4).
+N = 1, 2, 3, ... and check that every item is either in place or whole in quarantine.
 Unset, a checkpoint costs one integer comparison.
 """
 
@@ -27,7 +27,7 @@ def checkpoint(step: str) -> None:
 
 
 # Tests act between two steps of a walk here, deterministically where racing another process
-# would not be (issue 14: a folder swapped for a symlink between two levels of a removal).
+# would not be (a folder swapped for a symlink between two levels of a removal).
 # `hooks[step](top, where)` runs with the tree's path and the folder reached inside it.
 hooks: dict[str, Callable[[str, str], None]] = {}
 

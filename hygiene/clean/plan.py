@@ -75,7 +75,7 @@ def _holds(artifact: Artifact, *, shown: int = 3) -> str:
 
 
 def _skip(artifact: Artifact, policy: Policy, veto: str | None) -> str | None:
-    # Secrets, databases and unsaved work inside keep the whole artifact (issue 14, item 3).
+    # Secrets, databases and unsaved work inside keep the whole artifact.
     if artifact.holds:
         return _holds(artifact)
     category = artifact.category

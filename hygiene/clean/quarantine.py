@@ -17,7 +17,7 @@ link after the re-check cannot redirect a move, a delete or a restore outside th
 
 Every step is written to the manifest before it is taken, so a `kill -9` at any moment leaves
 each item either in place or whole in quarantine, and `recover()` can tell which and finish or
-roll back (issue 4, part 6).
+roll back.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class RunSummary:
     files: int
     stores: tuple[str, ...]
     # (item, where what is left of it lies) for items a step stopped half way, an immutable
-    # file say: listed until a later run's recovery can finish them (issue 14, item 10).
+    # file say: listed until a later run's recovery can finish them.
     unfinished: tuple[tuple[str, str], ...] = ()
 
 
@@ -739,7 +739,20 @@ def _unbump_parent(r: ItemRecord) -> None:
 
 def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
     """Finish or roll back one item a killed run left unsettled, judged from the disk."""
-    here = os.path.lexists(r.path)
+    if r.method == "incinerate" and r.state in ("pending", "incinerating"):
+        return _settle_incinerate(run, r)
+    if r.state in ("pending", "copied", "removing"):
+        return _settle_collect(run, r)
+    if r.state in ("restoring", "placed"):
+        return _settle_restore(run, r)
+    if r.state == "purging":
+        remove_item(r.payload)
+        return run.step(r, "purged"), "finished"
+    return None
+
+
+def _settle_collect(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
+    """An item stopped on its way into quarantine (renamed, or copied then removed)."""
     if r.state == "pending" and r.method == "rename":
         if os.path.lexists(r.payload):  # the rename happened; the journal missed it
             return run.step(r, "quarantined", **_parent_after(r)), "finished"
@@ -752,7 +765,7 @@ def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
         return run.step(r, "abandoned"), "rolled back"
     if r.state == "copied":
         if not os.path.lexists(r.doomed):
-            if here:  # a run from before the aside rename: the original was never touched
+            if os.path.lexists(r.path):  # a run from before the aside rename: never touched
                 remove_item(r.payload)
                 return run.step(r, "abandoned"), "rolled back"
             return run.step(r, "quarantined", **_parent_after(r)), "finished"
@@ -765,35 +778,39 @@ def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
     if r.state == "removing":
         _remove_beside(r.doomed)  # checked equal to the verified copy just before
         return run.step(r, "quarantined", **_parent_after(r)), "finished"
-    if r.method == "incinerate" and r.state in ("pending", "incinerating"):
-        if r.state == "pending" and not os.path.lexists(r.doomed):
-            return run.step(r, "abandoned"), "rolled back"
-        if r.state == "pending" and _unplanned(r) is not None:  # set aside, never matched
-            _put_back(r)
-            return run.step(r, "abandoned"), "rolled back"
-        _remove_beside(r.doomed)
-        return run.step(r, "incinerated"), "finished"
-    if r.state == "restoring":
-        temp = _doomed(r.path, run, r.n, "restoring")
-        if os.path.lexists(temp):
-            _remove_beside(temp)
-            _unbump_parent(r)
-        if not os.path.lexists(r.payload):
-            _reset_parent(r)
-            return run.step(r, "restored"), "finished"
-        if r.method == "copy" and here and difference(r.payload, r.path) is None:
-            remove_item(r.payload)  # placed by copy; the payload was not yet removed
-            _reset_parent(r)
-            return run.step(r, "restored"), "finished"
-        return run.step(r, "quarantined"), "rolled back"
+    return None
+
+
+def _settle_incinerate(run: Run, r: ItemRecord) -> tuple[ItemRecord, str]:
+    """An item stopped while being deleted for good: set aside first, then removed."""
+    if r.state == "pending" and not os.path.lexists(r.doomed):
+        return run.step(r, "abandoned"), "rolled back"
+    if r.state == "pending" and _unplanned(r) is not None:  # set aside, never matched
+        _put_back(r)
+        return run.step(r, "abandoned"), "rolled back"
+    _remove_beside(r.doomed)
+    return run.step(r, "incinerated"), "finished"
+
+
+def _settle_restore(run: Run, r: ItemRecord) -> tuple[ItemRecord, str]:
+    """An item stopped on its way back to its place."""
     if r.state == "placed":
         remove_item(r.payload)
         _reset_parent(r)
         return run.step(r, "restored"), "finished"
-    if r.state == "purging":
-        remove_item(r.payload)
-        return run.step(r, "purged"), "finished"
-    return None
+    here = os.path.lexists(r.path)
+    temp = _doomed(r.path, run, r.n, "restoring")
+    if os.path.lexists(temp):
+        _remove_beside(temp)
+        _unbump_parent(r)
+    if not os.path.lexists(r.payload):
+        _reset_parent(r)
+        return run.step(r, "restored"), "finished"
+    if r.method == "copy" and here and difference(r.payload, r.path) is None:
+        remove_item(r.payload)  # placed by copy; the payload was not yet removed
+        _reset_parent(r)
+        return run.step(r, "restored"), "finished"
+    return run.step(r, "quarantined"), "rolled back"
 
 
 def recover() -> list[Recovered]:

@@ -2,8 +2,8 @@
 
 A check returns None when the item may go, or a short reason to keep it. `Guard` gathers the
 facts the checks need (roots, hygiene's own state, running processes, git's answers) and runs
-them: once to build the plan, and again right before each item is moved (issue 4, part 5;
-npkill #9 and #81, BleachBit #1889, kondo #97 show what happens without them).
+them: once to build the plan, and again right before each item is moved
+(npkill #9 and #81, BleachBit #1889, kondo #97 show what happens without them).
 """
 
 from __future__ import annotations
@@ -176,8 +176,8 @@ def changed_since_scan(artifact: Artifact, since: float = 0.0) -> str | None:
     """Same inode, same type, nothing newer inside, no repository or mount point inside, and
     (given `since`, when the scan began) nothing inside or the item itself changed after it.
 
-    `mv` keeps a file's mtime, so a file moved in while the prompt waited looks old (issue 14,
-    item 6). Any change to a folder's entries sets that folder's ctime, and every write, rename
+    `mv` keeps a file's mtime, so a file moved in while the prompt waited looks old.
+    Any change to a folder's entries sets that folder's ctime, and every write, rename
     or chmod sets the entry's own; ctime cannot be set back (utime sets it to now), so one ctime
     after `since` anywhere at any level means the item is no longer what was planned.
     """

@@ -305,7 +305,7 @@ _NO_XATTR = frozenset({errno.ENOTSUP, errno.ENODATA, errno.EINVAL, errno.EPERM})
 
 def _chown(st: os.stat_result, fd: int, name: str | None = None) -> None:
     """Give the copy (open at `fd`, or entry `name` in folder `fd`) the original's owner and
-    group (issue 14, item 7: root quarantining a user's tree must not hand it to root). Others
+    group (root quarantining a user's tree must not hand it to root). Others
     may only keep their own groups; `difference` then says what could not be kept."""
     try:
         if name is None:

@@ -1,4 +1,4 @@
-"""`hygiene browse`: the interactive list (issue 20), with `scan`'s options; textual is imported
+"""`hygiene browse`: the interactive list, with `scan`'s options; textual is imported
 here only, when the command runs, so no other command's start-up grows."""
 
 from __future__ import annotations
@@ -99,20 +99,22 @@ def browse_request(
     from hygiene.browse.session import BrowseRequest
     from hygiene.clean.collect import CleanRequest, resolved
     from hygiene.cli.convert import duration_option
-    from hygiene.cli.scan_run import scan_request
+    from hygiene.cli.scan_run import ScanArgs, scan_request
 
     scan = scan_request(
-        roots=roots,
-        older_than=older_than,
-        min_size=min_size,
-        ecosystem=ecosystem,
-        category=category,
-        cross_mounts=cross_mounts,
-        large=large,
-        kind=kind,
-        git_stats=False,
-        system=system,
-        config_path=config_path,
+        ScanArgs(
+            roots=roots,
+            older_than=older_than,
+            min_size=min_size,
+            ecosystem=ecosystem,
+            category=category,
+            cross_mounts=cross_mounts,
+            large=large,
+            kind=kind,
+            git_stats=False,
+            system=system,
+            config_path=config_path,
+        )
     )
     live = scan.filters
     config = scan.config.with_flags(min_age=duration_option("--min-age", min_age))

@@ -7,16 +7,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from hygiene.cli.confirm import confirm, declined
 from hygiene.cli.convert import choices_option, duration_option, roots_argument, size_option
 from hygiene.cli.options import (
     CategoryOpt,
     ConfigOpt,
+    DryRunOpt,
     EcosystemOpt,
     JsonOpt,
     MinSizeOpt,
     OlderThanOpt,
     QuietOpt,
     RootsArg,
+    YesOpt,
 )
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
@@ -25,27 +28,10 @@ if TYPE_CHECKING:
     from hygiene.clean.collect import Survey
     from hygiene.clean.plan import Plan
 
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-
-
-def ask(question: str) -> bool:
-    """One yes/no question on stderr; the answer from stdin. End of input means no.
-
-    With no terminal to ask on (cron, `< /dev/null`) the question is refused with exit 2, as
-    `db clean` does: a prompt nobody can answer would make a scheduled clean silently do
-    nothing (issue 14)."""
-    if not sys.stdin.isatty():
-        raise UsageError(f"{question} needs confirmation: pass --yes (no terminal to ask on)")
-    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
-    answer = sys.stdin.readline()
-    return answer.strip().lower() in ("y", "yes")
-
 
 def clean_command(
     roots: RootsArg = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", "-n", help="Only show the plan; change nothing.")
-    ] = False,
+    dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     json_output: JsonOpt = False,
     incinerate: Annotated[
@@ -142,11 +128,10 @@ def clean_command(
         elif not yes and plan.going:
             print_plan(plan, found.request.roots, stderr=json_output)
             verb = "Incinerate (delete for good)" if incinerate else "Move to quarantine"
-            if not ask(f"{verb} {len(plan.going)} item(s)?"):
-                print("hygiene: nothing changed", file=sys.stderr)
+            if not confirm(f"{verb} {len(plan.going)} item(s)?", yes):
                 if json_output:
                     _show(declined_report(found), found, json_output=True)
-                return EXIT_OK
+                return declined()
         result = collect(found, plan, audit=audit)
     from hygiene.schedule.reclaimed import note_reclaimed
 
@@ -157,7 +142,7 @@ def clean_command(
 
 
 def say_refused(refused: tuple[tuple[str, str], ...]) -> bool:
-    """Tell, on stderr, each repository git refused and that it was skipped (issue 14: root
+    """Tell, on stderr, each repository git refused and that it was skipped (root
     meeting a user's repository, "dubious ownership"). True if there was any."""
     from hygiene.paths import display
 
@@ -191,7 +176,7 @@ def _pick_groups(plan: Plan, roots: tuple[str, ...]) -> Plan:
             print(f"  {short_path(item.artifact.path, roots)}", file=sys.stderr)
         if len(items) > 5:
             print(f"  ... and {len(items) - 5} more", file=sys.stderr)
-        if not ask(f"{plan.action.capitalize()} this group?"):
+        if not confirm(f"{plan.action.capitalize()} this group?", yes=False):
             declined.append(group)
     return decline(plan, declined)
 

@@ -3,16 +3,24 @@ restore-archive). Parses arguments, calls `hygiene.db`, picks a renderer."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hygiene.cli import complete
-from hygiene.cli.options import CONTEXT, ConfigOpt, JsonOpt, QuietOpt, sub_app
+from hygiene.cli.confirm import confirm, declined
+from hygiene.cli.options import (
+    CONTEXT,
+    ConfigOpt,
+    DryRunOpt,
+    JsonOpt,
+    QuietOpt,
+    YesOpt,
+    sub_app,
+)
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -35,10 +43,6 @@ AllowRemoteOpt = Annotated[
         "--allow-remote", help="Allow a host other than localhost, 127.0.0.0/8, ::1 or a socket."
     ),
 ]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-DryRunOpt = Annotated[
-    bool, typer.Option("--dry-run", "-n", help="Show what would be done; change nothing.")
-]
 FullOpt = Annotated[
     bool,
     typer.Option(
@@ -52,33 +56,6 @@ def _config(config_path: Path | None) -> Config:
     from hygiene.config.layers import load_config
 
     return load_config(Path.cwd(), config_path)
-
-
-def _confirm(question: str, yes: bool) -> bool:
-    if yes:
-        return True
-    if not sys.stdin.isatty():
-        raise UsageError(f"{question} needs confirmation: pass --yes (no terminal to ask on)")
-    return typer.confirm(question, default=False, err=True)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    bars: dict[str, object] = {}
-    with Progress(console=Console(stderr=True), transient=False) as progress:
-
-        def report(rule: str, done: int, total: int) -> None:
-            if rule not in bars:
-                bars[rule] = progress.add_task(rule, total=total or None)
-            progress.update(bars[rule], completed=done, total=total or None)  # type: ignore[arg-type]
-
-        yield report
 
 
 @db_app.command("inspect", context_settings=CONTEXT)
@@ -150,9 +127,10 @@ def clean_command(
     """Run the retention rules: delete or archive old rows in short batches, then reclaim space."""
     from hygiene.db.clean import run_rules
     from hygiene.db.presets import preset_rules
-    from hygiene.db.timestamps import parse_now
     from hygiene.db.url import parse_target
     from hygiene.render import db as render
+    from hygiene.render import progress
+    from hygiene.units import parse_now
 
     chosen = parse_target(target, allow_remote=allow_remote)
     config = _config(config_path)
@@ -164,15 +142,14 @@ def clean_command(
             known = ", ".join(sorted(names)) or "none"
             raise UsageError(f"--rule: no rule named {unknown[0]!r} (rules: {known})")
         rules = tuple(r for r in rules if r.name in set(rule))
-    frozen = parse_now(now) if now else None
+    frozen = parse_now(now, naive=dt.timezone.utc) if now else None
     if (
         not dry_run
         and rules
-        and not _confirm(f"Delete rows from {chosen.masked} by {len(rules)} rule(s)?", yes)
+        and not confirm(f"Delete rows from {chosen.masked} by {len(rules)} rule(s)?", yes)
     ):
-        print("hygiene: nothing changed", file=sys.stderr)
-        return EXIT_FINDINGS
-    with _progress(not quiet and not json_output) as report:
+        return declined()
+    with progress.bars(enabled=not quiet and not json_output) as report:
         result = run_rules(
             target=chosen,
             rules=rules,
@@ -258,10 +235,10 @@ def erase_command(
     chosen = parse_target(target, allow_remote=allow_remote)
     config = _config(config_path)
 
-    def confirm(plan: ErasePlan) -> bool:
+    def ask(plan: ErasePlan) -> bool:
         if not json_output:
             render.print_erase_plan(plan)
-        return _confirm(f"Permanently erase {plan.total_rows} rows?", yes)
+        return confirm(f"Permanently erase {plan.total_rows} rows?", yes)
 
     result = erase_subject(
         target=chosen,
@@ -269,7 +246,7 @@ def erase_command(
         subject_id=subject_id,
         relations=config.db.relations,
         dry_run=dry_run,
-        confirm=confirm,
+        confirm=ask,
     )
     if json_output:
         from hygiene.render.json import dump
@@ -278,11 +255,10 @@ def erase_command(
     elif isinstance(result, ErasePlan):
         if dry_run:
             render.print_erase_plan(result)
-        print("hygiene: nothing changed", file=sys.stderr)
     else:
         render.print_erase(result)
     if isinstance(result, ErasePlan):
-        return EXIT_OK if dry_run else EXIT_FINDINGS
+        return EXIT_OK if dry_run else declined()
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 

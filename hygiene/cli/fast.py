@@ -1,11 +1,12 @@
 """`hygiene scan ...` read without typer, for the command lines that need nothing of it.
 
-Importing typer (with its click) and building the command costs ~40 ms, more than a small scan.
-This reads the subset of `scan`'s command lines whose meaning is plain - the options below, as
-`--opt value`, `--opt=value` or `-o value`, and folders - into exactly the values typer would
-pass (tests/scan/test_fast_path.py holds the two readings side by side, and this table to the
-command's). Anything else returns None and goes to typer: `--help`, typos, a missing value,
-combined short flags (`-qv`), `--`, a bad `--top`, a path click would refuse, completion.
+Importing typer (with its click) and building the command costs more than a small scan (measured
+in docs/architecture.md). This reads the subset of `scan`'s command lines whose meaning is plain
+- the options below, as `--opt value`, `--opt=value` or `-o value`, and folders - into exactly
+the `ScanArgs` typer would build (tests/scan/test_fast_path.py holds the two readings side by
+side, and this table to the command's). Anything else returns None and goes to typer: `--help`,
+typos, a missing value, combined short flags (`-qv`), `--`, a bad `--top`, a path click would
+refuse, completion.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-# option -> (parameter of `run_scan`, how its value is read)
+from hygiene.cli.scan_run import ScanArgs
+
+# option -> (field of `ScanArgs`, how its value is read)
 SCAN_OPTIONS: dict[str, tuple[str, str]] = {
     "--json": ("json_output", "flag"),
     "--top": ("top", "int"),
@@ -30,9 +33,9 @@ SCAN_OPTIONS: dict[str, tuple[str, str]] = {
     "--one-filesystem": ("cross_mounts", "off"),
     "--large": ("large", "text"),
     "--kind": ("kind", "texts"),
+    "-k": ("kind", "texts"),
     "--sort": ("sort", "text"),
     "--exclude": ("exclude", "texts"),
-    "-k": ("kind", "texts"),
     "--git-stats": ("git_stats", "flag"),
     "--system": ("system", "flag"),
     "--config": ("config_path", "file"),
@@ -41,27 +44,6 @@ SCAN_OPTIONS: dict[str, tuple[str, str]] = {
     "-q": ("quiet", "flag"),
     "--verbose": ("verbose", "flag"),
     "-v": ("verbose", "flag"),
-}
-# What typer passes for an option not given (an empty repeatable option or argument: None).
-SCAN_DEFAULTS: dict[str, Any] = {
-    "roots": None,
-    "json_output": False,
-    "top": None,
-    "older_than": None,
-    "min_size": None,
-    "ecosystem": None,
-    "category": None,
-    "fail_over": None,
-    "cross_mounts": None,
-    "large": None,
-    "kind": None,
-    "sort": None,
-    "exclude": None,
-    "git_stats": False,
-    "system": False,
-    "config_path": None,
-    "quiet": False,
-    "verbose": False,
 }
 _COMPLETE_VAR = "_HYGIENE_COMPLETE"  # typer answers shell completion when this is set
 
@@ -77,11 +59,24 @@ def _path_refused(value: str, *, dir_okay: bool) -> bool:
     return not os.access(value, os.R_OK)
 
 
-def parse_scan(args: Sequence[str]) -> dict[str, Any] | None:
-    """The keyword arguments of `run_scan` for `hygiene scan ARGS`, or None: ask typer."""
+def _value(how: str, value: str) -> object | None:
+    """`value` read as click would for an option read `how`; None: click would refuse it."""
+    if how == "int":
+        try:
+            number = int(value)
+        except ValueError:
+            return None
+        return number if number >= 1 else None
+    if how == "file":
+        return None if _path_refused(value, dir_okay=False) else Path(value)
+    return value  # "text", "texts"
+
+
+def parse_scan(args: Sequence[str]) -> ScanArgs | None:
+    """`hygiene scan ARGS` read as typer would read it, or None: ask typer."""
     if os.environ.get(_COMPLETE_VAR):
         return None
-    values = dict(SCAN_DEFAULTS)
+    values: dict[str, Any] = {}
     roots: list[Path] = []
     rest = list(args)
     rest.reverse()
@@ -104,27 +99,11 @@ def parse_scan(args: Sequence[str]) -> dict[str, Any] | None:
                 return None
             values[param] = how == "flag"
             continue
-        if eq:
-            value = attached
-        elif rest:
-            value = rest.pop()  # click takes the next word, even one that starts with '-'
-        else:
+        if not eq and not rest:
             return None
-        if how == "texts":
-            values[param] = [*(values[param] or ()), value]
-        elif how == "text":
-            values[param] = value
-        elif how == "int":
-            try:
-                number = int(value)
-            except ValueError:
-                return None
-            if number < 1:
-                return None
-            values[param] = number
-        else:  # "file"
-            if _path_refused(value, dir_okay=False):
-                return None
-            values[param] = Path(value)
-    values["roots"] = roots or None
-    return values
+        # click takes the next word, even one that starts with '-'
+        value = _value(how, attached if eq else rest.pop())
+        if value is None:
+            return None
+        values[param] = [*values.get(param, ()), value] if how == "texts" else value
+    return ScanArgs(roots=roots or None, **values)

@@ -34,7 +34,7 @@ def _crash_log(exc: BaseException) -> str:
     from hygiene.private import open_private, private_dir
 
     stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
-    # The command line may hold a database URL with its password (issue 15): each argument
+    # The command line may hold a database URL with its password: each argument
     # is masked, and so is the traceback, whose messages may quote one.
     argv = [mask(str(arg)) for arg in sys.argv]
     text = (
@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if len(args) >= 2 and args[0] == "hook":
-            # The pre-commit fast path (issue 5): a hook id skips typer and its ~0.1 s import.
+            # The pre-commit fast path: a hook id skips typer and its ~0.1 s import.
             from hygiene.hooks import HOOKS
 
             if args[1] in HOOKS:
@@ -89,19 +89,14 @@ def _scan_without_typer(args: list[str]) -> int | None:
     on typer's path (`_reader_left`).
     """
     from hygiene.cli.fast import parse_scan
-    from hygiene.scan.speed.gcpause import collector_paused
 
     values = parse_scan(args)
     if values is None:
         return None
     try:
-        # Measured with gc.callbacks: the collector ran ~20 times over the imports (dataclasses
-        # compile their methods), ~2.5 ms, and 10-30 times over a 50k-file scan, 1-4 ms; the
-        # whole run leaves ~500 unreachable objects, however big the tree.
-        with collector_paused():
-            from hygiene.cli.scan_run import run_scan
+        from hygiene.cli.scan_run import run_scan
 
-            return run_scan(**values)
+        return run_scan(values)
     except EOFError:
         print(file=sys.stderr)
         _say("interrupted")

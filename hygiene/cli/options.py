@@ -34,6 +34,10 @@ ConfigOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or hints on stderr.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Show what would be done; change nothing.")
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Say more on stderr.")]
 RootsArg = Annotated[
     list[Path] | None,

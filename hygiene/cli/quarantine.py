@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-import time
 from typing import Annotated
 
 import typer
 
-from hygiene.cli.options import CONTEXT, ConfigOpt, JsonOpt, sub_app
+from hygiene.cli.options import CONTEXT, ConfigOpt, DryRunOpt, JsonOpt, sub_app
 from hygiene.errors import EXIT_FINDINGS, EXIT_OK
 
 app = sub_app("quarantine", "What the quarantine holds; empty old runs.")
@@ -46,9 +45,7 @@ def purge_command(
             "--older-than", help="Empty runs older than this (default: quarantine_retention, 7d)."
         ),
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", "-n", help="Only say what would go.")
-    ] = False,
+    dry_run: DryRunOpt = False,
     json_output: JsonOpt = False,
     config_path: ConfigOpt = None,
 ) -> int:
@@ -56,42 +53,23 @@ def purge_command(
     from pathlib import Path
 
     from hygiene.clean.audit import AuditLog
-    from hygiene.clean.collect import purge_run, recover_and_audit
-    from hygiene.clean.quarantine import all_runs, exclusive
+    from hygiene.clean.collect import purge
     from hygiene.cli.convert import duration_option
     from hygiene.config.layers import load_config
-    from hygiene.units import format_bytes
+    from hygiene.render.clean import print_purge, purge_document
 
     age = duration_option("--older-than", older_than)
     if age is None:
         age = load_config(Path.cwd(), config_path).quarantine_retention
-    cutoff = time.time() - age
-    audit = AuditLog()
-    purged: list[dict[str, object]] = []
-    failed = 0
-    with exclusive():
-        if not dry_run:
-            recover_and_audit(audit)
-        for run in all_runs():
-            summary = run.summary()
-            if summary.started > cutoff or not summary.items:
-                continue
-            for p in purge_run(run, audit=audit, dry_run=dry_run):
-                failed += p.outcome == "failed"
-                purged.append(
-                    {"run_id": run.run_id, "path": p.path, "bytes": p.bytes, "outcome": p.outcome}
-                )
-    size = sum(int(str(p["bytes"])) for p in purged if p["outcome"] == "done")
+    report = purge(audit=AuditLog(), older_than=age, dry_run=dry_run)
     if not dry_run:
         from hygiene.schedule.reclaimed import note_reclaimed
 
-        note_reclaimed(bytes_freed=size)
+        note_reclaimed(bytes_freed=report.bytes)
     if json_output:
-        from hygiene.render.json import SCHEMA, dump
+        from hygiene.render.json import dump
 
-        dump({"schema": SCHEMA, "dry_run": dry_run, "items": purged, "bytes": size}, sys.stdout)
+        dump(purge_document(report), sys.stdout)
     else:
-        runs = len({p["run_id"] for p in purged})
-        verb = "Would purge" if dry_run else "Purged"
-        print(f"{verb} {len(purged)} item(s) from {runs} run(s), {format_bytes(size)}.")
-    return EXIT_FINDINGS if failed else EXIT_OK
+        print_purge(report)
+    return EXIT_FINDINGS if report.failed else EXIT_OK

@@ -83,25 +83,27 @@ def scan_command(
     Also ignore gaps, tracked junk, large files, big history blobs, editor excludes and dev
     databases in the repositories found; machine-wide caches with --system.
     """
-    from hygiene.cli.scan_run import run_scan
+    from hygiene.cli.scan_run import ScanArgs, run_scan
 
     return run_scan(
-        roots=roots,
-        json_output=json_output,
-        top=top,
-        older_than=older_than,
-        min_size=min_size,
-        ecosystem=ecosystem,
-        category=category,
-        fail_over=fail_over,
-        cross_mounts=cross_mounts,
-        large=large,
-        kind=kind,
-        sort=sort,
-        exclude=exclude,
-        git_stats=git_stats,
-        system=system,
-        config_path=config_path,
-        quiet=quiet,
-        verbose=verbose,
+        ScanArgs(
+            roots=roots,
+            json_output=json_output,
+            top=top,
+            older_than=older_than,
+            min_size=min_size,
+            ecosystem=ecosystem,
+            category=category,
+            fail_over=fail_over,
+            cross_mounts=cross_mounts,
+            large=large,
+            kind=kind,
+            sort=sort,
+            exclude=exclude,
+            git_stats=git_stats,
+            system=system,
+            config_path=config_path,
+            quiet=quiet,
+            verbose=verbose,
+        )
     )

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from hygiene.schedule.dispatch import JobOutcome, RunPolicy
     from hygiene.schedule.settings import JobSpec
 
-from hygiene.cli.options import CONTEXT, sub_app
+from hygiene.cli.confirm import confirm, declined
+from hygiene.cli.options import CONTEXT, DryRunOpt, YesOpt, sub_app
 
 NowOpt = Annotated[
     str | None,
@@ -31,17 +32,13 @@ NowOpt = Annotated[
 
 
 def parse_now(value: str | None) -> dt.datetime:
+    """`--now` for the timetable: a time without an offset is the machine's local time."""
     from hygiene.schedule.cron import local_zone
+    from hygiene.units import parse_now as parse_moment
 
     if value is None:
         return dt.datetime.now(dt.timezone.utc)
-    try:
-        moment = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(
-            f"--now: expected an ISO 8601 time such as 2026-03-08T02:30, got {value!r}"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
+    return parse_moment(value, naive=local_zone())
 
 
 def load_jobs(config_path: Path | None) -> tuple[Config, tuple[JobSpec, ...]]:
@@ -244,8 +241,6 @@ def export_command(
 TargetOpt = Annotated[
     str, typer.Option("--target", "-t", help="crontab (the user crontab) or systemd (user timers).")
 ]
-YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")]
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", "-n", help="Show the change only.")]
 
 
 def install_command(
@@ -301,12 +296,8 @@ def _apply(
     print_change(change)
     if dry_run:
         return EXIT_OK
-    if not yes:
-        if not sys.stdin.isatty():
-            raise UsageError("not a terminal to ask on: pass --yes to apply, --dry-run to look")
-        if not typer.confirm("Apply this change?", default=False, err=True):
-            print("hygiene: nothing changed", file=sys.stderr)
-            return EXIT_OK
+    if not confirm("Apply this change?", yes):
+        return declined()
     for note in install.apply(change):
         print(f"hygiene: {note}", file=sys.stderr)
     return EXIT_OK

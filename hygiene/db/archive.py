@@ -1,6 +1,6 @@
 """Archive files (gzip JSON Lines, one complete file per batch) and loading them back.
 
-Issue 6: a batch's rows are written to `NAME.part`, flushed and fsynced, renamed into place and
+A batch's rows are written to `NAME.part`, flushed and fsynced, renamed into place and
 the folder fsynced, and only then deleted. So every deleted row is in a complete archive file;
 a run killed after the archive and before the delete leaves an archive of rows that still exist,
 which restore skips (it inserts only keys that are absent).

@@ -6,8 +6,8 @@ version, the post-check result, and the subject key as an HMAC-SHA256 under a se
 for small integer ids (anyone could try 1, 2, 3...); with the key, whoever holds it can still
 answer "was subject users/42 erased?" by recomputing the hash.
 
-Issue 21: the record is written to `audit/pending/` before the COMMIT. It is removed only when
-the COMMIT was never sent; once sent, it is appended to the log whatever happens ("done", or
+The record is written to `audit/pending/` before the COMMIT. It is removed only when the
+COMMIT was never sent; once sent, it is appended to the log whatever happens ("done", or
 "outcome unknown" when no answer came), and a run killed in between leaves it for the next run
 to log as "outcome unknown".
 """
@@ -67,9 +67,8 @@ def subject_hash(table: str, subject_id: str, *, folder: Path | None = None) -> 
 def subject_key(value: object) -> str:
     """The subject's key as the database holds it, so one subject always gets one hash.
 
-    Issue 15: `--id 03` erased user 3 but hashed "03". The value hashed is the one read back
-    from the subject's row (an int, a UUID, a string in the column's own case), never the text
-    typed.
+    `--id 03` once erased user 3 but hashed "03". The value hashed is the one read back from
+    the subject's row (an int, a UUID, a string in the column's own case), never the text typed.
     """
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).hex()
@@ -129,7 +128,7 @@ def _fsync_dir(folder: Path) -> None:
 
 @dataclass
 class Pending:
-    """An erasure's record written before its COMMIT (issue 21), held under an exclusive lock
+    """An erasure's record written before its COMMIT, held under an exclusive lock
     for as long as its run lives, so a concurrent run never settles it."""
 
     path: Path

@@ -6,7 +6,7 @@ per connection; without it erasing a parent silently leaves orphans) and a busy 
 emits BEGIN itself (the SQLAlchemy pysqlite recipe) so a write batch can start with
 `BEGIN IMMEDIATE`: its SELECT and DELETE then see the same rows even with another writer live.
 
-MySQL/MariaDB connections pin the session zone to UTC (issue 15): a TIMESTAMP column is stored
+MySQL/MariaDB connections pin the session zone to UTC: a TIMESTAMP column is stored
 in UTC but read and compared in the session's zone, which a server's default (or an
 `init_command`) may set to anything, and hygiene binds its cutoff as naive UTC
 (https://mariadb.com/kb/en/timestamp/#time-zones). The pin runs after the driver's own

@@ -1,11 +1,11 @@
 """`hygiene db erase`: permanent erasure of one subject across the foreign-key graph, audited.
 
-Issue 6: foreign keys are followed through reflection to any depth (composite keys, self
+Foreign keys are followed through reflection to any depth (composite keys, self
 references, cycles) plus relations declared in config for schemas without constraints. On
 SQLite the keys come from `pragma_foreign_key_list`, because SQLAlchemy's reflection drops inline
 `ON DELETE` actions.
 
-Issue 15: the subject's own table holds other people, and so may any table below it. A row is
+Whose rows: the subject's own table holds other people, and so may any table below it. A row is
 erased only when it belongs to the subject alone: walking up from it through foreign keys that
 are not SET NULL (the ones whose parent's deletion would take the row or be refused), the
 nearest rows of the subject's table are the subject and nobody else. Every other row that
@@ -16,7 +16,7 @@ engine could cascade into checks, before the COMMIT, that it deleted nothing hyg
 
 One transaction; afterwards a fresh connection verifies that nothing remains. No archive is
 kept: it would defeat the erasure. The audit record is written before the COMMIT and kept once
-the COMMIT was sent, whatever happens next (issue 21).
+the COMMIT was sent, whatever happens next.
 """
 
 from __future__ import annotations
@@ -368,29 +368,64 @@ def _collect(
             children = _select(
                 conn, engine, child_info, edge.child_cols, sorted(values, key=repr), lock=lock
             )
-            mine: list[Row] = []
-            for child in children:
-                k = owners.key(edge.child, child)
-                if k in state.rows.get(edge.child, {}):
-                    continue
-                who: tuple[Key, ...] = ()
-                if edge.on_delete == "delete":
-                    if edge.child != table:  # the subject's table holds only other people
-                        nearest = owners.nearest(edge.child, child)
-                        if nearest == {state.subject}:
-                            mine.append(child)
-                            continue
-                        who = tuple(sorted(nearest - {state.subject}, key=repr))
-                    if not set(edge.child_cols) <= child_info.nullable:
-                        state.blocked.append((edge, child, who))
-                        continue
-                state.unlink.setdefault(edge, {})[k] = child
+            mine = _judge_children(state, owners, edge, children, child_info, table)
             if mine:
                 erase(edge.child, mine, edge.label)
     # A row erased anyway needs no unlinking.
     for edge, keyed in state.unlink.items():
         for k in state.rows.get(edge.child, {}):
             keyed.pop(k, None)
+    return state
+
+
+def _judge_children(
+    state: _Collected,
+    owners: _Owners,
+    edge: Edge,
+    children: list[Row],
+    child_info: TableInfo,
+    table: str,
+) -> list[Row]:
+    """The rows through `edge` below erased ones that belong to the subject alone (to erase);
+    each other one is recorded to unlink, or as blocking when its link cannot be NULL."""
+    mine: list[Row] = []
+    for child in children:
+        k = owners.key(edge.child, child)
+        if k in state.rows.get(edge.child, {}):
+            continue
+        who: tuple[Key, ...] = ()
+        if edge.on_delete == "delete":
+            if edge.child != table:  # the subject's table holds only other people
+                nearest = owners.nearest(edge.child, child)
+                if nearest == {state.subject}:
+                    mine.append(child)
+                    continue
+                who = tuple(sorted(nearest - {state.subject}, key=repr))
+            if not set(edge.child_cols) <= child_info.nullable:
+                state.blocked.append((edge, child, who))
+                continue
+        state.unlink.setdefault(edge, {})[k] = child
+    return mine
+
+
+def _erasable(
+    conn: Connection,
+    engine: Engine,
+    schema: Schema,
+    edges: list[Edge],
+    table: str,
+    key: Any,
+    subject_id: str,
+    *,
+    lock: bool = False,
+) -> _Collected:
+    """What erasing the subject takes; UsageError (nothing changed) when there is no such
+    subject, or when it would delete or orphan another person's rows."""
+    state = _collect(conn, engine, schema, edges, table, key, lock=lock)
+    if not state.rows:
+        raise UsageError(f"--id: no row in {table!r} with that key; nothing to erase")
+    if state.blocked:
+        raise _refusal(engine, schema, table, subject_id, state)
     return state
 
 
@@ -627,11 +662,7 @@ def erase_subject(
         key = _subject_key(schema, table, subject_id)
         edges = foreign_keys(engine, schema, relations)
         with database_errors(target, "planning the erasure"), engine.connect() as conn:
-            state = _collect(conn, engine, schema, edges, table, key)
-        if not state.rows:
-            raise UsageError(f"--id: no row in {table!r} with that key; nothing to erase")
-        if state.blocked:
-            raise _refusal(engine, schema, table, subject_id, state)
+            state = _erasable(conn, engine, schema, edges, table, key, subject_id)
         plan = _plan(target, table, state, edges)
         if dry_run or (confirm is not None and not confirm(plan)):
             return plan
@@ -644,13 +675,9 @@ def erase_subject(
                 with database_errors(target, "erasing"):
                     # Collect again inside the write transaction: what is erased is what
                     # exists now, locked until the COMMIT.
-                    state = _collect(conn, engine, schema, edges, table, key, lock=True)
-                    if not state.rows:
-                        raise UsageError(
-                            f"--id: no row in {table!r} with that key; nothing to erase"
-                        )
-                    if state.blocked:
-                        raise _refusal(engine, schema, table, subject_id, state)
+                    state = _erasable(
+                        conn, engine, schema, edges, table, key, subject_id, lock=True
+                    )
                     deleted, nulled = _execute(conn, engine, schema, state, edges)
                 pending = write_pending(
                     target=target,
@@ -660,7 +687,7 @@ def erase_subject(
                     nulled=nulled,
                 )
             except BaseException:
-                # Issue 21: the COMMIT was never sent, so nothing was erased and nothing
+                # The COMMIT was never sent, so nothing was erased and nothing
                 # stays recorded (write_pending removes a half-written record itself).
                 with contextlib.suppress(Exception):
                     transaction.rollback()

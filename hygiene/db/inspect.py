@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hygiene.db import rebuilt
+from hygiene.db import rebuilt, sqlite
 from hygiene.db.connect import check_connect, database_errors, open_engine, quote
-from hygiene.db.sqlite import file_bytes
 from hygiene.db.url import Target
 
 if TYPE_CHECKING:
@@ -75,22 +74,14 @@ def _sqlite(conn: Connection, target: Target) -> DatabaseStats:
     sizes: dict[str, list[int]] = {}
     try:
         # Each b-tree (table or index) on its own, rebuilt as VACUUM packs it.
-        for name, pages, size, unused, cells in conn.exec_driver_sql(
-            "SELECT name, count(*), sum(pgsize), sum(unused), sum(ncell) FROM dbstat GROUP BY name"
-        ).all():
-            owner = owners.get(name, name)
-            size = int(size or 0)
-            after = rebuilt.sqlite_btree_bytes(
-                pages=int(pages),
-                page_size=page_size,
-                used=size - int(unused or 0),
-                cells=int(cells or 0),
-            )
-            entry = sizes.setdefault(owner, [0, 0])
-            entry[0] += size
-            entry[1] += max(0, size - after)
+        per_btree = sqlite.slack(conn.exec_driver_sql(sqlite.BTREES_SQL).all(), page_size)
     except Exception:
         notes.append("this SQLite build has no dbstat: per-table sizes and slack unknown")
+    else:
+        for btree, (used, packed) in per_btree.items():
+            entry = sizes.setdefault(owners.get(btree, btree), [0, 0])
+            entry[0] += used
+            entry[1] += packed
     tables = []
     for name in names:
         rows = conn.exec_driver_sql(f"SELECT count(*) FROM {quote(conn.engine, name)}").scalar()
@@ -108,7 +99,7 @@ def _sqlite(conn: Connection, target: Target) -> DatabaseStats:
     return DatabaseStats(
         target=target.masked,
         engine="sqlite",
-        bytes=file_bytes(target.path),
+        bytes=sqlite.file_bytes(target.path),
         reclaimable=free_pages + slack,
         measure="estimate of VACUUM: free pages, plus the in-page slack of each b-tree (dbstat)",
         tables=tuple(tables),

@@ -2,7 +2,7 @@
 
 Reclaimable space is the size now minus this. Both server engines are sized from the live rows
 and their measured widths, because the free-space figures they keep see only part of the bloat:
-PostgreSQL's pgstattuple measures the heap but not the indexes (22% under in issue 15), and
+PostgreSQL's pgstattuple measures the heap but not the indexes (22% under after deletes), and
 InnoDB's DATA_FREE counts only whole free 1 MiB extents, while `data_length` still counts every
 half-emptied page (64% under after scattered deletes). SQLite's `dbstat` sees every page, so
 there the rebuilt size comes from the bytes its b-trees really use.

@@ -1,6 +1,6 @@
 """Retention rules checked against the reflected schema and compiled into one predicate each.
 
-Issue 6: tables and columns are checked before anything runs, and a typo gets an error listing
+Tables and columns are checked before anything runs, and a typo gets an error listing
 what exists. The predicate compiled here is the only one: the dry-run count, the batch SELECT
 and the DELETE all use it (Laravel #39991: a pretend count that disagreed with the delete).
 """

@@ -1,13 +1,13 @@
 """How a timestamp column stores time, and the cutoff written the same way.
 
-Issue 6: timestamps stored as SQL date/time types, ISO-8601 text or Unix epoch seconds or
+Timestamps stored as SQL date/time types, ISO-8601 text or Unix epoch seconds or
 milliseconds are all handled, told apart from the column type and its values. The cutoff is
 bound in the column's own representation so the comparison runs in the database, on an index
 where there is one. Naive timestamps are taken as UTC (Django with USE_TZ and Rails both store
 UTC). ISO text compares as text, which is correct for one fixed format and offset; the format is
 read from the column's values and the cutoff rendered in it.
 
-Issue 15: what the comparison needs is checked, not sampled.
+What the comparison needs is checked, not sampled.
 - Text: one SQL pass looks for any value not in the column's one ISO-8601 shape (same
   separator; with an offset written after the time, the same offset and precision, since
   `12:00:00Z` sorts after `12:00:00.5Z`; without one, a shorter time is a prefix of a longer
@@ -298,14 +298,3 @@ def cutoff_value(storage: Storage, cutoff: dt.datetime) -> Any:
             )
         return text + (storage.offset or "")
     return utc.replace(tzinfo=None)  # "empty": no row can match whatever is bound
-
-
-def parse_now(text: str) -> dt.datetime:
-    """`--now` for simulation and tests: ISO-8601, naive means UTC."""
-    try:
-        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"--now: expected an ISO-8601 time such as 2024-05-01T12:00:00Z, got {text!r}"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

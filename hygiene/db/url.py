@@ -1,10 +1,10 @@
 """TARGET: a SQLAlchemy URL or a SQLite path, checked to be local and masked for printing.
 
-Issue 6, safety: `hygiene db` is for dev databases, so a URL whose host is not localhost,
+Safety: `hygiene db` is for dev databases, so a URL whose host is not localhost,
 127.0.0.0/8, ::1 or a Unix socket is refused unless `--allow-remote`: a `.env` pointing at
 production must not get its sessions table emptied.
 
-Issue 15: the hosts judged are the ones the driver will use, read the driver's own way before
+The hosts judged are the ones the driver will use, read the driver's own way before
 any engine exists: SQLAlchemy's dialect turns the URL into the driver's arguments (a `?host=`
 overrides the URL's host), then libpq's defaults fill what they leave out (PGHOST,
 PGHOSTADDR, a service from `service=` or PGSERVICE in PGSERVICEFILE or ~/.pg_service.conf),

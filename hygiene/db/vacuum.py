@@ -6,7 +6,7 @@ only whole free 1 MiB extents). Reclaiming runs on an autocommit connection afte
 batch has committed: VACUUM cannot run inside a transaction, and MySQL's OPTIMIZE TABLE would
 commit one implicitly (reference: db-engines.md, sections 2.1 to 2.4).
 
-What comes back is said for what it is (issue 15): bytes returned to the file system, never
+What comes back is said for what it is: bytes returned to the file system, never
 negative; growth (VACUUM writes free space and visibility maps); and, after a plain PostgreSQL
 VACUUM, the space left inside the tables for reuse. A dry run's promise (`predict`) is the same
 operation's: plain VACUUM returns only a heap's empty tail, VACUUM FULL and OPTIMIZE the size
@@ -40,7 +40,7 @@ class Reclaim:
     bytes_reusable: int | None = None
 
     def __post_init__(self) -> None:
-        # Issue 15: "freed -295 KB: 221 KB -> 516 KB". A size that went up is growth, said as
+        # Never "freed -295 KB: 221 KB -> 516 KB". A size that went up is growth, said as
         # such, whatever the caller passed as before minus after.
         if self.bytes_reclaimed < 0:
             object.__setattr__(self, "bytes_grown", self.bytes_grown - self.bytes_reclaimed)

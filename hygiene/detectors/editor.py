@@ -1,4 +1,4 @@
-"""Editor excludes (issue 3, item 5): big artifact folders VS Code would still watch or search.
+"""Editor excludes: big artifact folders VS Code would still watch or search.
 
 Only for repositories that have a `.vscode/settings.json` (they chose to configure VS Code; we do
 not create one). VS Code's own defaults count, as of VS Code 1.9x:

@@ -1,4 +1,4 @@
-"""History blobs (issue 3, item 2): big blobs reachable from any ref, and a git-sizer summary.
+"""History blobs: big blobs reachable from any ref, and a git-sizer summary.
 
 Never a process per object (a `cat-file -s` per object is what made the pre-commit large-file
 hook "extremely slow", pre-commit-hooks #560). One `git cat-file --batch-all-objects

@@ -2,7 +2,7 @@
 
 Git itself is asked (one `git check-ignore --stdin -z` for the whole repository), so nested
 `.gitignore` files, negations, `.git/info/exclude` and the global excludes file all count exactly
-as git counts them (issue 3, item 3). Precious files (secrets, local state) that are neither
+as git counts them. Precious files (secrets, local state) that are neither
 tracked nor ignored come first: they are one `git add .` from leaking.
 
 This module is also the engine of the pre-commit hook, so it walks the work tree itself with the

@@ -1,4 +1,4 @@
-"""Large files (issue 3, item 1): working-tree files at or above `--large`, tracked or not.
+"""Large files: working-tree files at or above `--large`, tracked or not.
 
 The walker already reports every regular file at or above the threshold; this adds, per
 repository and in two git processes whatever the number of files, whether git tracks it and

@@ -1,4 +1,4 @@
-"""Machine-wide caches (issue 3, item 7, `hygiene scan --system`): the tools' own stores.
+"""Machine-wide caches (`hygiene scan --system`): the tools' own stores.
 
 Each cache is found where its tool puts it, honouring the tool's own variable first, then the
 XDG variables, then the default under the home folder. Each comes with the tool's own clean

@@ -1,4 +1,4 @@
-"""Tracked junk (issue 3, item 4): files git tracks that should never have been committed.
+"""Tracked junk: files git tracks that should never have been committed.
 
 Two kinds, from two `git ls-files` processes per repository whatever its size:
 - files the repository's own ignore rules exclude (`ls-files -ci --exclude-standard`): someone

@@ -1,6 +1,6 @@
 """Edit a text file inside a repository: never through a link, never outside it, and in place.
 
-Used by `hygiene fix` for `.gitignore` and `.vscode/settings.json` (issue 14, item 4):
+Used by `hygiene fix` for `.gitignore` and `.vscode/settings.json`:
 
 - Every folder from the repository down, and the file itself, is opened with `O_NOFOLLOW`
   relative to the one above, so a committed `.gitignore -> ../../outside/authorized_keys` (or a

@@ -1,4 +1,4 @@
-"""`hygiene fix`: close ignore gaps, untrack committed junk, add editor excludes (issue 3, item 8).
+"""`hygiene fix`: close ignore gaps, untrack committed junk, add editor excludes.
 
 Decide, then act. `plan_fixes` turns findings into a per-repository plan and writes nothing (a
 dry run is that plan rendered); `apply_fixes` carries it out and yields one outcome per action.
@@ -47,7 +47,7 @@ class RepoFix:
 class FixPlan:
     repos: tuple[RepoFix, ...]
     # Submodules with something to fix, left alone unless `recurse_submodules` was asked:
-    # their files belong to another repository, committed there (issue 14, item 4).
+    # their files belong to another repository, committed there.
     submodules: tuple[str, ...] = ()
 
 

@@ -4,7 +4,7 @@ VS Code accepts `//` and `/* */` comments and trailing commas. Parsing blanks th
 every offset, so positions in the blanked text are positions in the file) and hands the rest to
 `json`. Editing inserts text at two or three offsets and leaves every other byte alone; the
 result is parsed again and must equal the original plus the additions, or the edit is refused
-(`None`) and the caller prints the snippet instead (issue 3, item 8).
+(`None`) and the caller prints the snippet instead.
 """
 
 from __future__ import annotations

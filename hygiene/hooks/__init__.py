@@ -1,4 +1,4 @@
-"""The pre-commit hooks (issue 5), listed once: hook id -> one-line description.
+"""The pre-commit hooks, listed once: hook id -> one-line description.
 
 Importing this package costs nothing, so `hygiene.cli.main` can recognise a hook id before it
 chooses between the fast argparse path and typer. `.pre-commit-hooks.yaml` names the same ids

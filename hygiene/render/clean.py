@@ -13,6 +13,7 @@ from typing import Any
 
 from hygiene.clean.act import CleanReport
 from hygiene.clean.audit import SummaryRow
+from hygiene.clean.collect import PurgeReport, RestoreReport
 from hygiene.clean.plan import Plan, PlanItem
 from hygiene.clean.quarantine import RunSummary
 from hygiene.paths import display
@@ -216,3 +217,36 @@ def print_summary(tables: dict[str, list[SummaryRow]]) -> None:
             )
         out.print(table)
         out.print()
+
+
+def restore_document(report: RestoreReport) -> dict[str, Any]:
+    items = [
+        {"path": r.path, "bytes": r.bytes, "outcome": r.outcome, "reason": r.reason}
+        for r in report.items
+    ]
+    return {"schema": SCHEMA, "run_id": report.run_id, "items": items}
+
+
+def print_restore(report: RestoreReport) -> None:
+    ok = len(report.items) - report.failed
+    whole = " whole" if report.differs else ""
+    print(f"Restored {ok} of {len(report.items)} item(s){whole} from run {report.run_id}.")
+    for r in report.items:
+        if r.outcome != "done":
+            print(f"{r.outcome}: {display(r.path)}: {r.reason}")
+
+
+def purge_document(report: PurgeReport) -> dict[str, Any]:
+    items = [
+        {"run_id": p.run_id, "path": p.item.path, "bytes": p.item.bytes, "outcome": p.item.outcome}
+        for p in report.items
+    ]
+    return {"schema": SCHEMA, "dry_run": report.dry_run, "items": items, "bytes": report.bytes}
+
+
+def print_purge(report: PurgeReport) -> None:
+    verb = "Would purge" if report.dry_run else "Purged"
+    print(
+        f"{verb} {len(report.items)} item(s) from {report.runs} run(s), "
+        f"{format_bytes(report.bytes)}."
+    )

@@ -177,7 +177,7 @@ def print_clean(report: CleanReport) -> None:
 
 
 def _reclaim_lines(rc: Reclaim, *, dry_run: bool = False) -> list[str]:
-    """Never a negative "freed" (issue 15): growth and space kept for reuse are said as such."""
+    """Never a negative "freed": growth and space kept for reuse are said as such."""
     sizes = f"{format_bytes(rc.bytes_before)} -> {format_bytes(rc.bytes_after)}"
     verb = "would free" if dry_run else "freed"
     if rc.bytes_reclaimed:

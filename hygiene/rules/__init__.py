@@ -26,7 +26,7 @@ Category = Literal[
     "cache", "build", "dependencies", "virtualenv", "junk", "secret", "state", "recovery"
 ]
 ARTIFACT_CATEGORIES: tuple[Category, ...] = ("cache", "build", "dependencies", "virtualenv", "junk")
-# `recovery`: an editor's record of unsaved work (vim swap, Emacs auto-save), issue 14 item 8.
+# `recovery`: an editor's record of unsaved work (vim swap, Emacs auto-save).
 PRECIOUS_CATEGORIES: tuple[Category, ...] = ("secret", "state", "recovery")
 
 

@@ -65,7 +65,7 @@ RULES: tuple[Rule, ...] = (
         (".dynamodb", ".firebase", "mnesia", "rabbitmq-data", "activemq-data"),
     ),
     Rule("state.flask-instance", "python", "state", ("instance",), beside=("app.py", "wsgi.py")),
-    # Editors' records of unsaved work (issue 14, item 8): reported, never collected. Names as
+    # Editors' records of unsaved work: reported, never collected. Names as
     # github/gitignore's Global/Vim, Global/Emacs and Global/LibreOffice templates list them.
     Rule(
         "recovery.vim-swap",

@@ -1,4 +1,4 @@
-"""What a marker file inside a folder must say to prove the folder disposable (issue 14, item 2).
+"""What a marker file inside a folder must say to prove the folder disposable.
 
 A name alone is something a user can write by hand: `datasets/.gitignore` holding `*` keeps a
 user's data out of git, it does not make it a cache. So the markers below count only when

@@ -100,7 +100,7 @@ RULES: tuple[Rule, ...] = (
         ("*.pyc", "*.pyo"),
         folder=False,
         # Outside __pycache__ a .pyc with no .py beside it is importable on its own and may be
-        # the only copy of that program (issue 14, item 9; pyclean#32): never "stray".
+        # the only copy of that program (pyclean#32): never "stray".
         source=(".py",),
         recreate="automatic on import",
         ignore_line="*.py[cod]",

@@ -30,13 +30,14 @@ from hygiene.scan.walk import (
     FileHit,
     FileSeen,
     FolderHit,
+    Measure,
     RepoSeen,
     Walker,
     WalkOptions,
 )
 
 Progress = Callable[[int, int, str], None]
-# Called with each artifact the walk proposes, as it proposes it (issue 20: `browse` shows rows
+# Called with each artifact the walk proposes, as it proposes it (`browse` shows rows
 # before the scan ends). A candidate is not yet judged: git, `.hygieneignore`, `protect` and
 # the filters may still drop it, and the `ScanResult` is the only verdict. Called on the
 # scanning thread; it must be cheap and must not raise.
@@ -66,7 +67,7 @@ class ScanRequest:
     config: Config = field(default_factory=Config)
     filters: Filters = field(default_factory=Filters)
     now: float = field(default_factory=time.time)
-    # Finding kinds wanted: "artifact" and the part 2 detectors' kinds (`hygiene.detectors`).
+    # Finding kinds wanted: "artifact" and the detectors' kinds (`hygiene.detectors`).
     kinds: frozenset[str] = frozenset({"artifact"})
     # Threshold for large files and history blobs; None: the config's `large`.
     large: int | None = None
@@ -74,7 +75,7 @@ class ScanRequest:
     # Worker processes for sizing big artifacts; None: one per CPU (at most 4), 0: none.
     workers: int | None = None
     # `--exclude`: gitignore patterns anchored at each root; a finding at or below a match is
-    # left out, whatever its kind (issue 18, item 7).
+    # left out, whatever its kind.
     exclude: tuple[str, ...] = ()
 
 
@@ -216,7 +217,7 @@ def _detecting(request: ScanRequest) -> bool:
 
 def _while_walking(prefetch: Prefetch, request: ScanRequest) -> Callable[[], None]:
     """What this process does while its workers walk: git's questions make progress, and the
-    detectors are imported (about 15 ms, off the path after the walk)."""
+    detectors are imported, off the path after the walk (docs/architecture.md)."""
     importing = _detecting(request)
 
     def idle() -> None:
@@ -261,7 +262,6 @@ def _scan(
     request: ScanRequest, walker: Walker, prefetch: Prefetch, candidate: Candidate | None
 ) -> ScanResult:
     config = request.config
-    large = request.large if request.large is not None else config.large
     harvest = WalkHarvest(prefetch=prefetch, candidate=candidate)
     # Resolved first: through a symlinked root, the repository above the real folder would go
     # unseen, and with it the check that nothing git tracks is ever reported.
@@ -275,14 +275,64 @@ def _scan(
     prefetch.walked()
 
     errors = walker.errors
+    artifacts, precious = _veto(request, roots, walker, prefetch, harvest, candidate)
+    excluded = _excluder(roots, request.exclude)
+    kept = [
+        a for a in artifacts if request.filters.keep(a, request.now) and not excluded(a.path, True)
+    ]
+    kept.sort(key=lambda a: (-a.bytes, a.path))
+    if "artifact" not in request.kinds:
+        kept = []
+    findings: list[Finding] = list(kept)
+    repos = dict(harvest.repos)
+    for root in roots:
+        around = work_tree_of(os.path.realpath(root))
+        if around is not None:
+            repos.setdefault(around, False)
+    context = DetectContext(
+        roots=roots,
+        config=config,
+        repos=repos,
+        seen=tuple(harvest.seen),
+        artifacts=tuple(artifacts),
+        precious=tuple(precious),
+        large=request.large if request.large is not None else config.large,
+        git_stats=request.git_stats,
+        now=request.now,
+        git=prefetch,
+    )
+    extra = _detect(request, context, findings, errors, excluded)
+    # A repository refused on every pass of the veto loop is reported once.
+    errors[:] = sorted(set(errors), key=lambda issue: (issue.path, issue.message))
+    return ScanResult(
+        roots=roots,
+        findings=tuple(findings),
+        totals=_totals(walker.totals, findings, kept),
+        errors=tuple(errors),
+        repos=tuple(sorted(repos)),
+        precious=tuple(precious),
+        extra=extra,
+        refused=_refused(repos, prefetch, [*artifacts, *precious]),
+    )
+
+
+def _veto(
+    request: ScanRequest,
+    roots: tuple[str, ...],
+    walker: Walker,
+    prefetch: Prefetch,
+    harvest: WalkHarvest,
+    candidate: Candidate | None,
+) -> tuple[list[Artifact], list[Precious]]:
+    """The walk's hits judged by git, mounts and `protect`: the artifacts that stand, and the
+    precious hits. A refused build or cache folder is walked again to find what is inside."""
     mounts = mounts_below(roots, mount_points())  # every hit lies below a root
-    protect = ProtectSet.build(roots, harvest.repos, config.protect)
+    protect = ProtectSet.build(roots, harvest.repos, request.config.protect)
     artifacts: list[Artifact] = []
     precious: list[Precious] = []
-    pending_folders = harvest.folders
-    pending_files = harvest.files
+    pending_folders, pending_files = harvest.folders, harvest.files
     while pending_folders or pending_files:
-        tracked = _tracked([*pending_folders, *pending_files], errors, prefetch)
+        tracked = _tracked([*pending_folders, *pending_files], walker.errors, prefetch)
         rewalk: list[FolderHit] = []
         for hit in pending_folders:
             rule = hit.match.rule
@@ -315,34 +365,19 @@ def _scan(
         harvest.seen.extend(again.seen)
         harvest.repos.update(again.repos)
         pending_folders, pending_files = again.folders, again.files
+    return artifacts, precious
 
-    excluded = _excluder(roots, request.exclude)
-    kept = [
-        a for a in artifacts if request.filters.keep(a, request.now) and not excluded(a.path, True)
-    ]
-    kept.sort(key=lambda a: (-a.bytes, a.path))
-    if "artifact" not in request.kinds:
-        kept = []
-    findings: list[Finding] = list(kept)
-    repos = dict(harvest.repos)
-    for root in roots:
-        around = work_tree_of(os.path.realpath(root))
-        if around is not None:
-            repos.setdefault(around, False)
-    context = DetectContext(
-        roots=roots,
-        config=config,
-        repos=repos,
-        seen=tuple(harvest.seen),
-        artifacts=tuple(artifacts),
-        precious=tuple(precious),
-        large=large,
-        git_stats=request.git_stats,
-        now=request.now,
-        git=prefetch,
-    )
+
+def _detect(
+    request: ScanRequest,
+    context: DetectContext,
+    findings: list[Finding],
+    errors: list[ScanIssue],
+    excluded: Callable[[str, bool], bool],
+) -> dict[str, object]:
+    """Run the detectors of the kinds asked for; their findings and errors join the lists."""
     extra: dict[str, object] = {}
-    # Importing the detectors costs ~15 ms of start-up, for nothing when only artifacts are asked.
+    # Importing the detectors costs start-up, for nothing when only artifacts are asked.
     for kind, detector in all_detectors() if _detecting(request) else ():
         if kind in request.kinds or (kind == "history-blob" and request.git_stats):
             detected = detector(context)
@@ -352,11 +387,11 @@ def _scan(
                 )
             errors.extend(detected.errors)
             extra.update(detected.extra)
+    return extra
 
-    # A repository refused on every pass of the veto loop is reported once.
-    errors[:] = sorted(set(errors), key=lambda issue: (issue.path, issue.message))
-    t = walker.totals
-    totals = Totals(
+
+def _totals(t: Measure, findings: list[Finding], kept: list[Artifact]) -> Totals:
+    return Totals(
         scanned_files=t.files,
         scanned_dirs=t.dirs,
         scanned_bytes=t.bytes,
@@ -365,16 +400,6 @@ def _scan(
         artifact_bytes=sum(a.bytes for a in kept),
         artifact_disk_bytes=sum(a.disk_bytes for a in kept),
         reclaimable_bytes=sum(a.reclaimable_bytes for a in kept),
-    )
-    return ScanResult(
-        roots=roots,
-        findings=tuple(findings),
-        totals=totals,
-        errors=tuple(errors),
-        repos=tuple(sorted(repos)),
-        precious=tuple(precious),
-        extra=extra,
-        refused=_refused(repos, prefetch, [*artifacts, *precious]),
     )
 
 
@@ -415,8 +440,8 @@ def _excluder(roots: tuple[str, ...], patterns: tuple[str, ...]) -> Callable[[st
 
 
 def _count_root(walker: Walker, root: str) -> None:
-    """A root's own folder entry, as `du -sb ROOT` counts it (issue 18, item 2): the walk
-    counts each folder's entries, so every other folder's entry comes from its parent."""
+    """A root's own folder entry, as `du -sb ROOT` counts it: the walk counts each folder's
+    entries, so every other folder's entry comes from its parent."""
     try:
         st = os.lstat(root)
     except OSError:

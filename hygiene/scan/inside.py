@@ -1,4 +1,4 @@
-"""What inside an artifact keeps it (issue 14, item 3): secrets, keys, certificates, local
+"""What inside an artifact keeps it: secrets, keys, certificates, local
 databases and editors' unsaved work, at any depth.
 
 The sizing loop (`hygiene.scan.measure`, and its compiled twin) already lists every entry of an

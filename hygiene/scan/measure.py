@@ -314,67 +314,84 @@ def measure_python(
 ) -> Partial:
     """`measure_listings` in Python: the reference, and the fallback where no compiled loop is."""
     part = Partial()
-    links = part.links
-    errors = part.errors
-    subdirs = part.subdirs
     candidates: list[str] = []
-    total = disk = files = dirs = freed = 0
+    sums = [0, 0, 0, 0, 0]  # bytes, disk bytes, files, dirs, freed
     newest = 0.0
     pending: list[Listing | str] = list(listings)
+    below = pending if descend else part.subdirs
     while pending:
         item = pending.pop()
         if isinstance(item, str):
             try:
                 listing = open_listing(item)
             except OSError as exc:
-                errors.append((item, _reason(exc)))
+                part.errors.append((item, _reason(exc)))
                 continue
-            owned = True
         else:
-            listing, owned = item, False
+            listing = item
         try:
-            for entry in listing.entries:
-                try:
-                    st = entry.stat(follow_symlinks=False)
-                except OSError as exc:
-                    errors.append((listing.child(entry.name), _reason(exc)))
-                    continue
-                blocks = st.st_blocks * 512
-                if st.st_mtime > newest:
-                    newest = st.st_mtime
-                if entry.name == ".git":
-                    # A folder, or a file for worktrees and submodules: someone's repository,
-                    # with work git may not have anywhere else.
-                    part.contains_repo = True
-                if st.st_mode & _S_IFMT != _S_IFDIR and (may_be_precious(entry.name) or shaped(st)):
-                    candidates.append(listing.child(entry.name))
-                if st.st_mode & _S_IFMT == _S_IFDIR:
-                    if st.st_dev != dev and not cross:
-                        continue
-                    dirs += 1
-                    total += st.st_size
-                    disk += blocks
-                    freed += blocks
-                    (pending if descend else subdirs).append(listing.child(entry.name))
-                elif st.st_nlink > 1:
-                    key = (st.st_dev, st.st_ino)
-                    seen = links.get(key)
-                    if seen is None:
-                        links[key] = [st.st_nlink, 1, st.st_size, blocks, st.st_mtime]
-                    else:
-                        seen[1] += 1
-                else:
-                    files += 1
-                    total += st.st_size
-                    disk += blocks
-                    freed += blocks
+            newest = max(newest, _add_listing(listing, part, sums, below, candidates, dev, cross))
         finally:
-            if owned:
+            if listing is not item:
                 listing.close()
-    part.bytes, part.disk_bytes, part.files, part.dirs = total, disk, files, dirs
-    part.newest_mtime, part.freed = newest, freed
+    part.bytes, part.disk_bytes, part.files, part.dirs, part.freed = sums
+    part.newest_mtime = newest
     part.precious = judge_paths(candidates)
     return part
+
+
+def _add_listing(
+    listing: Listing,
+    part: Partial,
+    sums: list[int],
+    below: list[Listing | str] | list[str],
+    candidates: list[str],
+    dev: int,
+    cross: bool,
+) -> float:
+    """Add one folder's entries to `sums` (bytes, disk, files, dirs, freed) and `part`'s hard
+    links; its subfolders go onto `below`. Returns the newest mtime met."""
+    total, disk, files, dirs, freed = sums
+    newest = 0.0
+    links = part.links
+    for entry in listing.entries:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError as exc:
+            part.errors.append((listing.child(entry.name), _reason(exc)))
+            continue
+        blocks = st.st_blocks * 512
+        if st.st_mtime > newest:
+            newest = st.st_mtime
+        if entry.name == ".git":
+            # A folder, or a file for worktrees and submodules: someone's repository, with
+            # work git may not have anywhere else.
+            part.contains_repo = True
+        is_dir = st.st_mode & _S_IFMT == _S_IFDIR
+        if not is_dir and (may_be_precious(entry.name) or shaped(st)):
+            candidates.append(listing.child(entry.name))
+        if is_dir:
+            if st.st_dev != dev and not cross:
+                continue
+            dirs += 1
+            total += st.st_size
+            disk += blocks
+            freed += blocks
+            below.append(listing.child(entry.name))
+        elif st.st_nlink > 1:
+            key = (st.st_dev, st.st_ino)
+            seen = links.get(key)
+            if seen is None:
+                links[key] = [st.st_nlink, 1, st.st_size, blocks, st.st_mtime]
+            else:
+                seen[1] += 1
+        else:
+            files += 1
+            total += st.st_size
+            disk += blocks
+            freed += blocks
+    sums[:] = total, disk, files, dirs, freed
+    return newest
 
 
 def measure_paths(paths: Sequence[str], dev: int, cross: bool) -> Partial:

@@ -146,6 +146,8 @@ class _SplitHit:
 
 # A folder handed to a worker: its path, its name, its parent's names, the repository it is in.
 Subtree = tuple[str, str, frozenset[str], str | None]
+# A folder still to walk: path, name, its parent's names (None for a root), repo, depth.
+_Todo = tuple[str, str, frozenset[str] | None, str | None, int]
 
 
 @dataclass
@@ -545,23 +547,17 @@ class Walker:
             self._error(root, exc)
             return
         dev = root_st.st_dev
-        classifier = self.classifier
-        large = self.options.large
-        sqlite_shaped = self.options.sqlite_shaped
         cross = self.options.cross_mounts
-        t = self.totals
-        links = self.links
-        linked = self._linked
+        large_min = -1 if self.options.large is None else self.options.large
+        prefilter = self.classifier.index.file_prefilter
         # (path, its name, its parent's names or None for the root, repo it belongs to, depth)
         # The top levels go breadth first, so that the big artifacts (a project's node_modules,
         # its virtualenv) reach the worker processes early and are sized while this process
         # walks on; below, depth first, so memory follows the depth of the tree, not its width.
-        near: deque[tuple[str, str, frozenset[str] | None, str | None, int]] = deque([(*start, 0)])
-        stack: list[tuple[str, str, frozenset[str] | None, str | None, int]] = []
+        near: deque[_Todo] = deque([(*start, 0)])
+        stack: list[_Todo] = []
         breadth = self.breadth_levels
         budget = self.budget
-        prefilter = classifier.index.file_prefilter
-        large_min = -1 if large is None else large
         while near or stack:
             if budget is not None and self._dirs_seen >= budget:
                 # Out of budget: the folders not yet walked go back to the main process.
@@ -580,25 +576,15 @@ class Walker:
             names = frozenset(folder.names)
             if QUARANTINE_TAG in names and is_quarantine(path):
                 # Some hygiene's quarantine, whatever its home: what it holds is not the
-                # workspace's, and must stay restorable (issue 14, item 5).
+                # workspace's, and must stay restorable.
                 continue
             if siblings is not None or classify_root:
-                match = classifier.folder(path, name, siblings or frozenset(), names)
-                if match is not None:
-                    # A folder with nothing to enter (a `__pycache__`) is sized from this
-                    # listing; any other from its path, its subfolders shared out if many.
-                    hit = self._measure_hit(
-                        path,
-                        match,
-                        repo_here,
-                        folder.dev,
-                        folder.ino,
-                        listed=None if folder.subdirs else folder,
-                    )
-                    if isinstance(hit, _Deferred):
-                        deferred.append(hit)
-                    else:
-                        yield hit
+                hit = self._folder_hit(path, name, siblings, names, repo_here, folder)
+                if isinstance(hit, _Deferred):
+                    deferred.append(hit)
+                    continue
+                if hit is not None:
+                    yield hit
                     continue
             if ".git" in names:
                 repo_here = path
@@ -608,67 +594,119 @@ class Walker:
                 self.measure(path, dev)
                 continue
             prefix = f"{path}/" if path != "/" else "/"
-            for entry_name, err in folder.errors:
-                self._error(prefix + entry_name, OSError(err, os.strerror(err)))
-            t.dirs += folder.dirs
-            t.files += folder.files
-            t.bytes += folder.bytes
-            t.disk_bytes += folder.disk_bytes
+            self._count(folder, prefix)
             below = near if depth < breadth else stack if handoff is None else None
-            for sub in folder.subdirs:
-                if sub == ".git":
-                    self.measure(prefix + sub, dev)
-                    continue
-                sub_path = prefix + sub
-                if sub.startswith(QUARANTINE_PREFIX) or sub_path in self.skip:
-                    # hygiene's own quarantine: what it holds is not the workspace's.
-                    continue
-                if below is not None:
-                    below.append((sub_path, sub, names, repo_here, depth + 1))
-                elif handoff is not None:
-                    handoff.append((sub_path, sub, names, repo_here))
-            looks: list[tuple[str, bool]] = [(n, False) for n in folder.wanted]
-            looks.extend((n, True) for n in folder.seen)
-            for entry_name, ldev, lino, size, disk, mode, _, _ in folder.links:
-                key = (ldev, lino)
-                if key not in linked:  # else another name of a file counted already
-                    linked.add(key)
-                    if links is not None:
-                        links[key] = (size, disk)
-                    t.files += 1
-                    t.bytes += size
-                    t.disk_bytes += disk
-                # Every name is judged (a junk name must not hide behind another name of the
-                # same file seen first); each file is reported once (`_once`).
-                looks.append((entry_name, False))
-                if S_ISREG(mode) and (
-                    (large is not None and size >= large)
-                    or (sqlite_shaped and size >= 512 and size % 512 == 0)
-                ):
-                    looks.append((entry_name, True))
-            # The few files worth a closer look, stat'ed again for the detectors' records.
-            stats: dict[str, os.stat_result | None] = {}
-            for entry_name, by_size in looks:
-                fmatch = None if by_size else classifier.file(entry_name, names)
-                if fmatch is None and not by_size:
-                    continue
-                if entry_name not in stats:
-                    stats[entry_name] = self._lstat(prefix + entry_name)
-                st = stats[entry_name]
-                if st is None:
-                    continue
-                if fmatch is None and not (
-                    (large is not None and st.st_size >= large)
-                    or (sqlite_shaped and st.st_size >= 512 and st.st_size % 512 == 0)
-                ):
-                    continue  # listed for hygiene.scan.inside only
-                event: FileHit | FileSeen
-                if fmatch is not None:
-                    event = FileHit(prefix + entry_name, fmatch, repo_here, st)
-                else:
-                    event = FileSeen(prefix + entry_name, repo_here, st)
-                if self._once(event):
-                    yield event
+            self._queue(folder, prefix, dev, (names, repo_here, depth + 1), below, handoff)
+            yield from self._files(folder, prefix, names, repo_here)
+
+    def _folder_hit(
+        self,
+        path: str,
+        name: str,
+        siblings: frozenset[str] | None,
+        names: frozenset[str],
+        repo: str | None,
+        folder: FolderList,
+    ) -> FolderHit | _Deferred | _RawHit | _SplitHit | None:
+        """The artifact this folder is, sized, or None. A folder with nothing to enter (a
+        `__pycache__`) is sized from its listing; any other from its path, its subfolders
+        shared out if many."""
+        match = self.classifier.folder(path, name, siblings or frozenset(), names)
+        if match is None:
+            return None
+        listed = None if folder.subdirs else folder
+        return self._measure_hit(path, match, repo, folder.dev, folder.ino, listed=listed)
+
+    def _count(self, folder: FolderList, prefix: str) -> None:
+        """Add a walked folder's entries (hard-linked files apart) and its unreadable ones."""
+        for entry_name, err in folder.errors:
+            self._error(prefix + entry_name, OSError(err, os.strerror(err)))
+        t = self.totals
+        t.dirs += folder.dirs
+        t.files += folder.files
+        t.bytes += folder.bytes
+        t.disk_bytes += folder.disk_bytes
+
+    def _queue(
+        self,
+        folder: FolderList,
+        prefix: str,
+        dev: int,
+        below_here: tuple[frozenset[str], str | None, int],
+        below: deque[_Todo] | list[_Todo] | None,
+        handoff: list[Subtree] | None,
+    ) -> None:
+        """The subfolders to walk next: onto `below`, or handed off to the caller. `.git` is
+        sized, never walked; hygiene's own quarantine and `skip` are left out."""
+        names, repo_here, depth = below_here
+        for sub in folder.subdirs:
+            sub_path = prefix + sub
+            if sub == ".git":
+                self.measure(sub_path, dev)
+            elif sub.startswith(QUARANTINE_PREFIX) or sub_path in self.skip:
+                continue  # hygiene's own quarantine: what it holds is not the workspace's.
+            elif below is not None:
+                below.append((sub_path, sub, names, repo_here, depth))
+            elif handoff is not None:
+                handoff.append((sub_path, sub, names, repo_here))
+
+    def _sized_for_detectors(self, size: int) -> bool:
+        """A file the detectors want whatever its name: large, or of a SQLite database's size."""
+        large = self.options.large
+        return (large is not None and size >= large) or (
+            self.options.sqlite_shaped and size >= 512 and size % 512 == 0
+        )
+
+    def _files(
+        self, folder: FolderList, prefix: str, names: frozenset[str], repo_here: str | None
+    ) -> Iterator[FileHit | FileSeen]:
+        """The files of a walked folder worth an event: a name the rule table matches, or a
+        size the detectors want. Hard-linked files are counted here, once across names."""
+        looks: list[tuple[str, bool]] = [(n, False) for n in folder.wanted]
+        looks.extend((n, True) for n in folder.seen)
+        if folder.links:
+            looks.extend(self._linked_looks(folder))
+        # The few files worth a closer look, stat'ed again for the detectors' records.
+        stats: dict[str, os.stat_result | None] = {}
+        file_match = self.classifier.file
+        for entry_name, by_size in looks:
+            fmatch = None if by_size else file_match(entry_name, names)
+            if fmatch is None and not by_size:
+                continue
+            if entry_name not in stats:
+                stats[entry_name] = self._lstat(prefix + entry_name)
+            st = stats[entry_name]
+            if st is None:
+                continue
+            event: FileHit | FileSeen
+            if fmatch is not None:
+                event = FileHit(prefix + entry_name, fmatch, repo_here, st)
+            elif self._sized_for_detectors(st.st_size):
+                event = FileSeen(prefix + entry_name, repo_here, st)
+            else:
+                continue  # listed for hygiene.scan.inside only
+            if self._once(event):
+                yield event
+
+    def _linked_looks(self, folder: FolderList) -> list[tuple[str, bool]]:
+        """Count each multi-link file once across all its names; every name is still judged
+        (a junk name must not hide behind another name of the same file seen first), and each
+        file is reported once (`_once`)."""
+        t, links, linked = self.totals, self.links, self._linked
+        looks: list[tuple[str, bool]] = []
+        for entry_name, ldev, lino, size, disk, mode, _, _ in folder.links:
+            key = (ldev, lino)
+            if key not in linked:  # else another name of a file counted already
+                linked.add(key)
+                if links is not None:
+                    links[key] = (size, disk)
+                t.files += 1
+                t.bytes += size
+                t.disk_bytes += disk
+            looks.append((entry_name, False))
+            if S_ISREG(mode) and self._sized_for_detectors(size):
+                looks.append((entry_name, True))
+        return looks
 
     def _once(self, event: FileHit | FileSeen) -> bool:
         """False for a file with several names already reported, as a hit or as seen, under

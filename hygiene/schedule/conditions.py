@@ -1,4 +1,4 @@
-"""`when` conditions (issue 7): run on AC power, above a battery level, below a CPU load.
+"""`when` conditions: run on AC power, above a battery level, below a CPU load.
 
 An unmet condition defers a job (it stays due and the next tick asks again); it never fails it.
 psutil is imported only when a job has conditions; the machine reading is a value, so tests

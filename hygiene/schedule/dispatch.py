@@ -1,7 +1,7 @@
 """The tick and the manual run: decide, lock, check conditions, run, record, notify.
 
 Under each job's lock the decision is taken again from the state on disk, so a second tick that
-was waiting for the lock sees the first tick's run and does not repeat it (issue 7: two ticks
+was waiting for the lock sees the first tick's run and does not repeat it (two ticks
 never run the same job twice). The served-until time is written after any run, failed or not:
 a failure is recorded and notified, and the next slot tries again; only a deferral leaves the
 job due.

@@ -1,4 +1,4 @@
-"""The timetable for the schedulers people already run (issue 7): one renderer per format.
+"""The timetable for the schedulers people already run: one renderer per format.
 
 Two kinds of consumer. Those that know time zones and catch up after downtime by themselves
 (systemd timers with Persistent=true, Kubernetes CronJob with timeZone, Celery beat) get one
@@ -374,7 +374,7 @@ def systemd(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]
                 "",
                 "[Timer]",
                 *(f"OnCalendar={event}" for event in on_calendar(job)),
-                # Run once at boot/wake for a slot missed while off (issue 7: catch-up).
+                # Run once at boot/wake for a slot missed while off (catch-up).
                 "Persistent=true",
                 "RandomizedDelaySec=60",
                 "",

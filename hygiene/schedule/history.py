@@ -1,4 +1,4 @@
-"""The run history (issue 7, monitoring): every job run in a SQLite file under HYGIENE_HOME.
+"""The run history (monitoring): every job run in a SQLite file under HYGIENE_HOME.
 
 One row per run: start, end, status, attempts, bytes/rows reclaimed, error. `hygiene report`
 and the Prometheus textfile are read from here. WAL mode and a busy timeout let two ticks

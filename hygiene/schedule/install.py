@@ -1,6 +1,6 @@
 """`hygiene schedule install/uninstall`: the user crontab block or systemd user timers.
 
-Plan, show, then apply (issue 7): `plan()` is pure apart from reading the current state and
+Plan, show, then apply: `plan()` is pure apart from reading the current state and
 returns the before/after text of every file it would touch; an unchanged plan is a no-op, so
 installing twice changes nothing. Only hygiene's own block (between the BEGIN/END markers) or
 its own unit files (named hygiene-*, carrying the GENERATED marker) are ever edited or removed.

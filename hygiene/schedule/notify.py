@@ -1,4 +1,4 @@
-"""Failure notices (issue 7): a Slack-compatible JSON POST, sent from a background thread.
+"""Failure notices: a Slack-compatible JSON POST, sent from a background thread.
 
 Slack's incoming webhooks (and Mattermost, Rocket.Chat, Discord's /slack endpoint) accept
 `{"text": ...}`. The POST runs in a daemon thread with a short timeout, so a slow or dead hook

@@ -1,4 +1,4 @@
-"""`hygiene report`, the control room (issue 7): last and next run per job, failures, bytes
+"""`hygiene report`, the control room: last and next run per job, failures, bytes
 reclaimed per week and disk usage now, built from the run history; and the same figures in the
 Prometheus node-exporter textfile format so Grafana can chart them.
 """

@@ -67,7 +67,7 @@ class RunResult:
 
 
 def hygiene_argv(run: Sequence[str]) -> list[str]:
-    """The child's argv: this same hygiene, whatever folder the job runs in (issue 22)."""
+    """The child's argv: this same hygiene, whatever folder the job runs in."""
     return command(*run)
 
 
@@ -162,7 +162,7 @@ def _append_log(log: Path, argv: Sequence[str], attempt: Attempt, output: str) -
     from hygiene.private import open_private, private_dir
 
     try:
-        # The command and its output may hold a URL and rows: masked, 0600 (issue 15).
+        # The command and its output may hold a URL and rows: masked, 0600.
         private_dir(log.parent, narrow=False)
         fd = open_private(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         with os.fdopen(fd, "a", encoding="utf-8", errors="replace") as handle:

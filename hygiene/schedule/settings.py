@@ -1,4 +1,4 @@
-"""The `[[jobs]]` and `[notify]` config sections (issue 7), validated on load into frozen values.
+"""The `[[jobs]]` and `[notify]` config sections, validated on load into frozen values.
 
 A bad cron expression, an unknown command, a bad duration or condition is one `ConfigError`
 naming the file and the key (`jobs[1].schedule`), so the timetable can never be half-loaded.
@@ -89,13 +89,13 @@ class JobSpec:
 
     @property
     def command_line(self) -> str:
-        """For people and export comments, never to run: passwords masked (issue 15)."""
+        """For people and export comments, never to run: passwords masked."""
 
         return shlex.join(self.shown_run)
 
     @property
     def shown_run(self) -> tuple[str, ...]:
-        """`run` for display (list, JSON, comments, logs): every password masked (issue 17)."""
+        """`run` for display (list, JSON, comments, logs): every password masked."""
         from hygiene.db.url import mask
 
         return tuple(mask(arg) for arg in self.run)
@@ -108,7 +108,7 @@ class JobSpec:
 @dataclass(frozen=True)
 class NotifySettings:
     webhook: str | None = None
-    timeout: float = 5.0  # seconds: a slow hook must never hold a job up (issue 7)
+    timeout: float = 5.0  # seconds: a slow hook must never hold a job up
 
 
 def _run_argv(table: Table) -> tuple[str, ...]:

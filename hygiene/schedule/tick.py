@@ -1,6 +1,6 @@
 """The due-run decision: pure, with the clock passed in, so a week of sleep is a test case.
 
-Anacron's rule (issue 7): a job is due when at least one of its slots fell in
+Anacron's rule: a job is due when at least one of its slots fell in
 (served_until, now]; however many slots were missed while the machine slept, it runs once.
 A job seen for the first time is not run at once: its timetable starts now, like a systemd
 timer's first activation, so adding a monthly job does not fire it on the spot.

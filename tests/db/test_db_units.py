@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hygiene.db.timestamps import EPOCH_MS_THRESHOLD, Storage, cutoff_value, iso_storage, parse_now
+from hygiene.db.timestamps import EPOCH_MS_THRESHOLD, Storage, cutoff_value, iso_storage
 
 CUT = dt.datetime(2024, 3, 5, 7, 8, 9, 123456, tzinfo=dt.timezone.utc)
 
@@ -59,13 +59,20 @@ def test_epoch_units_and_datetime_kinds() -> None:
     assert int(dt.datetime(4000, 1, 1).timestamp()) < EPOCH_MS_THRESHOLD
 
 
-def test_parse_now() -> None:
-    from hygiene.errors import UsageError
+def test_parse_now_reads_a_naive_time_in_the_zone_each_command_documents() -> None:
+    from zoneinfo import ZoneInfo
 
-    assert parse_now("2024-06-01T12:00:00Z") == dt.datetime(2024, 6, 1, 12, tzinfo=dt.timezone.utc)
-    assert parse_now("2024-06-01 12:00").tzinfo == dt.timezone.utc
+    from hygiene.errors import UsageError
+    from hygiene.units import parse_now
+
+    utc = dt.timezone.utc
+    paris = ZoneInfo("Europe/Paris")
+    assert parse_now("2024-06-01T12:00:00Z", naive=paris) == dt.datetime(2024, 6, 1, 12, tzinfo=utc)
+    assert parse_now("2024-06-01 12:00", naive=utc).tzinfo == utc
+    assert parse_now("2024-06-01 12:00", naive=paris).utcoffset() == dt.timedelta(hours=2)
+    assert parse_now("2024-06-01T12:00+01:00", naive=utc).utcoffset() == dt.timedelta(hours=1)
     with pytest.raises(UsageError, match="--now"):
-        parse_now("noon")
+        parse_now("noon", naive=utc)
 
 
 def _load(tmp_path: Path, text: str) -> Any:

@@ -146,3 +146,40 @@ def test_a_rollback_database_locked_by_a_writer_is_read_without_waiting(tmp_path
         writer.execute("COMMIT")  # and the scan left no lock behind
     finally:
         writer.close()
+
+
+def test_one_reader_counts_every_sidecar_the_same_way_for_scan_and_db(tmp_path: Path) -> None:
+    """https://www.sqlite.org/tempfiles.html: `-wal` and `-shm` in WAL mode, `-journal` in
+    rollback mode (kept between transactions under PERSIST, left hot by a crash). The scan's
+    finding and `db inspect` report the same bytes and the same VACUUM estimate."""
+    from hygiene.db.inspect import inspect_database
+    from hygiene.db.sqlite import file_bytes, footprint
+    from hygiene.db.url import sqlite_target
+
+    path = tmp_path / "persist.db"
+    conn = make_db(path, rows=3000)
+    assert conn.execute("PRAGMA journal_mode=PERSIST").fetchone()[0] == "persist"
+    conn.execute("DELETE FROM t WHERE id % 3 = 0")
+    conn.commit()
+    conn.close()
+    journal = Path(f"{path}-journal")
+    assert journal.stat().st_size > 0  # PERSIST keeps it after the commit
+    expected = path.stat().st_size + journal.stat().st_size
+    assert file_bytes(path) == expected
+    assert footprint(path)[0] == expected
+    found = databases(tmp_path)["persist.db"]
+    assert found.bytes == expected
+    stats = inspect_database(target=sqlite_target(path))
+    assert stats.bytes == expected
+    assert stats.reclaimable == found.reclaimable_bytes
+
+
+def test_a_symlinked_sidecar_is_not_counted(tmp_path: Path) -> None:
+    from hygiene.db.sqlite import file_bytes
+
+    path = tmp_path / "app.db"
+    make_db(path, rows=10).close()
+    big = tmp_path / "elsewhere"
+    big.write_bytes(b"\0" * 65536)
+    os.symlink(big, f"{path}-wal")
+    assert file_bytes(path) == path.stat().st_size

@@ -6,7 +6,7 @@ pass; everything else (help, typos, bad values) must be left to typer.
 
 from __future__ import annotations
 
-import inspect
+import dataclasses
 import json
 import os
 import subprocess
@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 import hygiene.cli.scan_run
-from hygiene.cli.fast import SCAN_DEFAULTS, SCAN_OPTIONS, parse_scan
+from hygiene.cli.fast import SCAN_OPTIONS, parse_scan
 from hygiene.cli.main import _run, main
+from hygiene.cli.scan_run import ScanArgs
 from tests.scan.helpers import make_tree
 
 ROOT = "<root>"  # replaced by a real folder
@@ -77,11 +78,11 @@ def _real(args: list[str], tmp_path: Path) -> list[str]:
     return [a.replace(ROOT, str(root)).replace(CONFIG, str(config)) for a in args]
 
 
-def _typer_reading(args: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+def _typer_reading(args: list[str], monkeypatch: pytest.MonkeyPatch) -> ScanArgs:
     """What typer hands to `run_scan` for `hygiene scan ARGS`."""
-    seen: list[dict[str, Any]] = []
+    seen: list[ScanArgs] = []
 
-    def record(**values: Any) -> int:
+    def record(values: ScanArgs) -> int:
         seen.append(values)
         return 0
 
@@ -154,7 +155,9 @@ def test_the_table_is_the_commands() -> None:
         expected.update(dict.fromkeys(param.secondary_opts, (param.name, "off")))
     assert expected == SCAN_OPTIONS
     assert arguments == [("roots", -1, False)]
-    assert set(SCAN_DEFAULTS) == set(inspect.signature(hygiene.cli.scan_run.run_scan).parameters)
+    fields = {f.name: f.default for f in dataclasses.fields(ScanArgs)}
+    assert set(fields) == {p.name for p in command.params if p.name != "help"}
+    assert fields == {p.name: p.default for p in command.params if p.name != "help"}
 
 
 def test_both_readings_give_the_same_document(make_repo, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -216,37 +219,3 @@ def test_a_reader_that_left_ends_the_scan_quietly_with_0(
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (0, "")
-
-
-def test_the_collector_is_paused_for_the_scan_and_restored(
-    tmp_path: Path, cli, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    import gc
-
-    import hygiene.scan.engine
-
-    real = hygiene.scan.engine.scan
-    during: list[bool] = []
-
-    def watched(*args: Any, **kwargs: Any) -> Any:
-        during.append(gc.isenabled())
-        return real(*args, **kwargs)
-
-    def interrupted(*args: Any, **kwargs: Any) -> Any:
-        during.append(gc.isenabled())
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(hygiene.scan.engine, "scan", watched)
-    assert gc.isenabled()
-    assert cli("scan", tmp_path, "--json").code == 0
-    assert gc.isenabled()
-    monkeypatch.setattr(hygiene.scan.engine, "scan", interrupted)
-    assert cli("scan", tmp_path, "--json").code == 130
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        assert cli("scan", tmp_path, "--json").code == 130
-        assert not gc.isenabled()  # left as it was found
-    finally:
-        gc.enable()
-    assert during == [False, False, False]

@@ -125,3 +125,15 @@ def test_a_unit_file_hygiene_did_not_write_is_never_overwritten(
     assert "was not written by hygiene" in result.err
     assert mine.read_text() == "[Timer]\nOnCalendar=hourly\n"
     assert not (units / "hygiene-sessions.service").exists()
+
+
+def test_no_at_the_prompt_changes_nothing_and_exits_0(
+    cli, crontab: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_confirm import Typed
+
+    monkeypatch.setattr("sys.stdin", Typed("n\n"))
+    res = cli("schedule", "install", "--config", config)
+    assert res.code == 0
+    assert "nothing changed" in res.err
+    assert crontab.read_text(encoding="utf-8") == THEIRS

@@ -1,10 +1,11 @@
 """Worker processes forked from this one, fed and read through pipes by this thread alone.
 
-ProcessPoolExecutor costs a scan about 10 ms of imports (multiprocessing and its queues) and
-runs two helper threads that take turns with the walk for the GIL. A scan needs none of its
-generality: a few workers forked once, tasks that are a function and its arguments, answers
-read as they come. Forking is only safe from a process with a single thread; for the others,
-`hygiene.scan.measure.WorkerPool` keeps ProcessPoolExecutor with a forkserver.
+ProcessPoolExecutor costs a scan the import of multiprocessing and its queues, and runs two
+helper threads that take turns with the walk for the GIL (what that costs:
+docs/architecture.md). A scan needs none of its generality: a few workers forked once, tasks
+that are a function and its arguments, answers read as they come. Forking is only safe from a
+process with a single thread; for the others, `hygiene.scan.measure.WorkerPool` keeps
+ProcessPoolExecutor with a forkserver.
 
 Each worker has a pipe for tasks and one for answers, answered in the order sent; this process
 never blocks writing a task (what the pipe cannot take waits for `wait` to push it on), so a
