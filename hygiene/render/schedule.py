@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from hygiene import __version__
 from hygiene.render.json import SCHEMA
-from hygiene.units import format_bytes
+from hygiene.units import format_bytes, percent_used
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -251,9 +251,10 @@ def print_report(report: Report, tz: dt.tzinfo) -> None:
     out.print()
     out.print("Disk usage now:")
     for disk in report.disks:
-        share = 100 * disk.used / disk.total if disk.total else 0.0
+        # df's Use% (issue 18, item 9): `free` is what an unprivileged user may still write.
+        share = percent_used(disk.used, disk.free)
         out.print(
             f"  {disk.path}  {format_bytes(disk.used)} of {format_bytes(disk.total)} used "
-            f"({share:.0f}%), {format_bytes(disk.free)} free",
+            f"({share}%), {format_bytes(disk.free)} free",
             soft_wrap=True,
         )
