@@ -6,6 +6,8 @@ not create one). VS Code's own defaults count, as of VS Code 1.9x:
 - search skips `search.exclude` (`node_modules`, `bower_components`) and `files.exclude`, and
   with `search.useIgnoreFiles` (default on) what `.gitignore` files exclude; the global excludes
   file only with `search.useGlobalIgnoreFiles` (default off), so git is asked with and without.
+The user's own settings count too (VS Code, Insiders and VSCodium, issue 18 item 10), merged as
+VS Code merges object settings: defaults, then the user's, then the workspace's.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from hygiene.git.repo import GitError
 from hygiene.model import Artifact, ScanIssue
 
 SETTINGS = os.path.join(".vscode", "settings.json")
+# Products whose user settings count: each one a user may run on these repositories.
+USER_PRODUCTS = ("Code", "Code - Insiders", "VSCodium")
 WATCHER_KEY = "files.watcherExclude"
 SEARCH_KEY = "search.exclude"
 # Big enough to slow a watcher or a search: either many files or many bytes.
@@ -115,20 +119,66 @@ def entries_for(artifact: Artifact, rel: str) -> tuple[str, str]:
     return f"{rel}/**", rel
 
 
-def excludes_for_repo(repo: str, artifacts: list[Artifact]) -> list[EditorExclude]:
-    settings_path = os.path.join(repo, SETTINGS)
+def _read_settings(path: str) -> Mapping[str, Any]:
     # utf-8-sig: VS Code keeps a byte order mark it finds; the file is still its settings.
-    with open(settings_path, encoding="utf-8-sig") as handle:
+    with open(path, encoding="utf-8-sig") as handle:
         settings = loads(handle.read())
     if not isinstance(settings, Mapping):
         raise JsoncError("expected an object at the top")
-    watcher = [*DEFAULT_WATCHER_EXCLUDE, *_enabled(settings.get(WATCHER_KEY))]
-    search = [
-        *DEFAULT_SEARCH_EXCLUDE,
-        *DEFAULT_FILES_EXCLUDE,
-        *_enabled(settings.get(SEARCH_KEY)),
-        *_enabled(settings.get("files.exclude")),
+    return settings
+
+
+def user_settings_paths() -> list[str]:
+    """The user-level settings.json of VS Code, VS Code Insiders and VSCodium (issue 18, item
+    10), where platformdirs puts each product's config folder ($XDG_CONFIG_HOME/Code on Linux,
+    ~/Library/Application Support/Code on macOS, %APPDATA%\\Code on Windows)."""
+    import platformdirs
+
+    return [
+        os.path.join(
+            platformdirs.user_config_dir(product, appauthor=False), "User", "settings.json"
+        )
+        for product in USER_PRODUCTS
     ]
+
+
+def user_settings() -> list[Mapping[str, Any]]:
+    """Every product's user settings that exist and read; an unreadable one counts as absent
+    (it is the user's, not the repository's, so it is no scan error)."""
+    found = []
+    for path in user_settings_paths():
+        try:
+            found.append(_read_settings(path))
+        except (OSError, UnicodeDecodeError, JsoncError):
+            continue
+    return found
+
+
+def _merged(key: str, defaults: Iterable[str], layers: list[Mapping[str, Any]]) -> list[str]:
+    """VS Code merges object settings: defaults, then the user's, then the workspace's, a later
+    layer's `false` turning an earlier `true` off."""
+    table: dict[str, Any] = dict.fromkeys(defaults, True)
+    for layer in layers:
+        value = layer.get(key)
+        if isinstance(value, Mapping):
+            table.update(value)
+    return _enabled(table)
+
+
+def excludes_for_repo(
+    repo: str, artifacts: list[Artifact], user: list[Mapping[str, Any]] | None = None
+) -> list[EditorExclude]:
+    settings_path = os.path.join(repo, SETTINGS)
+    workspace = _read_settings(settings_path)
+    layers = [*(user_settings() if user is None else user), workspace]
+    watcher = _merged(WATCHER_KEY, DEFAULT_WATCHER_EXCLUDE, layers)
+    search = [
+        *_merged(SEARCH_KEY, DEFAULT_SEARCH_EXCLUDE, layers),
+        *_merged("files.exclude", DEFAULT_FILES_EXCLUDE, layers),
+    ]
+    settings: dict[str, Any] = {}
+    for layer in layers:
+        settings.update(layer)
     big = [a for a in artifacts if a.folder and (a.files >= MIN_FILES or a.bytes >= MIN_BYTES)]
     rels = {a.path: os.path.relpath(a.path, repo).replace(os.sep, "/") for a in big}
     ignored: set[str] = set()
@@ -160,9 +210,11 @@ def excludes_for_repo(repo: str, artifacts: list[Artifact]) -> list[EditorExclud
     return found
 
 
-def _one(repo: str, artifacts: list[Artifact]) -> list[EditorExclude] | ScanIssue:
+def _one(
+    repo: str, artifacts: list[Artifact], user: list[Mapping[str, Any]]
+) -> list[EditorExclude] | ScanIssue:
     try:
-        return excludes_for_repo(repo, artifacts)
+        return excludes_for_repo(repo, artifacts, user)
     except (OSError, UnicodeDecodeError) as exc:
         return ScanIssue(os.path.join(repo, SETTINGS), f"cannot read: {exc}")
     except JsoncError as exc:
@@ -178,10 +230,13 @@ def detect(ctx: DetectContext) -> Detected:
             by_repo.setdefault(artifact.repo, []).append(artifact)
     findings: list[EditorExclude] = []
     errors: list[ScanIssue] = []
+    user: list[Mapping[str, Any]] | None = None
     for repo in sorted(by_repo):
         if not os.path.isfile(os.path.join(repo, SETTINGS)):
             continue
-        got = _one(repo, by_repo[repo])
+        if user is None:
+            user = user_settings()  # once per scan, and only when a repository needs it
+        got = _one(repo, by_repo[repo], user)
         if isinstance(got, ScanIssue):
             errors.append(got)
         else:

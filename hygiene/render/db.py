@@ -101,9 +101,7 @@ def _size(value: int | None) -> str:
 
 
 def print_inspect(databases: list[DatabaseStats]) -> None:
-    from rich.table import Table
-
-    from hygiene.render.human import console
+    from hygiene.render.human import Column, Fitted, console
 
     out = console()
     if not databases:
@@ -114,17 +112,18 @@ def print_inspect(databases: list[DatabaseStats]) -> None:
             f"{db.target} ({db.engine}): {_size(db.bytes)}, {_size(db.reclaimable)} reclaimable",
             soft_wrap=True,
         )
-        table = Table(show_edge=False)
         exact = all(t.rows_exact for t in db.tables if t.kind == "table")
-        table.add_column("table")
-        table.add_column("rows" if exact else "rows (estimate)", justify="right")
-        table.add_column("size", justify="right")
-        table.add_column("reclaimable", justify="right")
+        columns = [
+            Column("table", "path"),
+            Column("rows" if exact else "rows (estimate)", "number"),
+            Column("size", "number"),
+            Column("reclaimable", "number"),
+        ]
         server = db.engine == "postgresql"
         if server:
-            table.add_column("dead rows", justify="right")
-            table.add_column("last vacuum")
-            table.add_column("last analyze")
+            columns += [Column("dead rows", "number"), Column("last vacuum")]
+            columns.append(Column("last analyze"))
+        rows: list[list[str]] = []
         for t in db.tables:
             row = [
                 t.name,
@@ -138,8 +137,8 @@ def print_inspect(databases: list[DatabaseStats]) -> None:
                     t.last_vacuum or "never",
                     t.last_analyze or "never",
                 ]
-            table.add_row(*row)
-        out.print(table)
+            rows.append(row)
+        out.print(Fitted(None, columns, rows))
         out.print(f"reclaimable: {db.measure}", soft_wrap=True)
         for note in db.notes:
             out.print(f"note: {note}", soft_wrap=True)

@@ -15,13 +15,12 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from hygiene import __version__
 from hygiene.model import Artifact, Finding, ScanResult
 from hygiene.paths import display
-from hygiene.render.human import console, short_path
+from hygiene.render.human import Column, Fitted, console, shown_path
 from hygiene.render.json import SCHEMA, dump, plain
 from hygiene.units import format_age, format_bytes
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
     from hygiene.detectors.databases import Database
     from hygiene.detectors.editor import EditorExclude
@@ -120,29 +119,18 @@ def _category_table(
     *,
     verbose: bool,
     sort: str | None = None,
-) -> Table:
+) -> Fitted:
     """A category's artifacts, grouped by ecosystem (the biggest first), each group by size."""
-    from rich.table import Table
-
     given = list(items)
     items.sort(key=lambda a: (a.ecosystem, -a.bytes))
     by_eco: dict[str, list[Artifact]] = defaultdict(list)
     for item in items:
         by_eco[item.ecosystem].append(item)
-    table = Table(
-        title=f"{category}: {len(items)} found, {format_bytes(sum(a.bytes for a in items))}",
-        title_justify="left",
-        show_edge=False,
-    )
-    table.add_column("size", justify="right")
-    table.add_column("frees", justify="right")
-    table.add_column("files", justify="right")
-    table.add_column("age", justify="right")
-    table.add_column("ecosystem")
-    table.add_column("path", no_wrap=True)
+    title = f"{category}: {len(items)} found, {format_bytes(sum(a.bytes for a in items))}"
+    columns = ["size", "frees", "files", "age", "ecosystem", "path"]
     if verbose:
-        table.add_column("why")
-        table.add_column("make again with")
+        columns += ["why", "make again with"]
+    rows: list[list[str]] = []
     groups = sorted(by_eco.items(), key=lambda kv: -sum(a.bytes for a in kv[1]))
     # With --sort, one list in the order given; else by ecosystem (the biggest first), by size.
     ordered = (
@@ -158,12 +146,12 @@ def _category_table(
                 f"{a.files:,}",
                 format_age(now - a.newest_mtime) if a.newest_mtime else "-",
                 a.ecosystem,
-                short_path(a.path, roots) + ("/" if a.folder else ""),
+                shown_path(a.path) + ("/" if a.folder else ""),
             ]
             if verbose:
                 row += [a.reason, a.recreate]
-            table.add_row(*row)
-    return table
+            rows.append(row)
+    return _table(title, columns, rows)
 
 
 def _artifact_summary(result: ScanResult, n: int, top: int | None) -> str:
@@ -179,18 +167,27 @@ def _artifact_summary(result: ScanResult, n: int, top: int | None) -> str:
     )
 
 
-def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
-    from rich.table import Table
-    from rich.text import Text
+# How each column is laid out (issue 18, item 4): numbers and short columns keep their width,
+# paths fold, prose wraps; every other column is short. Commands are not columns: each is printed
+# whole on a line of its own under its table, to be copied.
+_NUMBERS = frozenset(
+    {"size", "files", "free", "frees", "reclaimable", "used", "blob size", "commits", "trees"}
+    | {"blobs", "biggest", "packs", "on disk", "age", "full"}
+)
+_PATHS = frozenset(
+    {"path", "folder", "repo", "which", "mount", "files.watcherExclude", "search.exclude"}
+)
+_TEXT = frozenset({"why", "make again with", "error", "rule"})
 
-    table = Table(title=title, title_justify="left", show_edge=False)
-    for name in columns:
-        right = name in ("size", "files", "free", "frees", "reclaimable", "used", "blob size")
-        table.add_column(name, justify="right" if right else "left", overflow="fold")
-    for row in rows:
-        # Text, not markup: a gitignore line such as `*.py[cod]` must print as it is.
-        table.add_row(*(Text(cell) for cell in row))
-    return table
+
+def _kind(name: str) -> str:
+    if name in _NUMBERS:
+        return "number"
+    return "path" if name in _PATHS else "text" if name in _TEXT else "short"
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> Fitted:
+    return Fitted(title, [Column(name, _kind(name)) for name in columns], rows)
 
 
 def _count(n: int, noun: str) -> str:
@@ -198,7 +195,7 @@ def _count(n: int, noun: str) -> str:
 
 
 class Section(NamedTuple):
-    table: Table
+    table: Fitted
     notes: list[str]  # lines printed under the table
 
 
@@ -210,7 +207,7 @@ class _View(NamedTuple):
 
 def _ignore_gaps(gaps: Sequence[IgnoreGap], view: _View) -> Section:
     rows = [
-        [g.category, format_bytes(g.bytes), short_path(g.path, view.roots), g.suggestion]
+        [g.category, format_bytes(g.bytes), shown_path(g.path), g.suggestion]
         + ([g.rule] if view.verbose else [])
         for g in gaps
     ]
@@ -226,14 +223,16 @@ def _tracked(tracked: Sequence[TrackedArtifact], view: _View) -> Section:
             t.category,
             f"{t.files:,}",
             format_bytes(t.bytes),
-            short_path(t.path, view.roots) + ("/" if t.folder else ""),
-            t.fix,
+            shown_path(t.path) + ("/" if t.folder else ""),
         ]
         for t in tracked
     ]
     title = f"tracked junk: {_count(len(tracked), 'committed artifact')}"
-    hint = ["Run each fix in its repository (the index only; the files stay on disk)."]
-    return Section(_table(title, ["category", "files", "size", "path", "fix"], rows), hint)
+    hint = ["Fix each in its repository (the index only; the files stay on disk):"]
+    for repo in dict.fromkeys(t.repo for t in tracked):
+        hint.append(f"in {shown_path(repo)}:")
+        hint += [f"  {t.fix}" for t in tracked if t.repo == repo]
+    return Section(_table(title, ["category", "files", "size", "path"], rows), hint)
 
 
 def _tracked_secrets(secrets: Sequence[TrackedSecret], view: _View) -> Section:
@@ -243,13 +242,14 @@ def _tracked_secrets(secrets: Sequence[TrackedSecret], view: _View) -> Section:
             s.secret,
             "yes" if s.tracked else "no",
             "yes" if s.in_head or s.commit else "no",
-            short_path(s.path, view.roots),
+            format_bytes(s.bytes),
+            shown_path(s.path),
         ]
         for s in secrets
     ]
     title = f"tracked secrets: {_count(len(secrets), 'secret')} git has (rotate them)"
     remedies = [f"remedy ({display(s.rel)}): {s.remedy}" for s in secrets]
-    return Section(_table(title, ["what", "tracked", "committed", "path"], rows), remedies)
+    return Section(_table(title, ["what", "tracked", "committed", "size", "path"], rows), remedies)
 
 
 def _large_files(large: Sequence[LargeFile], view: _View) -> Section:
@@ -259,7 +259,7 @@ def _large_files(large: Sequence[LargeFile], view: _View) -> Section:
             "yes" if f.tracked else "no",
             "yes" if f.lfs else "no",
             f.product or "-",
-            short_path(f.path, view.roots),
+            shown_path(f.path),
         ]
         for f in large
     ]
@@ -274,7 +274,7 @@ def _history_blobs(blobs: Sequence[HistoryBlob], view: _View) -> Section:
             format_bytes(b.bytes),
             "yes" if b.in_head else "no",
             (b.commit or "-")[:10],
-            short_path(b.repo, view.roots),
+            shown_path(b.repo),
             display(b.path),
         ]
         for b in blobs
@@ -290,7 +290,7 @@ def _editor_excludes(editor: Sequence[EditorExclude], view: _View) -> Section:
         [
             format_bytes(e.bytes),
             f"{e.files:,}",
-            short_path(e.path, view.roots),
+            shown_path(e.path),
             e.watcher_exclude or "-",
             e.search_exclude or "-",
         ]
@@ -308,7 +308,7 @@ def _databases(dbs: Sequence[Database], view: _View) -> Section:
             "-" if d.free_bytes is None else format_bytes(d.free_bytes),
             "-" if d.reclaimable_bytes is None else format_bytes(d.reclaimable_bytes),
             d.journal_mode or "-",
-            short_path(d.path, view.roots),
+            shown_path(d.path),
             d.error or "",
         ]
         for d in dbs
@@ -327,13 +327,14 @@ def _system_caches(caches: Sequence[SystemCache], view: _View) -> Section:
             f"{c.files:,}",
             format_age(view.now - c.newest_mtime) if c.newest_mtime else "-",
             display(c.path),
-            c.recreate,
         ]
         for c in caches
     ]
     title = f"machine-wide caches: {format_bytes(sum(c.bytes for c in caches))}"
-    columns = ["tool", "size", "files", "age", "path", "clean with"]
-    return Section(_table(title, columns, rows), [])
+    columns = ["tool", "size", "files", "age", "path"]
+    hint = ["Clean each with its tool's own command:"]
+    hint += [f"  {recreate}" for recreate in dict.fromkeys(c.recreate for c in caches)]
+    return Section(_table(title, columns, rows), hint)
 
 
 # The section for each detector's finding kind, in report order. A section gets only findings
@@ -377,10 +378,10 @@ def _print_detected(result: ScanResult, out: Console, *, verbose: bool) -> None:
         out.print(_filesystems_table(filesystems))
 
 
-def _git_stats_table(stats: list[GitStats], roots: tuple[str, ...]) -> Table:
+def _git_stats_table(stats: list[GitStats], roots: tuple[str, ...]) -> Fitted:
     rows = [
         [
-            short_path(s.repo, roots),
+            shown_path(s.repo),
             f"{s.commits:,}",
             f"{s.trees:,}",
             f"{s.blobs:,}",
@@ -396,7 +397,7 @@ def _git_stats_table(stats: list[GitStats], roots: tuple[str, ...]) -> Table:
     return _table("git stats", [*columns, "on disk"], rows)
 
 
-def _filesystems_table(filesystems: list[Filesystem]) -> Table:
+def _filesystems_table(filesystems: list[Filesystem]) -> Fitted:
     rows = [
         [
             display(f.mountpoint),

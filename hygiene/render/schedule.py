@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from hygiene import __version__
 from hygiene.render.json import SCHEMA
-from hygiene.units import format_bytes
+from hygiene.units import format_bytes, percent_used
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -67,28 +67,36 @@ def timetable_document(
 def print_timetable(
     jobs: Sequence[JobSpec], runs: Mapping[str, list[dt.datetime]], tz: dt.tzinfo
 ) -> None:
-    from rich.table import Table
+    from hygiene.render.human import Column, Fitted
 
     now = dt.datetime.now(dt.timezone.utc)
-    table = Table(
-        title=f"Collection timetable (times in {_zone_name(tz, now)})",
-        title_justify="left",
-        show_edge=False,
-    )
-    for column in ("job", "schedule", "zone", "next runs", "retries", "timeout", "run"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("next runs", "schedule"))
-    for job in jobs:
-        table.add_row(
+    columns = [
+        Column("job"),
+        Column("schedule"),
+        Column("zone"),
+        Column("next runs"),
+        Column("retries", "number"),
+        Column("timeout", "number"),
+        Column("when", "text"),
+    ]
+    rows = [
+        [
             job.name,
             job.schedule.expression,
             job.timezone or "local",
             "\n".join(f"{r.astimezone(tz):%a %Y-%m-%d %H:%M}" for r in runs[job.name]),
             str(job.retries),
             f"{job.timeout / 60:g}m",
-            job.command_line
-            + (f"\nwhen {', '.join(c.text for c in job.when)}" if job.when else ""),
-        )
-    console().print(table)
+            ", ".join(c.text for c in job.when) or "-",
+        ]
+        for job in jobs
+    ]
+    out = console()
+    out.print(Fitted(f"Collection timetable (times in {_zone_name(tz, now)})", columns, rows))
+    # Each job's command whole on a line of its own (issue 18, item 4), to be copied.
+    out.print("runs:")
+    for job in jobs:
+        out.print(f"  {job.name}: hygiene {job.command_line}", soft_wrap=True, markup=False)
 
 
 def print_week(jobs: Sequence[JobSpec], now: dt.datetime, tz: dt.tzinfo) -> None:
@@ -213,23 +221,31 @@ def report_document(report: Report) -> dict[str, Any]:
 
 
 def print_report(report: Report, tz: dt.tzinfo) -> None:
-    from rich.table import Table
+    from hygiene.render.human import Column, Fitted
 
     out = console()
-    table = Table(title="Control room", title_justify="left", show_edge=False)
-    for column in ("job", "last run", "status", "attempts", "reclaimed", "next run"):
-        table.add_column(column)
+    columns = [
+        Column("job"),
+        Column("last run"),
+        Column("status"),
+        Column("attempts", "number"),
+        Column("reclaimed", "number"),
+        Column("next run"),
+    ]
+    rows: list[list[str]] = []
     for job in report.jobs:
         last = job.last
-        table.add_row(
-            job.name,
-            _stamp(last.started if last else None, tz),
-            "never ran" if last is None else last.status,
-            "-" if last is None else str(last.attempts),
-            "-" if last is None else format_bytes(last.bytes_reclaimed),
-            _stamp(job.next_run, tz),
+        rows.append(
+            [
+                job.name,
+                _stamp(last.started if last else None, tz),
+                "never ran" if last is None else last.status,
+                "-" if last is None else str(last.attempts),
+                "-" if last is None else format_bytes(last.bytes_reclaimed),
+                _stamp(job.next_run, tz),
+            ]
         )
-    out.print(table)
+    out.print(Fitted("Control room", columns, rows))
     out.print()
     if report.failures:
         out.print(f"Failures in the last {report.failure_days} days:")
@@ -251,9 +267,10 @@ def print_report(report: Report, tz: dt.tzinfo) -> None:
     out.print()
     out.print("Disk usage now:")
     for disk in report.disks:
-        share = 100 * disk.used / disk.total if disk.total else 0.0
+        # df's Use% (issue 18, item 9): `free` is what an unprivileged user may still write.
+        share = percent_used(disk.used, disk.free)
         out.print(
             f"  {disk.path}  {format_bytes(disk.used)} of {format_bytes(disk.total)} used "
-            f"({share:.0f}%), {format_bytes(disk.free)} free",
+            f"({share}%), {format_bytes(disk.free)} free",
             soft_wrap=True,
         )

@@ -117,3 +117,35 @@ def test_vscode_globs(pattern: str, path: str, matches: bool) -> None:
 def test_a_pattern_on_a_parent_covers_the_folder() -> None:
     assert covered(["vendor"], "vendor/node_modules")
     assert not covered(["vendor"], "src/node_modules")
+
+
+@pytest.fixture
+def user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME and XDG_CONFIG_HOME in tmp_path, where platformdirs looks for VS Code's user folder."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    return tmp_path / "home" / ".config"
+
+
+@pytest.mark.parametrize("product", ["Code", "Code - Insiders", "VSCodium"])
+def test_a_folder_excluded_in_the_users_settings_is_not_reported(
+    project, user_config: Path, product: str
+) -> None:
+    assert "target" in editor_findings(project.path)  # nothing excludes it yet
+    settings = user_config / product / "User" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(
+        '{\n  // the user\'s own\n  "files.watcherExclude": {"**/target/**": true},\n'
+        '  "search.exclude": {"**/target": true, "**/node_modules": false},\n}\n',
+        encoding="utf-8",
+    )
+    found = editor_findings(project.path)
+    assert "target" not in found
+    # The workspace's own watcher exclude still counts beside the user's.
+    assert (found[".venv"].watcher_exclude, found[".venv"].search_exclude) == (None, ".venv")
+    # The user turned node_modules' default search exclude off: now search reads it too.
+    assert found["node_modules"].search_exclude == "node_modules"
+
+    # Where the workspace says otherwise, the workspace wins (VS Code merges the objects).
+    project.write(".vscode/settings.json", '{"files.watcherExclude": {"**/target/**": false}}')
+    assert editor_findings(project.path)["target"].watcher_exclude == "target/**"

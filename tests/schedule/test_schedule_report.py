@@ -154,6 +154,7 @@ def test_report_human_and_prometheus_textfile(cli, tmp_path: Path) -> None:
     config.write_text(JOBS, encoding="utf-8")
     _record("sessions", dt.datetime(2026, 11, 24, 2, tzinfo=UTC), "ok", 3_000_000)
     prom = tmp_path / "textfile" / "hygiene.prom"
+    prom.parent.mkdir()  # a missing folder is refused, not made (issue 18 item 8)
     result = cli(
         "report", "--prometheus", prom, "--config", config, "--now", "2026-11-26T12:00+00:00"
     )
