@@ -603,6 +603,9 @@ def _github_step(job: JobSpec, run: list[str]) -> dict[str, Any]:
 
 
 def github_actions(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
+    for job in jobs:
+        # The workflow runs the hygiene.toml committed with it: the password would be in git.
+        _refuse_password(job, "git (a workflow runs the hygiene.toml committed beside it)")
     year = dt.date.today().year
     triggers: list[dict[str, str]] = []
     workflow_jobs: dict[str, Any] = {}
