@@ -92,12 +92,24 @@ def install_command(
         verb = "created" if plan.created else "updated"
         print(f"hygiene: {verb} {shown}: added {', '.join(plan.added)}", file=sys.stderr)
         if repo is not None:
-            form = f"the repository form: pre-commit installs {repo} at {rev}"
+            form = (
+                f"the repository form (repo: {repo}, rev: {rev}): pre-commit clones it and "
+                "installs hygiene from it in its own environment"
+            )
         elif local:
-            form = "the local form, language: system: the `hygiene` on PATH runs them"
+            form = (
+                "the system form (repo: local, language: system): the `hygiene` on PATH at "
+                "commit time runs them"
+            )
         else:
-            form = f"pre-commit installs {install or default_install()} in its own environment"
-        print(f"hygiene: {form}", file=sys.stderr)
+            # hygiene has no public repository yet for the repository form (issue 17).
+            form = (
+                f"the local form (repo: local, language: python): pre-commit installs "
+                f"{install or default_install()} in its own environment; once hygiene's "
+                "repository is public, --repo URL --rev TAG writes the repository form "
+                "(docs/pre-commit.md)"
+            )
+        print(f"hygiene: wrote {form}", file=sys.stderr)
         print("hygiene: run `pre-commit install` once to run them on every commit", file=sys.stderr)
     return EXIT_OK
 

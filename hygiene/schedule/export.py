@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hygiene.errors import UsageError
 from hygiene.paths import hygiene_home
@@ -533,6 +534,7 @@ def k8s(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
             "spec": spec,
         }
         notes = [f"# job {job.name}: {job.schedule.expression} ({zone_name(job)})"]
+        notes += kubernetes_dst_notes(job, zone_name(job))
         if job.when:
             conditions = ", ".join(c.text for c in job.when)
             notes.append(
@@ -551,6 +553,62 @@ def k8s(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
         "# hygiene's Containerfile (docs/schedule.md); pass --image for your registry's copy.\n"
     )
     return [ExportFile("hygiene-cronjobs.yaml", header + "---\n" + "\n---\n".join(docs) + "\n")]
+
+
+def robfig_runs(
+    job: JobSpec, tz: dt.tzinfo, start: dt.datetime, end: dt.datetime
+) -> set[dt.datetime]:
+    """Runs (UTC) in (start, end] as the Kubernetes CronJob controller finds them: robfig/cron
+    v3's `Next` in `timeZone` fires every wall time that matches the fields and exists, in
+    both passes of a repeated hour, and never one the clocks jump over ("jobs scheduled during
+    daylight-savings leap-ahead transitions will not be run!", its documentation)."""
+    utc = dt.timezone.utc
+    found: set[dt.datetime] = set()
+    day = start.astimezone(tz).date() - dt.timedelta(days=1)
+    while day <= end.astimezone(tz).date():
+        if job.schedule.day_matches(day):
+            for hour in job.schedule.hours:
+                for minute in job.schedule.minutes:
+                    wall = dt.datetime(day.year, day.month, day.day, hour, minute)
+                    for fold in (0, 1):
+                        moment = wall.replace(tzinfo=tz, fold=fold).astimezone(utc)
+                        if (
+                            moment.astimezone(tz).replace(tzinfo=None) == wall
+                            and start < moment <= end
+                        ):
+                            found.add(moment)
+        day += dt.timedelta(days=1)
+    return found
+
+
+def kubernetes_dst_notes(job: JobSpec, zone: str, now: dt.datetime | None = None) -> list[str]:
+    """Comment lines for the coming DST changes (two years) at which Kubernetes runs the job
+    differently from cron(8) and hygiene's tick: a skipped fixed time, a repeated one run twice."""
+    utc = dt.timezone.utc
+    tz = ZoneInfo(zone)
+    moment = dt.datetime.now(utc) if now is None else now
+    notes: dict[str, str] = {}
+    for change in _transitions(tz, moment.year, moment.year + 2):
+        if change <= moment:
+            continue
+        start, end = change - dt.timedelta(hours=4), change + dt.timedelta(hours=4)
+        ours = {r.astimezone(utc) for r in job.schedule.runs_between(start, end, tz)}
+        theirs = robfig_runs(job, tz, start, end)
+        day = f"{change.astimezone(tz):%Y-%m-%d}"
+        if ours - theirs and "skips" not in notes:
+            at = ", ".join(f"{r.astimezone(tz):%H:%M}" for r in sorted(ours - theirs))
+            notes["skips"] = (
+                f"# job {job.name}: when clocks go forward in {zone} (next {day}) Kubernetes "
+                f"skips the time the clocks jump over; cron and hygiene's tick run it at {at}"
+            )
+        if theirs - ours and "twice" not in notes:
+            at = ", ".join(sorted({f"{r.astimezone(tz):%H:%M}" for r in theirs - ours}))
+            notes["twice"] = (
+                f"# job {job.name}: when clocks go back in {zone} (next {day}) Kubernetes "
+                f"runs {at} twice, once per pass of the repeated hour; cron and hygiene's "
+                "tick run it once"
+            )
+    return list(notes.values())
 
 
 def _utc_offsets(tz: dt.tzinfo, year: int) -> list[int]:
@@ -603,6 +661,9 @@ def _github_step(job: JobSpec, run: list[str]) -> dict[str, Any]:
 
 
 def github_actions(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
+    for job in jobs:
+        # The workflow runs the hygiene.toml committed with it: the password would be in git.
+        _refuse_password(job, "git (a workflow runs the hygiene.toml committed beside it)")
     year = dt.date.today().year
     triggers: list[dict[str, str]] = []
     workflow_jobs: dict[str, Any] = {}
@@ -665,6 +726,87 @@ def _celery_entry(job: JobSpec, key: str, days: str, weekdays: str) -> str:
     )
 
 
+# The schedule class of the generated beat module: plain Python (no hygiene import), kept out of
+# the f-string below so its braces are its own.
+CELERY_ZONED_CRONTAB = '''class zoned_crontab(crontab):
+    """Celery's crontab matched in the job's own zone, with cron(8)'s rules across DST.
+
+    Celery matches a crontab in `self.tz` (the app's zone) and ignores `nowfun`'s zone, so a
+    02:00 Asia/Seoul job would fire at 02:00 UTC; here `tz` is the job's zone. Across a DST
+    change Celery's own arithmetic runs a skipped 02:30 at 03:30 and drops the second 01:00 of
+    an hourly job, so the next run is found here the way cron(8) and hygiene's tick find it: a
+    fixed time the clocks jump over runs when the gap ends, a fixed time that happens twice runs
+    the first time only, a job on every hour runs in both repeated hours (docs/schedule.md).
+    """
+
+    def __init__(self, *args, zone="UTC", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self._orig_kwargs = {**kwargs, "zone": zone}
+
+    @property
+    def tz(self):
+        return ZoneInfo(self.zone)
+
+    def __setstate__(self, state):
+        state = dict(state)
+        zone = state.pop("zone", "UTC")
+        super().__setstate__(state)
+        self.zone = zone
+        self._orig_kwargs = {**state, "zone": zone}
+
+    def remaining_estimate(self, last_run_at, ffwd=None):
+        """Time from now to the first run after `last_run_at` (negative: overdue)."""
+        last = self.maybe_make_aware(last_run_at)
+        now = self.maybe_make_aware(self.now())
+        return self.next_run(last) - now.astimezone(timezone.utc)
+
+    def next_run(self, after):
+        """The first run strictly after the aware datetime `after`, in UTC."""
+        zone, after = self.tz, after.astimezone(timezone.utc)
+        fixed = len(self.hour) < 24
+        day = after.astimezone(zone).date() - timedelta(days=1)
+        for _ in range(366 * 5):
+            if (
+                day.month in self.month_of_year
+                and day.day in self.day_of_month
+                and day.isoweekday() % 7 in self.day_of_week
+            ):
+                runs = set()
+                for hour in self.hour:
+                    for minute in self.minute:
+                        wall = datetime(day.year, day.month, day.day, hour, minute)
+                        runs.update(_instants(wall, zone, fixed))
+                later = [run for run in runs if run > after]
+                if later:
+                    return min(later)
+            day += timedelta(days=1)
+        raise ValueError(f"{self!r} has no run within five years of {after}")
+
+
+def _instants(wall, zone, fixed):
+    """When the wall-clock time `wall` happens in `zone`, by cron's rules (UTC)."""
+    utc = timezone.utc
+    passes = sorted(
+        {
+            moment.astimezone(utc)
+            for moment in (wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1))
+            if moment.astimezone(utc).astimezone(zone).replace(tzinfo=None) == wall
+        }
+    )
+    if passes:
+        # Twice in a fold: a fixed time runs once, a job on every hour in both real hours.
+        return passes[:1] if fixed else passes
+    if not fixed:
+        return []
+    # Skipped by the clocks: a fixed time runs at the first minute after the gap.
+    moment = min(wall.replace(tzinfo=zone, fold=f).astimezone(utc) for f in (0, 1))
+    while moment.astimezone(zone).replace(tzinfo=None) <= wall:
+        moment += timedelta(minutes=1)
+    return [moment]
+'''
+
+
 def celery(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
     entries = []
     env = {job.name: list(job.env_names) for job in jobs if job.env_names}
@@ -687,6 +829,7 @@ Jobs:
 
 import os
 import subprocess
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from celery import shared_task
@@ -699,29 +842,7 @@ WORKDIR = {str(context.workdir)!r}
 ENV = {env!r}
 
 
-class zoned_crontab(crontab):
-    """Celery's crontab matched in the job's own zone, whatever app.conf.timezone says.
-
-    Celery matches a crontab in `self.tz` (the app's zone) and ignores `nowfun`'s zone, so a
-    02:00 Asia/Seoul job would fire at 02:00 UTC; here `tz` is the job's zone.
-    """
-
-    def __init__(self, *args, zone="UTC", **kwargs):
-        super().__init__(*args, **kwargs)
-        self.zone = zone
-        self._orig_kwargs = {{**kwargs, "zone": zone}}
-
-    @property
-    def tz(self):
-        return ZoneInfo(self.zone)
-
-    def __setstate__(self, state):
-        state = dict(state)
-        zone = state.pop("zone", "UTC")
-        super().__setstate__(state)
-        self.zone = zone
-        self._orig_kwargs = {{**state, "zone": zone}}
-
+{CELERY_ZONED_CRONTAB}
 
 @shared_task(name="hygiene.run_job")
 def run_job(name):

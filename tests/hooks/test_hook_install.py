@@ -131,7 +131,7 @@ def test_follows_pre_commit_sample_style_and_crlf(repo, cli):  # type: ignore[no
     assert raw[len(sample) :] == (
         f"-   repo: local\r\n    hooks:\r\n    -   id: {IDS[1]}\r\n        name: {IDS[1]}\r\n"
         f"        entry: hygiene hook {IDS[1]}\r\n        language: system\r\n"
-        "        require_serial: true\r\n"
+        "        pass_filenames: false\r\n        require_serial: true\r\n"
     )
 
 

@@ -80,3 +80,35 @@ def test_install_local_writes_the_system_form_and_says_so(repo, cli):  # type: i
     data = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     assert {h["language"] for h in data["repos"][0]["hooks"]} == {"system"}
     assert "language: system" in result.err
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        # No public repository of hygiene yet: the default is repo: local, installed by
+        # pre-commit, and the line says how to move to the repository form once there is one.
+        (
+            (),
+            [
+                "repo: local",
+                "language: python",
+                f"hygiene-cli=={__version__}",
+                "--repo URL --rev TAG",
+            ],
+        ),
+        (("--local",), ["repo: local", "language: system"]),
+        (
+            ("--repo", "https://git.example.com/hygiene.git", "--rev", "v0.1.0"),
+            ["repo: https://git.example.com/hygiene.git", "rev: v0.1.0"],
+        ),
+    ],
+)
+def test_install_says_which_form_it_wrote(repo, cli, args, said):  # type: ignore[no-untyped-def]
+    result = cli("hook", "install", *args)
+    assert result.code == 0, result.err
+    [line] = [ln for ln in result.err.splitlines() if ln.startswith("hygiene: wrote ")]
+    for words in said:
+        assert words in line, line
+    data = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    [entry] = data["repos"]
+    assert ("repo: " + entry["repo"]) in line

@@ -152,6 +152,42 @@ def test_staged_two_megabyte_file_fails(make_repo, run_hooks) -> None:  # type: 
     assert hook_output(done.stdout, "hygiene-no-artifacts") == ""
 
 
+def test_large_files_summary_is_one_per_run_when_pre_commit_splits_the_files(
+    make_repo, run_hooks
+) -> None:  # type: ignore[no-untyped-def]
+    """require_serial stops parallel batches, not pre-commit's split of a long command line
+    (pre_commit.xargs.partition, at most 128 KiB here): 5 large files among ~60 files with
+    ~3,000-character paths go to two processes, and the report must still be one (issue 17)."""
+    from pre_commit.xargs import _get_platform_max_length, partition
+
+    repo = make_repo()
+    # ~3,000 characters, sorting between a-big-* and z-big-* (pre-commit keeps git's order).
+    deep = "/".join(f"m{i:02d}" + "d" * 197 for i in range(15))
+    for i in range(1, 4):
+        repo.write(f"a-big-{i}.bin", b"x" * 2000)
+    for i in range(60):
+        repo.write(f"{deep}/pad-{i:02d}.txt", "x\n")
+    for i in range(4, 6):
+        repo.write(f"z-big-{i}.bin", b"x" * 2000)
+    repo.git("add", ".")
+    staged = repo.git("diff", "--staged", "--name-only").splitlines()
+    # What pre-commit does with this list for a require_serial hook: more than one process.
+    batches = partition(
+        ["hygiene", "hook", "hygiene-large-files"], staged, 1, _get_platform_max_length()
+    )
+    assert len(batches) > 1
+    [first] = [b for b in batches if "a-big-1.bin" in b]
+    [last] = [b for b in batches if "z-big-5.bin" in b]
+    assert first is not last
+    done = run_hooks(repo.path, {"hygiene-large-files": ["--max-size=1KB"]})
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = hook_output(done.stdout, "hygiene-large-files")
+    summaries = [ln for ln in out.splitlines() if ln.startswith("hygiene-large-files:")]
+    assert summaries == ["hygiene-large-files: 5 file(s) too large to commit"], out
+    for name in ("a-big-1.bin", "a-big-2.bin", "a-big-3.bin", "z-big-4.bin", "z-big-5.bin"):
+        assert out.count(f"{name}: 2 KB staged") == 1, out
+
+
 def test_lfs_tracked_large_file_passes(make_repo, run_hooks) -> None:  # type: ignore[no-untyped-def]
     repo = make_repo()
     repo.write(".gitattributes", "*.psd filter=lfs diff=lfs merge=lfs -text\n")

@@ -290,3 +290,137 @@ def test_containerfile_builds_hygiene_from_this_repository() -> None:
     )
     done = subprocess.run([hadolint, str(path)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# ---- Celery and Kubernetes across DST, in the job's own zone (issue 17 item 5) --------------
+
+DST_DAYS = [dt.date(2026, 3, 8), dt.date(2026, 11, 1)]  # New York: spring forward, fall back
+DST_EXPRESSIONS = ["30 2 * * *", "30 1 * * *", "0 * * * *", "0 2 * * *", "*/30 1-3 * * *"]
+
+
+def celery_firings(
+    cli, tmp_path: Path, expression: str, app_zone: str, start: dt.datetime, end: dt.datetime
+) -> list[dt.datetime]:  # type: ignore[no-untyped-def]
+    """The minutes at which beat sends the task, stepping Celery's own `is_due` as beat does."""
+    from celery import Celery
+    from celery.beat import ScheduleEntry
+
+    app = Celery("hygiene-test-dst", set_as_current=True)
+    app.conf.timezone = app_zone
+    out = tmp_path / f"celery-{DST_EXPRESSIONS.index(expression)}-{app_zone.replace('/', '-')}"
+    config = write_config(
+        out,
+        f'[[jobs]]\nname = "dst"\nschedule = "{expression}"\ntimezone = "{NY}"\nrun = "scan ."\n',
+    )
+    exported(cli, config, "celery", out / "export")
+    loaded = importlib.util.spec_from_file_location(
+        f"hygiene_beat_dst_{abs(hash(str(out)))}", out / "export" / "hygiene_beat.py"
+    )
+    assert loaded is not None and loaded.loader is not None
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    clock = [start]
+    fired: list[dt.datetime] = []
+    for key, item in module.beat_schedule.items():
+        schedule = item["schedule"]
+        zone = schedule.nowfun().tzinfo if schedule.nowfun else UTC
+        schedule.nowfun = lambda zone=zone: clock[0].astimezone(zone)
+        entry = ScheduleEntry(
+            name=key, task=item["task"], schedule=schedule, app=app, last_run_at=start
+        )
+        clock[0] = start
+        while clock[0] < end:
+            clock[0] += dt.timedelta(minutes=1)
+            due, _next = entry.is_due()
+            if due:
+                fired.append(clock[0])
+                entry = entry._next_instance()
+    return sorted(fired)
+
+
+@pytest.mark.parametrize("app_zone", ["UTC", NY])
+@pytest.mark.parametrize("expression", DST_EXPRESSIONS)
+def test_celery_beat_follows_cron_across_both_dst_days(
+    cli, tmp_path: Path, expression: str, app_zone: str
+) -> None:  # type: ignore[no-untyped-def]
+    job = spec(expression)
+    for day in DST_DAYS:
+        # From 20:00 the evening before to 12:00 the day after, New York time (UTC-5/-4).
+        start = dt.datetime(day.year, day.month, day.day, 1, tzinfo=UTC)
+        end = start + dt.timedelta(hours=20)
+        expected = [r.astimezone(UTC) for r in job.schedule.runs_between(start, end, job.tz)]
+        got = celery_firings(cli, tmp_path, expression, app_zone, start, end)
+        assert got == expected, (day, expression)
+
+
+def robfig_runs(job: JobSpec, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """robfig/cron v3's SpecSchedule.Next, which the CronJob controller uses in `timeZone`:
+    every wall time matching the fields that exists, in both passes of a repeated hour; a
+    wall time the clocks jump over is not run ("jobs scheduled during daylight-savings
+    leap-ahead transitions will not be run!", its package documentation)."""
+    tz = job.tz
+    found: set[dt.datetime] = set()
+    day = start.astimezone(tz).date() - dt.timedelta(days=1)
+    while day <= end.astimezone(tz).date():
+        if job.schedule.day_matches(day):
+            for hour in job.schedule.hours:
+                for minute in job.schedule.minutes:
+                    for fold in (0, 1):
+                        wall = dt.datetime(day.year, day.month, day.day, hour, minute, fold=fold)
+                        moment = wall.replace(tzinfo=tz).astimezone(UTC)
+                        if moment.astimezone(tz).replace(tzinfo=None) == wall.replace(fold=0):
+                            found.add(moment)
+        day += dt.timedelta(days=1)
+    return sorted(m for m in found if start < m <= end)
+
+
+def test_k8s_cronjob_runs_in_its_zone_and_says_where_kubernetes_differs_from_cron(
+    cli, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    body = "".join(
+        f'[[jobs]]\nname = "j{i}"\nschedule = "{e}"\ntimezone = "{NY}"\nrun = "scan ."\n\n'
+        for i, e in enumerate(DST_EXPRESSIONS)
+    )
+    config = write_config(tmp_path, body)
+    [content] = exported(cli, config, "k8s", tmp_path / "out").values()
+    jobs = {
+        d["metadata"]["name"]: d["spec"]
+        for d in yaml.safe_load_all(content)
+        if d and d["kind"] == "CronJob"
+    }
+    today = dt.datetime.now(UTC)
+    for i, expression in enumerate(DST_EXPRESSIONS):
+        cronjob = jobs[f"hygiene-j{i}"]
+        # The controller reads the same fields, in the job's own zone.
+        job = spec(expression)
+        written = Cron.parse(cronjob["schedule"])
+        fields = ("minutes", "hours", "days", "months", "weekdays")
+        assert [getattr(written, f) for f in fields] == [getattr(job.schedule, f) for f in fields]
+        assert cronjob["timeZone"] == NY
+        notes = [ln for ln in content.splitlines() if ln.startswith(f"# job j{i}: ")]
+        for day in DST_DAYS:
+            start = dt.datetime(day.year, day.month, day.day, 1, tzinfo=UTC)
+            end = start + dt.timedelta(hours=20)
+            ours = [r.astimezone(UTC) for r in job.schedule.runs_between(start, end, job.tz)]
+            theirs = robfig_runs(job, start, end)
+            kind = "skips" if day.month == 3 else "twice"
+            said = [n for n in notes if "Kubernetes" in n and kind in n]
+            # The export names the difference (for the coming changes) exactly when there is one.
+            assert bool(said) == (ours != theirs), (expression, day, notes)
+        if any(n for n in notes if "Kubernetes" in n):
+            # The next change it names is in the future.
+            dates = re.findall(r"\d{4}-\d{2}-\d{2}", " ".join(notes))
+            assert dates and all(dt.date.fromisoformat(d) >= today.date() for d in dates)
+
+
+def test_robfig_model_matches_what_kubernetes_users_report() -> None:
+    # kubernetes/kubernetes#121594: a CronJob runs twice when clocks go back; and the
+    # documented skip when they go forward. cron(8) and the tick run each once.
+    spring, autumn = spec("30 2 * * *"), spec("30 1 * * *")
+    s0 = dt.datetime(2026, 3, 8, 1, tzinfo=UTC)
+    a0 = dt.datetime(2026, 11, 1, 1, tzinfo=UTC)
+    assert robfig_runs(spring, s0, s0 + dt.timedelta(hours=20)) == []
+    assert robfig_runs(autumn, a0, a0 + dt.timedelta(hours=20)) == [
+        dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+        dt.datetime(2026, 11, 1, 6, 30, tzinfo=UTC),
+    ]
