@@ -1,6 +1,6 @@
 """`hygiene db clean`: run retention rules in keyset batches, archive first, then reclaim space.
 
-Issue 6, in order: validate every rule against the schema; freeze the cutoff and, per rule, the
+In order: validate every rule against the schema; freeze the cutoff and, per rule, the
 highest matching key once (the run never chases rows that expire while it runs); delete by
 keyset batches (`key > last AND key <= batch top`, never OFFSET), each batch its own short
 transaction whose row count is checked (a trigger that swallows deletes stops the run and that
@@ -10,8 +10,8 @@ not an integer, a ranked pass plans every batch's row count and the DELETE must 
 otherwise nothing can skip a matching row, batches are integer key ranges with no extra pass,
 and each batch re-reads the catalog after its DELETE and rolls back if a guard appeared. For
 `archive`, the batch's rows are in a complete, fsynced file before the DELETE runs, and that file
-is unlinked on a failure only before the COMMIT is sent (issue 21). The batch
-size adapts to keep a batch between ~0.25 s and ~1 s (db-engines.md section 3), unless fixed. A
+is unlinked on a failure only before the COMMIT is sent. The batch size adapts to keep a batch
+between ~0.25 s and ~1 s, unless fixed. A
 dry run counts with the same predicate and predicts bytes: exactly on SQLite (VACUUM INTO a
 temporary copy, the rules applied there).
 """
@@ -57,7 +57,7 @@ class RuleOutcome:
     archive_files: tuple[str, ...]
     cutoff: str
     storage: str
-    notes: tuple[str, ...] = ()  # leftovers finished or removed (issue 15, item 6)
+    notes: tuple[str, ...] = ()  # leftovers finished or removed
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class _Ledger:
 
 
 class CommitUnknown(DbFailed):
-    """A batch's COMMIT was sent and then failed: the server may have committed it (issue 21).
+    """A batch's COMMIT was sent and then failed: the server may have committed it.
 
     Its archive is kept. Exit 1, or 130 when the failure was a Ctrl-C."""
 
@@ -239,7 +239,7 @@ def _run_rule(
     """
     from hygiene.db.archive import settle_leftovers
 
-    # Before the rule's first batch: a .part left by a killed run on this rule (issue 15, item 6).
+    # Before the rule's first batch: a .part left by a killed run on this rule.
     folder = _archive_path(archive_dir, target, rule, "", 0).parent
     ledger.notes.extend(settle_leftovers(engine=engine, folder=folder))
     if rule.rule.action == "archive":
@@ -483,7 +483,7 @@ def _archive_rule(
     exactly those keys are deleted in the same transaction; the DELETE's row count must equal
     the rows archived.
 
-    Issue 21: the archive is unlinked on a failure only while the COMMIT has not been sent (the
+    The archive is unlinked on a failure only while the COMMIT has not been sent (the
     SELECT, the archive write, the DELETE, the row-count check): the server then cannot have
     committed the DELETE. Once the COMMIT is sent, a failure (a dropped connection, a server
     restart, Ctrl-C) leaves the outcome unknown: the server may have committed, so the archive
@@ -662,7 +662,7 @@ def predict_sqlite(target: Target, rules: list[CompiledRule]) -> Reclaim:
 def _predict_server(
     engine: Engine, target: Target, rules: list[CompiledRule], counts: list[int], *, full: bool
 ) -> Reclaim:
-    """The promise matches the vacuum that will run (issue 15): see `vacuum.predict`."""
+    """The promise matches the vacuum that will run: see `vacuum.predict`."""
     from sqlalchemy import text
 
     from hygiene.db.vacuum import TableChange, predict
@@ -718,55 +718,98 @@ def run_rules(
         check_connect(engine, target)
         compiled = compile_rules(engine, Schema(engine), rules, now=when)
         if dry_run:
-            with database_errors(target, "counting"), engine.connect() as conn:
-                counts = [_count(conn, rule) for rule in compiled]
-            with database_errors(target, "predicting the space freed"):
-                if target.engine == "sqlite":
-                    predicted = predict_sqlite(target, compiled)
-                else:
-                    predicted = _predict_server(engine, target, compiled, counts, full=full)
-            outcomes = tuple(_outcome(r, n, []) for r, n in zip(compiled, counts, strict=True))
-            return CleanReport(target.masked, target.engine, True, outcomes, predicted)
+            return _dry_run(engine, target, compiled, full=full)
         tables = sorted({r.rule.table for r in compiled})
         before = measure(engine, target, tables)
-        done: list[RuleOutcome] = []
-        for rule in compiled:
-            ledger = _Ledger()
-            try:
-                with database_errors(target, f"rule {rule.rule.name!r}"):
-                    outcome = _run_rule(
-                        engine,
-                        target,
-                        rule,
-                        batch_size=batch_size,
-                        archive_dir=archive_dir or default_archive_dir(),
-                        progress=progress,
-                        ledger=ledger,
-                    )
-            except BaseException as exc:
-                with contextlib.suppress(Exception):  # the failure is what to report
-                    _audit(target, rule, ledger, error=exc)
-                raise
-            ledger.rows = outcome.rows
-            _audit(target, rule, ledger, error=None)
-            done.append(outcome)
-        touched = sorted({o.table for o in done if o.rows})
-        if touched and not reclaim_space:
-            after = measure(engine, target, tables)
-            result = Reclaim(before, after, before - after, "space not reclaimed (--no-vacuum)")
-        elif touched:
-            with database_errors(target, "reclaiming space"):
-                result = reclaim(engine=engine, target=target, tables=touched, full=full)
-            result = Reclaim(
-                before,
-                result.bytes_after,
-                before - result.bytes_after,
-                result.note,
-                result.ok,
-                bytes_reusable=result.bytes_reusable,
+        done = [
+            _audited_rule(
+                engine,
+                target,
+                rule,
+                batch_size=batch_size,
+                archive_dir=archive_dir or default_archive_dir(),
+                progress=progress,
             )
-        else:
-            result = Reclaim(before, before, 0, "nothing deleted, so nothing to vacuum")
+            for rule in compiled
+        ]
+        touched = sorted({o.table for o in done if o.rows})
+        result = _reclaimed(
+            engine, target, tables, touched, before, full=full, reclaim_space=reclaim_space
+        )
         return CleanReport(target.masked, target.engine, False, tuple(done), result)
     finally:
         engine.dispose()
+
+
+def _dry_run(
+    engine: Engine, target: Target, compiled: list[CompiledRule], *, full: bool
+) -> CleanReport:
+    """What each rule would delete, and the space the chosen vacuum would return."""
+    with database_errors(target, "counting"), engine.connect() as conn:
+        counts = [_count(conn, rule) for rule in compiled]
+    with database_errors(target, "predicting the space freed"):
+        if target.engine == "sqlite":
+            predicted = predict_sqlite(target, compiled)
+        else:
+            predicted = _predict_server(engine, target, compiled, counts, full=full)
+    outcomes = tuple(_outcome(r, n, []) for r, n in zip(compiled, counts, strict=True))
+    return CleanReport(target.masked, target.engine, True, outcomes, predicted)
+
+
+def _audited_rule(
+    engine: Engine,
+    target: Target,
+    rule: CompiledRule,
+    *,
+    batch_size: int | None,
+    archive_dir: Path,
+    progress: Progress | None,
+) -> RuleOutcome:
+    """One rule run, with its audit record written whatever happens."""
+    ledger = _Ledger()
+    try:
+        with database_errors(target, f"rule {rule.rule.name!r}"):
+            outcome = _run_rule(
+                engine,
+                target,
+                rule,
+                batch_size=batch_size,
+                archive_dir=archive_dir,
+                progress=progress,
+                ledger=ledger,
+            )
+    except BaseException as exc:
+        with contextlib.suppress(Exception):  # the failure is what to report
+            _audit(target, rule, ledger, error=exc)
+        raise
+    ledger.rows = outcome.rows
+    _audit(target, rule, ledger, error=None)
+    return outcome
+
+
+def _reclaimed(
+    engine: Engine,
+    target: Target,
+    tables: list[str],
+    touched: list[str],
+    before: int,
+    *,
+    full: bool,
+    reclaim_space: bool,
+) -> Reclaim:
+    """The vacuum step over the tables rows left, or why there was none."""
+    if not touched:
+        return Reclaim(before, before, 0, "nothing deleted, so nothing to vacuum")
+    if not reclaim_space:
+        after = measure(engine, target, tables)
+        return Reclaim(before, after, before - after, "space not reclaimed (--no-vacuum)")
+    with database_errors(target, "reclaiming space"):
+        result = reclaim(engine=engine, target=target, tables=touched, full=full)
+    return Reclaim(
+        before,
+        result.bytes_after,
+        before - result.bytes_after,
+        result.note,
+        result.ok,
+        bytes_reusable=result.bytes_reusable,
+    )
