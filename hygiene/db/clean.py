@@ -488,108 +488,30 @@ def _archive_rule(
     committed the DELETE. Once the COMMIT is sent, a failure (a dropped connection, a server
     restart, Ctrl-C) leaves the outcome unknown: the server may have committed, so the archive
     is kept, the run stops and says so (restore skips the rows that are still present)."""
-    from sqlalchemy import text
-
-    from hygiene.db.archive import write_archive
-
-    lock = "" if target.engine == "sqlite" else " FOR UPDATE"
-    params: dict[str, Any] = {"cutoff": rule.cutoff}
     files = ledger.files
-    done = 0
     with engine.connect() as conn:
         hwm = _first_key(conn, rule, highest=True)
         if hwm is None:
             return _outcome(rule, 0, files, ledger.notes)
-        planned = int(
-            conn.execute(
-                text(
-                    f"SELECT count(*) FROM {rule.table_sql} WHERE {rule.predicate} "
-                    f"AND {rule.key_sql} <= :hwm"
-                ),
-                {**params, "hwm": hwm},
-            ).scalar()
-            or 0
-        )
+        planned = _planned(conn, rule, hwm)
     if progress:
         progress(rule.rule.name, 0, planned)
-    columns = list(rule.columns) + (["rowid"] if rule.key_sql == "rowid" else [])
-    select_cols = ", ".join(
-        c if c == "rowid" else engine.dialect.identifier_preparer.quote(c) for c in columns
-    )
-    key_index = columns.index(rule.key_name)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    batches = _ArchiveBatches(engine, target, rule, archive_dir, hwm)
     size = batch_size or START_BATCH
+    done = 0
     last: Any = None
     with engine.connect() as conn:
         conn = conn.execution_options(hygiene_write=True)
         while True:
             started = time.monotonic()
-            lower = "" if last is None else f" AND {rule.key_sql} > :last"
-            where = f"{rule.predicate} AND {rule.key_sql} <= :hwm{lower}"
-            batch_params = {**params, "hwm": hwm, "last": last, "n": size}
-            if last is None:
-                del batch_params["last"]
             number = len(files) + 1
-            written: Path | None = None
             transaction = conn.begin()
-            try:
-                batch = (
-                    f"SELECT {select_cols} FROM {rule.table_sql} WHERE {where} "
-                    f"ORDER BY {rule.key_sql} LIMIT :n{lock}"
-                )
-                rows = conn.execute(text(batch), batch_params).all()
-                selected, top = len(rows), rows[-1][key_index] if rows else None
-                if selected:
-                    written = write_archive(
-                        _archive_path(archive_dir, target, rule, stamp, number),
-                        header={
-                            "table": rule.rule.table,
-                            "key": rule.key_name,
-                            "rule": rule.rule.name,
-                            "engine": target.engine,
-                            "created": stamp,
-                        },
-                        columns=columns,
-                        rows=[tuple(r) for r in rows],
-                    )
-                    upper_where = f"{rule.predicate} AND {rule.key_sql} <= :top{lower}"
-                    delete_params = {**params, "top": top}
-                    if last is not None:
-                        delete_params["last"] = last
-                    deleted = conn.execute(
-                        text(f"DELETE FROM {rule.table_sql} WHERE {upper_where}"), delete_params
-                    ).rowcount
-                    if deleted != selected:
-                        raise DbFailed(_mismatch(target, rule, deleted, selected, done))
-            except BaseException:
-                # No COMMIT was sent: the DELETE cannot have been committed.
-                with contextlib.suppress(Exception):
-                    transaction.rollback()
-                if written is not None:
-                    written.unlink(missing_ok=True)
-                raise
+            selected, top, written = batches.move(conn, transaction, last, size, number, done)
             if not selected:
                 transaction.rollback()
                 break
-            try:
-                transaction.commit()
-            except BaseException as exc:
-                assert written is not None
-                files.append(str(written))  # kept: the server may have committed the DELETE
-                note = (
-                    f"batch {number}: commit outcome unknown; its archive is kept; "
-                    "`db restore-archive` skips rows still present"
-                )
-                ledger.notes.append(note)
-                interrupted = isinstance(exc, KeyboardInterrupt)
-                from hygiene.db.connect import describe
-
-                cause = "interrupted (Ctrl-C)" if interrupted else describe(exc)
-                raise CommitUnknown(
-                    f"{target.masked}: rule {rule.rule.name!r}: {note} (the COMMIT failed: "
-                    f"{cause}; archive {written}; {done} rows deleted before it stay deleted)",
-                    interrupted=interrupted,
-                ) from exc
+            assert written is not None
+            _commit_keeping(transaction, target, rule, ledger, number, written, done)
             files.append(str(written))
             done += selected
             ledger.rows = done
@@ -599,6 +521,114 @@ def _archive_rule(
             if batch_size is None:
                 size = next_batch_size(size, time.monotonic() - started)
     return _outcome(rule, done, files, ledger.notes)
+
+
+def _planned(conn: Connection, rule: CompiledRule, hwm: Any) -> int:
+    """Rows the rule matches up to the key frozen at its start, for the progress bar."""
+    from sqlalchemy import text
+
+    sql = f"SELECT count(*) FROM {rule.table_sql} WHERE {rule.predicate} AND {rule.key_sql} <= :hwm"
+    return int(conn.execute(text(sql), {"cutoff": rule.cutoff, "hwm": hwm}).scalar() or 0)
+
+
+class _ArchiveBatches:
+    """One rule's archive batches: select, write the file, delete exactly those rows."""
+
+    def __init__(
+        self, engine: Engine, target: Target, rule: CompiledRule, archive_dir: Path, hwm: Any
+    ) -> None:
+        self.target, self.rule, self.archive_dir, self.hwm = target, rule, archive_dir, hwm
+        self.lock = "" if target.engine == "sqlite" else " FOR UPDATE"
+        self.columns = list(rule.columns) + (["rowid"] if rule.key_sql == "rowid" else [])
+        quote = engine.dialect.identifier_preparer.quote
+        self.select_cols = ", ".join(c if c == "rowid" else quote(c) for c in self.columns)
+        self.key_index = self.columns.index(rule.key_name)
+        self.stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+    def move(
+        self, conn: Connection, transaction: Any, last: Any, size: int, number: int, done: int
+    ) -> tuple[int, Any, Path | None]:
+        """(rows moved, the batch's top key, its archive) inside `transaction`, not committed;
+        on any failure the transaction is rolled back and the archive unlinked: no COMMIT was
+        sent, so the DELETE cannot have been committed."""
+        from sqlalchemy import text
+
+        from hygiene.db.archive import write_archive
+
+        rule = self.rule
+        params: dict[str, Any] = {"cutoff": rule.cutoff}
+        lower = "" if last is None else f" AND {rule.key_sql} > :last"
+        where = f"{rule.predicate} AND {rule.key_sql} <= :hwm{lower}"
+        batch_params = {**params, "hwm": self.hwm, "n": size}
+        if last is not None:
+            batch_params["last"] = last
+        written: Path | None = None
+        try:
+            batch = (
+                f"SELECT {self.select_cols} FROM {rule.table_sql} WHERE {where} "
+                f"ORDER BY {rule.key_sql} LIMIT :n{self.lock}"
+            )
+            rows = conn.execute(text(batch), batch_params).all()
+            selected, top = len(rows), rows[-1][self.key_index] if rows else None
+            if selected:
+                written = write_archive(
+                    _archive_path(self.archive_dir, self.target, rule, self.stamp, number),
+                    header={
+                        "table": rule.rule.table,
+                        "key": rule.key_name,
+                        "rule": rule.rule.name,
+                        "engine": self.target.engine,
+                        "created": self.stamp,
+                    },
+                    columns=self.columns,
+                    rows=[tuple(r) for r in rows],
+                )
+                upper_where = f"{rule.predicate} AND {rule.key_sql} <= :top{lower}"
+                delete_params = {**params, "top": top}
+                if last is not None:
+                    delete_params["last"] = last
+                deleted = conn.execute(
+                    text(f"DELETE FROM {rule.table_sql} WHERE {upper_where}"), delete_params
+                ).rowcount
+                if deleted != selected:
+                    raise DbFailed(_mismatch(self.target, rule, deleted, selected, done))
+        except BaseException:
+            with contextlib.suppress(Exception):
+                transaction.rollback()
+            if written is not None:
+                written.unlink(missing_ok=True)
+            raise
+        return selected, top, written
+
+
+def _commit_keeping(
+    transaction: Any,
+    target: Target,
+    rule: CompiledRule,
+    ledger: _Ledger,
+    number: int,
+    written: Path,
+    done: int,
+) -> None:
+    """COMMIT the batch; if that fails, its outcome is unknown and its archive is kept."""
+    try:
+        transaction.commit()
+    except BaseException as exc:
+        ledger.files.append(str(written))  # kept: the server may have committed the DELETE
+        note = (
+            f"batch {number}: commit outcome unknown; its archive is kept; "
+            "`db restore-archive` skips rows still present"
+        )
+        ledger.notes.append(note)
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        from hygiene.db.connect import describe
+
+        cause = "interrupted (Ctrl-C)" if interrupted else describe(exc)
+        raise CommitUnknown(
+            f"{target.masked}: rule {rule.rule.name!r}: {note} (the COMMIT failed: "
+            f"{cause}; archive {written}; {done} rows deleted before it stay deleted)",
+            interrupted=interrupted,
+        ) from exc
 
 
 def _outcome(
