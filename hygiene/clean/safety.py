@@ -140,15 +140,43 @@ def _used_paths(proc: psutil.Process) -> list[str]:
     import psutil
 
     paths: list[str] = []
+    cwd = ""
     # Processes of other users are unreadable without privileges; they are skipped.
     with contextlib.suppress(psutil.Error, OSError):
-        paths.append(proc.cwd())
+        cwd = proc.cwd()
+        paths.append(cwd)
     with contextlib.suppress(psutil.Error, OSError):
         paths.append(proc.exe())
     with contextlib.suppress(psutil.Error, OSError):
         paths.extend(f.path for f in proc.open_files())
     paths.extend(_mapped_files(proc.pid))
+    with contextlib.suppress(psutil.Error, OSError):
+        paths.extend(_named_paths(proc.cmdline(), cwd))
+    with contextlib.suppress(psutil.Error, OSError):
+        environ = proc.environ()
+        # A shell that activated a virtualenv (or a conda env) holds nothing of it open.
+        paths.extend(os.path.realpath(environ[k]) for k in _ENV_KEYS if environ.get(k))
     return paths
+
+
+_ENV_KEYS = ("VIRTUAL_ENV", "CONDA_PREFIX")
+
+
+def _named_paths(argv: list[str], cwd: str) -> list[str]:
+    """The paths a command line names (its program and every argument holding a `/`), as the
+    checks judge items: folder resolved, last name kept. A venv's `bin/python` is a link to
+    the base interpreter, so neither `exe` nor the maps show the venv a job runs in; and a
+    pure-Python program holds none of its files open once imported."""
+    named: list[str] = []
+    for arg in argv:
+        if "/" not in arg:
+            continue
+        if not os.path.isabs(arg):
+            if not cwd:
+                continue
+            arg = os.path.join(cwd, arg)
+        named.append(_real(os.path.normpath(arg)))
+    return named
 
 
 def _mapped_files(pid: int) -> set[str]:
