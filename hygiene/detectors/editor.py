@@ -21,6 +21,7 @@ from hygiene.detectors.ignore_gaps import ignored_paths
 from hygiene.fix.jsonc import JsoncError, loads
 from hygiene.git.repo import GitError
 from hygiene.model import Artifact, ScanIssue
+from hygiene.paths import read_control_file
 
 SETTINGS = os.path.join(".vscode", "settings.json")
 WATCHER_KEY = "files.watcherExclude"
@@ -118,8 +119,7 @@ def entries_for(artifact: Artifact, rel: str) -> tuple[str, str]:
 def excludes_for_repo(repo: str, artifacts: list[Artifact]) -> list[EditorExclude]:
     settings_path = os.path.join(repo, SETTINGS)
     # utf-8-sig: VS Code keeps a byte order mark it finds; the file is still its settings.
-    with open(settings_path, encoding="utf-8-sig") as handle:
-        settings = loads(handle.read())
+    settings = loads(read_control_file(settings_path).decode("utf-8-sig"))
     if not isinstance(settings, Mapping):
         raise JsoncError("expected an object at the top")
     watcher = [*DEFAULT_WATCHER_EXCLUDE, *_enabled(settings.get(WATCHER_KEY))]

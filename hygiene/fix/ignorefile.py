@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hygiene.errors import UsageError
 from hygiene.fix.atomicwrite import edit_in_repo
+from hygiene.paths import read_control_file
 
 BLOCK_HEADER = "# added by hygiene"
 
@@ -19,9 +20,12 @@ BLOCK_HEADER = "# added by hygiene"
 def _read(gitignore: Path) -> str:
     """The file as it is, line endings included ("" when it does not exist)."""
     try:
-        with open(gitignore, encoding="utf-8", newline="") as handle:
-            return handle.read()
+        return read_control_file(gitignore).decode("utf-8")
     except FileNotFoundError:
+        return ""
+    except OSError:
+        # A link to a device or a fifo (committed in a cloned repository): not read; the edit,
+        # which never writes through a link or into anything but a regular file, refuses it.
         return ""
     except UnicodeDecodeError:
         raise UsageError(f"{gitignore}: not UTF-8 text; hygiene leaves it alone") from None

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hygiene.paths import read_control_file
+
 if TYPE_CHECKING:
     import pathspec
 
@@ -31,10 +33,15 @@ class ProtectSet:
         for base in {*roots, *repos}:
             lines = list(patterns) if base in roots else []
             try:
-                with open(os.path.join(base, IGNORE_FILE), encoding="utf-8") as handle:
-                    lines.extend(handle.read().splitlines())
-            except (OSError, UnicodeDecodeError):
+                lines.extend(
+                    read_control_file(os.path.join(base, IGNORE_FILE)).decode().splitlines()
+                )
+            except (FileNotFoundError, NotADirectoryError):
                 pass
+            except (OSError, UnicodeDecodeError):
+                # There, but unreadable (a fifo, a link to a device, a huge or non-UTF-8 file,
+                # no permission): what it protects cannot be known, so everything below is.
+                lines.append("*")
             if lines:
                 import pathspec  # only when there is something to protect: 30 ms of start-up
 
