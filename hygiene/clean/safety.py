@@ -97,6 +97,20 @@ def holds_a_mount(real: str) -> str | None:
     return None if mount is None else f"holds a mount point ({mount})"
 
 
+def below_a_mount(real: str, roots: Iterable[str]) -> str | None:
+    """Nothing below a mount point inside a root (read fresh): a bind mount brings another
+    folder in on the same filesystem, same `st_dev`, so neither the walk's device test nor the
+    real path shows that what lies below it is outside the roots."""
+    mounts = mount_points()
+    for root in roots:
+        if not _under(real, root):
+            continue
+        for mount in mounts:
+            if _under(mount, root) and _inside_or_same(real, mount):
+                return f"below a mount point inside the roots ({mount}): not the folders given"
+    return None
+
+
 def protected(path: str, folder: bool, protect: ProtectSet) -> str | None:
     if protect.covers(path, folder=folder):
         return "matched by .hygieneignore or protect"
@@ -346,6 +360,8 @@ class Guard:
     fresh_for: float = 0.5
     # When the scan behind the plan began (time.time()): anything changed later is re-judged.
     since: float = 0.0
+    # The config's `cross_mounts`: the user asked for what lies below mount points too.
+    cross_mounts: bool = False
 
     @classmethod
     def build(
@@ -368,6 +384,7 @@ class Guard:
             usage=ProcessUsage.snapshot(),
             git=git_vetoes(items),
             since=since,
+            cross_mounts=config.cross_mounts,
         )
 
     def refresh(
@@ -389,6 +406,7 @@ class Guard:
         yield lambda: in_use(real, self.usage)
         yield lambda: protected(artifact.path, artifact.folder, self.protect)
         yield lambda: holds_a_mount(real)
+        yield lambda: None if self.cross_mounts else below_a_mount(real, self.roots)
 
     def veto(self, artifact: Artifact) -> str | None:
         """Why `artifact` must stay, judged on what is known now; None when it may go."""
