@@ -50,8 +50,10 @@ STORE_PREFIX = QUARANTINE_PREFIX
 HELD = frozenset({"quarantined", "restoring", "purging"})
 # States a crash can leave behind; `recover()` settles each of them.
 UNSETTLED = frozenset(
-    {"pending", "copied", "removing", "restoring", "placed", "purging", "incinerating"}
+    {"pending", "copied", "removing", "restoring", "placed", "purging", "incinerating", "aside"}
 )
+# "aside": a rollback found the item's name taken (a build tool made a new folder there), so the
+# whole original is kept under its aside name; listed, and put back by a later run once free.
 
 
 def quarantine_root() -> Path:
@@ -103,6 +105,14 @@ class RunSummary:
     # (item, where what is left of it lies) for items a step stopped half way, an immutable
     # file say: listed until a later run's recovery can finish them (issue 14, item 10).
     unfinished: tuple[tuple[str, str], ...] = ()
+    # (item, where its whole original is kept) for items whose place was taken when they were
+    # to be put back: the user's data under an aside name, never hidden.
+    set_aside: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def listed(self) -> bool:
+        """Whether `quarantine list` shows the run: it holds items or has something to say."""
+        return bool(self.items or self.unfinished or self.set_aside)
 
 
 class Run:
@@ -170,8 +180,9 @@ class Run:
         unfinished = tuple(
             (r.path, r.doomed if os.path.lexists(r.doomed) else r.payload)
             for r in records
-            if r.state in UNSETTLED
+            if r.state in UNSETTLED and r.state != "aside"
         )
+        set_aside = tuple((r.path, r.doomed) for r in records if r.state == "aside")
         return RunSummary(
             run_id=self.run_id,
             started=float(header.get("started", 0.0)),
@@ -181,6 +192,7 @@ class Run:
             files=sum(r.files for r in held),
             stores=tuple(stores),
             unfinished=unfinished,
+            set_aside=set_aside,
         )
 
 
@@ -486,14 +498,17 @@ def _roll_back(
 ) -> typing.NoReturn:
     """Put the aside original back, drop the copy, journal it, and raise with `reason` (or
     where the original was kept, if its place was taken meanwhile); `Refused` if `refuse`."""
+    state = "abandoned"
     try:
         _put_back(record)
     except OSError as exc:
         reason = f"{reason}; {exc.strerror or exc}"
         refuse = False
+        if os.path.lexists(record.doomed):
+            state = "aside"  # listed, and put back by a later run once its place is free
     if record.payload:
         remove_item(record.payload)
-    run.step(record, "abandoned")
+    run.step(record, state)
     raise (Refused if refuse else OSError)(err, reason, record.path)
 
 
@@ -740,6 +755,13 @@ def _unbump_parent(r: ItemRecord) -> None:
 def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
     """Finish or roll back one item a killed run left unsettled, judged from the disk."""
     here = os.path.lexists(r.path)
+    if r.state == "aside":
+        if not os.path.lexists(r.doomed):  # the user moved it themselves
+            return run.step(r, "abandoned"), "rolled back"
+        if here:
+            return None  # its place is still taken: it stays listed where it is
+        _put_back(r)
+        return run.step(r, "abandoned"), "rolled back"
     if r.state == "pending" and r.method == "rename":
         if os.path.lexists(r.payload):  # the rename happened; the journal missed it
             return run.step(r, "quarantined", **_parent_after(r)), "finished"
