@@ -340,6 +340,10 @@ def open_parent(path: str, *, create: bool = False) -> tuple[int, bool]:
                 try:
                     os.mkdir(part, 0o777, dir_fd=fd)
                     created = True
+                    if os.geteuid() == 0:
+                        # Root restoring a user's item: the folder is theirs, as the one above.
+                        above = os.fstat(fd)
+                        os.chown(part, above.st_uid, above.st_gid, dir_fd=fd, follow_symlinks=False)
                 except FileExistsError:
                     pass
             try:
