@@ -40,9 +40,18 @@ class WriteRefused(OSError):
     """The file, or a folder on its way, is a symlink or not what it should be: nothing written."""
 
 
-def _open_dirs(root: str, parts: list[str]) -> int:
-    """The fd of `root/parts...`, each component below `root` opened without following links."""
+def _open_dirs(root: str, parts: list[str], expect: tuple[int, int] | None = None) -> int:
+    """The fd of `root/parts...`, each component below `root` opened without following links;
+    `root` itself must be the folder `expect` names (device, inode) when given: a folder on its
+    path swapped for a link since the plan leads elsewhere."""
     fd = os.open(root, _DIR)
+    if expect is not None:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != expect:
+            os.close(fd)
+            raise WriteRefused(
+                errno.ESTALE, "is another folder than the one planned; not written", root
+            )
     walked = root
     try:
         for part in parts:
@@ -203,18 +212,21 @@ def edit_in_repo(
     change: Callable[[str], str | None],
     *,
     create: bool = False,
+    expect: tuple[int, int] | None = None,
 ) -> bool:
     """Apply `change` to the text of `repo/rel` (UTF-8; a BOM kept aside) and write the result
     in place; True if the file changed. `change` returns None to leave the file as it is.
 
-    `create`: a missing file is made (its folders must exist). Raises `WriteRefused` for a
-    symlink or a non-regular file anywhere from `repo` down, `UnicodeDecodeError` for a file
-    that is not UTF-8, OSError for the rest; nothing is written then."""
+    `create`: a missing file is made (its folders must exist). `expect`: the (device, inode)
+    `repo` had when the edit was planned; another folder there is refused. Raises
+    `WriteRefused` for that, or for a symlink or a non-regular file anywhere from `repo` down,
+    `UnicodeDecodeError` for a file that is not UTF-8, OSError for the rest; nothing is written
+    then."""
     parts = [p for p in rel.split("/") if p]
     if not parts or any(p in (".", "..") for p in parts):
         raise WriteRefused(errno.EINVAL, "not a path inside the repository", rel)
     *folders, name = parts
-    dir_fd = _open_dirs(os.fspath(repo), folders)
+    dir_fd = _open_dirs(os.fspath(repo), folders, expect)
     where = os.path.join(os.fspath(repo), rel)
     try:
         try:

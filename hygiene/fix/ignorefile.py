@@ -60,7 +60,9 @@ def _with_lines(current: str, lines: list[str]) -> str:
     return current + "".join(parts)
 
 
-def append_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
+def append_lines(
+    gitignore: Path, wanted: Iterable[str], *, expect: tuple[int, int] | None = None
+) -> list[str]:
     """Add what is missing under the hygiene block; return the lines added (maybe none).
 
     Written in place inside the folder holding it, never through a symlink (a committed
@@ -80,7 +82,7 @@ def append_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
         return _with_lines(current, lines) if lines else None
 
     try:
-        edit_in_repo(gitignore.parent, gitignore.name, change, create=True)
+        edit_in_repo(gitignore.parent, gitignore.name, change, create=True, expect=expect)
     except UnicodeDecodeError:
         raise UsageError(f"{gitignore}: not UTF-8 text; hygiene leaves it alone") from None
     return added
