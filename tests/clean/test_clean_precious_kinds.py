@@ -63,3 +63,21 @@ def test_each_precious_kind_keeps_its_dist(cli, tmp_path: Path, name: str) -> No
 
     assert (project / "dist").is_dir(), f"dist/sub/{name} was incinerated"
     assert manifest(project / "dist") == before
+
+
+def test_unsaved_work_inside_an_installed_package_keeps_node_modules(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A package edited in place (the patch-package way) by an editor that then crashed: its
+    swap and auto-save files are the user's unsaved work, not files the package shipped."""
+    project = tmp_path / "shop"
+    pkg = project / "node_modules" / "left-pad"
+    pkg.mkdir(parents=True)
+    (project / "package.json").write_text("{}\n")
+    (pkg / "index.js").write_text("module.exports = 1\n")
+    (pkg / ".index.js.swp").write_bytes(b"b0VIM 9.0\0\0" + b"\0" * 100)
+    (pkg / "#index.js#").write_text("module.exports = 2 // unsaved\n")
+    age(project)
+    before = manifest(project / "node_modules")
+
+    cli("clean", project, "--yes", "--incinerate")
+
+    assert manifest(project / "node_modules") == before
