@@ -81,3 +81,18 @@ def test_unsaved_work_inside_an_installed_package_keeps_node_modules(cli, tmp_pa
     cli("clean", project, "--yes", "--incinerate")
 
     assert manifest(project / "node_modules") == before
+
+
+def test_a_backup_whose_original_is_gone_is_the_only_copy(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`thesis.tex~` is junk beside `thesis.tex`; with the original deleted it is the last copy
+    there is, as a `.pyc` without its `.py` is (issue 14, item 9)."""
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "paper" / "thesis.tex~").write_text("\\chapter{One}\n")  # original deleted
+    (tmp_path / "paper" / "notes.txt").write_text("notes\n")
+    (tmp_path / "paper" / "notes.txt~").write_text("older notes\n")
+    age(tmp_path)
+
+    cli("clean", tmp_path, "--all", "--yes", "--incinerate")
+
+    assert (tmp_path / "paper" / "thesis.tex~").read_text() == "\\chapter{One}\n"
+    assert not (tmp_path / "paper" / "notes.txt~").exists()  # a backup beside its original
