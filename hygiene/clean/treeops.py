@@ -421,25 +421,38 @@ class _Links:
     filesystem refuses, falls back to a separate copy, as before."""
 
     top: int
-    first: dict[tuple[int, int], str] = field(default_factory=dict)
+    # source file (device, inode) -> (its first copy's path below `top`, that copy's inode)
+    first: dict[tuple[int, int], tuple[str, int]] = field(default_factory=dict)
 
     def link(self, st: os.stat_result, rel: str, into: int, name: str) -> bool:
         """Link `name` in folder `into` to an earlier copy of the same file; True if done."""
         if not stat.S_ISREG(st.st_mode) or st.st_nlink < 2:
             return False
-        key = (st.st_dev, st.st_ino)
-        first = self.first.get(key)
+        first = self.first.get((st.st_dev, st.st_ino))
         if first is None:
-            if len(os.fsencode(rel)) < _LINK_PATH_MAX:
-                self.first[key] = rel
             return False
+        path, copied = first
         try:
-            os.link(first, name, src_dir_fd=self.top, dst_dir_fd=into, follow_symlinks=False)
+            os.link(path, name, src_dir_fd=self.top, dst_dir_fd=into, follow_symlinks=False)
         except OSError as exc:
             if exc.errno in (errno.ENAMETOOLONG, errno.EMLINK, errno.EPERM, errno.EACCES):
                 return False
             raise
+        # The path ran through folders of the copy; one swapped for a link since (a restore
+        # writes into the user's tree) would have linked another file: never keep that.
+        if os.stat(name, dir_fd=into, follow_symlinks=False).st_ino != copied:
+            os.unlink(name, dir_fd=into)
+            raise OSError(errno.ESTALE, "the copy changed while it was made; stopped", name)
         return True
+
+    def note(self, st: os.stat_result, rel: str, into: int, name: str) -> None:
+        """Remember `name`, just copied into folder `into`, as the copy later names of the same
+        file are linked to."""
+        key = (st.st_dev, st.st_ino)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink < 2 or key in self.first:
+            return
+        if len(os.fsencode(rel)) < _LINK_PATH_MAX:
+            self.first[key] = (rel, os.stat(name, dir_fd=into, follow_symlinks=False).st_ino)
 
 
 # Links are made by a path below the copy's top folder; deeper ones are copied instead.
@@ -462,6 +475,7 @@ def _copy_tree(source: _Tree, name: str, target: _Tree, dst_name: str, device: i
                         level.todo.append(entry.name)
                     elif not links.link(est, target.rel(entry.name), into.fd, entry.name):
                         _copy_entry(level.fd, entry.name, into.fd, entry.name, est)
+                        links.note(est, target.rel(entry.name), into.fd, entry.name)
                 if hooks:
                     reached("copy-level", source.label, source.rel())
             if level.todo:
