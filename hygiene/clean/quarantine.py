@@ -213,9 +213,17 @@ def exclusive() -> Iterator[None]:
     import fcntl
 
     root = quarantine_root()
-    root.mkdir(parents=True, exist_ok=True)
-    mark_quarantine(root)
-    with open(root / ".lock", "a+") as handle:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        mark_quarantine(root)
+        handle = open(root / ".lock", "a+")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        # A home on a read-only or full disk, or one we may not write: nothing was changed.
+        raise UsageError(
+            f"cannot use the quarantine at {root}: {exc.strerror or exc}; nothing changed "
+            "(set HYGIENE_HOME to a folder you can write)"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
