@@ -8,6 +8,7 @@ starts. `protect` patterns from the config are anchored at each root.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,6 +19,19 @@ if TYPE_CHECKING:
     import pathspec
 
 IGNORE_FILE = ".hygieneignore"
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _match(spec: pathspec.GitIgnoreSpec, rel: str) -> bool:
+    """`rel` or its NFC form is matched: `café` typed in a .hygieneignore (NFC) and `café` on
+    disk as macOS writes names (NFD) are one name to the user, who cannot tell them apart."""
+    if spec.match_file(rel):
+        return True
+    nfc = _nfc(rel)
+    return nfc != rel and spec.match_file(nfc)
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,8 @@ class ProtectSet:
             if lines:
                 import pathspec  # only when there is something to protect: 30 ms of start-up
 
+                # Each pattern in its NFC form too, as paths are matched in theirs (_match).
+                lines += [n for n in map(_nfc, lines) if n not in lines]
                 specs.append((base, pathspec.GitIgnoreSpec.from_lines(lines)))
         return cls(tuple(specs))
 
@@ -54,11 +70,11 @@ class ProtectSet:
             if path != base and not path.startswith(base.rstrip(os.sep) + os.sep):
                 continue
             rel = os.path.relpath(path, base).replace(os.sep, "/")
-            if spec.match_file(rel + "/" if folder else rel):
+            if _match(spec, rel + "/" if folder else rel):
                 return True
             parts = rel.split("/")
             for i in range(1, len(parts)):
-                if spec.match_file("/".join(parts[:i]) + "/"):
+                if _match(spec, "/".join(parts[:i]) + "/"):
                     return True
             if folder and self._protects_inside(base, spec, path):
                 return True
@@ -70,6 +86,6 @@ class ProtectSet:
         for dirpath, dirnames, filenames in os.walk(folder):
             for name in (*filenames, *dirnames):
                 rel = os.path.relpath(os.path.join(dirpath, name), base).replace(os.sep, "/")
-                if spec.match_file(rel):
+                if _match(spec, rel):
                     return True
         return False
