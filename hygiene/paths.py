@@ -78,3 +78,33 @@ def user_config_file() -> Path:
 def display(path: str | os.PathLike[str]) -> str:
     """A path safe to print: undecodable bytes (kept as surrogates by os) shown as U+FFFD."""
     return os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# The largest control file hygiene reads from a tree it is given (`.hygieneignore`,
+# `.gitignore`, `.vscode/settings.json`); real ones are a few kilobytes.
+CONTROL_FILE_LIMIT = 4 << 20
+
+
+def read_control_file(path: str | os.PathLike[str], *, limit: int = CONTROL_FILE_LIMIT) -> bytes:
+    """The bytes of a small regular file in a tree hygiene was given. A link is followed, but
+    what it leads to must be a regular file of at most `limit` bytes: a fifo, a device
+    (`-> /dev/zero` committed in a cloned repository) or a huge file raises OSError rather
+    than hang or exhaust memory. FileNotFoundError when there is none."""
+    import errno
+    import stat
+
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file; not read", os.fspath(path))
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 1 << 16):
+            size += len(chunk)
+            if size > limit:
+                raise OSError(errno.EFBIG, f"larger than {limit} bytes; not read", os.fspath(path))
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

@@ -100,7 +100,7 @@ def act_on(survey: Survey, paths: list[str], action: Action) -> CleanReport:
 
 
 def runs() -> list[RunSummary]:
-    return [s for s in (r.summary() for r in all_runs()) if s.items or s.unfinished]
+    return [s for s in (r.summary() for r in all_runs()) if s.listed]
 
 
 def restore(run_id: str | None) -> tuple[str, list[Restored]]:

@@ -50,8 +50,10 @@ STORE_PREFIX = QUARANTINE_PREFIX
 HELD = frozenset({"quarantined", "restoring", "purging"})
 # States a crash can leave behind; `recover()` settles each of them.
 UNSETTLED = frozenset(
-    {"pending", "copied", "removing", "restoring", "placed", "purging", "incinerating"}
+    {"pending", "copied", "removing", "restoring", "placed", "purging", "incinerating", "aside"}
 )
+# "aside": a rollback found the item's name taken (a build tool made a new folder there), so the
+# whole original is kept under its aside name; listed, and put back by a later run once free.
 
 
 def quarantine_root() -> Path:
@@ -103,6 +105,14 @@ class RunSummary:
     # (item, where what is left of it lies) for items a step stopped half way, an immutable
     # file say: listed until a later run's recovery can finish them.
     unfinished: tuple[tuple[str, str], ...] = ()
+    # (item, where its whole original is kept) for items whose place was taken when they were
+    # to be put back: the user's data under an aside name, never hidden.
+    set_aside: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def listed(self) -> bool:
+        """Whether `quarantine list` shows the run: it holds items or has something to say."""
+        return bool(self.items or self.unfinished or self.set_aside)
 
 
 class Run:
@@ -170,8 +180,9 @@ class Run:
         unfinished = tuple(
             (r.path, r.doomed if os.path.lexists(r.doomed) else r.payload)
             for r in records
-            if r.state in UNSETTLED
+            if r.state in UNSETTLED and r.state != "aside"
         )
+        set_aside = tuple((r.path, r.doomed) for r in records if r.state == "aside")
         return RunSummary(
             run_id=self.run_id,
             started=float(header.get("started", 0.0)),
@@ -181,6 +192,7 @@ class Run:
             files=sum(r.files for r in held),
             stores=tuple(stores),
             unfinished=unfinished,
+            set_aside=set_aside,
         )
 
 
@@ -201,9 +213,17 @@ def exclusive() -> Iterator[None]:
     import fcntl
 
     root = quarantine_root()
-    root.mkdir(parents=True, exist_ok=True)
-    mark_quarantine(root)
-    with open(root / ".lock", "a+") as handle:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        mark_quarantine(root)
+        handle = open(root / ".lock", "a+")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        # A home on a read-only or full disk, or one we may not write: nothing was changed.
+        raise UsageError(
+            f"cannot use the quarantine at {root}: {exc.strerror or exc}; nothing changed "
+            "(set HYGIENE_HOME to a folder you can write)"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -328,6 +348,10 @@ def open_parent(path: str, *, create: bool = False) -> tuple[int, bool]:
                 try:
                     os.mkdir(part, 0o777, dir_fd=fd)
                     created = True
+                    if os.geteuid() == 0:
+                        # Root restoring a user's item: the folder is theirs, as the one above.
+                        above = os.fstat(fd)
+                        os.chown(part, above.st_uid, above.st_gid, dir_fd=fd, follow_symlinks=False)
                 except FileExistsError:
                     pass
             try:
@@ -486,14 +510,17 @@ def _roll_back(
 ) -> typing.NoReturn:
     """Put the aside original back, drop the copy, journal it, and raise with `reason` (or
     where the original was kept, if its place was taken meanwhile); `Refused` if `refuse`."""
+    state = "abandoned"
     try:
         _put_back(record)
     except OSError as exc:
         reason = f"{reason}; {exc.strerror or exc}"
         refuse = False
+        if os.path.lexists(record.doomed):
+            state = "aside"  # listed, and put back by a later run once its place is free
     if record.payload:
         remove_item(record.payload)
-    run.step(record, "abandoned")
+    run.step(record, state)
     raise (Refused if refuse else OSError)(err, reason, record.path)
 
 
@@ -739,6 +766,8 @@ def _unbump_parent(r: ItemRecord) -> None:
 
 def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
     """Finish or roll back one item a killed run left unsettled, judged from the disk."""
+    if r.state == "aside":
+        return _settle_aside(run, r)
     if r.method == "incinerate" and r.state in ("pending", "incinerating"):
         return _settle_incinerate(run, r)
     if r.state in ("pending", "copied", "removing"):
@@ -749,6 +778,16 @@ def _settle(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
         remove_item(r.payload)
         return run.step(r, "purged"), "finished"
     return None
+
+
+def _settle_aside(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
+    """An item a rollback kept whole under its aside name because its place was taken."""
+    if not os.path.lexists(r.doomed):  # the user moved it themselves
+        return run.step(r, "abandoned"), "rolled back"
+    if os.path.lexists(r.path):
+        return None  # its place is still taken: it stays listed where it is
+    _put_back(r)
+    return run.step(r, "abandoned"), "rolled back"
 
 
 def _settle_collect(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:

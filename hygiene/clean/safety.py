@@ -97,6 +97,20 @@ def holds_a_mount(real: str) -> str | None:
     return None if mount is None else f"holds a mount point ({mount})"
 
 
+def below_a_mount(real: str, roots: Iterable[str]) -> str | None:
+    """Nothing below a mount point inside a root (read fresh): a bind mount brings another
+    folder in on the same filesystem, same `st_dev`, so neither the walk's device test nor the
+    real path shows that what lies below it is outside the roots."""
+    mounts = mount_points()
+    for root in roots:
+        if not _under(real, root):
+            continue
+        for mount in mounts:
+            if _under(mount, root) and _inside_or_same(real, mount):
+                return f"below a mount point inside the roots ({mount}): not the folders given"
+    return None
+
+
 def protected(path: str, folder: bool, protect: ProtectSet) -> str | None:
     if protect.covers(path, folder=folder):
         return "matched by .hygieneignore or protect"
@@ -140,15 +154,43 @@ def _used_paths(proc: psutil.Process) -> list[str]:
     import psutil
 
     paths: list[str] = []
+    cwd = ""
     # Processes of other users are unreadable without privileges; they are skipped.
     with contextlib.suppress(psutil.Error, OSError):
-        paths.append(proc.cwd())
+        cwd = proc.cwd()
+        paths.append(cwd)
     with contextlib.suppress(psutil.Error, OSError):
         paths.append(proc.exe())
     with contextlib.suppress(psutil.Error, OSError):
         paths.extend(f.path for f in proc.open_files())
     paths.extend(_mapped_files(proc.pid))
+    with contextlib.suppress(psutil.Error, OSError):
+        paths.extend(_named_paths(proc.cmdline(), cwd))
+    with contextlib.suppress(psutil.Error, OSError):
+        environ = proc.environ()
+        # A shell that activated a virtualenv (or a conda env) holds nothing of it open.
+        paths.extend(os.path.realpath(environ[k]) for k in _ENV_KEYS if environ.get(k))
     return paths
+
+
+_ENV_KEYS = ("VIRTUAL_ENV", "CONDA_PREFIX")
+
+
+def _named_paths(argv: list[str], cwd: str) -> list[str]:
+    """The paths a command line names (its program and every argument holding a `/`), as the
+    checks judge items: folder resolved, last name kept. A venv's `bin/python` is a link to
+    the base interpreter, so neither `exe` nor the maps show the venv a job runs in; and a
+    pure-Python program holds none of its files open once imported."""
+    named: list[str] = []
+    for arg in argv:
+        if "/" not in arg:
+            continue
+        if not os.path.isabs(arg):
+            if not cwd:
+                continue
+            arg = os.path.join(cwd, arg)
+        named.append(_real(os.path.normpath(arg)))
+    return named
 
 
 def _mapped_files(pid: int) -> set[str]:
@@ -318,6 +360,8 @@ class Guard:
     fresh_for: float = 0.5
     # When the scan behind the plan began (time.time()): anything changed later is re-judged.
     since: float = 0.0
+    # The config's `cross_mounts`: the user asked for what lies below mount points too.
+    cross_mounts: bool = False
 
     @classmethod
     def build(
@@ -340,6 +384,7 @@ class Guard:
             usage=ProcessUsage.snapshot(),
             git=git_vetoes(items),
             since=since,
+            cross_mounts=config.cross_mounts,
         )
 
     def refresh(
@@ -361,6 +406,7 @@ class Guard:
         yield lambda: in_use(real, self.usage)
         yield lambda: protected(artifact.path, artifact.folder, self.protect)
         yield lambda: holds_a_mount(real)
+        yield lambda: None if self.cross_mounts else below_a_mount(real, self.roots)
 
     def veto(self, artifact: Artifact) -> str | None:
         """Why `artifact` must stay, judged on what is known now; None when it may go."""

@@ -412,10 +412,60 @@ def copy_item(
         _copy_tree(_Tree.at(sdir, src), sname, _Tree.at(ddir, dst), dname, st.st_dev)
 
 
+@dataclass
+class _Links:
+    """Hard links inside a copied item, so they come back as links, not as separate files.
+
+    The first name copied of a file with several names is kept, relative to the copy's top
+    folder (held open here); each later name of that file inside the item is linked to it
+    (linkat from that descriptor, no path from `/`). A name too long to link by, or a link the
+    filesystem refuses, falls back to a separate copy, as before."""
+
+    top: int
+    # source file (device, inode) -> (its first copy's path below `top`, that copy's inode)
+    first: dict[tuple[int, int], tuple[str, int]] = field(default_factory=dict)
+
+    def link(self, st: os.stat_result, rel: str, into: int, name: str) -> bool:
+        """Link `name` in folder `into` to an earlier copy of the same file; True if done."""
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink < 2:
+            return False
+        first = self.first.get((st.st_dev, st.st_ino))
+        if first is None:
+            return False
+        path, copied = first
+        try:
+            os.link(path, name, src_dir_fd=self.top, dst_dir_fd=into, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno in (errno.ENAMETOOLONG, errno.EMLINK, errno.EPERM, errno.EACCES):
+                return False
+            raise
+        # The path ran through folders of the copy; one swapped for a link since (a restore
+        # writes into the user's tree) would have linked another file: never keep that.
+        if os.stat(name, dir_fd=into, follow_symlinks=False).st_ino != copied:
+            os.unlink(name, dir_fd=into)
+            raise OSError(errno.ESTALE, "the copy changed while it was made; stopped", name)
+        return True
+
+    def note(self, st: os.stat_result, rel: str, into: int, name: str) -> None:
+        """Remember `name`, just copied into folder `into`, as the copy later names of the same
+        file are linked to."""
+        key = (st.st_dev, st.st_ino)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink < 2 or key in self.first:
+            return
+        if len(os.fsencode(rel)) < _LINK_PATH_MAX:
+            self.first[key] = (rel, os.stat(name, dir_fd=into, follow_symlinks=False).st_ino)
+
+
+# Links are made by a path below the copy's top folder; deeper ones are copied instead.
+_LINK_PATH_MAX = 3072
+
+
 def _copy_tree(source: _Tree, name: str, target: _Tree, dst_name: str, device: int) -> None:
+    links: _Links | None = None
     try:
         source.enter(name, device=device)
         target.enter(dst_name, device=None)
+        links = _Links(os.dup(target.top.fd))
         while source.depth:
             level, into = source.top, target.top
             if level.todo is None:
@@ -424,8 +474,9 @@ def _copy_tree(source: _Tree, name: str, target: _Tree, dst_name: str, device: i
                     est = entry.stat(follow_symlinks=False)
                     if stat.S_ISDIR(est.st_mode):
                         level.todo.append(entry.name)
-                    else:
+                    elif not links.link(est, target.rel(entry.name), into.fd, entry.name):
                         _copy_entry(level.fd, entry.name, into.fd, entry.name, est)
+                        links.note(est, target.rel(entry.name), into.fd, entry.name)
                 if hooks:
                     reached("copy-level", source.label, source.rel())
             if level.todo:
@@ -441,6 +492,8 @@ def _copy_tree(source: _Tree, name: str, target: _Tree, dst_name: str, device: i
     except OSError as exc:
         raise _message(exc, source) from None
     finally:
+        if links is not None:
+            os.close(links.top)
         source.close()
         target.close()
 

@@ -27,7 +27,7 @@ def list_command(json_output: JsonOpt = False) -> int:
     # Settle what a killed run left so the list is true; if a run is in flight, leave it be.
     with contextlib.suppress(UsageError), exclusive():
         recover_and_audit(AuditLog())
-    runs = [s for s in (r.summary() for r in all_runs()) if s.items or s.unfinished]
+    runs = [s for s in (r.summary() for r in all_runs()) if s.listed]
     if json_output:
         from hygiene.render.json import dump
 

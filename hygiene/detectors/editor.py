@@ -23,6 +23,7 @@ from hygiene.detectors.ignore_gaps import ignored_paths
 from hygiene.fix.jsonc import JsoncError, loads
 from hygiene.git.repo import GitError
 from hygiene.model import Artifact, ScanIssue
+from hygiene.paths import read_control_file
 
 SETTINGS = os.path.join(".vscode", "settings.json")
 # Products whose user settings count: each one a user may run on these repositories.
@@ -121,8 +122,7 @@ def entries_for(artifact: Artifact, rel: str) -> tuple[str, str]:
 
 def _read_settings(path: str) -> Mapping[str, Any]:
     # utf-8-sig: VS Code keeps a byte order mark it finds; the file is still its settings.
-    with open(path, encoding="utf-8-sig") as handle:
-        settings = loads(handle.read())
+    settings = loads(read_control_file(path).decode("utf-8-sig"))
     if not isinstance(settings, Mapping):
         raise JsoncError("expected an object at the top")
     return settings

@@ -37,6 +37,9 @@ class RepoFix:
     settings: str | None = None
     watcher_entries: tuple[str, ...] = ()
     search_entries: tuple[str, ...] = ()
+    # The repository folder's (device, inode) when planned: every write checks it is still the
+    # folder reached by that path (a folder above swapped for a link leads elsewhere).
+    repo_id: tuple[int, int] | None = None
 
     @property
     def empty(self) -> bool:
@@ -111,8 +114,14 @@ def plan_fixes(findings: Iterable[Finding], *, recurse_submodules: bool = False)
             submodules.append(repo)
             continue
         gitignore = os.path.join(repo, ".gitignore")
+        try:
+            st = os.stat(repo)
+            repo_id: tuple[int, int] | None = (st.st_dev, st.st_ino)
+        except OSError:
+            repo_id = None
         fix = RepoFix(
             repo=repo,
+            repo_id=repo_id,
             gitignore=gitignore,
             add_lines=tuple(missing_lines(Path(gitignore), draft.lines)),
             untrack=tuple(draft.untrack),
@@ -179,7 +188,7 @@ def _edit_settings(fix: RepoFix) -> FixOutcome:
         reason = "left alone: outside the repository"
         return FixOutcome(fix.repo, "editor", target, "skipped", reason, items, snippet)
     try:
-        changed = edit_in_repo(fix.repo, rel, _settings_change(fix, failure))
+        changed = edit_in_repo(fix.repo, rel, _settings_change(fix, failure), expect=fix.repo_id)
     except WriteRefused as exc:
         reason = f"left alone: {exc.filename} {exc.strerror}"
         return FixOutcome(fix.repo, "editor", target, "skipped", reason, items, snippet)
@@ -195,11 +204,19 @@ def _edit_settings(fix: RepoFix) -> FixOutcome:
     return FixOutcome(fix.repo, "editor", target, "done", f"added {len(items)} entries", items)
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def apply_fixes(plan: FixPlan) -> Iterator[FixOutcome]:
     for fix in plan.repos:
         if fix.add_lines:
             try:
-                added = append_lines(Path(fix.gitignore), fix.add_lines)
+                added = append_lines(Path(fix.gitignore), fix.add_lines, expect=fix.repo_id)
                 detail = f"added {len(added)} lines" if added else "already there"
                 yield FixOutcome(fix.repo, "gitignore", fix.gitignore, "done", detail, tuple(added))
             except WriteRefused as exc:
@@ -209,6 +226,8 @@ def apply_fixes(plan: FixPlan) -> Iterator[FixOutcome]:
                 yield FixOutcome(fix.repo, "gitignore", fix.gitignore, "failed", str(exc))
         if fix.untrack:
             try:
+                if fix.repo_id is not None and _identity(fix.repo) != fix.repo_id:
+                    raise GitError(f"{fix.repo}: another folder than the one planned; not run")
                 # --cached: the index only; the files stay where they are. Literal pathspecs: a
                 # file named `out[1]` must not untrack `out1` too.
                 git(

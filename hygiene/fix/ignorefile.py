@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hygiene.errors import UsageError
 from hygiene.fix.atomicwrite import edit_in_repo
+from hygiene.paths import read_control_file
 
 BLOCK_HEADER = "# added by hygiene"
 # Lines that must follow another: `.env*` also matches the templates a project commits on
@@ -32,9 +33,12 @@ def with_companions(wanted: Iterable[str]) -> list[str]:
 def _read(gitignore: Path) -> str:
     """The file as it is, line endings included ("" when it does not exist)."""
     try:
-        with open(gitignore, encoding="utf-8", newline="") as handle:
-            return handle.read()
+        return read_control_file(gitignore).decode("utf-8")
     except FileNotFoundError:
+        return ""
+    except OSError:
+        # A link to a device or a fifo (committed in a cloned repository): not read; the edit,
+        # which never writes through a link or into anything but a regular file, refuses it.
         return ""
     except UnicodeDecodeError:
         raise UsageError(f"{gitignore}: not UTF-8 text; hygiene leaves it alone") from None
@@ -69,7 +73,9 @@ def _with_lines(current: str, lines: list[str]) -> str:
     return current + "".join(parts)
 
 
-def append_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
+def append_lines(
+    gitignore: Path, wanted: Iterable[str], *, expect: tuple[int, int] | None = None
+) -> list[str]:
     """Add what is missing under the hygiene block; return the lines added (maybe none).
 
     Written in place inside the folder holding it, never through a symlink (a committed
@@ -89,7 +95,7 @@ def append_lines(gitignore: Path, wanted: Iterable[str]) -> list[str]:
         return _with_lines(current, lines) if lines else None
 
     try:
-        edit_in_repo(gitignore.parent, gitignore.name, change, create=True)
+        edit_in_repo(gitignore.parent, gitignore.name, change, create=True, expect=expect)
     except UnicodeDecodeError:
         raise UsageError(f"{gitignore}: not UTF-8 text; hygiene leaves it alone") from None
     return added

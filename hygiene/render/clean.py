@@ -144,6 +144,7 @@ def runs_document(runs: Sequence[RunSummary]) -> dict[str, Any]:
                 "files": r.files,
                 "stores": list(r.stores),
                 "unfinished": [{"path": p, "left_at": at} for p, at in r.unfinished],
+                "set_aside": [{"path": p, "kept_at": at} for p, at in r.set_aside],
             }
             for r in runs
         ],
@@ -176,6 +177,13 @@ def print_runs(runs: Sequence[RunSummary]) -> None:
                 f"Run {r.run_id}: {display(path)} was partly removed; what is left is at "
                 f"{display(left_at)}. hygiene finishes it at its next run once it can (an "
                 "immutable file: chattr -i).",
+                soft_wrap=True,
+            )
+        for path, kept_at in r.set_aside:
+            out.print(
+                f"Run {r.run_id}: {display(path)} could not be put back, something new took its "
+                f"place; it is kept whole at {display(kept_at)}. hygiene puts it back at its next "
+                "run once the place is free (move the new one away).",
                 soft_wrap=True,
             )
 

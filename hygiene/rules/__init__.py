@@ -6,7 +6,8 @@ Python service with a React front end inside is two projects, both found (kondo 
 - `inside`: any one of these names inside the candidate (self-identifying: `pyvenv.cfg`,
   `CMakeCache.txt`, `CACHEDIR.TAG`), read where a user could have written it (`proof`);
 - `source`: a file beside the candidate named as it is with one of these suffixes instead of
-  its own (`app.pyc` beside `app.py`): without it, the candidate may be the only copy.
+  its own (`app.pyc` beside `app.py`; with `strip`, that ending taken off instead, so
+  `notes.txt~` beside `notes.txt`): without it, the candidate may be the only copy.
 A rule with no evidence matches on its name alone; such names must be unambiguous. A rule with
 no names matches any folder that holds its `inside` evidence.
 
@@ -41,6 +42,8 @@ class Rule:
     inside: tuple[str, ...] = ()
     recreate: str = ""
     source: tuple[str, ...] = ()
+    # The candidate's own ending to take off to name its source (default: its last suffix).
+    strip: str = ""
     # Names (or globs) the rule never matches, though `names` do: `.env.example` is a template.
     unless: tuple[str, ...] = ()
     # The line `hygiene fix` suggests for .gitignore; default: the name with a trailing slash.
@@ -190,7 +193,10 @@ def judge(
         if any(fnmatch.fnmatchcase(name, pattern) for pattern in rule.unless):
             continue
         if rule.source:
-            stem = name.rpartition(".")[0] or name
+            if rule.strip and name.endswith(rule.strip) and len(name) > len(rule.strip):
+                stem = name[: -len(rule.strip)]
+            else:
+                stem = name.rpartition(".")[0] or name
             found = next((stem + s for s in rule.source if stem + s in siblings), None)
             if found is not None:
                 return Match(rule, f"{name!r} beside its source {found}")

@@ -44,7 +44,17 @@ RULES: tuple[Rule, ...] = (
         folder=False,
         recreate="not needed",
     ),
-    # A backup of the last saved version; the editors' records of unsaved work are precious
-    # (hygiene.rules.precious).
-    Rule("junk.backup", "editor", "junk", ("*~",), folder=False, recreate="not needed"),
+    # A backup of the last saved version, beside that version; the editors' records of unsaved
+    # work are precious (hygiene.rules.precious). A backup whose original is gone is the only
+    # copy left, as a .pyc without its .py is (issue 14, item 9): never junk.
+    Rule(
+        "junk.backup",
+        "editor",
+        "junk",
+        ("*~",),
+        folder=False,
+        source=("",),
+        strip="~",
+        recreate="not needed",
+    ),
 )

@@ -19,7 +19,33 @@ RULES: tuple[Rule, ...] = (
         "secret.keys",
         "generic",
         "secret",
-        ("*.pem", "*.key", "id_rsa", "id_ed25519", "id_ecdsa", "*.p12", "*.pfx"),
+        (
+            "*.pem",
+            "*.key",
+            "id_rsa",
+            "id_dsa",
+            "id_ed25519",
+            "id_ecdsa",
+            "id_*_sk",  # FIDO security-key ssh keys
+            "*.p12",
+            "*.pfx",
+            "*.p8",  # Apple's signing and push keys
+            "*.crt",
+            "*.cer",
+            "*.ppk",  # PuTTY
+            "*.jks",  # Java and Android key stores: lose the upload key, lose the app
+            "*.keystore",
+            "*.kdbx",  # KeePass password databases
+            "secring.*",  # GnuPG secret keyrings
+            "*.ovpn",  # OpenVPN profiles, which embed their keys
+        ),
+        folder=False,
+    ),
+    Rule(
+        "secret.credentials",
+        "generic",
+        "secret",
+        (".netrc", "_netrc", ".pgpass", ".git-credentials", ".npmrc", "credentials.json"),
         folder=False,
     ),
     Rule("secret.pypirc", "python", "secret", (".pypirc",), folder=False),
@@ -39,7 +65,7 @@ RULES: tuple[Rule, ...] = (
         "state.dev-database",
         "generic",
         "state",
-        ("*.sqlite", "*.sqlite3", "*.sqlite3-journal", "*.rdb", "*.aof"),
+        ("*.sqlite", "*.sqlite3", "*.sqlite3-journal", "*.rdb", "*.aof", "*.duckdb"),
         folder=False,
     ),
     Rule("state.vagrant", "generic", "state", (".vagrant",)),

@@ -163,7 +163,9 @@ def _folder_artifact(hit: FolderHit) -> Artifact:
         newest=m.newest_mtime,
         device=hit.device,
         inode=hit.inode,
-        holds=tuple(p for p in m.precious if not installed(hit.path, p[0])),
+        # A package's own files do not keep it, but nobody ships unsaved work: a swap file
+        # below node_modules/<package>/ is an edit in place an editor left (patch-package).
+        holds=tuple(p for p in m.precious if p[1] == "recovery" or not installed(hit.path, p[0])),
     )
 
 

@@ -20,6 +20,8 @@ import stat
 from hygiene.rules import Rule, _literals, default_index, is_glob, judge
 
 SQLITE_HEADER = b"SQLite format 3\0"  # https://www.sqlite.org/fileformat.html#the_database_header
+# DuckDB's magic, at offset 8 of its first block (duckdb src/storage/storage_info.cpp).
+DUCKDB_MAGIC = (8, b"DUCK")
 VIM_SWAP_HEADER = b"b0VIM "  # vim's swap file block 0 (vim src/memline.c, BLOCK0_ID)
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
@@ -94,6 +96,9 @@ def judge_path(path: str) -> str | None:
         return match.rule.category
     head = _head(path)
     if head.startswith(SQLITE_HEADER):
+        return "database"
+    at, magic = DUCKDB_MAGIC
+    if head[at : at + len(magic)] == magic:
         return "database"
     if head.startswith(VIM_SWAP_HEADER):
         return "recovery"

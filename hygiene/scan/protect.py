@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from hygiene.paths import read_control_file
 
 if TYPE_CHECKING:
     import pathspec
@@ -22,28 +25,50 @@ IGNORE_FILE = ".hygieneignore"
 def _repo_protect(repo: str) -> list[str]:
     """The `protect` list of a repository's own settings (`hygiene.toml`, else `pyproject.toml`
     [tool.hygiene]: the same file the config reads for a root). `protect` adds up across
-    layers, so it is simply added; a file that cannot be read adds nothing here (scanning from
-    inside the repository reports it)."""
+    layers, so it is simply added. A settings file there that cannot be read or parsed might
+    have protected anything: the whole repository is protected (scanning from inside it
+    reports the error), as an unreadable `.hygieneignore` protects everything below it."""
+    from hygiene.paths import read_control_file
+
     for name in ("hygiene.toml", "pyproject.toml"):
         try:
-            with open(os.path.join(repo, name), "rb") as handle:
-                # Imported only when there is a file: the parser costs start-up.
-                if sys.version_info >= (3, 11):
-                    import tomllib
-                else:  # pragma: no cover
-                    import tomli as tomllib
-
-                data = tomllib.load(handle)
-        except (OSError, ValueError):
+            raw = read_control_file(os.path.join(repo, name))
+        except FileNotFoundError:
             continue
+        except OSError:
+            return ["*"]
+        # Imported only when there is a file: the parser costs start-up.
+        if sys.version_info >= (3, 11):
+            import tomllib
+        else:  # pragma: no cover
+            import tomli as tomllib
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except ValueError:
+            return ["*"]
         if name == "pyproject.toml":
             tool = data.get("tool")
             data = tool.get("hygiene") if isinstance(tool, dict) else None
             if not isinstance(data, dict):
                 return []
         protect = data.get("protect", [])
-        return [p for p in protect if isinstance(p, str)] if isinstance(protect, list) else []
+        if not isinstance(protect, list) or not all(isinstance(p, str) for p in protect):
+            return ["*"]
+        return list(protect)
     return []
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _match(spec: pathspec.GitIgnoreSpec, rel: str) -> bool:
+    """`rel` or its NFC form is matched: `café` typed in a .hygieneignore (NFC) and `café` on
+    disk as macOS writes names (NFD) are one name to the user, who cannot tell them apart."""
+    if spec.match_file(rel):
+        return True
+    nfc = _nfc(rel)
+    return nfc != rel and spec.match_file(nfc)
 
 
 @dataclass(frozen=True)
@@ -58,16 +83,23 @@ class ProtectSet:
         specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
         for base in {*roots, *repos}:
             # A root's settings are the config's already; a repository found below a root
-            # brings its own protect list, as its `.hygieneignore` (issue 18, item 6).
+            # brings its own protect list, as its `.hygieneignore`.
             lines = list(patterns) if base in roots else _repo_protect(base)
             try:
-                with open(os.path.join(base, IGNORE_FILE), encoding="utf-8") as handle:
-                    lines.extend(handle.read().splitlines())
-            except (OSError, UnicodeDecodeError):
+                lines.extend(
+                    read_control_file(os.path.join(base, IGNORE_FILE)).decode().splitlines()
+                )
+            except (FileNotFoundError, NotADirectoryError):
                 pass
+            except (OSError, UnicodeDecodeError):
+                # There, but unreadable (a fifo, a link to a device, a huge or non-UTF-8 file,
+                # no permission): what it protects cannot be known, so everything below is.
+                lines.append("*")
             if lines:
                 import pathspec  # only when there is something to protect: 30 ms of start-up
 
+                # Each pattern in its NFC form too, as paths are matched in theirs (_match).
+                lines += [n for n in map(_nfc, lines) if n not in lines]
                 specs.append((base, pathspec.GitIgnoreSpec.from_lines(lines)))
         return cls(tuple(specs))
 
@@ -77,11 +109,11 @@ class ProtectSet:
             if path != base and not path.startswith(base.rstrip(os.sep) + os.sep):
                 continue
             rel = os.path.relpath(path, base).replace(os.sep, "/")
-            if spec.match_file(rel + "/" if folder else rel):
+            if _match(spec, rel + "/" if folder else rel):
                 return True
             parts = rel.split("/")
             for i in range(1, len(parts)):
-                if spec.match_file("/".join(parts[:i]) + "/"):
+                if _match(spec, "/".join(parts[:i]) + "/"):
                     return True
             if folder and self._protects_inside(base, spec, path):
                 return True
@@ -93,6 +125,6 @@ class ProtectSet:
         for dirpath, dirnames, filenames in os.walk(folder):
             for name in (*filenames, *dirnames):
                 rel = os.path.relpath(os.path.join(dirpath, name), base).replace(os.sep, "/")
-                if spec.match_file(rel):
+                if _match(spec, rel):
                     return True
         return False

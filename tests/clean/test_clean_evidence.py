@@ -128,7 +128,8 @@ def test_editor_recovery_files_are_reported_never_collected(cli, tmp_path: Path)
             "doc/.thesis.tex.swo": b"b0VIM 9.0" + b"\0" * 200,
             "doc/#thesis.tex#": "unsaved paragraph\n",
             "doc/.~lock.budget.ods#": ",me,host,01.01.2026 10:00,file:///home/me/.config;\n",
-            "doc/thesis.tex~": "the previous save\n",  # a backup of a saved version: junk
+            "doc/thesis.tex": "the last save\n",
+            "doc/thesis.tex~": "the previous save\n",  # a backup beside its saved version: junk
         },
     )
     items = _incinerate(cli, tmp_path)

@@ -46,7 +46,8 @@ def build_positive(root: Path, rule: Rule) -> str:
     else:
         target.write_bytes(b"x" * 100)
         if rule.source:
-            (project / (name.rpartition(".")[0] + rule.source[0])).write_text("source\n")
+            stem = name[: -len(rule.strip)] if rule.strip else name.rpartition(".")[0]
+            (project / (stem + rule.source[0])).write_text("source\n")
     return f"proj/{name}"
 
 
