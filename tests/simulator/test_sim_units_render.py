@@ -60,7 +60,7 @@ def test_what_is_counted_is_named_in_json(cli) -> None:  # type: ignore[no-untyp
         ledger["kafka-retention"]["objects_removed"] == ledger["kafka-retention"]["units_removed"]
     )
     assert ledger["expire-sessions"]["rows_removed"] > 0
-    seoul = json.loads(cli("simulate", "--preset", "seoul", "--days", "30", "--json").out)
+    seoul = json.loads(cli("simulate", "--preset", "seoul", "--days", "120", "--json").out)
     jobs = {j["name"]: j for j in seoul["scenario"]["jobs"]}
     assert jobs["incinerator"]["capacity_rows"] == jobs["incinerator"]["capacity"] == 1_870_000
     assert jobs["incinerator"]["counted"] == "rows"
