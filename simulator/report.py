@@ -243,6 +243,23 @@ def ledger(sim: Simulation) -> list[LedgerRow]:
     for j, (job, stats) in enumerate(zip(sim.scenario.jobs, a.jobs, strict=True)):
         saved = run_without_job(sim, j).cost_usd - a.cost_usd
         what = counted(sim.scenario, job.classes) if job.classes else "rows"
+        warning = _warning(sim, job, stats)
+        if warning is None and saved < -1e-9 * max(abs(a.cost_usd), 1e-12):
+            kinds = {
+                "transition": "transition fees, per-object overhead and minimum durations",
+                "purge": "the I/O of its DELETEs (Aurora Standard) and the backups",
+                "archive": "its LIST, GET and PUT requests and minimum durations",
+                "expire": "its requests and early deletion",
+            }.get(job.action, "what it costs")
+            warning = (
+                f"cost ${-saved:,.2f} more than the timetable without it over "
+                f"{sim.scenario.days} days: {kinds} outweigh what it saved"
+                + (
+                    "; a size filter (object_size_greater_than) keeps small objects out"
+                    if job.action == "transition"
+                    else ""
+                )
+            )
         rows.append(
             LedgerRow(
                 name=job.name,
@@ -258,7 +275,7 @@ def ledger(sim: Simulation) -> list[LedgerRow]:
                 delete_markers=stats.delete_markers,
                 fees_usd=stats.fees_usd,
                 saved_usd=saved,
-                warning=_warning(sim, job, stats),
+                warning=warning,
                 backlog_end=a.backlog_end[job.name],
                 backlog_peak=a.backlog_peak[job.name],
             )
@@ -574,7 +591,9 @@ def csv_header(sim: Simulation) -> list[str]:
         ),
         "with_deleted_bytes",
         "with_compacted_bytes",
-        "with_backlog_units",
+        "with_backlog_rows",
+        "with_backlog_objects",
+        "with_backlog_files",
         *(f"with_tier_{name}" for name in tiers),
     ]
 
@@ -599,7 +618,9 @@ def csv_rows(sim: Simulation) -> list[list[str]]:
             b.naive_cost[t],
             a.deleted[t],
             a.compacted[t],
-            a.backlog[t],
+            a.backlog_by_store[0, t],
+            a.backlog_by_store[1, t],
+            a.backlog_by_store[2, t],
             *(a.tier_bytes[i, t] for i in tiers),
         ]
         # Byte counts whole (never 1.11179e+11), dollars to 6 significant digits.
