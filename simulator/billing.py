@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING
 
 from simulator.generate import Generation
 from simulator.model import (
+    BACKUP,
     DATABASE,
+    DATABASE_IO,
     DISK,
+    IO_WRITE_BYTES,
+    MONITORING,
     OVERHEAD,
     REQUESTS,
     RETRIEVAL,
@@ -50,6 +54,7 @@ class Bill:
     naive: Floats  # per day: live GiB x the first band's price, nothing else
     db_billed: Floats  # bytes the database bill is computed on, per day
     billed_bytes: Floats  # everything paid for, per day
+    db_backup: Floats  # bytes automated backups hold, per day
 
 
 def bill(
@@ -61,7 +66,8 @@ def bill(
     db_alloc: Floats,
 ) -> Bill:
     """`levels`: per tier and day, live bytes (B), objects (O), billable bytes (M), bytes and
-    objects read (RB, RO). `events`: the fees the engine charged on the day they happened."""
+    objects read (RB, RO), monitored objects (N); per day, database bytes removed (db_removed).
+    `events`: the fees the engine charged on the day they happened."""
     import numpy as np
 
     s = model.scenario
@@ -81,6 +87,10 @@ def bill(
     costs[STORAGE] = storage
     costs[OVERHEAD] = tier_cost[:n].sum(axis=0) - storage
     costs[REQUESTS] += gen.put_cost
+    # GET requests for the objects read, at the price of the tier they are read from.
+    costs[REQUESTS] += (levels["RO"] * model.get_fee[:, None]).sum(axis=0)
+    # Intelligent-Tiering's monitoring fee: per monitored object per month, by the day.
+    costs[MONITORING] = (levels["N"] * model.monitor_fee[:, None]).sum(axis=0) / dim
     costs[RETRIEVAL] = (
         (levels["RB"] / GIB * model.retrieval_gb[:, None])
         + levels["RO"] * model.retrieval_req[:, None]
@@ -88,9 +98,23 @@ def bill(
     multi = 2.0 if s.database.multi_az else 1.0
     db_billed = (db_alloc if model.db_allocated else db_file) * multi
     costs[DATABASE] = db_billed / GIB * model.db_price / dim
+    # Aurora Standard: every inserted byte is written in 4 KiB I/Os (purges are charged by the
+    # engine on the day they run).
+    inserted = sum(
+        (gen.bytes[k] for k, c in enumerate(s.classes) if c.store == "db"), np.zeros(len(dim))
+    )
+    costs[DATABASE_IO] += inserted / IO_WRITE_BYTES * model.db_io_fee
+    # Automated backups hold the live rows and every row deleted in the retention window;
+    # beyond 100 % of the database's storage (RDS: allocated, Aurora: used) they are billed.
+    removed = np.cumsum(levels["db_removed"])
+    keep = s.database.backup_days
+    window = removed - np.concatenate((np.zeros(keep), removed))[: len(removed)] if keep else 0.0
+    db_backup = live_t[model.db_tier] + window
+    allowance = db_alloc if model.db_allocated else db_file
+    costs[BACKUP] = np.maximum(db_backup - allowance, 0.0) / GIB * model.db_backup_price / dim
     costs[DISK] = tier_cost[n]
     tier_cost[model.db_tier] = costs[DATABASE]
     naive = (live_t * model.flat[:, None]).sum(axis=0) / GIB / dim
     naive += live_t[model.db_tier] / GIB * model.db_price / dim
     billed_bytes = billable[: n + 1].sum(axis=0) + db_billed
-    return Bill(costs, tier_cost, naive, db_billed, billed_bytes)
+    return Bill(costs, tier_cost, naive, db_billed, billed_bytes, db_backup)

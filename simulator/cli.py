@@ -13,12 +13,13 @@ from hygiene.cli.options import CONTEXT, JsonOpt, QuietOpt, sub_app
 from hygiene.errors import EXIT_OK, UsageError
 
 PresetOpt = Annotated[
-    str | None, typer.Option(
+    str | None,
+    typer.Option(
         "--preset",
         "-p",
         help="A built-in scenario (see 'simulate presets').",
         autocompletion=complete.scenario_presets,
-    )
+    ),
 ]
 ScenarioOpt = Annotated[
     Path | None, typer.Option("--scenario", help="A scenario TOML file.", dir_okay=False)

@@ -3,7 +3,7 @@
 Each simulated day adds the day's generation (already computed for every day, see
 `simulator.generate`), applies the jobs that fire that day to slices of cohorts selected by age,
 and records per-tier totals. Every job keeps a frontier: cohorts older than it are already done,
-so a day costs O(cohorts newly old enough), not O(days so far) (reference section 6.1).
+so a day costs O(cohorts newly old enough), not O(days so far) (issue 8; reference section 6.1).
 The bill is computed after the loop (`simulator.billing`), vectorised over days.
 
 Semantics fixed here (docs/simulate.md explains them):
@@ -23,11 +23,26 @@ Semantics fixed here (docs/simulate.md explains them):
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from simulator.billing import bill
 from simulator.generate import Generation
-from simulator.model import COMPONENTS, EARLY, REQUESTS, TRANSITIONS, Daily, JobStats, Model, Run
+from simulator.model import (
+    COMPONENTS,
+    COUNTED,
+    DATABASE_IO,
+    EARLY,
+    IO_READ_BYTES,
+    LIST_KEYS,
+    REQUESTS,
+    STORES,
+    TRANSITIONS,
+    Daily,
+    JobStats,
+    Model,
+    Run,
+)
 from simulator.prices import GIB
 from simulator.scenario import Job
 
@@ -54,15 +69,17 @@ class _State:
         self.entered = np.tile(np.arange(d, dtype=np.int64), (k, 1))
         self.created = self.entered.copy()  # the day each cohort's objects were written
         self.archived = np.zeros((k, d), dtype=bool)
-        # Running totals per tier: live bytes, objects, billable bytes, bytes and objects read.
-        self.L = np.zeros((5, t_count))
-        self.LB, self.LO, self.LM, self.RB, self.RO = self.L  # views into one array
+        # Running totals per tier: live bytes, objects, billable bytes, bytes and objects read,
+        # objects paying a monthly monitoring fee (Intelligent-Tiering, 128 KiB or more).
+        self.L = np.zeros((6, t_count))
+        self.LB, self.LO, self.LM, self.RB, self.RO, self.LN = self.L  # views into one array
         self.dead = 0.0
         self.dead_rows = 0.0
         self.file = 0.0
         self.deleted = 0.0
         self.compacted = 0.0
         self.deleted_units = np.zeros(k)
+        self.db_removed = 0.0  # bytes purged or dropped from the database so far
         self.t_count = t_count
         # Python lists for the one-cohort fast path (most days move exactly one cohort).
         self.min_bytes: list[float] = model.min_bytes.tolist()
@@ -70,6 +87,10 @@ class _State:
         self.flat: list[float] = model.flat.tolist()
         self.min_days: list[int] = model.min_days.tolist()
         self.read: list[float] = model.read_fraction.tolist()
+        self.mon_fee: list[float] = model.monitor_fee.tolist()
+        self.mon_min: list[float] = model.monitor_min.tolist()
+        # Classes that can hold monitored objects (set by `run` from the tier groups they reach).
+        self.watched: set[int] = set()
 
     def billable1(self, k: int, c: int) -> float:
         tier = int(self.tier[k, c])
@@ -83,6 +104,8 @@ class _State:
         self.LB[tier] += b
         self.LO[tier] += o
         self.LM[tier] += self.billable1(k, c) * sign
+        if k in self.watched and float(self.B[k, c]) >= float(self.O[k, c]) * self.mon_min[tier]:
+            self.LN[tier] += o if self.mon_fee[tier] else 0.0
         rf = self.read[k]
         if rf:
             self.RB[tier] += rf * b
@@ -124,6 +147,12 @@ class _State:
         self.LB += sign * sb
         self.LO += sign * so
         self.LM += sign * np.bincount(tiers, weights=mb, minlength=n)
+        m = self.m
+        if k in self.watched:
+            raw_b, raw_o = self.B[k, lo:hi], self.O[k, lo:hi]
+            watched = (m.monitor_fee[tiers] > 0) & (raw_b >= raw_o * m.monitor_min[tiers])
+            if watched.any():
+                self.LN += sign * np.bincount(tiers, weights=o * watched, minlength=n)
         if rf:
             self.RB += sign * rf * sb
             self.RO += sign * rf * so
@@ -186,6 +215,13 @@ def _remove(
     return j, removed_b, capacity, total - capacity
 
 
+def _fees(costs: Floats, t: int) -> float:
+    """The event fees charged on day t so far: what a job's own actions cost."""
+    return float(
+        costs[EARLY, t] + costs[TRANSITIONS, t] + costs[REQUESTS, t] + costs[DATABASE_IO, t]
+    )
+
+
 class _Jobs:
     """Per-job frontiers and backlogs, and the dispatch from action to cohort operation."""
 
@@ -203,6 +239,11 @@ class _Jobs:
         self.stats = np.zeros((len(jobs), 6))
         self.markers = [dict.fromkeys(ks, 0) for ks in self.targets]
         self.versioned = [c.versioned for c in model.scenario.classes]
+        self.stores = [c.store for c in model.scenario.classes]
+        self.job_store = np.array(
+            [STORES.index(self.stores[ks[0]]) if ks else STORES.index("db") for ks in self.targets],
+            dtype=np.int64,
+        )
         archived = {
             k
             for job, ks in zip(jobs, self.targets, strict=True)
@@ -219,12 +260,18 @@ class _Jobs:
 
     def apply(self, st: _State, j: int, t: int, runs: int, costs: Floats) -> float:
         """Run job j on day t (`runs` times that day); returns bytes deleted."""
-        fees_before = float(costs[EARLY, t] + costs[TRANSITIONS, t] + costs[REQUESTS, t])
+        fees_before = _fees(costs, t)
+        if self.jobs[j].lists_objects and self.m.list_fee:
+            # A script lists the whole class every run, 1,000 keys a LIST, before it acts.
+            for k in self.targets[j]:
+                if self.stores[k] == "object":
+                    keys = float(st.O[k, : t + 1].sum())
+                    costs[REQUESTS, t] += runs * math.ceil(keys / LIST_KEYS) * self.m.list_fee
         deleted = self._apply(st, j, t, runs, costs)
         row = self.stats[j]
         row[0] += runs
         row[2] += deleted
-        row[5] += float(costs[EARLY, t] + costs[TRANSITIONS, t] + costs[REQUESTS, t]) - fees_before
+        row[5] += _fees(costs, t) - fees_before
         return deleted
 
     def _due(self, st: _State, k: int, lo: int, hi: int, t: int, age: int) -> int:
@@ -264,8 +311,9 @@ class _Jobs:
             if hi <= lo:
                 continue
             if act in ("purge", "expire", "drop_partition"):
-                front, gone_b, gone_u, left = _remove(
+                front, gone_b, gone_u, left = self._remove_filtered(
                     st,
+                    j,
                     k,
                     lo,
                     hi,
@@ -283,8 +331,12 @@ class _Jobs:
                 if act == "purge":
                     st.dead += gone_b  # dead tuples: still in the file until a rewrite
                     st.dead_rows += gone_u
+                    st.db_removed += gone_b
+                    # Aurora Standard: the DELETE reads the pages of the rows it removes.
+                    costs[DATABASE_IO, t] += gone_b / IO_READ_BYTES * self.m.db_io_fee
                 elif act == "drop_partition":
                     st.file = max(0.0, st.file - gone_b * (1 + self.m.scenario.database.fill_slack))
+                    st.db_removed += gone_b
             elif act == "archive":
                 self._archive(st, j, k, lo, hi, t, costs)
                 self.frontier[j][k] = hi
@@ -293,6 +345,50 @@ class _Jobs:
         self.backlog[j] = waiting
         self.peak[j] = max(self.peak[j], waiting)
         return deleted
+
+    def _remove_filtered(
+        self,
+        st: _State,
+        j: int,
+        k: int,
+        lo: int,
+        hi: int,
+        capacity: float | None,
+        t: int,
+        costs: Floats | None,
+    ) -> tuple[int, float, float, float]:
+        """`_remove`, but an expire with an ObjectSizeGreaterThan filter skips the cohorts whose
+        objects are not larger than it (they are never this rule's to delete)."""
+        import numpy as np
+
+        limit = self.jobs[j].object_size_greater_than
+        if limit is None:
+            return _remove(st, k, lo, hi, capacity, t, costs)
+        ok = st.B[k, lo:hi] > st.O[k, lo:hi] * limit
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.astype(np.int8), [0]))))
+        gone_b = gone_u = left = 0.0
+        front = hi
+        for a, b in zip(edges[::2], edges[1::2], strict=True):
+            end, removed_b, removed_u, waiting = _remove(
+                st, k, lo + int(a), lo + int(b), capacity, t, costs
+            )
+            gone_b += removed_b
+            gone_u += removed_u
+            left += waiting
+            if capacity is not None:
+                capacity -= removed_u
+                if waiting > 0:
+                    front = end
+                    break
+        return front, gone_b, gone_u, left
+
+    def _min_size(self, j: int) -> tuple[float, bool]:
+        """Lifecycle's size rule for job j's transition, (size, strictly larger): its own
+        ObjectSizeGreaterThan filter takes precedence over the bucket's default minimum."""
+        limit = self.jobs[j].object_size_greater_than
+        if limit is not None:
+            return limit, True
+        return float(self.m.lifecycle_floor[self.to_index[j]]), False
 
     def _markers(self, st: _State, j: int, k: int, hi: int, t: int, noncurrent: int | None) -> int:
         """Expire on a versioned class: cohorts lo..hi get delete markers (counted once); only
@@ -320,6 +416,8 @@ class _Jobs:
         after = before / job.compress
         st.compacted += float((before - after).sum())
         idx = np.arange(lo, hi)[todo]
+        # The script reads (GETs) every object it bundles, at the price of the tier it is in.
+        costs[REQUESTS, t] += float((st.O[k, idx] * self.m.get_fee[st.tier[k, idx]]).sum())
         st.B[k, idx] = after
         st.O[k, idx] = np.ceil(after / job.bundle_bytes)
         if self.to_index[j] >= 0:
@@ -341,7 +439,8 @@ class _Jobs:
             return self._transition1(st, j, k, lo, t, costs)
         b, o, tiers = st.B[k, lo:hi], st.O[k, lo:hi], st.tier[k, lo:hi]
         # Lifecycle skips objects under the provider's minimum (S3: 128 KiB by default).
-        big = b >= o * self.m.lifecycle_min
+        size, strict = self._min_size(j)
+        big = b > o * size if strict else b >= o * size
         due = (t - st.created[k, lo:hi]) >= self.jobs[j].older_than_days
         move = (tiers < to) & (o > 0) & big & due
         if move.any():
@@ -368,7 +467,10 @@ class _Jobs:
         o = float(st.O[k, c])
         tier = int(st.tier[k, c])
         due = t - int(st.created[k, c]) >= self.jobs[j].older_than_days
-        if tier < to and o > 0 and due and float(st.B[k, c]) >= o * self.m.lifecycle_min:
+        size, strict = self._min_size(j)
+        b = float(st.B[k, c])
+        big = b > o * size if strict else b >= o * size
+        if tier < to and o > 0 and due and big:
             costs[EARLY, t] += st.early1(k, c, t)
             st.account1(k, c, -1.0)
             st.tier[k, c] = to
@@ -383,20 +485,112 @@ class _Jobs:
         return c + 1 if settled else c
 
 
+class _Auto:
+    """The provider's own moves between a tier group's access tiers (S3 Intelligent-Tiering):
+    a monitored object moves `after` days after it entered the group, free, whatever job runs.
+    Without reads modelled, "days without access" are days since it entered the group."""
+
+    def __init__(self, model: Model, plan: _Jobs) -> None:
+        group = {i for rule in model.auto for i in rule[:2]}
+        classes = {
+            k for k in range(len(model.scenario.classes)) if int(model.home_tier[k]) in group
+        }
+        for ks, to in zip(plan.targets, plan.to_index, strict=True):
+            if to in group:
+                classes.update(ks)
+        self.m = model
+        self.classes = sorted(classes)
+        self.front = {(k, r): 0 for k in self.classes for r in range(len(model.auto))}
+
+    def apply(self, st: _State, t: int) -> None:
+        import numpy as np
+
+        m = self.m
+        for k in self.classes:
+            for r, (src, dst, after) in enumerate(m.auto):
+                lo, hi = self.front[(k, r)], t - after + 1
+                if hi <= lo:
+                    continue
+                tiers, b, o = st.tier[k, lo:hi], st.B[k, lo:hi], st.O[k, lo:hi]
+                watched = b >= o * float(m.monitor_min[src])
+                move = (tiers == src) & (t - st.entered[k, lo:hi] >= after) & (o > 0) & watched
+                if move.any():
+                    weight = move.astype(np.float64)
+                    st.account(k, lo, hi, -1.0, weight=weight)
+                    st.tier[k, np.arange(lo, hi)[move]] = dst
+                    st.account(k, lo, hi, 1.0, weight=weight)
+                tiers = st.tier[k, lo:hi]
+                settled = (o <= 0) | (tiers > src) | ((tiers == src) & ~watched)
+                pending = np.flatnonzero(~settled)
+                self.front[(k, r)] = lo + int(pending[0]) if pending.size else hi
+
+
 def _growth(model: Model, gen: Generation, tiers: int, days: int) -> Floats:
     """Generation per tier and day (every class starts in its home tier, unarchived), stacked
-    as live bytes, objects, billable bytes, bytes read, objects read."""
+    as live bytes, objects, billable bytes, bytes read, objects read, monitored objects."""
     import numpy as np
 
-    grow = np.zeros((5, tiers, days))
-    for k in range(len(model.scenario.classes)):
+    grow = np.zeros((6, tiers, days))
+    for k, klass in enumerate(model.scenario.classes):
         home = int(model.home_tier[k])
         grow[0, home] += gen.bytes[k]
         grow[1, home] += gen.objects[k]
         grow[2, home] += gen.bytes[k] * model.billable_factor[k, home]
         grow[3, home] += gen.bytes[k] * model.read_fraction[k]
         grow[4, home] += gen.objects[k] * model.read_fraction[k]
+        size = klass.bundle_bytes or klass.unit_bytes
+        if model.monitor_fee[home] and size >= model.monitor_min[home]:
+            grow[5, home] += gen.objects[k]
     return grow
+
+
+class _Database:
+    """The database's day after the jobs: autovacuum, the file's growth, and RDS storage
+    autoscaling (at least 6 hours between changes, so at most 4 a day, each max(10 GiB, 10 %,
+    the growth of the 7 hours before, taken from the day before))."""
+
+    def __init__(self, model: Model, days: int) -> None:
+        import numpy as np
+
+        s = model.scenario
+        self.m = model
+        self.slack = s.database.fill_slack
+        self.alloc = s.database.initial_alloc_bytes if model.has_db else 0.0
+        self.autovacuum = model.has_db and s.database.autovacuums
+        self.autovacuum_runs = 0
+        self.seen_growth = 0.0
+        self.full_days = 0
+        self.removed = np.zeros(days)
+        self.dead = np.zeros(days)
+        self.file = np.zeros(days)
+        self.allocated = np.zeros(days)
+
+    def day(self, st: _State, level: Floats, t: int) -> None:
+        m = self.m
+        db = m.db_tier
+        if self.autovacuum and st.dead_rows > 50 + 0.2 * float(level[1, db]):
+            # autovacuum_vacuum_threshold 50 + autovacuum_vacuum_scale_factor 0.2 x live rows.
+            st.dead = 0.0
+            st.dead_rows = 0.0
+            self.autovacuum_runs += 1
+        if not m.has_db:
+            return
+        before = st.file
+        st.file = max(st.file, (float(level[0, db]) + st.dead) * (1 + self.slack))
+        steps = 0
+        while st.file >= 0.9 * self.alloc and steps < 4:
+            self.alloc += max(STEP_MIN, 0.1 * self.alloc, 7 / 24 * self.seen_growth)
+            steps += 1
+        self.seen_growth = st.file - before
+        self.full_days += st.file > self.alloc and m.db_allocated
+        self.allocated[t] = self.alloc
+        self.removed[t] = st.db_removed
+        self.dead[t] = st.dead
+        self.file[t] = st.file
+
+
+# RDS autoscaling grows by at least max(10 GiB, 10 %) when free space is at most 10 %.
+STEP_MIN = 10 * GIB
 
 
 def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
@@ -408,6 +602,11 @@ def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
     jobs = s.jobs if with_cleanup else ()
     st = _State(model, gen)
     plan = _Jobs(model, jobs)
+    auto = _Auto(model, plan) if model.auto else None
+    if auto is not None and auto.classes:
+        st.watched = set(auto.classes)
+    else:
+        auto = None
     fires = gen.fires if with_cleanup else np.zeros((0, days), dtype=np.int64)
     today: list[list[int]] = [[] for _ in range(days)]
     for j, t in zip(*np.nonzero(fires), strict=True):
@@ -415,20 +614,13 @@ def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
     tn = st.t_count
     grow = _growth(model, gen, tn, days)
     costs = np.zeros((len(COMPONENTS), days))
-    rec = np.zeros((5, tn, days))
+    rec = np.zeros((6, tn, days))
     deleted = np.zeros(days)
     compacted = np.zeros(days)
     backlog = np.zeros(days)
-    db_dead = np.zeros(days)
-    db_file = np.zeros(days)
-    db_alloc = np.zeros(days)
-    slack = s.database.fill_slack
-    alloc = s.database.initial_alloc_bytes if model.has_db else 0.0
-    step_min = 10 * GIB  # RDS autoscaling: max(10 GiB, 10 %) when free space <= 10 %
-    db = model.db_tier
+    backlog_by = np.zeros((len(STORES), days))
+    database = _Database(model, days)
     level = st.L
-    autovacuum = model.has_db and s.database.autovacuums
-    autovacuum_runs = 0
     for t in range(days):
         level += grow[:, :, t]
         if today[t]:
@@ -438,21 +630,15 @@ def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
                 gone += plan.apply(st, j, t, int(fires[j, t]), costs)
             deleted[t] = gone
             compacted[t] = st.compacted - before_c
-        backlog[t] = float(plan.backlog.sum()) if len(jobs) else 0.0
-        if autovacuum and st.dead_rows > 50 + 0.2 * float(level[1, db]):
-            # autovacuum_vacuum_threshold 50 + autovacuum_vacuum_scale_factor 0.2 x live rows.
-            st.dead = 0.0
-            st.dead_rows = 0.0
-            autovacuum_runs += 1
-        if model.has_db:
-            st.file = max(st.file, (float(level[0, db]) + st.dead) * (1 + slack))
-            while st.file >= 0.9 * alloc:
-                alloc += max(step_min, 0.1 * alloc)
-            db_alloc[t] = alloc
-            db_dead[t] = st.dead
-            db_file[t] = st.file
+        if auto is not None:
+            auto.apply(st, t)
+        if len(jobs):
+            backlog[t] = float(plan.backlog.sum())
+            backlog_by[:, t] = np.bincount(plan.job_store, weights=plan.backlog, minlength=3)
+        database.day(st, level, t)
         rec[:, :, t] = level
-    rec_d = {name: rec[i] for i, name in enumerate(("B", "O", "M", "RB", "RO"))}
+    rec_d = {name: rec[i] for i, name in enumerate(("B", "O", "M", "RB", "RO", "N"))}
+    rec_d["db_removed"] = np.diff(database.removed, prepend=0.0)
     return _finish(
         model,
         gen,
@@ -463,11 +649,13 @@ def run(model: Model, gen: Generation, *, with_cleanup: bool) -> Run:
         deleted,
         compacted,
         backlog,
-        db_dead,
-        db_file,
-        db_alloc,
+        database.dead,
+        database.file,
+        database.allocated,
         "with_cleanup" if with_cleanup else "without_cleanup",
-        autovacuum_runs,
+        database.autovacuum_runs,
+        backlog_by,
+        database.full_days,
     )
 
 
@@ -485,7 +673,9 @@ def _finish(
     db_file: Floats,
     db_alloc: Floats,
     label: str,
-    autovacuum_runs: int = 0,
+    autovacuum_runs: int,
+    backlog_by: Floats,
+    full_days: int,
 ) -> Run:
     s = model.scenario
     n = model.n_object_tiers
@@ -505,6 +695,8 @@ def _finish(
         backlog=backlog,
         costs=paid.costs,
         naive_cost=paid.naive,
+        backlog_by_store=backlog_by,
+        db_backup=paid.db_backup,
     )
     used = {c.store for c in s.classes}
     shown = [
@@ -545,4 +737,13 @@ def _finish(
             for job, row in zip(plan.jobs, plan.stats, strict=True)
         ),
         autovacuum_runs=autovacuum_runs,
+        db_storage_full_days=int(full_days),
+        deleted_by_store={
+            COUNTED[store]: {
+                names[k]: float(st.deleted_units[k])
+                for k, c in enumerate(s.classes)
+                if c.store == store
+            }
+            for store in STORES
+        },
     )

@@ -28,10 +28,32 @@ COMPONENTS = (
     "transitions",
     "early_deletion",
     "retrieval",
+    "monitoring",
     "database",
+    "database_io",
+    "backup",
     "disk",
 )
-STORAGE, OVERHEAD, REQUESTS, TRANSITIONS, EARLY, RETRIEVAL, DATABASE, DISK = range(8)
+(
+    STORAGE,
+    OVERHEAD,
+    REQUESTS,
+    TRANSITIONS,
+    EARLY,
+    RETRIEVAL,
+    MONITORING,
+    DATABASE,
+    DATABASE_IO,
+    BACKUP,
+    DISK,
+) = range(11)
+# What a unit of each store is: what capacities, backlogs and deletions count.
+COUNTED = {"db": "rows", "object": "objects", "disk": "files"}
+STORES = ("db", "object", "disk")
+# Aurora counts a write I/O per 4 KiB of redo it persists; a purge reads the 8 KiB pages of
+# the rows it deletes (PostgreSQL's page size, assumed not cached).
+IO_WRITE_BYTES, IO_READ_BYTES = 4096.0, 8192.0
+LIST_KEYS = 1000  # keys one LIST request returns
 
 
 @dataclass(frozen=True)
@@ -51,6 +73,8 @@ class Daily:
     backlog: Floats
     costs: Floats  # components x days, USD
     naive_cost: Floats
+    backlog_by_store: Floats  # 3 x days: rows, objects, files waiting (order of STORES)
+    db_backup: Floats  # bytes held by automated backups (live + deleted within retention)
 
     @property
     def cost(self) -> Floats:
@@ -91,6 +115,8 @@ class Run:
     daily: Daily
     jobs: tuple[JobStats, ...] = ()
     autovacuum_runs: int = 0
+    db_storage_full_days: int = 0  # RDS: days the file outgrew the allocation autoscaling allowed
+    deleted_by_store: dict[str, dict[str, float]] | None = None  # rows/objects/files by class
 
 
 @dataclass(frozen=True)
@@ -110,9 +136,17 @@ class Model:
     put_fee: Floats  # per object
     retrieval_gb: Floats
     retrieval_req: Floats  # per object
+    get_fee: Floats  # per object read
+    monitor_fee: Floats  # per object-month (Intelligent-Tiering)
+    monitor_min: Floats
+    auto: tuple[tuple[int, int, int], ...]  # (from tier, to tier, after days in the group)
     lifecycle_min: float
+    lifecycle_floor: Floats  # per destination tier, under the scenario's bucket default
+    list_fee: float  # per LIST request
     db_price: float
     db_allocated: bool
+    db_io_fee: float  # per I/O
+    db_backup_price: float
     home_tier: Ints  # per class
     billable_factor: Floats  # classes x tiers: E[max(S, m)] / E[S] for unarchived objects
     read_fraction: Floats
@@ -162,6 +196,14 @@ def compile_model(scenario: Scenario, prices: Prices) -> Model:
         return np.array([*values, 0.0], dtype=np.float64)  # the database pseudo-tier last
 
     home = {"object": 0, "disk": n, "db": n + 1}
+    tier_index = {t.name: i for i, t in enumerate(table.tiers)}
+    varies = scenario.transition_default_minimum_object_size == "varies_by_storage_class"
+    floor = table.lifecycle_min_object_bytes
+    auto = tuple(
+        (i, tier_index[t.auto_to], t.auto_after_days)
+        for i, t in enumerate(table.tiers)
+        if t.auto_to
+    )
     factor = np.ones((len(scenario.classes), n + 2))
     for k, klass in enumerate(scenario.classes):
         size = klass.bundle_bytes or klass.unit_bytes
@@ -184,10 +226,23 @@ def compile_model(scenario: Scenario, prices: Prices) -> Model:
         put_fee=vec([t.put_per_1k / 1000 for t in tiers]),
         retrieval_gb=vec([t.retrieval_per_gb for t in tiers]),
         retrieval_req=vec([t.retrieval_req_per_1k / 1000 for t in tiers]),
-        lifecycle_min=table.lifecycle_min_object_bytes,
+        get_fee=vec([t.get_per_1k / 1000 for t in tiers]),
+        monitor_fee=vec([t.monitor_per_1k / 1000 for t in tiers]),
+        monitor_min=vec([t.monitor_min_bytes for t in tiers]),
+        auto=auto,
+        lifecycle_min=floor,
+        lifecycle_floor=vec(
+            [0.0 if varies and t.small_objects_ok else floor for t in table.tiers] + [0.0]
+        ),
+        list_fee=table.list_per_1k / 1000,
         db_price=engine.price_gb_month,
         db_allocated=engine.billed == "allocated",
-        home_tier=np.array([home[c.store] for c in scenario.classes], dtype=np.int64),
+        db_io_fee=engine.io_per_million / 1e6,
+        db_backup_price=engine.backup_price_gb_month,
+        home_tier=np.array(
+            [tier_index[c.tier] if c.tier else home[c.store] for c in scenario.classes],
+            dtype=np.int64,
+        ),
         billable_factor=factor,
         read_fraction=np.array([c.read_fraction for c in scenario.classes], dtype=np.float64),
         has_db=any(c.store == "db" for c in scenario.classes),

@@ -39,6 +39,19 @@ class Tier:
     put_per_1k: float = 0.0
     retrieval_per_gb: float = 0.0
     retrieval_req_per_1k: float = 0.0
+    get_per_1k: float = 0.0  # GET requests for objects read in this tier
+    # S3 Intelligent-Tiering: a monthly monitoring fee per object of `monitor_min_bytes` or
+    # more; smaller objects are not monitored and never leave the frequent tier.
+    monitor_per_1k: float = 0.0
+    monitor_min_bytes: float = 0.0
+    # The provider moves monitored objects `auto_after_days` after they entered the first tier
+    # of the group to `auto_to`, free (Intelligent-Tiering's access tiers, no access assumed).
+    auto_after_days: int = 0
+    auto_to: str = ""
+    auto_only: bool = False  # only the provider moves objects here; no job may name it
+    # Under TransitionDefaultMinimumObjectSize = varies_by_storage_class, lifecycle moves
+    # objects under the 128 KiB default into this tier (S3: Glacier Flexible and Deep Archive).
+    small_objects_ok: bool = False
 
     @property
     def flat_price(self) -> float:
@@ -65,6 +78,7 @@ class TierTable:
     source: str
     tiers: tuple[Tier, ...]
     lifecycle_min_object_bytes: float = 0.0
+    list_per_1k: float = 0.0  # LIST requests, each returning up to 1,000 keys
 
     def index(self, name: str) -> int:
         for i, tier in enumerate(self.tiers):
@@ -78,6 +92,9 @@ class DbEngine:
     name: str
     price_gb_month: float
     billed: str  # "allocated" (RDS: grows only) or "used" (Aurora: shrinks on drop/rewrite)
+    io_per_million: float = 0.0  # Aurora Standard: $ per million I/O operations
+    # Backup storage beyond 100 % of the database's billed storage, $/GiB-month.
+    backup_price_gb_month: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -149,7 +166,16 @@ def _tier(table: Table) -> Tier:
         put_per_1k=number(table, "put_per_1k", 0.0),
         retrieval_per_gb=number(table, "retrieval_per_gb", 0.0),
         retrieval_req_per_1k=number(table, "retrieval_req_per_1k", 0.0),
+        get_per_1k=number(table, "get_per_1k", 0.0),
+        monitor_per_1k=number(table, "monitor_per_1k", 0.0),
+        monitor_min_bytes=number(table, "monitor_min_bytes", 0.0),
+        auto_after_days=table.integer("auto_after_days", 0),
+        auto_to=table.string("auto_to", "") or "",
+        auto_only=table.boolean("auto_only", False),
+        small_objects_ok=table.boolean("small_objects_ok", False),
     )
+    if bool(tier.auto_to) != bool(tier.auto_after_days):
+        raise table.error("auto_to", "auto_to and auto_after_days go together")
     table.done()
     return tier
 
@@ -171,6 +197,8 @@ def parse_prices(data: dict[str, Any], source: str) -> TierTable | DbTable:
                     name=item.required_string("name"),
                     price_gb_month=number(item, "price_gb_month", 0.0),
                     billed=item.choice("billed", BILLED, "used"),
+                    io_per_million=number(item, "io_per_million", 0.0),
+                    backup_price_gb_month=number(item, "backup_price_gb_month", 0.0),
                 )
             )
             item.done()
@@ -184,8 +212,15 @@ def parse_prices(data: dict[str, Any], source: str) -> TierTable | DbTable:
     if len({t.name for t in tiers}) != len(tiers):
         raise root.error("tiers", "expected unique tier names")
     minimum = number(root, "lifecycle_min_object_bytes", 0.0)
+    listing = number(root, "list_per_1k", 0.0)
+    names = [t.name for t in tiers]
+    for i, tier in enumerate(tiers):
+        if tier.auto_to and (tier.auto_to not in names or names.index(tier.auto_to) <= i):
+            raise root.error("tiers", f"{tier.name}: auto_to names a later tier of this table")
     root.done()
-    return TierTable(kind=kind, tiers=tiers, lifecycle_min_object_bytes=minimum, **head)
+    return TierTable(
+        kind=kind, tiers=tiers, lifecycle_min_object_bytes=minimum, list_per_1k=listing, **head
+    )
 
 
 def _read(text: str, source: str) -> TierTable | DbTable:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hygiene.render.json import SCHEMA
-from simulator.model import COMPONENTS, JobStats, Run
+from simulator.model import COMPONENTS, COUNTED, JobStats, Run
 from simulator.prices import GIB, TierTable
 from simulator.scenario import Job, Scenario
 from simulator.simulation import Simulation
@@ -155,20 +155,24 @@ class LedgerRow:
     action: str
     counted: str  # what units_removed counts: rows, objects or files
     runs: int
-    units_removed: float
+    units_removed: float  # deprecated name, kept for schema 1: the same as <counted>_removed
+    rows_removed: float
+    objects_removed: float
+    files_removed: float
     bytes_removed: float
     objects_moved: float
     delete_markers: float
     fees_usd: float
     saved_usd: float  # the timetable without this job costs this much more (leave-one-out)
     warning: str | None
+    backlog_end: float = 0.0  # in `counted`
+    backlog_peak: float = 0.0
 
 
 def counted(scenario: Scenario, names: tuple[str, ...]) -> str:
     """What a unit of these classes is: a database row, a stored object or a file on disk."""
     stores = {scenario.klass(n).store for n in names}
-    words = {"db": "rows", "object": "objects", "disk": "files"}
-    return "/".join(words[s] for s in sorted(stores)) or "rows"
+    return "/".join(COUNTED[s] for s in sorted(stores)) or "rows"
 
 
 def _object_bytes(sim: Simulation, job: Job) -> float:
@@ -238,19 +242,42 @@ def ledger(sim: Simulation) -> list[LedgerRow]:
     rows = []
     for j, (job, stats) in enumerate(zip(sim.scenario.jobs, a.jobs, strict=True)):
         saved = run_without_job(sim, j).cost_usd - a.cost_usd
+        what = counted(sim.scenario, job.classes) if job.classes else "rows"
+        warning = _warning(sim, job, stats)
+        if warning is None and saved < -1e-9 * max(abs(a.cost_usd), 1e-12):
+            kinds = {
+                "transition": "transition fees, per-object overhead and minimum durations",
+                "purge": "the I/O of its DELETEs (Aurora Standard) and the backups",
+                "archive": "its LIST, GET and PUT requests and minimum durations",
+                "expire": "its requests and early deletion",
+            }.get(job.action, "what it costs")
+            warning = (
+                f"cost ${-saved:,.2f} more than the timetable without it over "
+                f"{sim.scenario.days} days: {kinds} outweigh what it saved"
+                + (
+                    "; a size filter (object_size_greater_than) keeps small objects out"
+                    if job.action == "transition"
+                    else ""
+                )
+            )
         rows.append(
             LedgerRow(
                 name=job.name,
                 action=job.action,
-                counted=counted(sim.scenario, job.classes) if job.classes else "rows",
+                counted=what,
                 runs=stats.runs,
                 units_removed=stats.units_removed,
+                rows_removed=stats.units_removed if what == "rows" else 0.0,
+                objects_removed=stats.units_removed if "objects" in what else 0.0,
+                files_removed=stats.units_removed if what == "files" else 0.0,
                 bytes_removed=stats.bytes_removed,
                 objects_moved=stats.objects_moved,
                 delete_markers=stats.delete_markers,
                 fees_usd=stats.fees_usd,
                 saved_usd=saved,
-                warning=_warning(sim, job, stats),
+                warning=warning,
+                backlog_end=a.backlog_end[job.name],
+                backlog_peak=a.backlog_peak[job.name],
             )
         )
     return rows
@@ -271,8 +298,15 @@ def payback_days(table: TierTable, size: float, dst: int, src: int = 0) -> float
     return 30 * fee / saving
 
 
+def payback_tiers(table: TierTable) -> list[str]:
+    """The tiers a lifecycle rule moves objects to for a fee it earns back: every tier but the
+    first and the provider-managed groups (Intelligent-Tiering's gain depends on its schedule)."""
+    return [t.name for t in table.tiers[1:] if not (t.auto_to or t.auto_only)]
+
+
 def payback_table(sim: Simulation) -> list[Payback]:
     table = sim.prices.objects[sim.scenario.provider]
+    wanted = set(payback_tiers(table))
     sizes: list[tuple[str, float]] = [(_size_label(b), float(b)) for b in PAYBACK_SIZES]
     for klass in sim.scenario.classes:
         if klass.store == "object":
@@ -287,7 +321,11 @@ def payback_table(sim: Simulation) -> list[Payback]:
         Payback(
             label=label,
             object_bytes=size,
-            days={t.name: payback_days(table, size, i) for i, t in enumerate(table.tiers) if i},
+            days={
+                t.name: payback_days(table, size, i)
+                for i, t in enumerate(table.tiers)
+                if t.name in wanted
+            },
         )
         for label, size in sizes
     ]
@@ -374,8 +412,9 @@ def explain(job: Job, scenario: Scenario | None = None) -> tuple[str, str]:
         who = "incinerator"
     if job.capacity is not None:
         # Seoul's incinerators burn ~2,850 t/day against ~3,200 t/day of bags (reference 5.4).
+        unit = counted(scenario, job.classes) if scenario and job.classes else "rows"
         what += (
-            f"; it can take only {job.capacity:,.0f} units a run, like an incinerator's daily "
+            f"; it can take only {job.capacity:,.0f} {unit} a run, like an incinerator's daily "
             "capacity, and what it cannot take waits as a backlog"
         )
     return who, what
@@ -401,6 +440,10 @@ def _run_document(run: Run, dates: list[str], tier_names: tuple[str, ...]) -> di
             "db_file_bytes": _round(d.db_file[t]),
             "db_dead_bytes": _round(d.db_dead[t]),
             "backlog_units": _round(d.backlog[t]),
+            "backlog_rows": _round(d.backlog_by_store[0, t]),
+            "backlog_objects": _round(d.backlog_by_store[1, t]),
+            "backlog_files": _round(d.backlog_by_store[2, t]),
+            "db_backup_bytes": _round(d.db_backup[t]),
             "cost_usd": _round(cost[t]),
             "tiers": {name: _round(series[t]) for name, series in tier_rows.items()},
         }
@@ -417,7 +460,10 @@ def _run_document(run: Run, dates: list[str], tier_names: tuple[str, ...]) -> di
         "naive_cost_usd": run.naive_cost_usd,
         "cost_by_component": run.cost_by_component,
         "cost_by_tier": run.cost_by_tier,
+        # deleted_units (deprecated, kept for schema 1) mixes the three: read these instead.
+        **{f"deleted_{what}": by_class for what, by_class in (run.deleted_by_store or {}).items()},
         "deleted_units": run.deleted_units,
+        "db_storage_full_days": run.db_storage_full_days,
         "backlog_end": run.backlog_end,
         "backlog_peak": run.backlog_peak,
         "daily": daily,
@@ -444,7 +490,10 @@ def scenario_summary(s: Scenario) -> dict[str, Any]:
             "multi_az": s.database.multi_az,
             "initial_alloc_bytes": s.database.initial_alloc_bytes,
             "fill_slack": s.database.fill_slack,
+            "autovacuum": s.database.autovacuums,
+            "backup_retention_days": s.database.backup_days,
         },
+        "transition_default_minimum_object_size": s.transition_default_minimum_object_size,
         "classes": [
             {
                 "name": c.name,
@@ -453,6 +502,7 @@ def scenario_summary(s: Scenario) -> dict[str, Any]:
                 "unit_bytes": c.unit_bytes,
                 "bundle_bytes": c.bundle_bytes,
                 "size_sigma": c.size_sigma,
+                "tier": c.tier or None,
             }
             for c in s.classes
         ],
@@ -463,8 +513,12 @@ def scenario_summary(s: Scenario) -> dict[str, Any]:
                 "action": j.action,
                 "classes": list(j.classes),
                 "older_than_days": j.older_than_days,
+                "counted": counted(s, j.classes) if j.classes else "rows",
                 "capacity": j.capacity,
+                f"capacity_{counted(s, j.classes) if j.classes else 'rows'}": j.capacity,
                 "to": j.to_tier,
+                "lists": j.lists_objects,
+                "object_size_greater_than": j.object_size_greater_than,
                 "command": j.command,
             }
             for j in s.jobs
@@ -537,7 +591,9 @@ def csv_header(sim: Simulation) -> list[str]:
         ),
         "with_deleted_bytes",
         "with_compacted_bytes",
-        "with_backlog_units",
+        "with_backlog_rows",
+        "with_backlog_objects",
+        "with_backlog_files",
         *(f"with_tier_{name}" for name in tiers),
     ]
 
@@ -562,7 +618,9 @@ def csv_rows(sim: Simulation) -> list[list[str]]:
             b.naive_cost[t],
             a.deleted[t],
             a.compacted[t],
-            a.backlog[t],
+            a.backlog_by_store[0, t],
+            a.backlog_by_store[1, t],
+            a.backlog_by_store[2, t],
             *(a.tier_bytes[i, t] for i in tiers),
         ]
         # Byte counts whole (never 1.11179e+11), dollars to 6 significant digits.

@@ -27,6 +27,8 @@ else:  # pragma: no cover
 
 STORES = ("db", "object", "disk")
 NOISE = ("none", "poisson")
+# S3 TransitionDefaultMinimumObjectSize: the bucket's default for objects under 128 KB.
+SMALL_DEFAULTS = ("all_storage_classes_128K", "varies_by_storage_class")
 DB_ACTIONS = ("purge", "drop_partition", "vacuum", "rewrite")
 FILE_ACTIONS = ("archive", "transition", "expire")
 ACTIONS = DB_ACTIONS + FILE_ACTIONS
@@ -56,6 +58,7 @@ class DataClass:
     # S3 versioning: an expiration only adds a delete marker; the version stays, billed, until a
     # NoncurrentVersionExpiration (a job's noncurrent_days) removes it (issue 19 item 10).
     versioned: bool = False  # what it is in the city: "household waste", "sewage"...
+    tier: str = ""  # the storage class objects are written to (PUT); "" = the first tier
 
 
 @dataclass(frozen=True)
@@ -65,13 +68,24 @@ class Job:
     action: str
     classes: tuple[str, ...] = ()
     older_than_days: int = 0
-    capacity: float | None = None  # units per run (the incinerator's daily capacity)
+    # Per run: rows (db), objects (object store) or files (disk); the incinerator's capacity.
+    capacity: float | None = None
     to_tier: str | None = None
     compress: float = 1.0
     bundle_bytes: float = 0.0
     partition_days: int = 30
     command: str = ""  # the real command a user would schedule for it
     noncurrent_days: int | None = None  # expire on a versioned class: days a version stays
+    # A script lists the class's objects every run (LIST requests) and GETs what it reads;
+    # None: an archive on object storage does, a transition or expire (a lifecycle rule) not.
+    lists: bool | None = None
+    # S3 lifecycle filter ObjectSizeGreaterThan: only objects larger than this; it takes
+    # precedence over the bucket's default minimum (128 KB) for transitions.
+    object_size_greater_than: float | None = None
+
+    @property
+    def lists_objects(self) -> bool:
+        return self.action == "archive" if self.lists is None else self.lists
 
 
 @dataclass(frozen=True)
@@ -83,10 +97,19 @@ class Database:
     # PostgreSQL's autovacuum (on by default; the seed's postgresql.conf turns it on): dead rows
     # become reusable once they exceed 50 + 0.2 x live rows. None: on unless the engine is SQLite.
     autovacuum: bool | None = None
+    # Automated backups keep every row deleted in the last N days (RDS console default 7).
+    # None: 7 unless the engine is SQLite (a local file: 0).
+    backup_retention_days: int | None = None
 
     @property
     def autovacuums(self) -> bool:
         return self.engine != "sqlite" if self.autovacuum is None else self.autovacuum
+
+    @property
+    def backup_days(self) -> int:
+        if self.backup_retention_days is not None:
+            return self.backup_retention_days
+        return 0 if self.engine == "sqlite" else 7
 
 
 @dataclass(frozen=True)
@@ -121,6 +144,7 @@ class Scenario:
     database: Database = Database()
     notes: tuple[str, ...] = ()
     analogy: Analogy | None = None
+    transition_default_minimum_object_size: str = SMALL_DEFAULTS[0]
 
     def klass(self, name: str) -> DataClass:
         for item in self.classes:
@@ -202,6 +226,7 @@ def _klass(table: Table) -> DataClass:
         read_fraction=number(table, "read_fraction", 0.0),
         city=table.string("city", "") or "",
         versioned=table.boolean("versioned", False),
+        tier=table.string("tier", "") or "",
     )
     if item.unit_bytes <= 0:
         raise table.error("unit_bytes", "is required: the mean size of one unit (350B, 2.5MB)")
@@ -235,7 +260,17 @@ def _job(table: Table) -> Job:
         partition_days=table.integer("partition_days", 30, minimum=1),
         command=table.string("command", "") or "",
         noncurrent_days=_days(table, "noncurrent_days") if table.raw("noncurrent_days") else None,
+        lists=None if table.raw("lists") is None else table.boolean("lists", False),
+        object_size_greater_than=(
+            None
+            if table.raw("object_size_greater_than") is None
+            else _size(table, "object_size_greater_than", 0.0)
+        ),
     )
+    if job.object_size_greater_than is not None and job.action not in ("transition", "expire"):
+        raise table.error(
+            "object_size_greater_than", "a lifecycle size filter applies to transition and expire"
+        )
     if job.noncurrent_days is not None and job.action != "expire":
         raise table.error("noncurrent_days", "only an expire removes noncurrent versions")
     if job.action in ("vacuum", "rewrite"):
@@ -292,6 +327,11 @@ def parse_scenario(data: dict[str, Any], source: str) -> Scenario:
             autovacuum=(
                 None if db_table.raw("autovacuum") is None else db_table.boolean("autovacuum", True)
             ),
+            backup_retention_days=(
+                None
+                if db_table.raw("backup_retention") is None
+                else _days(db_table, "backup_retention")
+            ),
         )
         db_table.done()
     analogy_table = root.table("analogy")
@@ -309,6 +349,9 @@ def parse_scenario(data: dict[str, Any], source: str) -> Scenario:
         database=database,
         notes=root.string_list("notes"),
         analogy=None if analogy_table is None else _analogy(analogy_table),
+        transition_default_minimum_object_size=root.choice(
+            "transition_default_minimum_object_size", SMALL_DEFAULTS, SMALL_DEFAULTS[0]
+        ),
     )
     root.done()
     _cross_check(scenario)
@@ -346,7 +389,14 @@ def check_prices(s: Scenario, prices: Prices) -> None:
             s.source, "provider", f"expected one of {', '.join(sorted(prices.objects))}"
         )
     table = prices.objects[s.provider]
-    tiers = [t.name for t in table.tiers]
+    tiers = [t.name for t in table.tiers if not t.auto_only]
+    for i, klass in enumerate(s.classes):
+        if klass.tier and (klass.store != "object" or klass.tier not in tiers):
+            raise ConfigError(
+                s.source,
+                f"classes[{i}].tier",
+                f"expected a {s.provider} tier of an object class: {', '.join(tiers)}",
+            )
     for i, job in enumerate(s.jobs):
         if job.to_tier is not None and job.to_tier not in tiers:
             raise ConfigError(

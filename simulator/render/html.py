@@ -18,14 +18,17 @@ from simulator.render.human import (
     naive_note,
     outcome_line,
     signed,
+    trap_lines,
 )
 from simulator.report import (
     analogy,
+    counted,
     explain,
     ledger,
     monthly,
     payback_label,
     payback_table,
+    payback_tiers,
     savings,
 )
 from simulator.simulation import Simulation
@@ -232,7 +235,18 @@ def page(sim: Simulation) -> str:
             ]
             for c in s.classes
         ),
-        *([f"job {j.name}", f"{j.cron}: {j.action} {', '.join(j.classes)}"] for j in s.jobs),
+        *(
+            [
+                f"job {j.name}",
+                f"{j.cron}: {j.action} {', '.join(j.classes)}"
+                + (
+                    f", at most {j.capacity:,.0f} {counted(s, j.classes)} per run"
+                    if j.capacity and j.classes
+                    else ""
+                ),
+            ]
+            for j in s.jobs
+        ),
         ["prices", f"{prices.provider} {prices.region}, read {prices.as_of}"],
     ]
     bill_rows = [
@@ -275,7 +289,7 @@ def page(sim: Simulation) -> str:
         for c in COMPONENTS
         if a.cost_by_component[c] or b.cost_by_component[c]
     ]
-    tier_names = [t.name for t in prices.tiers[1:]]
+    tier_names = payback_tiers(prices)
     pay_rows = [
         [r.label, *(payback_label(r.days[n]) for n in tier_names)] for r in payback_table(sim)
     ]
@@ -302,8 +316,22 @@ def page(sim: Simulation) -> str:
                         format_bytes(d.db_billed[-1]),
                         format_bytes(b.daily.db_billed[-1]),
                     ],
-                    ["backlog at the end", f"{d.backlog[-1]:,.0f}", "0"],
+                    ["backlog at the end", f"{d.backlog_by_store[0][-1]:,.0f} rows", "0 rows"],
+                    [
+                        "automated backups hold",
+                        format_bytes(d.db_backup[-1]),
+                        format_bytes(b.daily.db_backup[-1]),
+                    ],
+                    [
+                        "days the disk was full",
+                        f"{a.db_storage_full_days:,}",
+                        f"{b.db_storage_full_days:,}",
+                    ],
                 ],
+            ),
+            *(
+                f'<p class="note warn">{html.escape(head)}: {html.escape(body)}</p>'
+                for head, body in trap_lines(sim)
             ),
             f'<p class="note">{html.escape(db_lesson(sim))} Autovacuum: '
             f"{'on' if s.database.autovacuums else 'off'}.</p>",

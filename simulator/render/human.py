@@ -18,6 +18,7 @@ from simulator.report import (
     monthly,
     payback_label,
     payback_table,
+    payback_tiers,
     savings,
 )
 from simulator.simulation import Simulation
@@ -25,6 +26,29 @@ from simulator.simulation import Simulation
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+
+
+def _num(table: Table, name: str) -> None:
+    """A numeric column: `_whole` keeps it as wide as its widest figure (issue 19 item 7)."""
+    table.add_column(name, justify="right")
+
+
+def _whole(table: Table) -> Table:
+    """Numbers are never cut: each numeric column is at least as wide as its widest figure,
+    so a narrow terminal folds the text columns and wraps headers instead."""
+    from rich.cells import cell_len
+
+    for column in table.columns:
+        if column.justify == "right":
+            lines = [line for cell in column.cells for line in str(cell).split("\n")]
+            lines += str(column.header).split()
+            column.min_width = max((cell_len(line) for line in lines), default=0)
+    return table
+
+
+def _text(table: Table, name: str, *, style: str | None = None) -> None:
+    """A text column: folded onto more lines when narrow, never cut with an ellipsis."""
+    table.add_column(name, overflow="fold", style=style)
 
 
 def money(value: float) -> str:
@@ -90,16 +114,16 @@ def print_report(
     out.print()
     months = monthly(sim)
     _print_bill(out, sim, months, naive=naive)
-    out.print(_fees_table(sim))
+    out.print(_whole(_fees_table(sim)))
     _print_outcome(out, sim, months, naive=naive)
     out.print()
     _print_chart(out, sim)
     out.print()
-    out.print(_ledger_table(sim))
+    out.print(_whole(_ledger_table(sim)))
     for row in ledger(sim):
         if row.warning:
             out.print(f"[yellow]warning[/]: {row.name} {row.warning}.", soft_wrap=True)
-    out.print(_payback_table(sim))
+    out.print(_whole(_payback_table(sim)))
     _print_analogy(out, sim)
     _print_claims(out, sim)
     if explain_jobs:
@@ -116,8 +140,8 @@ def _scenario_table(sim: Simulation) -> Table:
     p = s.population
     prices = sim.prices.objects[s.provider]
     head = Table(title=f"{s.title or s.name}", title_justify="left", show_header=False)
-    head.add_column("key", style="bold")
-    head.add_column("value")
+    _text(head, "key", style="bold")
+    _text(head, "value")
     head.add_row("scenario", f"{s.name} ({s.source})")
     head.add_row(
         "population",
@@ -127,15 +151,19 @@ def _scenario_table(sim: Simulation) -> Table:
     head.add_row("horizon", f"{s.days} days from {s.start.isoformat()}")
     for c in s.classes:
         daily = float(sim.generation.bytes[[k.name for k in s.classes].index(c.name)].mean())
+        written = (
+            f", written as {format_bytes(c.bundle_bytes)} objects" if c.bundle_bytes else ""
+        ) + (f" into {c.tier}" if c.tier else "")
         head.add_row(
             f"class {c.name}",
             f"{c.store}: {c.per_active_user:g} x {format_bytes(c.unit_bytes)} per active user "
-            f"= {format_bytes(daily)}/day" + (f"; {c.city}" if c.city else ""),
+            f"= {format_bytes(daily)}/day{written}" + (f"; {c.city}" if c.city else ""),
         )
     for job in s.jobs:
         what = f" {', '.join(job.classes)}" if job.classes else ""
         age = f" older than {job.older_than_days}d" if job.classes else ""
-        cap = f", at most {job.capacity:,.0f} per run" if job.capacity else ""
+        what_cap = counted(s, job.classes) if job.classes else "rows"
+        cap = f", at most {job.capacity:,.0f} {what_cap} per run" if job.capacity else ""
         to = f" -> {job.to_tier}" if job.to_tier else ""
         head.add_row(f"job {job.name}", f"{job.cron}: {job.action}{what}{age}{to}{cap}")
     head.add_row(
@@ -159,10 +187,11 @@ def _print_bill(out: Console, sim: Simulation, months: list[Month], *, naive: bo
         "cost without",
         "saved",
     ):
-        bill.add_column(name, justify="right")
-    if naive:
-        bill.add_column("naive with", justify="right")
-        bill.add_column("naive without", justify="right")
+        _num(bill, name)
+    # The naive sums get their own table, so every figure fits 80 columns whole.
+    seed = Table(title="Monthly bill, the seed's way (--naive)", title_justify="left")
+    for name in ("month", "naive with", "naive without", "honest with", "honest without"):
+        _num(seed, name)
     step = max(1, len(months) // 24)
     for i, m in enumerate(months):
         if i % step and i != len(months) - 1:
@@ -173,16 +202,29 @@ def _print_bill(out: Console, sim: Simulation, months: list[Month], *, naive: bo
             format_bytes(m.without_live_end),
             money(m.with_cost),
             money(m.without_cost),
-            money(m.without_cost - m.with_cost),
+            signed(m.without_cost - m.with_cost),
         ]
-        if naive:
-            row += [money(m.with_naive), money(m.without_naive)]
         bill.add_row(*row)
-    total = ["total", "", "", money(a.cost_usd), money(b.cost_usd), money(b.cost_usd - a.cost_usd)]
-    if naive:
-        total += [money(a.naive_cost_usd), money(b.naive_cost_usd)]
+        seed.add_row(
+            m.label,
+            money(m.with_naive),
+            money(m.without_naive),
+            money(m.with_cost),
+            money(m.without_cost),
+        )
+    total = ["total", "", "", money(a.cost_usd), money(b.cost_usd), signed(b.cost_usd - a.cost_usd)]
     bill.add_row(*total, style="bold")
-    out.print(bill)
+    seed.add_row(
+        "total",
+        money(a.naive_cost_usd),
+        money(b.naive_cost_usd),
+        money(a.cost_usd),
+        money(b.cost_usd),
+        style="bold",
+    )
+    out.print(_whole(bill))
+    if naive:
+        out.print(_whole(seed))
     if step > 1:
         out.print(f"  (every {step}th month shown; --csv or --json has every day)")
 
@@ -193,9 +235,9 @@ def _fees_table(sim: Simulation) -> Table:
 
     a, b = sim.with_cleanup, sim.without_cleanup
     fees = Table(title="Bill by fee type and tier", title_justify="left")
-    fees.add_column("line")
-    fees.add_column("with cleanup", justify="right")
-    fees.add_column("without", justify="right")
+    _text(fees, "line")
+    _num(fees, "with cleanup")
+    _num(fees, "without")
     for part in COMPONENTS:
         if a.cost_by_component[part] or b.cost_by_component[part]:
             fees.add_row(part, money(a.cost_by_component[part]), money(b.cost_by_component[part]))
@@ -240,6 +282,8 @@ def _print_outcome(out: Console, sim: Simulation, months: list[Month], *, naive:
             f"({s.database.engine}; autovacuum {_autovacuum(sim)}). " + db_lesson(sim),
             soft_wrap=True,
         )
+    for line in trap_lines(sim):
+        out.print(f"[yellow]{line[0]}[/]: {line[1]}", soft_wrap=True)
     for job, (job_name, left) in zip(s.jobs, a.backlog_end.items(), strict=True):
         if left > 0:
             what = counted(s, job.classes) if job.classes else "rows"
@@ -271,20 +315,36 @@ def outcome_line(usd: float, percent: float, days: int) -> str:
     )
 
 
+# What makes the naive saving (live GB x the first band's price, nothing else) come out higher
+# than the bill's, and what makes it lower (issue 19 item 7).
+NAIVE_HIGHER = (
+    "it leaves out what cleanup itself costs (transition, LIST and GET fees, minimum "
+    "durations, retrieval, Aurora I/O) and prices the uncleaned stock at the first band's "
+    "rate, where the volume bands bill a large one for less (S3 Standard $0.022 past 50 TB, "
+    "$0.021 past 500 TB), so there is less to save"
+)
+NAIVE_LOWER = (
+    "it leaves out what the uncleaned stock costs beyond its live bytes (the database's dead "
+    "space and slack, RDS's allocation, minimum billable sizes, per-object overhead, "
+    "monitoring fees), all of which cleanup also avoids"
+)
+
+
 def naive_note(usd: float, naive: float) -> str:
-    """Why the honest saving and the naive one differ, whichever is larger."""
+    """Why the honest saving and the naive one differ, in both directions."""
     if abs(usd - naive) <= 0.005 * max(abs(usd), abs(naive), 1e-9):
-        return "The honest and the naive saving agree within 0.5%."
+        return (
+            "The honest and the naive saving agree within 0.5%. The naive sum comes out higher "
+            f"where {NAIVE_HIGHER}; lower where {NAIVE_LOWER}."
+        )
     if naive > usd:
         return (
-            f"The naive sum claims {signed(naive - usd)} more saving than the bill gives: it "
-            "ignores transition fees, minimum durations and sizes, per-object overhead, "
-            "retrieval, the database's slack and RDS's allocation."
+            f"The naive sum claims {signed(naive - usd)} more saving than the bill gives: "
+            f"{NAIVE_HIGHER}. (It comes out lower instead where {NAIVE_LOWER}.)"
         )
     return (
-        f"The naive sum claims {signed(usd - naive)} less saving than the bill gives: it prices "
-        "every GB at the first band's rate, while the volume bands (S3 Standard $0.022 past "
-        "50 TB, $0.021 past 500 TB) and an allocation held for both runs change the honest sums."
+        f"The naive sum claims {signed(usd - naive)} less saving than the bill gives: "
+        f"{NAIVE_LOWER}. (It comes out higher instead where {NAIVE_HIGHER}.)"
     )
 
 
@@ -292,7 +352,8 @@ def break_even_line(saved: Savings) -> str:
     if saved.break_even_day is not None:
         return (
             f"Break-even: day {saved.break_even_day} ({saved.break_even_date}); cleanup first "
-            "cost more (fees, minimum durations), and from then on it has cost less in total."
+            "cost more (its own fees: a script's LIST and GET requests, transitions, minimum "
+            "durations, I/O), and from then on it has cost less in total."
         )
     if saved.cheaper_from_day is not None:
         return (
@@ -302,6 +363,44 @@ def break_even_line(saved: Savings) -> str:
     if saved.usd < 0:
         return "Break-even: never within the horizon; cleanup costs more in total."
     return "Break-even: cleanup and no cleanup cost the same."
+
+
+def trap_lines(sim: Simulation) -> list[tuple[str, str]]:
+    """The traps this run fell into, each with its cost: a full disk, backups, I/O, monitoring."""
+    s, a, b = sim.scenario, sim.with_cleanup, sim.without_cleanup
+    lines = []
+    if a.db_storage_full_days or b.db_storage_full_days:
+        lines.append(
+            (
+                "Storage full",
+                f"on {a.db_storage_full_days} days with cleanup ({b.db_storage_full_days} "
+                "without) the database outgrew its allocation: RDS autoscaling waits 6 hours "
+                "between increases (at most 4 a day, each max(10 GiB, 10 %, 7 hours of the "
+                "growth it saw)), so a load faster than that fills the disk and writes stop. "
+                "Raise initial_alloc.",
+            )
+        )
+    backup = a.cost_by_component["backup"]
+    if backup:
+        lines.append(
+            (
+                "Backups",
+                f"rows deleted in the last {s.database.backup_days} days live on in the "
+                "automated backups; past 100 % of the database's storage they cost "
+                f"{money(backup)} with cleanup ({money(b.cost_by_component['backup'])} without).",
+            )
+        )
+    io = a.cost_by_component["database_io"]
+    if io:
+        lines.append(
+            (
+                "Aurora I/O",
+                f"{money(io)} with cleanup, {money(b.cost_by_component['database_io'])} without: "
+                "Aurora Standard bills $0.20 per million I/Os (inserts, and the pages a purge "
+                "reads); aurora_io (I/O-Optimized) bills none at $0.225/GB-month.",
+            )
+        )
+    return lines
 
 
 def db_lesson(sim: Simulation) -> str:
@@ -350,15 +449,17 @@ def _ledger_table(sim: Simulation) -> Table:
         title="Job ledger (saved: the timetable without the job costs this much more)",
         title_justify="left",
     )
-    for name in ("job", "runs", "removed", "bytes", "moved", "fees", "saved"):
-        table.add_column(name, justify="left" if name == "job" else "right")
+    _text(table, "job")
+    for name in ("runs", "removed", "moved", "fees", "saved"):
+        _num(table, name)
     for row in ledger(sim):
         table.add_row(
             row.name + (" [yellow]![/]" if row.warning else ""),
             f"{row.runs:,}",
-            f"{row.units_removed:,.0f} {row.counted}" if row.units_removed else "0",
-            format_bytes(row.bytes_removed),
-            f"{row.objects_moved:,.0f}",
+            f"{row.units_removed:,.0f}\n{row.counted}\n{format_bytes(row.bytes_removed)}"
+            if row.units_removed
+            else "0",
+            f"{row.objects_moved:,.0f}\nobjects" if row.objects_moved else "0",
             money(row.fees_usd),
             signed(row.saved_usd),
         )
@@ -376,7 +477,7 @@ def _print_claims(out: Console, sim: Simulation) -> None:
         return
     t = Table(title="Seed claim vs simulated", title_justify="left")
     for name in ("claim", "the seed says", "simulated", "verdict"):
-        t.add_column(name)
+        _text(t, name)
     for c in claims:
         t.add_row(c.claim, c.seed, c.simulated, c.verdict)
     out.print(t)
@@ -390,10 +491,10 @@ def _payback_table(sim: Simulation) -> Table:
     pay = Table(
         title=f"Per-object payback from {prices.tiers[0].name} (days)", title_justify="left"
     )
-    pay.add_column("object")
-    names = [t.name for t in prices.tiers[1:]]
+    _text(pay, "object")
+    names = payback_tiers(prices)
     for name in names:
-        pay.add_column(name, justify="right")
+        _num(pay, name.replace("_", " "))  # a header that may wrap at 80 columns
     for back in payback_table(sim):
         pay.add_row(
             back.label,
@@ -411,9 +512,9 @@ def _print_analogy(out: Console, sim: Simulation) -> None:
     if panel:
         city = s.analogy.city if s.analogy else "city"
         t = Table(title=f"{city} and the data city: structure, not units", title_justify="left")
-        t.add_column("concept")
-        t.add_column(city)
-        t.add_column("simulated service")
+        _text(t, "concept")
+        _text(t, city)
+        _text(t, "simulated service")
         for concept in panel:
             t.add_row(*concept)
         out.print(t)
@@ -445,8 +546,8 @@ def print_presets(rows: list[tuple[str, str]]) -> None:
     from hygiene.render.human import console
 
     table = Table(show_edge=False)
-    table.add_column("preset")
-    table.add_column("what it shows")
+    _text(table, "preset")
+    _text(table, "what it shows")
     for name, title in rows:
         table.add_row(name, title)
     console().print(table)

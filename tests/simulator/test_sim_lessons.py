@@ -199,7 +199,9 @@ def test_autovacuum_as_the_seed_configures_it(prices: Prices, on: bool) -> None:
     )
     warning = row(sim, "purge").warning
     if on:
-        assert warning is None
+        # Over 10 days on Aurora Standard the purge's own I/O outweighs what it saves (issue 19
+        # item 10); no word about vacuum, which autovacuum does.
+        assert warning is None or ("vacuum" not in warning and "I/O" in warning)
     else:
         assert warning is not None and "vacuum" in warning
 
