@@ -124,9 +124,9 @@ def clean_command(
             return _judged_nothing(found, json_output=json_output)
         plan = found.plan
         if interactive:
-            plan = _pick_groups(plan, found.request.roots)
+            plan = _pick_groups(plan)
         elif not yes and plan.going:
-            print_plan(plan, found.request.roots, stderr=json_output)
+            print_plan(plan, stderr=json_output)
             verb = "Incinerate (delete for good)" if incinerate else "Move to quarantine"
             if not confirm(f"{verb} {len(plan.going)} item(s)?", yes):
                 if json_output:
@@ -162,9 +162,9 @@ def _judged_nothing(found: Survey, *, json_output: bool) -> int:
     return EXIT_FINDINGS
 
 
-def _pick_groups(plan: Plan, roots: tuple[str, ...]) -> Plan:
+def _pick_groups(plan: Plan) -> Plan:
     from hygiene.clean.plan import decline
-    from hygiene.render.human import short_path
+    from hygiene.render.human import shown_path
     from hygiene.units import format_bytes
 
     declined = []
@@ -173,7 +173,7 @@ def _pick_groups(plan: Plan, roots: tuple[str, ...]) -> Plan:
         size = format_bytes(sum(i.artifact.bytes for i in items))
         print(f"{category} / {ecosystem}: {len(items)} item(s), {size}", file=sys.stderr)
         for item in items[:5]:
-            print(f"  {short_path(item.artifact.path, roots)}", file=sys.stderr)
+            print(f"  {shown_path(item.artifact.path)}", file=sys.stderr)
         if len(items) > 5:
             print(f"  ... and {len(items) - 5} more", file=sys.stderr)
         if not confirm(f"{plan.action.capitalize()} this group?", yes=False):
@@ -190,8 +190,8 @@ def _show(report: CleanReport, found: Survey, *, json_output: bool) -> None:
     elif report.dry_run:
         from hygiene.render.clean import print_plan
 
-        print_plan(found.plan, found.request.roots)
+        print_plan(found.plan)
     else:
         from hygiene.render.clean import print_report
 
-        print_report(report, found.request.roots)
+        print_report(report)

@@ -72,7 +72,7 @@ def fix_command(
     else:
         from hygiene.render.fix import print_fix
 
-        print_fix(plan, outcomes, applied=apply, roots=result.roots)
+        print_fix(plan, outcomes, applied=apply)
     if not apply and plan.repos and not quiet and not json_output:
         sys.stdout.flush()  # the plan first, when both streams go to one terminal or file
         print("hygiene: dry run; run with --apply to make these changes", file=sys.stderr)

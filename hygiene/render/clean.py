@@ -17,7 +17,7 @@ from hygiene.clean.collect import PurgeReport, RestoreReport
 from hygiene.clean.plan import Plan, PlanItem
 from hygiene.clean.quarantine import RunSummary
 from hygiene.paths import display
-from hygiene.render.human import console, short_path
+from hygiene.render.human import console, shown_path
 from hygiene.render.json import SCHEMA
 from hygiene.units import format_age, format_bytes
 
@@ -54,7 +54,8 @@ def clean_document(report: CleanReport) -> dict[str, Any]:
     }
 
 
-def print_plan(plan: Plan, roots: tuple[str, ...], *, stderr: bool = False) -> None:
+def print_plan(plan: Plan, *, stderr: bool = False) -> None:
+    """What a clean would collect and keep; paths as scan shows them (`shown_path`)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -76,14 +77,14 @@ def print_plan(plan: Plan, roots: tuple[str, ...], *, stderr: bool = False) -> N
                 format_age(now - a.newest_mtime) if a.newest_mtime else "-",
                 a.category,
                 a.ecosystem,
-                short_path(a.path, roots) + ("/" if a.folder else ""),
+                shown_path(a.path) + ("/" if a.folder else ""),
             )
         out.print(table)
     staying = plan.staying
     if staying:
         out.print(f"kept ({len(staying)}):")
         for item in staying:
-            out.print(f"  {short_path(item.artifact.path, roots)}: {item.skip}", soft_wrap=True)
+            out.print(f"  {shown_path(item.artifact.path)}: {item.skip}", soft_wrap=True)
     out.print(_plan_total(plan.going, plan.action), soft_wrap=True)
 
 
@@ -95,14 +96,14 @@ def _plan_total(going: Sequence[PlanItem], action: str) -> str:
     return f"{len(going)} item(s), {size} in {files:,} files, to {action}."
 
 
-def print_report(report: CleanReport, roots: tuple[str, ...]) -> None:
+def print_report(report: CleanReport) -> None:
     out = console()
     if not report.outcomes:
         out.print("Nothing to collect: the scan found no artifacts here.")
         return
     for o in report.outcomes:
         if o.outcome != "done":
-            where = short_path(o.item.artifact.path, roots)
+            where = shown_path(o.item.artifact.path)
             out.print(f"{o.outcome}: {where}: {o.reason}", soft_wrap=True)
     done = report.done
     size = format_bytes(sum(o.item.artifact.bytes for o in done))

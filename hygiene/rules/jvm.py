@@ -25,7 +25,9 @@ RULES: tuple[Rule, ...] = (
         "scala",
         "build",
         ("target",),
-        beside=("build.sbt",),
+        # `*.sbt`: build.sbt, and the meta-build's project/plugins.sbt beside project/target
+        # (https://www.scala-sbt.org/1.x/docs/Organizing-Build.html).
+        beside=("build.sbt", "*.sbt"),
         recreate="sbt compile",
     ),
     Rule(

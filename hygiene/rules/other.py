@@ -47,7 +47,9 @@ RULES: tuple[Rule, ...] = (
         "haskell",
         "build",
         (".stack-work",),
-        beside=("stack.yaml",),
+        # Stack keeps one in the project folder and one in each local package's folder, beside
+        # the package's .cabal file (https://docs.haskellstack.org/en/stable/topics/stack_work/).
+        beside=("stack.yaml", "*.cabal"),
         recreate="stack build",
     ),
     Rule(

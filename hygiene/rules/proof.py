@@ -12,7 +12,9 @@ their first bytes carry the line the writing tool puts there about itself:
   and caches, but tags them with `CACHEDIR.TAG` as well (and `pyvenv.cfg`): that is its proof.
 - `CMakeCache.txt` begins with `# This is the CMakeCache file.` (every CMake since 2.x).
 - go's `vendor/modules.txt` lists modules as `# path version` lines
-  (https://go.dev/ref/mod#go-mod-vendor).
+  (https://go.dev/ref/mod#go-mod-vendor); `go work vendor` writes `## workspace` above them,
+  its vendor/ sitting at the workspace root beside `go.work`, away from any `go.mod`
+  (golang/go src/cmd/go/testdata/script/work_vendor_modules_txt_conditional.txt).
 - an egg-info's `PKG-INFO` begins with `Metadata-Version: ` and names the project.
 
 Markers not listed here (`pyvenv.cfg`, npm's `.package-lock.json`) count by name: PEP 405 and
@@ -50,7 +52,7 @@ PROOFS: dict[str, Callable[[bytes], bool]] = {
     "CACHEDIR.TAG": lambda head: head.startswith(CACHEDIR_SIGNATURE),
     ".gitignore": _tool_gitignore,
     "CMakeCache.txt": lambda head: head.startswith(b"# This is the CMakeCache file."),
-    "modules.txt": lambda head: head.startswith(b"# "),
+    "modules.txt": lambda head: head.startswith((b"# ", b"## workspace\n# ")),
     # Core metadata as setuptools writes it into `NAME.egg-info/` (issue 18, item 1):
     # https://packaging.python.org/en/latest/specifications/core-metadata/
     "PKG-INFO": lambda head: head.startswith(b"Metadata-Version: ") and b"\nName: " in head,

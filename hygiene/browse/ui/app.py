@@ -598,7 +598,7 @@ class BrowseApp(App[int]):
         if not plan.repos:
             self.notify("nothing to fix any more")
             return
-        body = "\n".join(fix_plan_lines(plan, self.roots))
+        body = "\n".join(fix_plan_lines(plan, lambda path: short_path(path, self.roots)))
 
         def answered(yes: bool | None) -> None:
             if yes:
