@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,6 +26,7 @@ from hygiene.clean.collect import (
 )
 from hygiene.clean.plan import Action, pick
 from hygiene.clean.quarantine import RunSummary, all_runs, exclusive
+from hygiene.clean.safety import scan_clock
 from hygiene.model import Artifact, Finding, ScanResult
 from hygiene.scan.engine import ScanRequest, scan
 
@@ -81,7 +81,7 @@ def prepare() -> None:
 
 def run_scan(request: BrowseRequest, inbox: Inbox) -> Verdict:
     # Taken before the scan, so anything changed after the scan saw it is re-judged (as clean).
-    inbox.started = time.time()
+    inbox.started = scan_clock()
     result = scan(request.scan, progress=inbox.progress, candidate=inbox.candidates.append)
     survey = judge(request.clean, result.findings, refused=result.refused, started=inbox.started)
     return Verdict(result, survey)

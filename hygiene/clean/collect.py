@@ -30,7 +30,7 @@ from hygiene.clean.quarantine import (
     restored_differs,
     tidy,
 )
-from hygiene.clean.safety import Guard
+from hygiene.clean.safety import Guard, scan_clock
 from hygiene.config.layers import Config
 from hygiene.errors import UsageError
 from hygiene.model import Artifact, Finding
@@ -91,7 +91,7 @@ def survey(request: CleanRequest, *, progress: ScanProgress | None = None) -> Su
     request = resolved(request)
     roots = tuple(Path(r) for r in request.roots)
     # Taken before the scan, so anything changed after the scan saw it is re-judged.
-    started = time.time()
+    started = scan_clock()
     result = scan(
         ScanRequest(roots=roots, config=request.config, filters=request.filters),
         progress=progress,

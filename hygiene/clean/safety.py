@@ -248,8 +248,23 @@ def changed_since_scan(artifact: Artifact, since: float = 0.0) -> str | None:
     return _changed(max(st.st_ctime, newest[1]), since)
 
 
+def scan_clock() -> float:
+    """Now, on the clock the kernel stamps ctimes with. File times come from the coarse clock,
+    which runs up to a tick (a few ms) behind `time.time()`: a change made within that tick
+    after the scan began would carry a ctime earlier than a fine-grained start, and be missed.
+    Taken from the coarse clock and compared with `>=`, any later change is caught (a change in
+    the same tick just before costs a skipped item, never a lost file)."""
+    import sys
+    import time
+
+    if sys.platform == "linux":
+        # CLOCK_REALTIME_COARSE, which Python's time module does not name (linux/time.h: 5).
+        return time.clock_gettime(getattr(time, "CLOCK_REALTIME_COARSE", 5))
+    return time.time()
+
+
 def _changed(ctime: float, since: float) -> str | None:
-    if since and ctime > since:
+    if since and ctime >= since:
         return "changed since the scan (an entry was added, moved in or out, or altered)"
     return None
 

@@ -85,3 +85,22 @@ def test_incinerate_deletes_only_what_was_planned(cli, make_repo, tmp_path, monk
     assert "does not match the plan" in item["reason"]
     leftovers = [p.name for p in repo.path.iterdir() if p.name.startswith(".hygiene-")]
     assert leftovers == []
+
+
+def test_a_move_right_after_the_scan_began_is_never_missed(tmp_path: Path) -> None:
+    # File times come from the kernel's coarse clock, up to a tick behind time.time(): a file
+    # moved in within that tick after the scan began carried an earlier ctime and slipped past
+    # the re-check. As `mv` does it: a file made before, renamed into the folder after.
+    from hygiene.clean.safety import _changed, scan_clock
+
+    (tmp_path / "in").mkdir()
+    missed = 0
+    for n in range(400):
+        made = tmp_path / f"f{n}"
+        made.touch()
+        since = scan_clock()
+        os.rename(made, tmp_path / "in" / made.name)
+        moved = os.lstat(tmp_path / "in" / made.name).st_ctime
+        if _changed(moved, since) is None:
+            missed += 1
+    assert missed == 0
