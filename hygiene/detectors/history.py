@@ -21,7 +21,7 @@ from typing import ClassVar
 
 from hygiene.detectors import DetectContext, Detected
 from hygiene.git.prefetch import Prefetch
-from hygiene.git.repo import LIST_OBJECT_SIZES, GitError, git, object_store
+from hygiene.git.repo import LIST_OBJECT_SIZES, GitError, additions, git, object_store
 from hygiene.git.run import git_pipe, per_repo
 from hygiene.model import ScanIssue
 
@@ -141,33 +141,10 @@ def _head_blobs(repo: str) -> set[str]:
 
 def _added_by(repo: str, oids: set[str]) -> dict[str, tuple[str, str]]:
     """oid -> (commit, path) of the oldest commit that added it."""
-    out = git(
-        repo,
-        "log",
-        "--all",
-        "--no-renames",
-        "--diff-filter=A",
-        "--raw",
-        "--no-abbrev",
-        "-z",
-        "--format=%x01%H",
-        check=False,
-    )
     found: dict[str, tuple[str, str]] = {}
-    commit = ""
-    tokens = out.split(b"\0")
-    i = 0
-    while i < len(tokens):
-        token = tokens[i].lstrip(b"\n")
-        i += 1
-        if token.startswith(b"\x01"):
-            commit = token[1:].decode()
-        elif token.startswith(b":") and i < len(tokens):
-            oid = token.split(b" ")[3].decode()
-            path = os.fsdecode(tokens[i])
-            i += 1
-            if oid in oids:
-                found[oid] = (commit, path)  # log runs newest first: the last one is the oldest
+    for commit, oid, path in additions(repo):
+        if oid in oids:
+            found[oid] = (commit, path)  # log runs newest first: the last one is the oldest
     return found
 
 

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 from hygiene.detectors import DetectContext, Detected
 from hygiene.git.prefetch import Prefetch
-from hygiene.git.repo import LIST_TRACKED, GitError, git
+from hygiene.git.repo import LIST_TRACKED, GitError, additions, git
 from hygiene.model import ScanIssue
 from hygiene.rules import Rule, default_index
 
@@ -216,33 +216,10 @@ def _tracked(repo: str, listing: bytes, rules: list[Rule]) -> list[TrackedSecret
 def _history(repo: str, tracked: set[str], rules: list[Rule]) -> list[TrackedSecret]:
     """Secrets added by any commit of any ref and no longer tracked, by name (and, for the few
     whose name needs it, by the blob's first bytes)."""
-    out = git(
-        repo,
-        "log",
-        "--all",
-        "--no-renames",
-        "--diff-filter=A",
-        "--raw",
-        "--no-abbrev",
-        "-z",
-        "--format=%x01%H",
-        check=False,
-    )
     added: dict[str, tuple[str, str]] = {}  # rel -> (oldest commit, blob)
-    commit = ""
-    tokens = out.split(b"\0")
-    i = 0
-    while i < len(tokens):
-        token = tokens[i].lstrip(b"\n")
-        i += 1
-        if token.startswith(b"\x01"):
-            commit = token[1:].decode()
-        elif token.startswith(b":") and i < len(tokens):
-            oid = token.split(b" ")[3].decode()
-            rel = os.fsdecode(tokens[i])
-            i += 1
-            if rel not in tracked and _by_name(rel, rules) is not None:
-                added[rel] = (commit, oid)  # newest first: the last one is the oldest
+    for commit, oid, rel in additions(repo):
+        if rel not in tracked and _by_name(rel, rules) is not None:
+            added[rel] = (commit, oid)  # newest first: the last one is the oldest
     if not added:
         return []
     sizes = _blob_sizes(repo, [oid for _, oid in added.values()])

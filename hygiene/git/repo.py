@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from hygiene.git.run import GitError, chunks, git, git_env
 
@@ -132,3 +132,31 @@ def work_tree_of(path: str) -> str | None:
         if parent == current:
             return None
         current = parent
+
+
+def additions(repo: str) -> Iterator[tuple[str, str, str]]:
+    """(commit, blob id, path) for every file any commit of any ref added, newest commit first:
+    one `git log --raw`, whatever the size of the history."""
+    out = git(
+        repo,
+        "log",
+        "--all",
+        "--no-renames",
+        "--diff-filter=A",
+        "--raw",
+        "--no-abbrev",
+        "-z",
+        "--format=%x01%H",
+        check=False,
+    )
+    commit = ""
+    tokens = out.split(b"\0")
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].lstrip(b"\n")
+        i += 1
+        if token.startswith(b"\x01"):
+            commit = token[1:].decode()
+        elif token.startswith(b":") and i < len(tokens):
+            yield commit, token.split(b" ")[3].decode(), os.fsdecode(tokens[i])
+            i += 1
