@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from hygiene.browse import session
+from hygiene.browse.feed import ScanFeed
 from hygiene.browse.rows import GROUPS, SORTS, Board, Row, describe
 from hygiene.browse.session import BrowseRequest, Inbox, Verdict
 from hygiene.browse.ui.screens import Confirm, Help, Prompt, QuarantineScreen
@@ -90,10 +91,12 @@ class BrowseApp(App[int]):
         min_size: int | None = None,
         free_space: Callable[[tuple[str, ...]], int] | None = None,
         clock: Callable[[], float] = time.time,
+        feed: ScanFeed | None = None,
     ) -> None:
         super().__init__()
-        session.prepare()
         self.request = request
+        # The scan the command started before loading the app (`cli.browse.launch`), if any.
+        self.feed = feed
         self.roots = request.clean.roots
         self.board = Board(roots=self.roots, min_size=min_size)
         self.clock = clock
@@ -138,7 +141,10 @@ class BrowseApp(App[int]):
         self.start_scan()
 
     def start_scan(self) -> None:
-        self.inbox = Inbox()
+        if self.inbox.feed is not None:
+            self.inbox.feed.stop()  # a rescan: the old scan's process ends
+        self.inbox = Inbox(feed=self.feed)
+        self.feed = None
         self.verdict = None
         self.scan_error = None
         self.board.rows.clear()
@@ -154,13 +160,19 @@ class BrowseApp(App[int]):
         try:
             verdict = session.run_scan(self.request, inbox)
         except HygieneError as exc:
-            self.call_from_thread(self.scan_failed, str(exc))
+            self.call_from_thread(self.scan_failed, inbox, str(exc))
             return
         self.call_from_thread(self.verdict_in, inbox, verdict)
 
-    def scan_failed(self, message: str) -> None:
+    def scan_failed(self, inbox: Inbox, message: str) -> None:
+        if inbox is not self.inbox:
+            return  # a scan stopped by a rescan
         self.scan_error = message
         self.dirty = True
+
+    def on_unmount(self) -> None:
+        if self.inbox.feed is not None:
+            self.inbox.feed.stop()
 
     def verdict_in(self, inbox: Inbox, verdict: Verdict) -> None:
         if inbox is not self.inbox:
