@@ -60,6 +60,7 @@ class Inbox:
     bytes: int = 0
     started: float = 0.0
     feed: ScanFeed | None = None
+    walked: bool = False  # every candidate is in; the plan is being made
 
     def progress(self, files: int, size: int) -> None:
         self.files, self.bytes = files, size
@@ -84,6 +85,7 @@ def run_scan(request: BrowseRequest, inbox: Inbox) -> Verdict:
     # Taken before the scan, so anything changed after the scan saw it is re-judged (as clean).
     inbox.started = feed.started
     result = feed.read(inbox.candidates.extend, inbox.progress)
+    inbox.walked = True
     survey = judge(request.clean, result.findings, refused=result.refused, started=inbox.started)
     return Verdict(result, survey)
 

@@ -39,10 +39,17 @@ STYLES = {
     "fixed": "green",
 }
 PATH_WIDTH = 44
+DRAW_EVERY = 0.1  # seconds: how often the scan's news is looked at
 
 
 def _right(text: str, style: str = "") -> Text:
     return Text(text, style=style, justify="right")
+
+
+def _same(a: Text, b: Text) -> bool:
+    return (
+        a.plain == b.plain and a.style == b.style and a.justify == b.justify and a.spans == b.spans
+    )
 
 
 def _clip(text: str, width: int) -> str:
@@ -109,6 +116,9 @@ class BrowseApp(App[int]):
         self.last_run: str | None = None
         self.dirty = True
         self.shown_keys: list[str] = []
+        self.shown_cells: dict[str, list[Text]] = {}
+        self.drawn_at = 0.0  # time.monotonic() of the last redraw
+        self.draw_cost = 0.0  # seconds it took
         self.groups: dict[str, list[Row]] = {}
         # What the details worker found (biggest children, db figures), kept per row so a
         # redraw does not lose it.
@@ -137,7 +147,7 @@ class BrowseApp(App[int]):
             table.add_column(label, key=label or "mark")
         table.focus()
         self.free = self.free_space(self.roots)
-        self.set_interval(0.1, self.drain)
+        self.set_interval(DRAW_EVERY, self.drain)
         self.start_scan()
 
     def start_scan(self) -> None:
@@ -177,7 +187,7 @@ class BrowseApp(App[int]):
     def verdict_in(self, inbox: Inbox, verdict: Verdict) -> None:
         if inbox is not self.inbox:
             return  # a scan started before a rescan
-        self.drain()
+        inbox.candidates.clear()  # the verdict replaces every candidate
         self.verdict = verdict
         self.board.settle(verdict.result.findings, verdict.kept())
         self.dirty = True
@@ -189,14 +199,30 @@ class BrowseApp(App[int]):
 
     def drain(self) -> None:
         """Take what the scan found since the last tick; redraw only when something changed."""
+        if not self.main_screen.query("#status"):
+            return  # the app is closing: its list is gone, a last tick may still come
         candidates = self.inbox.candidates
         while candidates:
             self.board.candidate(candidates.popleft())
             self.dirty = True
         self.show_status()
-        if self.dirty:
-            self.dirty = False
-            self.rebuild()
+        if not self.dirty:
+            return
+        now = time.monotonic()
+        # While candidates stream in, the list is redrawn at most so often that drawing takes
+        # a fifth of the time: on a big tree a redraw costs tenths of a second, taken from the
+        # scan (issue 20). Once the walk is over, the last candidates are drawn at once, while
+        # the plan is made: the verdict then changes only the cells it changes.
+        if (
+            self.scanning
+            and not self.inbox.walked
+            and now - self.drawn_at < max(DRAW_EVERY, 4 * self.draw_cost)
+        ):
+            return
+        self.dirty = False
+        self.rebuild()
+        self.drawn_at = time.monotonic()
+        self.draw_cost = self.drawn_at - now
 
     # --- drawing ------------------------------------------------------------------------------
 
@@ -221,38 +247,58 @@ class BrowseApp(App[int]):
         ]
 
     def rebuild(self) -> None:
+        """Draw the board. When the rows shown are the same, in the same order (a mark, the
+        plan's verdict on the candidates), only the cells that changed are replaced: adding a
+        row costs the table a measure of every cell, which for a thousand rows is a visible
+        pause (issue 20)."""
         table = self.main_screen.query_one("#rows", DataTable)
-        current = self.current_key()
-        table.clear()
         now = self.clock()
-        keys: list[str] = []
+        lines: list[tuple[str, list[Text]]] = []
         self.groups = {}
         for name, rows in self.board.grouped():
             if name:
                 key = GROUP_KEY + name
                 self.groups[key] = rows
-                marked = all(r.key in self.board.marked for r in rows if r.collectable)
-                some = any(r.collectable for r in rows)
-                table.add_row(
-                    Text("✓" if some and marked else "▸", style="bold"),
-                    _right(format_bytes(sum(r.bytes for r in rows)), "bold"),
-                    Text(""),
-                    Text(""),
-                    Text(""),
-                    Text(""),
-                    Text(f"{_clip(name, PATH_WIDTH - 6)} ({len(rows)})", style="bold"),
-                    Text(""),
-                    key=key,
-                )
-                keys.append(key)
-            for row in rows:
-                table.add_row(*self.cells(row, now), key=row.key)
-                keys.append(row.key)
-        self.shown_keys = keys
-        if current in keys:
-            table.move_cursor(row=keys.index(current), animate=False)
+                lines.append((key, self.group_cells(name, rows)))
+            lines.extend((row.key, self.cells(row, now)) for row in rows)
+        keys = [key for key, _ in lines]
+        if keys == self.shown_keys and table.row_count == len(keys):
+            self.update_changed(table, lines)
+        else:
+            current = self.current_key()
+            table.clear()
+            for key, cells in lines:
+                table.add_row(*cells, key=key)
+            self.shown_keys = keys
+            if current in keys:
+                table.move_cursor(row=keys.index(current), animate=False)
+        self.shown_cells = dict(lines)
         self.show_totals()
         self.show_details()
+
+    def update_changed(self, table: DataTable[Text], lines: list[tuple[str, list[Text]]]) -> None:
+        columns = table.ordered_columns
+        for key, cells in lines:
+            old = self.shown_cells.get(key, [])
+            for i, (column, cell) in enumerate(zip(columns, cells, strict=True)):
+                if i < len(old) and _same(cell, old[i]):
+                    continue
+                wider = cell.cell_len > column.content_width
+                table.update_cell(key, column.key, cell, update_width=wider)
+
+    def group_cells(self, name: str, rows: list[Row]) -> list[Text]:
+        marked = all(r.key in self.board.marked for r in rows if r.collectable)
+        some = any(r.collectable for r in rows)
+        return [
+            Text("✓" if some and marked else "▸", style="bold"),
+            _right(format_bytes(sum(r.bytes for r in rows)), "bold"),
+            Text(""),
+            Text(""),
+            Text(""),
+            Text(""),
+            Text(f"{_clip(name, PATH_WIDTH - 6)} ({len(rows)})", style="bold"),
+            Text(""),
+        ]
 
     def show_status(self) -> None:
         status = self.main_screen.query_one("#status", Static)
