@@ -220,7 +220,7 @@ class BrowseApp(App[int]):
         ):
             return
         self.dirty = False
-        self.rebuild()
+        self.rebuild(keep_top=True)
         self.drawn_at = time.monotonic()
         self.draw_cost = self.drawn_at - now
 
@@ -246,11 +246,13 @@ class BrowseApp(App[int]):
             Text(row.reason, style=style),
         ]
 
-    def rebuild(self) -> None:
+    def rebuild(self, *, keep_top: bool = False) -> None:
         """Draw the board. When the rows shown are the same, in the same order (a mark, the
         plan's verdict on the candidates), only the cells that changed are replaced: adding a
         row costs the table a measure of every cell, which for a thousand rows is a visible
-        pause (issue 20)."""
+        pause (issue 20). The cursor stays on its row wherever the row moves, except that with
+        `keep_top` (the scan's news) a cursor on the first row stays on the first row: as
+        bigger findings stream in above it, the cursor shows the biggest."""
         table = self.main_screen.query_one("#rows", DataTable)
         now = self.clock()
         lines: list[tuple[str, list[Text]]] = []
@@ -266,11 +268,12 @@ class BrowseApp(App[int]):
             self.update_changed(table, lines)
         else:
             current = self.current_key()
+            at_top = table.cursor_row == 0
             table.clear()
             for key, cells in lines:
                 table.add_row(*cells, key=key)
             self.shown_keys = keys
-            if current in keys:
+            if current in keys and not (keep_top and at_top):
                 table.move_cursor(row=keys.index(current), animate=False)
         self.shown_cells = dict(lines)
         self.show_totals()
