@@ -11,8 +11,7 @@ from pathlib import Path
 
 
 async def probe(root: Path) -> dict[str, float]:
-    from hygiene.browse.ui.app import BrowseApp
-    from hygiene.cli.browse import browse_request
+    from hygiene.cli.browse import browse_request, launch
 
     request, older, size = browse_request(
         roots=[root],
@@ -27,7 +26,7 @@ async def probe(root: Path) -> dict[str, float]:
         min_age=None,
         config_path=None,
     )
-    app = BrowseApp(request, older_than=older, min_size=size)
+    app = launch(request, older, size)  # as the command does: the scan starts first
     seen: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         while "full" not in seen:

@@ -103,3 +103,24 @@ def parse_now(text: str, *, naive: dt.tzinfo) -> dt.datetime:
             f"--now: expected an ISO 8601 time such as 2026-03-08T02:30, got {text!r}"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=naive)
+
+
+def scan_clock() -> float:
+    """The moment the scan begins, on the clock the kernel stamps ctimes with.
+
+    File times come from the kernel's coarse clock, up to a tick (a few ms) behind
+    `time.time()`: a file moved in within that tick after the scan began would carry a ctime
+    before a fine-grained start, and be missed. So the start is the next tick of the coarse
+    clock itself (waited for: a tick at most), and a ctime at or after it counts as changed.
+    Whatever was changed before has an earlier tick; whatever after, this one or later."""
+    import sys
+    import time
+
+    if sys.platform != "linux":
+        return time.time()
+    # CLOCK_REALTIME_COARSE, which Python's time module does not name (linux/time.h: 5).
+    coarse = getattr(time, "CLOCK_REALTIME_COARSE", 5)
+    last = time.clock_gettime(coarse)
+    while (now := time.clock_gettime(coarse)) == last:
+        time.sleep(0.0005)
+    return now

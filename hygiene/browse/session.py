@@ -1,7 +1,8 @@
 """What `browse` asks of the engine, without any UI: the same calls `scan`, `clean`, `restore`,
 `quarantine` and `fix` make, so browse keeps every guarantee of docs/clean.md.
 
-Each function runs on a worker thread of the app; none prints. Acting always goes through
+Each function runs on a worker thread of the app; none prints. The scan itself runs in a
+child process (`hygiene.browse.feed`). Acting always goes through
 `collect()` under the quarantine lock, after settling what a killed run left, exactly as
 `clean` does: the guard is refreshed and every item re-checked right before it moves.
 """
@@ -14,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from hygiene.browse.feed import ScanFeed
 from hygiene.clean import collect as pipeline
 from hygiene.clean.audit import AuditLog
 from hygiene.clean.collect import (
@@ -26,9 +28,8 @@ from hygiene.clean.collect import (
 )
 from hygiene.clean.plan import Action, pick
 from hygiene.clean.quarantine import RunSummary, all_runs, exclusive
-from hygiene.clean.safety import scan_clock
 from hygiene.model import Artifact, Finding, ScanResult
-from hygiene.scan.engine import ScanRequest, scan
+from hygiene.scan.engine import ScanRequest
 
 if TYPE_CHECKING:
     from hygiene.clean.act import CleanReport
@@ -46,15 +47,18 @@ class BrowseRequest:
 
 @dataclass
 class Inbox:
-    """What the scanning thread hands the UI thread: appends and plain assignments only, which
-    are atomic in CPython, so the scan never waits for the screen."""
+    """What the scan's reader thread hands the UI thread: appends and plain assignments only,
+    which are atomic in CPython, so the scan never waits for the screen. `feed`: the scan
+    already started for it (the command starts one before Textual loads)."""
 
     candidates: deque[Artifact] = field(default_factory=deque)
     files: int = 0
     bytes: int = 0
     started: float = 0.0
+    feed: ScanFeed | None = None
+    walked: bool = False  # every candidate is in; the plan is being made
 
-    def progress(self, files: int, size: int, _path: str) -> None:
+    def progress(self, files: int, size: int) -> None:
         self.files, self.bytes = files, size
 
 
@@ -68,21 +72,16 @@ class Verdict:
         return {i.artifact.path: i.skip for i in self.survey.plan.items if i.skip is not None}
 
 
-def prepare() -> None:
-    """Start multiprocessing's resource tracker now, before the app takes over stderr.
-
-    The scan's worker pool starts from a thread (so by forkserver, not fork), and the tracker it
-    needs is spawned passing `sys.stderr.fileno()`: under Textual that is -1 and the spawn fails
-    ("bad value(s) in fds_to_keep"). Started here, on the main thread, it is simply reused."""
-    from multiprocessing import resource_tracker
-
-    resource_tracker.ensure_running()
-
-
 def run_scan(request: BrowseRequest, inbox: Inbox) -> Verdict:
+    """Stream the scan (in its own process, `hygiene.browse.feed`) into `inbox`, then judge
+    its findings here, in the process that acts on the plan."""
+    feed = inbox.feed
+    if feed is None:
+        feed = inbox.feed = ScanFeed.start(request.scan)
     # Taken before the scan, so anything changed after the scan saw it is re-judged (as clean).
-    inbox.started = scan_clock()
-    result = scan(request.scan, progress=inbox.progress, candidate=inbox.candidates.append)
+    inbox.started = feed.started
+    result = feed.read(inbox.candidates.extend, inbox.progress)
+    inbox.walked = True
     survey = judge(request.clean, result.findings, refused=result.refused, started=inbox.started)
     return Verdict(result, survey)
 

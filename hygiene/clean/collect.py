@@ -30,13 +30,14 @@ from hygiene.clean.quarantine import (
     restored_differs,
     tidy,
 )
-from hygiene.clean.safety import Guard, scan_clock
+from hygiene.clean.safety import Guard
 from hygiene.config.layers import Config
 from hygiene.errors import UsageError
 from hygiene.model import Artifact, Finding
 from hygiene.paths import hygiene_home
 from hygiene.scan.engine import Filters, ScanRequest, scan
 from hygiene.scan.engine import Progress as ScanProgress
+from hygiene.units import scan_clock
 
 
 @dataclass(frozen=True)

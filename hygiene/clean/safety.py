@@ -248,27 +248,6 @@ def changed_since_scan(artifact: Artifact, since: float = 0.0) -> str | None:
     return _changed(max(st.st_ctime, newest[1]), since)
 
 
-def scan_clock() -> float:
-    """The moment the scan begins, on the clock the kernel stamps ctimes with.
-
-    File times come from the kernel's coarse clock, up to a tick (a few ms) behind
-    `time.time()`: a file moved in within that tick after the scan began would carry a ctime
-    before a fine-grained start, and be missed. So the start is the next tick of the coarse
-    clock itself (waited for: a tick at most), and a ctime at or after it counts as changed.
-    Whatever was changed before has an earlier tick; whatever after, this one or later."""
-    import sys
-    import time
-
-    if sys.platform != "linux":
-        return time.time()
-    # CLOCK_REALTIME_COARSE, which Python's time module does not name (linux/time.h: 5).
-    coarse = getattr(time, "CLOCK_REALTIME_COARSE", 5)
-    last = time.clock_gettime(coarse)
-    while (now := time.clock_gettime(coarse)) == last:
-        time.sleep(0.0005)
-    return now
-
-
 def _changed(ctime: float, since: float) -> str | None:
     if since and ctime >= since:
         return "changed since the scan (an entry was added, moved in or out, or altered)"

@@ -23,6 +23,7 @@ from hygiene.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from hygiene.browse.session import BrowseRequest
+    from hygiene.browse.ui.app import BrowseApp
 
 
 def browse_command(
@@ -73,11 +74,24 @@ def browse_command(
         min_age=min_age,
         config_path=config_path,
     )
-    from hygiene.browse.ui.app import BrowseApp
-
-    app = BrowseApp(request, older_than=live_older, min_size=live_size)
-    code = app.run()
+    code = launch(request, live_older, live_size).run()
     return EXIT_OK if code is None else code
+
+
+def launch(request: BrowseRequest, older_than: float | None, min_size: int | None) -> BrowseApp:
+    """The app, its scan already running: started first, in a forked process (this one has a
+    single thread yet), so the walk goes on while Textual is imported and starts (issue 20)."""
+    from hygiene.browse.feed import ScanFeed
+
+    feed = ScanFeed.start(request.scan)
+    try:
+        from hygiene.browse.ui.app import BrowseApp
+
+        return BrowseApp(request, older_than=older_than, min_size=min_size, feed=feed)
+    except BaseException:
+        feed.stop()
+        feed.close()
+        raise
 
 
 def browse_request(

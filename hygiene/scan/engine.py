@@ -90,20 +90,39 @@ class WalkHarvest:
     # Git questions start as repositories are found and make progress between events.
     prefetch: Prefetch | None = None
     candidate: Candidate | None = None
+    # Paths already proposed to `candidate` early (`Walker.early`): each is proposed once.
+    proposed: set[str] = field(default_factory=set)
+
+    def early(self, hit: FolderHit | FileHit) -> None:
+        """A hit in a worker's answer, proposed as it comes back rather than when the walk
+        yields it; the walk's own order still makes the result."""
+        if self.candidate is None or hit.match.rule.precious or hit.path in self.proposed:
+            return
+        self.proposed.add(hit.path)
+        self.candidate(_folder_artifact(hit) if isinstance(hit, FolderHit) else _file_artifact(hit))
 
     def take(self, events: Iterable[object]) -> None:
         prefetch = self.prefetch
         candidate = self.candidate
+        proposed = self.proposed
         for event in events:
             if prefetch is not None:
                 prefetch.pump()
             if isinstance(event, FolderHit):
                 self.folders.append(event)
-                if candidate is not None and not event.match.rule.precious:
+                if (
+                    candidate is not None
+                    and not event.match.rule.precious
+                    and event.path not in proposed
+                ):
                     candidate(_folder_artifact(event))
             elif isinstance(event, FileHit):
                 self.files.append(event)
-                if candidate is not None and not event.match.rule.precious:
+                if (
+                    candidate is not None
+                    and not event.match.rule.precious
+                    and event.path not in proposed
+                ):
                     candidate(_file_artifact(event))
             elif isinstance(event, FileSeen):
                 self.seen.append(event)
@@ -265,6 +284,8 @@ def _scan(
 ) -> ScanResult:
     config = request.config
     harvest = WalkHarvest(prefetch=prefetch, candidate=candidate)
+    if candidate is not None:
+        walker.early = harvest.early
     # Resolved first: through a symlinked root, the repository above the real folder would go
     # unseen, and with it the check that nothing git tracks is ever reported.
     roots = tuple(dict.fromkeys(os.path.realpath(r) for r in request.roots))
@@ -361,7 +382,9 @@ def _veto(
             if fhit.path in tracked or protect.covers(fhit.path, folder=False):
                 continue
             artifacts.append(_file_artifact(fhit))
-        again = WalkHarvest(prefetch=prefetch, candidate=candidate)
+        again = WalkHarvest(prefetch=prefetch, candidate=candidate, proposed=harvest.proposed)
+        if candidate is not None:
+            walker.early = again.early
         for hit in rewalk:
             again.take(walker.walk(hit.path, repo=hit.repo))
         harvest.seen.extend(again.seen)

@@ -165,6 +165,28 @@ class SubtreeResult:
     leftover: list[Subtree] = field(default_factory=list)
 
 
+def _measure_of(part: Partial) -> Measure:
+    """A subtree's Measure from its sum; each inode under it counted once."""
+    m = Measure(
+        part.bytes,
+        part.disk_bytes,
+        part.files,
+        part.dirs,
+        part.newest_mtime,
+        part.freed,
+        part.contains_repo,
+        tuple(part.precious),
+    )
+    for nlink, seen, size, blocks, mtime in part.links.values():
+        if seen >= nlink:
+            m.reclaimable += int(blocks)
+        m.files += 1
+        m.bytes += int(size)
+        m.disk_bytes += int(blocks)
+        m.newest_mtime = max(m.newest_mtime, mtime)
+    return m
+
+
 def walk_subtrees(
     subtrees: list[Subtree],
     options: WalkOptions,
@@ -233,6 +255,9 @@ class Walker:
     # (a hit?, dev, ino) of every multi-link file reported, so each is reported once.
     _reported: set[tuple[bool, int, int]] = field(default_factory=set)
     _dirs_seen: int = 0
+    # Told of each hit in a worker's answer as soon as it comes back, before `walk` yields it
+    # in the order the work was cut (usually at the end of the walk): `browse` shows it then.
+    early: Callable[[FolderHit | FileHit], None] | None = None
 
     def _error(self, path: str, exc: OSError) -> None:
         reason = exc.strerror or type(exc).__name__
@@ -250,29 +275,14 @@ class Walker:
         once, whatever was seen elsewhere (so it does not depend on the order of the walk);
         the scan's totals hold each inode once overall."""
         self.errors.extend(ScanIssue(p, message) for p, message in part.errors)
-        m = Measure(
-            part.bytes,
-            part.disk_bytes,
-            part.files,
-            part.dirs,
-            part.newest_mtime,
-            part.freed,
-            part.contains_repo,
-            tuple(part.precious),
-        )
+        m = _measure_of(part)
         t = self.totals
         t.bytes += part.bytes
         t.disk_bytes += part.disk_bytes
         t.files += part.files
         t.dirs += part.dirs
         linked = self._linked
-        for key, (nlink, seen, size, blocks, mtime) in part.links.items():
-            if seen >= nlink:
-                m.reclaimable += int(blocks)
-            m.files += 1
-            m.bytes += int(size)
-            m.disk_bytes += int(blocks)
-            m.newest_mtime = max(m.newest_mtime, mtime)
+        for key, (_nlink, _seen, size, blocks, _mtime) in part.links.items():
             if key in linked:
                 continue
             linked.add(key)
@@ -285,6 +295,13 @@ class Walker:
         if self.options.progress is not None:
             self.options.progress(t.files, t.bytes, path)
         return m
+
+    def _preview(self, raw: _RawHit) -> FolderHit:
+        """What `_settle` will make of a worker's hit, taken now without counting anything (the
+        totals and hard links are counted once, in the order the work was cut)."""
+        return self._hit(
+            raw.path, raw.match, raw.repo, _measure_of(raw.part), raw.device, raw.inode
+        )
 
     def measure(self, path: str, dev: int) -> Measure:
         """Size a whole subtree without judging anything inside."""
@@ -514,11 +531,17 @@ class Walker:
     ) -> Iterator[Event]:
         """Keep a worker's answer; pass its repositories on and share its big artifacts out."""
         events = result.events
+        early = self.early
         for i, event in enumerate(events):
             if isinstance(event, RepoSeen):
                 yield event
             elif isinstance(event, _SplitHit):
                 events[i] = self._defer(event)
+            elif early is not None:
+                if isinstance(event, _RawHit):
+                    early(self._preview(event))
+                elif isinstance(event, FileHit):
+                    early(event)
         answers.append((key, result))
 
     def _wait_any(self, futures: list[Job]) -> set[Job]:

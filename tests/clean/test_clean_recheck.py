@@ -91,7 +91,8 @@ def test_a_move_right_after_the_scan_began_is_never_missed(tmp_path: Path) -> No
     # File times come from the kernel's coarse clock, up to a tick behind time.time(): a file
     # moved in within that tick after the scan began carried an earlier ctime and slipped past
     # the re-check. As `mv` does it: a file made before, renamed into the folder after.
-    from hygiene.clean.safety import _changed, scan_clock
+    from hygiene.clean.safety import _changed
+    from hygiene.units import scan_clock
 
     (tmp_path / "in").mkdir()
     missed = 0

@@ -3,18 +3,22 @@ quarantines, incinerates, restores and fixes, each through `hygiene.browse.sessi
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from hygiene.browse import session
+from hygiene.browse.feed import ScanFeed
 from hygiene.browse.rows import GROUPS, SORTS, Board, Row, describe
 from hygiene.browse.session import BrowseRequest, Inbox, Verdict
 from hygiene.browse.ui.screens import Confirm, Help, Prompt, QuarantineScreen
@@ -38,15 +42,38 @@ STYLES = {
     "fixed": "green",
 }
 PATH_WIDTH = 44
+DRAW_EVERY = 0.1  # seconds: how often the scan's news is looked at
 
 
 def _right(text: str, style: str = "") -> Text:
     return Text(text, style=style, justify="right")
 
 
+def _same(a: Text, b: Text) -> bool:
+    return (
+        a.plain == b.plain and a.style == b.style and a.justify == b.justify and a.spans == b.spans
+    )
+
+
 def _clip(text: str, width: int) -> str:
     """Long paths keep their end, which names the artifact."""
     return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+
+
+def _while_shown(method: Callable[..., None]) -> Callable[..., None]:
+    """Run a redraw that arrives on its own (a timer, a worker's answer) only while the list's
+    widgets exist: one can land as the app closes, when they are already gone."""
+
+    @functools.wraps(method)
+    def guarded(self: BrowseApp, *args: Any) -> None:
+        try:
+            method(self, *args)
+        except NoMatches:
+            if self.main_screen.is_attached:  # not closing: a real bug, not a late arrival
+                raise
+
+    return guarded
 
 
 class BrowseApp(App[int]):
@@ -90,10 +117,12 @@ class BrowseApp(App[int]):
         min_size: int | None = None,
         free_space: Callable[[tuple[str, ...]], int] | None = None,
         clock: Callable[[], float] = time.time,
+        feed: ScanFeed | None = None,
     ) -> None:
         super().__init__()
-        session.prepare()
         self.request = request
+        # The scan the command started before loading the app (`cli.browse.launch`), if any.
+        self.feed = feed
         self.roots = request.clean.roots
         self.board = Board(roots=self.roots, min_size=min_size)
         self.clock = clock
@@ -106,6 +135,9 @@ class BrowseApp(App[int]):
         self.last_run: str | None = None
         self.dirty = True
         self.shown_keys: list[str] = []
+        self.shown_cells: dict[str, list[Text]] = {}
+        self.drawn_at = 0.0  # time.monotonic() of the last redraw
+        self.draw_cost = 0.0  # seconds it took
         self.groups: dict[str, list[Row]] = {}
         # What the details worker found (biggest children, db figures), kept per row so a
         # redraw does not lose it.
@@ -134,11 +166,14 @@ class BrowseApp(App[int]):
             table.add_column(label, key=label or "mark")
         table.focus()
         self.free = self.free_space(self.roots)
-        self.set_interval(0.1, self.drain)
+        self.set_interval(DRAW_EVERY, self.drain)
         self.start_scan()
 
     def start_scan(self) -> None:
-        self.inbox = Inbox()
+        if self.inbox.feed is not None:
+            self.inbox.feed.stop()  # a rescan: the old scan's process ends
+        self.inbox = Inbox(feed=self.feed)
+        self.feed = None
         self.verdict = None
         self.scan_error = None
         self.board.rows.clear()
@@ -154,18 +189,26 @@ class BrowseApp(App[int]):
         try:
             verdict = session.run_scan(self.request, inbox)
         except HygieneError as exc:
-            self.call_from_thread(self.scan_failed, str(exc))
+            self.call_from_thread(self.scan_failed, inbox, str(exc))
             return
         self.call_from_thread(self.verdict_in, inbox, verdict)
 
-    def scan_failed(self, message: str) -> None:
+    @_while_shown
+    def scan_failed(self, inbox: Inbox, message: str) -> None:
+        if inbox is not self.inbox:
+            return  # a scan stopped by a rescan
         self.scan_error = message
         self.dirty = True
 
+    def on_unmount(self) -> None:
+        if self.inbox.feed is not None:
+            self.inbox.feed.stop()
+
+    @_while_shown
     def verdict_in(self, inbox: Inbox, verdict: Verdict) -> None:
         if inbox is not self.inbox:
             return  # a scan started before a rescan
-        self.drain()
+        inbox.candidates.clear()  # the verdict replaces every candidate
         self.verdict = verdict
         self.board.settle(verdict.result.findings, verdict.kept())
         self.dirty = True
@@ -175,16 +218,33 @@ class BrowseApp(App[int]):
     def scanning(self) -> bool:
         return self.verdict is None and self.scan_error is None
 
+    @_while_shown
     def drain(self) -> None:
         """Take what the scan found since the last tick; redraw only when something changed."""
+        if not self.main_screen.query("#status"):
+            return  # the app is closing: its list is gone, a last tick may still come
         candidates = self.inbox.candidates
         while candidates:
             self.board.candidate(candidates.popleft())
             self.dirty = True
         self.show_status()
-        if self.dirty:
-            self.dirty = False
-            self.rebuild()
+        if not self.dirty:
+            return
+        now = time.monotonic()
+        # While candidates stream in, the list is redrawn at most so often that drawing takes
+        # a fifth of the time: on a big tree a redraw costs tenths of a second, taken from the
+        # scan (issue 20). Once the walk is over, the last candidates are drawn at once, while
+        # the plan is made: the verdict then changes only the cells it changes.
+        if (
+            self.scanning
+            and not self.inbox.walked
+            and now - self.drawn_at < max(DRAW_EVERY, 4 * self.draw_cost)
+        ):
+            return
+        self.dirty = False
+        self.rebuild(keep_top=True)
+        self.drawn_at = time.monotonic()
+        self.draw_cost = self.drawn_at - now
 
     # --- drawing ------------------------------------------------------------------------------
 
@@ -208,39 +268,62 @@ class BrowseApp(App[int]):
             Text(row.reason, style=style),
         ]
 
-    def rebuild(self) -> None:
+    def rebuild(self, *, keep_top: bool = False) -> None:
+        """Draw the board. When the rows shown are the same, in the same order (a mark, the
+        plan's verdict on the candidates), only the cells that changed are replaced: adding a
+        row costs the table a measure of every cell, which for a thousand rows is a visible
+        pause (issue 20). The cursor stays on its row wherever the row moves, except that with
+        `keep_top` (the scan's news) a cursor on the first row stays on the first row: as
+        bigger findings stream in above it, the cursor shows the biggest."""
         table = self.main_screen.query_one("#rows", DataTable)
-        current = self.current_key()
-        table.clear()
         now = self.clock()
-        keys: list[str] = []
+        lines: list[tuple[str, list[Text]]] = []
         self.groups = {}
         for name, rows in self.board.grouped():
             if name:
                 key = GROUP_KEY + name
                 self.groups[key] = rows
-                marked = all(r.key in self.board.marked for r in rows if r.collectable)
-                some = any(r.collectable for r in rows)
-                table.add_row(
-                    Text("✓" if some and marked else "▸", style="bold"),
-                    _right(format_bytes(sum(r.bytes for r in rows)), "bold"),
-                    Text(""),
-                    Text(""),
-                    Text(""),
-                    Text(""),
-                    Text(f"{_clip(name, PATH_WIDTH - 6)} ({len(rows)})", style="bold"),
-                    Text(""),
-                    key=key,
-                )
-                keys.append(key)
-            for row in rows:
-                table.add_row(*self.cells(row, now), key=row.key)
-                keys.append(row.key)
-        self.shown_keys = keys
-        if current in keys:
-            table.move_cursor(row=keys.index(current), animate=False)
+                lines.append((key, self.group_cells(name, rows)))
+            lines.extend((row.key, self.cells(row, now)) for row in rows)
+        keys = [key for key, _ in lines]
+        if keys == self.shown_keys and table.row_count == len(keys):
+            self.update_changed(table, lines)
+        else:
+            current = self.current_key()
+            at_top = table.cursor_row == 0
+            table.clear()
+            for key, cells in lines:
+                table.add_row(*cells, key=key)
+            self.shown_keys = keys
+            if current in keys and not (keep_top and at_top):
+                table.move_cursor(row=keys.index(current), animate=False)
+        self.shown_cells = dict(lines)
         self.show_totals()
         self.show_details()
+
+    def update_changed(self, table: DataTable[Text], lines: list[tuple[str, list[Text]]]) -> None:
+        columns = table.ordered_columns
+        for key, cells in lines:
+            old = self.shown_cells.get(key, [])
+            for i, (column, cell) in enumerate(zip(columns, cells, strict=True)):
+                if i < len(old) and _same(cell, old[i]):
+                    continue
+                wider = cell.cell_len > column.content_width
+                table.update_cell(key, column.key, cell, update_width=wider)
+
+    def group_cells(self, name: str, rows: list[Row]) -> list[Text]:
+        marked = all(r.key in self.board.marked for r in rows if r.collectable)
+        some = any(r.collectable for r in rows)
+        return [
+            Text("✓" if some and marked else "▸", style="bold"),
+            _right(format_bytes(sum(r.bytes for r in rows)), "bold"),
+            Text(""),
+            Text(""),
+            Text(""),
+            Text(""),
+            Text(f"{_clip(name, PATH_WIDTH - 6)} ({len(rows)})", style="bold"),
+            Text(""),
+        ]
 
     def show_status(self) -> None:
         status = self.main_screen.query_one("#status", Static)
@@ -349,6 +432,7 @@ class BrowseApp(App[int]):
             extra = [f"could not look inside: {exc}"]
         self.call_from_thread(self.details_in, row, extra)
 
+    @_while_shown
     def details_in(self, row: Row, extra: list[str]) -> None:
         self.extras[row.key] = extra
         self.looking.discard(row.key)
@@ -494,6 +578,7 @@ class BrowseApp(App[int]):
             return
         self.call_from_thread(self.acted, report, action)
 
+    @_while_shown
     def acted(self, report: CleanReport, action: Action) -> None:
         where = "in quarantine" if action == "quarantine" else "incinerated"
         for o in report.outcomes:
@@ -526,6 +611,7 @@ class BrowseApp(App[int]):
             return
         self.call_from_thread(self.restored, restored_run, results)
 
+    @_while_shown
     def restored(self, run_id: str, results: list[Restored]) -> None:
         back = 0
         for r in results:
@@ -565,6 +651,7 @@ class BrowseApp(App[int]):
         said = f"Purged {len(purged) - failed} item(s) of run {run_id}, {size}"
         self.call_from_thread(self.purged, said + (f"; {failed} failed" if failed else ""))
 
+    @_while_shown
     def purged(self, said: str) -> None:
         self.notify(said)
         self.free = self.free_space(self.roots)
@@ -611,6 +698,7 @@ class BrowseApp(App[int]):
         outcomes = session.apply_fix(plan)
         self.call_from_thread(self.fixed, row, outcomes)
 
+    @_while_shown
     def fixed(self, row: Row, outcomes: list[FixOutcome]) -> None:
         bad = [o for o in outcomes if o.status != "done"]
         if bad:

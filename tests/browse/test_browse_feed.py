@@ -1,0 +1,93 @@
+"""The scan browse shows runs in a child process (`hygiene.browse.feed`): what it streams and
+returns is the scan's own result, forked or started as `python -m hygiene.browse.feed`."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from hygiene.browse.feed import ScanFailed, ScanFeed
+from hygiene.errors import UsageError
+from hygiene.model import Artifact
+from hygiene.scan.engine import ScanRequest, scan
+from tests.browse.browsehelp import make_app
+
+
+def _tree(root: Path) -> None:
+    for project in ("a", "b", "c"):
+        (root / project).mkdir(parents=True)
+        (root / project / "package.json").write_text("{}\n")
+        for i in range(30):
+            folder = root / project / "node_modules" / f"p{i}"
+            folder.mkdir(parents=True)
+            (folder / "index.js").write_text("x" * i)
+        (root / project / "src" / "__pycache__").mkdir(parents=True)
+        (root / project / "src" / "m.py").write_text("x = 1\n")
+        (root / project / "src" / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"p" * 50)
+
+
+def _request(root: Path) -> ScanRequest:
+    return dataclasses.replace(make_app(root).request.scan, workers=2)
+
+
+def _stream(feed: ScanFeed) -> tuple[list[Artifact], object]:
+    seen: list[Artifact] = []
+    result = feed.read(seen.extend, lambda _files, _bytes: None)
+    return seen, result
+
+
+@pytest.mark.parametrize("forked", [True, False])
+def test_the_child_streams_each_candidate_once_then_the_scans_result(
+    tmp_path: Path, forked: bool
+) -> None:
+    _tree(tmp_path)
+    request = _request(tmp_path)
+    if forked:
+        feed = ScanFeed.start(request)
+    else:
+        # Started from a second thread, as a rescan from the app: spawned, not forked.
+        box: list[ScanFeed] = []
+        thread = threading.Thread(target=lambda: box.append(ScanFeed.start(request)))
+        thread.start()
+        thread.join()
+        feed = box[0]
+    seen, result = _stream(feed)
+    direct = scan(request)
+    paths = [a.path for a in seen]
+    assert len(paths) == len(set(paths))  # proposed early or in order, never both
+    assert result == dataclasses.replace(direct, totals=result.totals)  # type: ignore[call-overload]
+    assert result.totals.scanned_files == direct.totals.scanned_files  # type: ignore[attr-defined]
+    found = {f.path: f for f in result.findings}  # type: ignore[attr-defined]
+    assert set(found) == set(paths)
+    for artifact in seen:  # a candidate's figures are those of the finding it becomes
+        assert artifact.bytes == found[artifact.path].bytes
+
+
+def test_an_error_in_the_child_is_a_scan_failure_with_its_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hygiene.scan.engine
+
+    def failing(*_args: object, **_kwargs: object) -> None:
+        raise UsageError("no such folder: gone")
+
+    monkeypatch.setattr(hygiene.scan.engine, "scan", failing)  # the forked child has it too
+    with pytest.raises(ScanFailed, match="no such folder: gone"):
+        _stream(ScanFeed.start(_request(tmp_path)))
+
+
+def test_stop_ends_the_child_and_it_is_reaped(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    feed = ScanFeed.start(_request(tmp_path))
+    pid = feed._pid
+    assert pid is not None  # forked: this test runs on one thread
+    feed.stop()
+    with contextlib.suppress(ScanFailed):  # stopped before it finished, else it was done
+        _stream(feed)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
