@@ -106,21 +106,19 @@ def parse_now(text: str, *, naive: dt.tzinfo) -> dt.datetime:
 
 
 def scan_clock() -> float:
-    """The moment the scan begins, on the clock the kernel stamps ctimes with.
+    """The moment a scan begins, for "changed since the scan" (a ctime later than it).
 
-    File times come from the kernel's coarse clock, up to a tick (a few ms) behind
-    `time.time()`: a file moved in within that tick after the scan began would carry a ctime
-    before a fine-grained start, and be missed. So the start is the next tick of the coarse
-    clock itself (waited for: a tick at most), and a ctime at or after it counts as changed.
-    Whatever was changed before has an earlier tick; whatever after, this one or later."""
-    import sys
+    File times are stamped from the kernel's coarse clock, which runs up to a tick (at most
+    10 ms, at HZ=100) behind `time.time()`: a file moved in just after the scan began could
+    carry a ctime earlier than the moment read here, and be missed. So the moment is read, and
+    the scan waits two ticks' worth before it begins: whatever changes once it runs carries a
+    ctime after the moment; whatever changed before, a ctime before it."""
     import time
 
-    if sys.platform != "linux":
-        return time.time()
-    # CLOCK_REALTIME_COARSE, which Python's time module does not name (linux/time.h: 5).
-    coarse = getattr(time, "CLOCK_REALTIME_COARSE", 5)
-    last = time.clock_gettime(coarse)
-    while (now := time.clock_gettime(coarse)) == last:
-        time.sleep(0.0005)
-    return now
+    moment = time.time()
+    time.sleep(SCAN_CLOCK_MARGIN)
+    return moment
+
+
+# Two ticks of the slowest common kernel clock (HZ=100): longer than a file time can lag.
+SCAN_CLOCK_MARGIN = 0.02

@@ -249,7 +249,7 @@ def changed_since_scan(artifact: Artifact, since: float = 0.0) -> str | None:
 
 
 def _changed(ctime: float, since: float) -> str | None:
-    if since and ctime >= since:
+    if since and ctime > since:
         return "changed since the scan (an entry was added, moved in or out, or altered)"
     return None
 
