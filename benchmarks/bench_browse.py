@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from timing import time_command
-from workspace import generate
+from workspace import prepare
 
 
 def browse_once(root: Path) -> tuple[float, float]:
@@ -44,17 +43,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--fresh", action="store_true", help="regenerate the workspace")
     args = parser.parse_args()
-    if args.fresh and args.root.exists():
-        shutil.rmtree(args.root)
-    if not args.root.exists():
-        print(f"generating {args.files} files under {args.root} ...", flush=True)
-        generate(args.root, args.files)
-    import compileall
+    prepare(args.root, args.files, fresh=args.fresh)
+    from hygiene.relaunch import program
 
-    import hygiene
-
-    compileall.compile_dir(Path(hygiene.__file__).parent, quiet=1)
-    scan_cmd = [sys.executable, "-m", "hygiene", "scan", str(args.root), "--json", "--quiet"]
+    scan_cmd = [*program(), "scan", str(args.root), "--json", "--quiet"]
     time_command(scan_cmd)  # warm the cache
     browse_once(args.root)
     scans: list[float] = []

@@ -8,14 +8,13 @@ Target (issue 2): median ratio <= 1.5x on a warm cache, peak memory < 150 MB.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from timing import alternate, peak_rss_mb, report
-from workspace import generate
+from workspace import prepare
 
 
 def main() -> None:
@@ -25,18 +24,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--fresh", action="store_true", help="regenerate the workspace")
     args = parser.parse_args()
-    if args.fresh and args.root.exists():
-        shutil.rmtree(args.root)
-    if not args.root.exists():
-        print(f"generating {args.files} files under {args.root} ...", flush=True)
-        generate(args.root, args.files)
-    # As `pip install` does: without bytecode (PYTHONDONTWRITEBYTECODE is set on some
-    # machines) every run would compile hygiene's modules again and time that too.
-    import compileall
-
-    import hygiene
-
-    compileall.compile_dir(Path(hygiene.__file__).parent, quiet=1)
+    prepare(args.root, args.files, fresh=args.fresh)
     from hygiene.relaunch import program
 
     hygiene_cmd = [*program(), "scan", str(args.root), "--json", "--quiet"]

@@ -15,9 +15,11 @@ from hygiene.cli.options import (
     ConfigOpt,
     CrossMountsOpt,
     EcosystemOpt,
+    LargeOpt,
     MinSizeOpt,
     OlderThanOpt,
     RootsArg,
+    SystemOpt,
 )
 from hygiene.errors import EXIT_OK, UsageError
 
@@ -33,15 +35,12 @@ def browse_command(
     ecosystem: EcosystemOpt = None,
     category: CategoryOpt = None,
     cross_mounts: CrossMountsOpt = None,
-    large: Annotated[
-        str | None,
-        typer.Option("--large", help="Large files and history blobs from this size (50MB)."),
-    ] = None,
+    large: LargeOpt = None,
     kind: Annotated[
         list[str] | None,
         typer.Option("--kind", "-k", help="Only this kind of finding (as scan --kind); repeat."),
     ] = None,
-    system: Annotated[bool, typer.Option("--system", help="Add machine-wide tool caches.")] = False,
+    system: SystemOpt = False,
     min_age: Annotated[
         str | None,
         typer.Option(

@@ -74,3 +74,10 @@ CrossMountsOpt = Annotated[
         show_default=False,
     ),
 ]
+LargeOpt = Annotated[
+    str | None,
+    typer.Option("--large", help="Large files and history blobs from this size (50MB)."),
+]
+SystemOpt = Annotated[
+    bool, typer.Option("--system", help="Add machine-wide tool caches and filesystem usage.")
+]

@@ -13,10 +13,12 @@ from hygiene.cli.options import (
     CrossMountsOpt,
     EcosystemOpt,
     JsonOpt,
+    LargeOpt,
     MinSizeOpt,
     OlderThanOpt,
     QuietOpt,
     RootsArg,
+    SystemOpt,
     VerboseOpt,
 )
 
@@ -37,10 +39,7 @@ def scan_command(
         typer.Option("--fail-over", help="Exit 1 when the findings add up to more than this."),
     ] = None,
     cross_mounts: CrossMountsOpt = None,
-    large: Annotated[
-        str | None,
-        typer.Option("--large", help="Large files and history blobs from this size (50MB)."),
-    ] = None,
+    large: LargeOpt = None,
     kind: Annotated[
         list[str] | None,
         typer.Option(
@@ -70,10 +69,7 @@ def scan_command(
     git_stats: Annotated[
         bool, typer.Option("--git-stats", help="Add a size summary of each repository.")
     ] = False,
-    system: Annotated[
-        bool,
-        typer.Option("--system", help="Add machine-wide tool caches and filesystem usage."),
-    ] = False,
+    system: SystemOpt = False,
     config_path: ConfigOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
