@@ -121,18 +121,32 @@ def test_read_only_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> None
     import shutil
     import tempfile
 
+    import hygiene
+
     prefix: list[str] = []
+    immutable = False
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root and no setpriv to drop privileges")
-        prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        # Another user must be able to reach this Python and hygiene: a checkout in a folder
+        # only root may enter (`mktemp -d` makes 0700 ones) cannot be run as nobody. Root
+        # then meets a file it cannot write either way: an immutable one.
+        others = all(
+            d.stat().st_mode & 0o001
+            for top in (Path(sys.prefix), Path(hygiene.__file__).parent)
+            for d in [top.resolve(), *top.resolve().parents]
+        )
+        if setpriv is not None and others:
+            prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        else:
+            immutable = True
     folder = Path(tempfile.mkdtemp(prefix="hygiene-ro-"))
+    db = folder / "app.db"
     try:
         folder.chmod(0o755)
-        db = folder / "app.db"
         _sqlite_logs(db)
         db.chmod(0o444)
+        if immutable and subprocess.run(["chattr", "+i", str(db)], check=False).returncode:
+            pytest.skip("running as root, with no other user able to run this checkout and no chattr")
         config = folder / "hygiene.toml"
         config.write_text(RULE, encoding="utf-8")
         state = folder / "state"
@@ -154,6 +168,8 @@ def test_read_only_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> None
         assert "Traceback" not in done.stderr
         assert count(str(db), "logs") == 100
     finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(db)], check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
 
 
