@@ -262,3 +262,47 @@ def test_plan_acts_only_on_artifacts() -> None:
     assert plan.going[0].action == "quarantine"
     vetoed = make_plan([art], policy=Policy(now=10**9, min_age=3600), vetoes={art.path: "no"})
     assert vetoed.items[0].skip == "no"
+
+
+def test_a_bind_mount_made_after_the_plan_is_refused(make_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The plan reads the mount table once for all its items; the re-check before an item
+    moves must read it again. A bind mount keeps `st_dev` and the mounted files are old, so
+    nothing else would see it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "precious.txt").write_text("years of work\n")
+    age(data)
+    repo = make_repo()
+    paths = build_project(repo)
+    target = paths["node_modules"] / "linked"
+    target.mkdir()
+    age(repo.path)
+    found = _survey(repo.path)
+    assert found.plan.going, "the plan would collect node_modules"
+    if subprocess.run(["mount", "--bind", str(data), str(target)], check=False).returncode:
+        pytest.skip("cannot bind-mount here (needs CAP_SYS_ADMIN)")
+    try:
+        result = _collect(found)
+    finally:
+        subprocess.run(["umount", str(target)], check=True)
+    assert result[str(paths["node_modules"])] == ("skipped", f"holds a mount point ({target})")
+    assert (data / "precious.txt").read_text() == "years of work\n"
+
+
+def test_a_quarantine_tag_written_after_the_plan_is_refused(make_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Which folders hold a quarantine tag is read once for the plan, and fresh before acting:
+    another hygiene may make the folder above an item its quarantine meanwhile."""
+    from hygiene.paths import QUARANTINE_SIGNATURE, QUARANTINE_TAG
+
+    repo = make_repo("store/proj")
+    paths = build_project(repo)
+    age(repo.path)
+    found = _survey(tmp_path / "store")
+    assert found.plan.going, "the plan would collect node_modules"
+    (tmp_path / "store" / QUARANTINE_TAG).write_text(f"{QUARANTINE_SIGNATURE}\n")
+    result = _collect(found)
+    assert result[str(paths["node_modules"])] == (
+        "skipped",
+        "inside a hygiene quarantine (another home's, maybe)",
+    )
+    assert (paths["node_modules"] / "left-pad/index.js").exists()
