@@ -30,7 +30,7 @@ from hygiene.clean.quarantine import (
     restored_differs,
     tidy,
 )
-from hygiene.clean.safety import Guard
+from hygiene.clean.safety import Glance, Guard
 from hygiene.config.layers import Config
 from hygiene.errors import UsageError
 from hygiene.model import Artifact, Finding
@@ -122,7 +122,8 @@ def judge(
         include=request.include,
         all_categories=request.all_categories,
     )
-    vetoes = {a.path: guard.veto(a) for a in artifacts}
+    glance = Glance()
+    vetoes = {a.path: guard.veto(a, glance) for a in artifacts}
     plan = make_plan(artifacts, policy=policy, vetoes=vetoes)
     return Survey(request, plan, guard, refused)
 
