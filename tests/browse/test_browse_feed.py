@@ -6,12 +6,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from hygiene.browse.feed import ScanFailed, ScanFeed
+from hygiene.clean.collect import Survey, judge
 from hygiene.errors import UsageError
 from hygiene.model import Artifact
 from hygiene.scan.engine import ScanRequest, scan
@@ -37,8 +40,20 @@ def _request(root: Path) -> ScanRequest:
 
 def _stream(feed: ScanFeed) -> tuple[list[Artifact], object]:
     seen: list[Artifact] = []
-    result = feed.read(seen.extend, lambda _files, _bytes: None)
+    result = feed.read(seen.extend, lambda _files, _bytes: None).result
     return seen, result
+
+
+def _aged(root: Path) -> None:
+    old = time.time() - 40 * 86400
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            os.utime(os.path.join(folder, name), (old, old), follow_symlinks=False)
+
+
+def _skips(survey: Survey | None) -> dict[str, str | None]:
+    assert survey is not None
+    return {i.artifact.path: i.skip for i in survey.plan.items}
 
 
 @pytest.mark.parametrize("forked", [True, False])
@@ -91,3 +106,65 @@ def test_stop_ends_the_child_and_it_is_reaped(tmp_path: Path) -> None:
         _stream(feed)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+@pytest.mark.parametrize("forked", [True, False])
+def test_the_child_plans_as_clean_would(tmp_path: Path, forked: bool) -> None:
+    """The plan made in the scan's process is `clean`'s: same items, same reasons to keep."""
+    _tree(tmp_path)
+    _aged(tmp_path)
+    app = make_app(tmp_path)
+    request = dataclasses.replace(app.request.scan, workers=2)
+    held = tmp_path / "b" / "node_modules" / "p3"
+    sleeper = subprocess.Popen(["sleep", "60"], cwd=held)  # another process uses one item
+    try:
+        if forked:
+            feed = ScanFeed.start(request, app.request.clean)
+        else:
+            box: list[ScanFeed] = []
+            thread = threading.Thread(
+                target=lambda: box.append(ScanFeed.start(request, app.request.clean))
+            )
+            thread.start()
+            thread.join()
+            feed = box[0]
+        walked: list[bool] = []
+        scanned = feed.read(lambda _a: None, lambda _f, _b: None, lambda: walked.append(True))
+        here = judge(
+            app.request.clean,
+            scanned.result.findings,
+            refused=scanned.result.refused,
+            started=feed.started,
+        )
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert walked == [True]
+    skips = _skips(scanned.survey)
+    assert skips == _skips(here)
+    assert skips[str(tmp_path / "b" / "node_modules")] == f"in use by sleep (pid {sleeper.pid})"
+    assert skips[str(tmp_path / "a" / "node_modules")] is None
+
+
+def test_the_browse_process_is_not_taken_for_a_user_of_the_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """browse, started from inside an item, plans as `clean` started there does (clean leaves
+    itself out of the in-use check; the scan's process leaves browse's out too)."""
+    _tree(tmp_path)
+    _aged(tmp_path)
+    app = make_app(tmp_path)
+    monkeypatch.chdir(tmp_path / "a" / "node_modules" / "p1")
+    scanned = ScanFeed.start(app.request.scan, app.request.clean).read(
+        lambda _a: None, lambda _f, _b: None
+    )
+    skips = _skips(scanned.survey)
+    assert skips[str(tmp_path / "a" / "node_modules")] is None
+    assert skips == _skips(
+        judge(
+            app.request.clean,
+            scanned.result.findings,
+            refused=scanned.result.refused,
+            started=time.time(),
+        )
+    )
