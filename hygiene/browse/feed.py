@@ -9,8 +9,14 @@ having several threads by then, got its worker processes from a forkserver inste
 this way before it even imports Textual, so the walk runs while the app loads); otherwise, as
 for a rescan from the running app, it starts `python -m hygiene.browse.feed`, which reads the
 request on stdin. Either way the child sends, as length-prefixed pickles: batches of candidates
-and progress as the walk goes, then the `ScanResult` or the one-line error. Nothing is judged in
-the child: the plan is made in the process that acts on it (`session.run_scan`), as before.
+and progress as the walk goes, then the `ScanResult`, then (given a clean request) the plan
+`clean` would make of it, or the one-line error.
+
+The plan is made in the child too, with `clean`'s own `judge`, right after the walk: made in
+the app's process it competed for the interpreter with the list being drawn, and the full list
+took that much longer (issue 20). The browse process counts as the planning process itself when
+the child asks which processes use the tree (as `clean` leaves itself out), and the app re-checks
+every item in its own process right before it moves, as `clean` does.
 """
 
 from __future__ import annotations
@@ -25,12 +31,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, NoReturn
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from hygiene.errors import HygieneError
 from hygiene.model import Artifact, ScanResult
 from hygiene.scan.engine import ScanRequest
 from hygiene.units import scan_clock
+
+if TYPE_CHECKING:
+    from hygiene.clean.collect import CleanRequest, Survey
 
 _HEADER = struct.Struct("<Q")
 # Candidates and progress go out at most this often: a message per candidate would cost the
@@ -40,6 +50,21 @@ _FLUSH_SECONDS = 0.03
 
 class ScanFailed(HygieneError):
     """The scan stopped with an error it could explain (a missing root), or crashed."""
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """What the child sends last: the scan's result, and the plan when one was asked for."""
+
+    result: ScanResult
+    survey: Survey | None
+
+
+@dataclass(frozen=True)
+class _Job:
+    scan: ScanRequest
+    plan: CleanRequest | None
+    started: float
 
 
 class ScanFeed:
@@ -55,17 +80,19 @@ class ScanFeed:
         self._reaped = False
 
     @classmethod
-    def start(cls, request: ScanRequest) -> ScanFeed:
-        started = scan_clock()
+    def start(cls, request: ScanRequest, plan: CleanRequest | None = None) -> ScanFeed:
+        """Start the scan of `request`; given `plan` (a clean request for the same roots, already
+        `resolved`), the child then judges the findings as `clean` would."""
+        job = _Job(request, plan, scan_clock())
         if hasattr(os, "fork") and threading.active_count() == 1:
-            feed = cls._fork(request)
+            feed = cls._fork(job)
         else:
-            feed = cls._spawn(request)
-        feed.started = started
+            feed = cls._spawn(job)
+        feed.started = job.started
         return feed
 
     @classmethod
-    def _fork(cls, request: ScanRequest) -> ScanFeed:
+    def _fork(cls, request: _Job) -> ScanFeed:
         read, write = os.pipe()
         _grow(write)
         pid = os.fork()
@@ -82,7 +109,7 @@ class ScanFeed:
         return cls(read, pid, None)
 
     @classmethod
-    def _spawn(cls, request: ScanRequest) -> ScanFeed:
+    def _spawn(cls, request: _Job) -> ScanFeed:
         proc = subprocess.Popen(
             [sys.executable, "-m", "hygiene.browse.feed"],
             stdin=subprocess.PIPE,
@@ -102,9 +129,12 @@ class ScanFeed:
         self,
         candidates: Callable[[list[Artifact]], None],
         progress: Callable[[int, int], None],
-    ) -> ScanResult:
-        """Hand on candidates and progress as they come; the result once the scan is done.
+        walked: Callable[[], None] | None = None,
+    ) -> Scanned:
+        """Hand on candidates and progress as they come, call `walked` once the walk is over
+        (the plan, if asked for, is being made), and return the result and plan at the end.
         Blocks: call it off the UI thread. ScanFailed if the scan failed or was stopped."""
+        result: ScanResult | None = None
         try:
             while True:
                 message = self._next()
@@ -117,8 +147,11 @@ class ScanFeed:
                         candidates(found)
                     progress(files, size)
                 elif kind == "result":
-                    result: ScanResult = message[1]
-                    return result
+                    result = message[1]
+                    if walked is not None:
+                        walked()
+                elif kind == "plan" and result is not None:
+                    return Scanned(result, message[1])
                 else:
                     raise ScanFailed(str(message[1]))
         finally:
@@ -178,8 +211,8 @@ def _quiet() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _serve(request: ScanRequest, fd: int) -> None:
-    """Run the scan, writing its messages to `fd`."""
+def _serve(job: _Job, fd: int) -> None:
+    """Run the scan (and the plan), writing its messages to `fd`."""
     from hygiene.scan.engine import scan
 
     out = os.fdopen(fd, "wb", buffering=0)
@@ -209,20 +242,37 @@ def _serve(request: ScanRequest, fd: int) -> None:
         flush()
 
     try:
-        result = scan(request, progress=progress, candidate=candidate)
+        result = scan(job.scan, progress=progress, candidate=candidate)
+        flush(force=True)
+        send(("result", result))
+        send(("plan", _plan(job, result)))
     except HygieneError as exc:
         send(("error", str(exc)))
         return
     except Exception as exc:
         send(("error", f"the scan crashed: {type(exc).__name__}: {exc}"))
         return
-    flush(force=True)
-    send(("result", result))
     out.close()
 
 
+def _plan(job: _Job, result: ScanResult) -> Survey | None:
+    if job.plan is None:
+        return None
+    from hygiene.clean.collect import judge
+
+    # The parent is the browse process, the one that acts: it is this plan's maker, not a
+    # process using the tree (its working folder, its command line naming the roots).
+    return judge(
+        job.plan,
+        result.findings,
+        refused=result.refused,
+        started=job.started,
+        ours=(os.getppid(),),
+    )
+
+
 def main() -> None:
-    """`python -m hygiene.browse.feed`: the request on stdin, the messages on stdout."""
+    """`python -m hygiene.browse.feed`: the job on stdin, the messages on stdout."""
     request = pickle.loads(sys.stdin.buffer.read())
     out = os.dup(1)
     _grow(out)

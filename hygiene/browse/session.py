@@ -61,6 +61,9 @@ class Inbox:
     def progress(self, files: int, size: int) -> None:
         self.files, self.bytes = files, size
 
+    def walk_over(self) -> None:
+        self.walked = True
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -73,17 +76,23 @@ class Verdict:
 
 
 def run_scan(request: BrowseRequest, inbox: Inbox) -> Verdict:
-    """Stream the scan (in its own process, `hygiene.browse.feed`) into `inbox`, then judge
-    its findings here, in the process that acts on the plan."""
+    """Stream the scan (in its own process, `hygiene.browse.feed`) into `inbox`; the plan of
+    its findings comes from that process too, made by `clean`'s own `judge`."""
     feed = inbox.feed
     if feed is None:
-        feed = inbox.feed = ScanFeed.start(request.scan)
+        feed = inbox.feed = ScanFeed.start(request.scan, request.clean)
     # Taken before the scan, so anything changed after the scan saw it is re-judged (as clean).
     inbox.started = feed.started
-    result = feed.read(inbox.candidates.extend, inbox.progress)
-    inbox.walked = True
-    survey = judge(request.clean, result.findings, refused=result.refused, started=inbox.started)
-    return Verdict(result, survey)
+    scanned = feed.read(inbox.candidates.extend, inbox.progress, inbox.walk_over)
+    survey = scanned.survey
+    if survey is None:  # a feed started without the clean request
+        survey = judge(
+            request.clean,
+            scanned.result.findings,
+            refused=scanned.result.refused,
+            started=inbox.started,
+        )
+    return Verdict(scanned.result, survey)
 
 
 # One act at a time from this app; across processes the quarantine lock does the same.

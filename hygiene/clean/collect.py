@@ -106,14 +106,21 @@ def judge(
     *,
     refused: tuple[tuple[str, str], ...],
     started: float,
+    ours: tuple[int, ...] = (),
 ) -> Survey:
     """The plan for the artifacts of a scan of `request.roots` (already `resolved`) that began
     at `started`: the same guard and policy whoever ran the scan (`clean`, or `browse`, which
-    streams its own scan to the screen)."""
+    streams its own scan to the screen and plans in that scan's process). `ours`: processes
+    that are the acting command itself besides this one, left out of the in-use check."""
     config = request.config
     artifacts = [f for f in findings if isinstance(f, Artifact)]
     guard = Guard.build(
-        roots=request.roots, artifacts=artifacts, config=config, keep_out=keep_out(), since=started
+        roots=request.roots,
+        artifacts=artifacts,
+        config=config,
+        keep_out=keep_out(),
+        since=started,
+        ours=ours,
     )
     policy = Policy(
         now=time.time(),

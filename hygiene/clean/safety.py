@@ -132,13 +132,14 @@ class ProcessUsage:
     taken: float = 0.0
 
     @classmethod
-    def snapshot(cls) -> ProcessUsage:
+    def snapshot(cls, ours: Iterable[int] = ()) -> ProcessUsage:
+        """Every process but this one and `ours` (the acting command's other processes)."""
         import psutil
 
         usage = cls(taken=time.monotonic())
-        me = os.getpid()
+        me = {os.getpid(), *ours}
         for proc in psutil.process_iter(["pid", "name"]):
-            if proc.pid == me:
+            if proc.pid in me:
                 continue
             who = f"{proc.info.get('name') or '?'} (pid {proc.pid})"
             for used in _used_paths(proc):
@@ -396,6 +397,7 @@ class Guard:
         config: Config,
         keep_out: Iterable[str],
         since: float = 0.0,
+        ours: Iterable[int] = (),
     ) -> Guard:
         items = list(artifacts)
         # Real paths, as the scan reports them: a root given through a link is its target.
@@ -405,7 +407,7 @@ class Guard:
             keep_out=tuple(os.path.realpath(k) for k in keep_out),
             envs=active_envs(),
             protect=_protect(real_roots, items, config),
-            usage=ProcessUsage.snapshot(),
+            usage=ProcessUsage.snapshot(ours),
             git=git_vetoes(items),
             since=since,
             cross_mounts=config.cross_mounts,

@@ -82,7 +82,7 @@ def launch(request: BrowseRequest, older_than: float | None, min_size: int | Non
     single thread yet), so the walk goes on while Textual is imported and starts (issue 20)."""
     from hygiene.browse.feed import ScanFeed
 
-    feed = ScanFeed.start(request.scan)
+    feed = ScanFeed.start(request.scan, request.clean)
     try:
         from hygiene.browse.ui.app import BrowseApp
 
