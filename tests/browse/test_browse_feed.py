@@ -168,3 +168,23 @@ def test_the_browse_process_is_not_taken_for_a_user_of_the_tree(
             started=time.time(),
         )
     )
+
+
+def test_the_scan_begins_a_clock_margin_after_its_moment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `scan_clock` does for clean: a file time can lag the clock by a tick, so the walk
+    begins only once the margin after the recorded moment has passed (in the child, so the
+    app goes on loading meanwhile)."""
+    import hygiene.scan.engine
+    from hygiene.units import SCAN_CLOCK_MARGIN
+
+    def began(*_args: object, **_kwargs: object) -> None:
+        raise UsageError(f"began at {time.time()!r}")
+
+    monkeypatch.setattr(hygiene.scan.engine, "scan", began)  # the forked child has it too
+    feed = ScanFeed.start(_request(tmp_path))
+    with pytest.raises(ScanFailed) as failed:
+        _stream(feed)
+    moment = float(str(failed.value).removeprefix("began at "))
+    assert moment >= feed.started + SCAN_CLOCK_MARGIN
