@@ -11,21 +11,9 @@ from pathlib import Path
 
 
 async def probe(root: Path) -> dict[str, float]:
-    from hygiene.cli.browse import browse_request, launch
+    from hygiene.cli.browse_run import BrowseArgs, browse_request, launch
 
-    request, older, size = browse_request(
-        roots=[root],
-        older_than=None,
-        min_size=None,
-        ecosystem=None,
-        category=None,
-        cross_mounts=None,
-        large=None,
-        kind=None,
-        system=False,
-        min_age=None,
-        config_path=None,
-    )
+    request, older, size = browse_request(BrowseArgs(roots=[root]))
     app = launch(request, older, size)  # as the command does: the scan starts first
     seen: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hygiene.browse.ui.app import BrowseApp
-from hygiene.cli.browse import browse_request
+from hygiene.cli.browse_run import BrowseArgs, browse_request
 
 FREE = 123 * 1024**3  # a fixed "disk free", so snapshots do not follow the machine's disk
 
@@ -28,7 +28,7 @@ def make_app(*roots: Path, **options: Any) -> BrowseApp:
         "config_path": None,
     }
     args.update(options)
-    request, older, size = browse_request(roots=list(roots), **args)
+    request, older, size = browse_request(BrowseArgs(roots=list(roots), **args))
     return BrowseApp(request, older_than=older, min_size=size, free_space=lambda _roots: FREE)
 
 
