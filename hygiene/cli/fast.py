@@ -1,10 +1,12 @@
-"""`hygiene scan ...` read without typer, for the command lines that need nothing of it.
+"""`hygiene scan ...` and `hygiene browse ...` read without typer, for the command lines that
+need nothing of it.
 
 Importing typer (with its click) and building the command costs more than a small scan (measured
 in docs/architecture.md). This reads the subset of `scan`'s command lines whose meaning is plain
 - the options below, as `--opt value`, `--opt=value` or `-o value`, and folders - into exactly
-the `ScanArgs` typer would build (tests/scan/test_fast_path.py holds the two readings side by
-side, and this table to the command's). Anything else returns None and goes to typer: `--help`,
+the `ScanArgs` (`BrowseArgs`) typer would build (tests/scan/test_fast_path.py and
+tests/browse/test_browse_fast_path.py hold the two readings side by side, and each table to its
+command's). Anything else returns None and goes to typer: `--help`,
 typos, a missing value, combined short flags (`-qv`), `--`, a bad `--top`, a path click would
 refuse, completion.
 """
@@ -17,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hygiene.cli.browse_run import BrowseArgs
 from hygiene.cli.scan_run import ScanArgs
 
 # option -> (field of `ScanArgs`, how its value is read)
@@ -45,6 +48,13 @@ SCAN_OPTIONS: dict[str, tuple[str, str]] = {
     "--verbose": ("verbose", "flag"),
     "-v": ("verbose", "flag"),
 }
+_SHARED = {"older_than", "min_size", "ecosystem", "category", "cross_mounts", "large", "kind"}
+# The scan options browse shares, and its own; same readings as scan's.
+BROWSE_OPTIONS: dict[str, tuple[str, str]] = {
+    name: known
+    for name, known in SCAN_OPTIONS.items()
+    if known[0] in _SHARED | {"system", "config_path"}
+} | {"--min-age": ("min_age", "text")}
 _COMPLETE_VAR = "_HYGIENE_COMPLETE"  # typer answers shell completion when this is set
 
 
@@ -74,6 +84,18 @@ def _value(how: str, value: str) -> object | None:
 
 def parse_scan(args: Sequence[str]) -> ScanArgs | None:
     """`hygiene scan ARGS` read as typer would read it, or None: ask typer."""
+    read = _read(args, SCAN_OPTIONS)
+    return None if read is None else ScanArgs(**read)
+
+
+def parse_browse(args: Sequence[str]) -> BrowseArgs | None:
+    """`hygiene browse ARGS` read as typer would read it, or None: ask typer."""
+    read = _read(args, BROWSE_OPTIONS)
+    return None if read is None else BrowseArgs(**read)
+
+
+def _read(args: Sequence[str], options: dict[str, tuple[str, str]]) -> dict[str, Any] | None:
+    """The fields of a command's args, as typer would set them; None: ask typer."""
     if os.environ.get(_COMPLETE_VAR):
         return None
     values: dict[str, Any] = {}
@@ -90,7 +112,7 @@ def parse_scan(args: Sequence[str]) -> ScanArgs | None:
             roots.append(Path(arg))
             continue
         name, eq, attached = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        known = SCAN_OPTIONS.get(name)
+        known = options.get(name)
         if known is None:
             return None
         param, how = known
@@ -106,4 +128,5 @@ def parse_scan(args: Sequence[str]) -> ScanArgs | None:
         if value is None:
             return None
         values[param] = [*values.get(param, ()), value] if how == "texts" else value
-    return ScanArgs(roots=roots or None, **values)
+    values["roots"] = roots or None
+    return values

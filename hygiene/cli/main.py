@@ -66,6 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _scan_without_typer(args[1:])
             if code is not None:
                 return code
+        if args and args[0] == "browse":
+            code = _browse_without_typer(args[1:])
+            if code is not None:
+                return code
         return _run(args)
     except HygieneError as exc:
         _say(str(exc))
@@ -105,6 +109,19 @@ def _scan_without_typer(args: list[str]) -> int | None:
         if exc.errno != errno.EPIPE:
             raise
         return _reader_left()
+
+
+def _browse_without_typer(args: list[str]) -> int | None:
+    """`hygiene browse ARGS` when `hygiene.cli.fast` can read ARGS (the scan starts that much
+    sooner); None: typer's turn."""
+    from hygiene.cli.fast import parse_browse
+
+    values = parse_browse(args)
+    if values is None:
+        return None
+    from hygiene.cli.browse_run import run_browse
+
+    return run_browse(values)
 
 
 def _reader_left() -> int:

@@ -6,13 +6,11 @@ pass; everything else (help, typos, bad values) must be left to typer.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,6 +18,7 @@ import hygiene.cli.scan_run
 from hygiene.cli.fast import SCAN_OPTIONS, parse_scan
 from hygiene.cli.main import _run, main
 from hygiene.cli.scan_run import ScanArgs
+from tests.fastpath import assert_table_is_the_commands
 from tests.scan.helpers import make_tree
 
 ROOT = "<root>"  # replaced by a real folder
@@ -113,51 +112,7 @@ def test_shell_completion_is_left_to_typer(monkeypatch) -> None:  # type: ignore
 
 def test_the_table_is_the_commands() -> None:
     """Each option of the typer command, read the same way; no option typer does not know."""
-    import typer.main
-    from typer._click import types
-    from typer.models import TyperPath
-
-    from hygiene.cli.app import build_app
-
-    def path_checks(kind: Any) -> tuple[bool, ...]:
-        assert isinstance(kind, TyperPath)
-        return (kind.exists, kind.file_okay, kind.dir_okay, kind.readable, kind.writable,
-                kind.resolve_path, kind.allow_dash)  # fmt: skip
-
-    group = typer.main.get_command(build_app(["scan"]))
-    command = group.commands["scan"]  # type: ignore[attr-defined]
-    expected: dict[str, tuple[str, str]] = {}
-    arguments = []
-    for param in command.params:
-        if param.param_type_name == "argument":
-            # `_path_refused(dir_okay=True)` is click's check for these.
-            assert path_checks(param.type) == (False, True, True, True, False, False, False)
-            arguments.append((param.name, param.nargs, param.multiple))
-            continue
-        if "--help" in param.opts:
-            continue
-        assert param.nargs == 1 and param.callback is None and param.envvar is None
-        if param.is_flag:
-            assert param.is_bool_flag and not param.count
-            how = "flag"
-        elif isinstance(param.type, types.IntRange):
-            assert (param.type.min, param.type.min_open, param.type.max) == (1, False, None)
-            how = "int"
-        elif isinstance(param.type, TyperPath):
-            # `_path_refused(dir_okay=False)` is click's check for this one.
-            assert path_checks(param.type) == (False, True, False, True, False, False, False)
-            how = "file"
-        else:
-            assert type(param.type) is types.StringParamType
-            how = "texts" if param.multiple else "text"
-        assert param.multiple == (how == "texts")
-        expected.update(dict.fromkeys(param.opts, (param.name, how)))
-        expected.update(dict.fromkeys(param.secondary_opts, (param.name, "off")))
-    assert expected == SCAN_OPTIONS
-    assert arguments == [("roots", -1, False)]
-    fields = {f.name: f.default for f in dataclasses.fields(ScanArgs)}
-    assert set(fields) == {p.name for p in command.params if p.name != "help"}
-    assert fields == {p.name: p.default for p in command.params if p.name != "help"}
+    assert_table_is_the_commands("scan", SCAN_OPTIONS, ScanArgs)
 
 
 def test_both_readings_give_the_same_document(make_repo, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
