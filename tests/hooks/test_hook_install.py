@@ -397,6 +397,25 @@ def test_default_is_this_checkout_at_its_head(repo, cli) -> None:  # type: ignor
     assert len(notes) == (1 if dirty else 0), result.err
 
 
+def test_the_checkouts_own_egg_info_does_not_hide_the_install() -> None:
+    """Started from the checkout, Python finds `hygiene_cli.egg-info` there (the build's
+    leftover, no direct_url.json) before the dist-info pip wrote; the record is still pip's."""
+    if installed_from() != {"url": WORKTREE.as_uri(), "dir_info": {"editable": True}}:
+        pytest.skip(f"hygiene-cli is not installed editable from {WORKTREE}: {installed_from()}")
+    if not (WORKTREE / "hygiene_cli.egg-info").is_dir():
+        pytest.skip("no hygiene_cli.egg-info in the checkout")
+    code = (
+        "import importlib.metadata as m; from hygiene.hooks.install import own_repository; "
+        "print(m.distribution('hygiene-cli')._path); print(own_repository().repo)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=WORKTREE, capture_output=True, text=True, check=True
+    )
+    first, repo = done.stdout.splitlines()
+    assert Path(first).name == "hygiene_cli.egg-info"
+    assert repo == str(WORKTREE)
+
+
 def test_explicit_forms_override_the_default(repo, cli) -> None:  # type: ignore[no-untyped-def]
     config = repo.path / ".pre-commit-config.yaml"
     result = cli(
