@@ -162,6 +162,7 @@ def test_empty_flow_list_and_comment_only_file(repo, cli):  # type: ignore[no-un
         ("repos: 3\n", (), "repos: expected a list of repositories"),
         ("- a\n- b\n", (), "expected a mapping"),
         ("repos: []\n", ("--repo", "https://example.org/h"), "--repo needs --rev"),
+        ("repos: []\n", ("--rev", "v0.1.0"), "--rev needs --repo"),
         ("repos: []\n", ("--hook", "no-such-hook"), "unknown hook 'no-such-hook'"),
     ],
 )
