@@ -77,6 +77,8 @@ def install_command(
     path = config_file or Path(repo_root(os.getcwd()), CONFIG_NAME)
     if local and (repo is not None or install is not None):
         raise UsageError("--local runs the installed hygiene; it takes no --repo or --install")
+    if rev is not None and repo is None:
+        raise UsageError("--rev needs --repo (the repository it is a tag or commit of)")
     form = choose_form(repo=repo, rev=rev, local=local, install=install)
     plan = plan_install(
         path=path,
