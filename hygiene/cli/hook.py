@@ -32,8 +32,9 @@ def install_command(
         str | None,
         typer.Option(
             "--repo",
-            help="Take the hooks from this repository URL (needs --rev); default: a "
-            "`repo: local` entry that pre-commit installs hygiene-cli for.",
+            help="Take the hooks from this repository URL (needs --rev); default: the "
+            "repository this hygiene was installed from, at that commit, when its install "
+            "records one.",
         ),
     ] = None,
     rev: Annotated[
@@ -52,7 +53,9 @@ def install_command(
         typer.Option(
             "--install",
             metavar="SPEC",
-            help="What pre-commit installs (default hygiene-cli==VERSION): a wheel, a git URL.",
+            help="Write the `repo: local`, `language: python` entry, pre-commit installing "
+            "SPEC (a wheel, a git URL; hygiene-cli==VERSION where hygiene's repository is "
+            "unknown).",
             show_default=False,
         ),
     ] = None,
@@ -68,19 +71,20 @@ def install_command(
 ) -> int:
     """Add the hygiene hooks to .pre-commit-config.yaml (created if missing); keep the rest."""
     from hygiene.git.staged import repo_root
-    from hygiene.hooks.install import CONFIG_NAME, plan_install, write
+    from hygiene.hooks.install import CONFIG_NAME, choose_form, plan_install, write
     from hygiene.paths import display
 
     path = config_file or Path(repo_root(os.getcwd()), CONFIG_NAME)
-    from hygiene.hooks.install import default_install
-
     if local and (repo is not None or install is not None):
         raise UsageError("--local runs the installed hygiene; it takes no --repo or --install")
+    if rev is not None and repo is None:
+        raise UsageError("--rev needs --repo (the repository it is a tag or commit of)")
+    form = choose_form(repo=repo, rev=rev, local=local, install=install)
     plan = plan_install(
         path=path,
         hook_ids=hook or list(HOOKS),
-        repo=repo,
-        rev=rev,
+        repo=form.repo,
+        rev=form.rev,
         local=local,
         install=install,
     )
@@ -91,25 +95,8 @@ def install_command(
     if plan.added:
         verb = "created" if plan.created else "updated"
         print(f"hygiene: {verb} {shown}: added {', '.join(plan.added)}", file=sys.stderr)
-        if repo is not None:
-            form = (
-                f"the repository form (repo: {repo}, rev: {rev}): pre-commit clones it and "
-                "installs hygiene from it in its own environment"
-            )
-        elif local:
-            form = (
-                "the system form (repo: local, language: system): the `hygiene` on PATH at "
-                "commit time runs them"
-            )
-        else:
-            # hygiene has no public repository yet for the repository form (issue 17).
-            form = (
-                f"the local form (repo: local, language: python): pre-commit installs "
-                f"{install or default_install()} in its own environment; once hygiene's "
-                "repository is public, --repo URL --rev TAG writes the repository form "
-                "(docs/pre-commit.md)"
-            )
-        print(f"hygiene: wrote {form}", file=sys.stderr)
+        for line in form.said:
+            print(f"hygiene: {line}", file=sys.stderr)
         print("hygiene: run `pre-commit install` once to run them on every commit", file=sys.stderr)
     return EXIT_OK
 

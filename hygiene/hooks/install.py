@@ -5,6 +5,13 @@ places (pre-commit's own `autoupdate` edits `rev:` lines as text for the same re
 entry goes at the end of the `repos:` list, indented the way the file already indents its
 entries. The edit is then checked: the new text must parse to the old document plus the new
 entry, or nothing is written and the block to paste is shown instead.
+
+The default entry is the repository form (`repo:` + `rev:`), which pre-commit clones and installs
+into an environment of its own, so a commit from a shell without hygiene on PATH still runs the
+hooks (issue 17). It needs hygiene's own repository, and only the install knows it truthfully:
+PEP 610's `direct_url.json` (a git URL at a commit, or the checkout it was installed from, at
+its HEAD), else the distribution's Project-URL at the version's tag. Where none says, the entry
+is `repo: local` with `language: python`, and the install line says why.
 """
 
 from __future__ import annotations
@@ -13,13 +20,16 @@ import copy
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hygiene.errors import ConfigError, UsageError
 from hygiene.hooks import HOOKS, OPTIONS
+
+if TYPE_CHECKING:
+    from importlib.metadata import Distribution
 
 CONFIG_NAME = ".pre-commit-config.yaml"
 # pre-commit's sample-config style: `-   repo:` with the hooks list one level in.
@@ -39,6 +49,213 @@ class InstallPlan:
     created: bool
 
 
+@dataclass(frozen=True)
+class RepoSource:
+    """hygiene's own repository for the repository form: where, at which rev, and how we know."""
+
+    repo: str
+    rev: str
+    origin: str  # for the install line: "from this hygiene's install (...)"
+    note: str | None = None  # one more line to print: uncommitted changes `rev` lacks
+
+
+@dataclass(frozen=True)
+class Form:
+    """The entry to write (`repo`/`rev` None: a `repo: local` form) and the lines that say so."""
+
+    repo: str | None
+    rev: str | None
+    said: tuple[str, ...]
+
+
+MANIFEST = ".pre-commit-hooks.yaml"
+# Hosts whose `https://host/owner/name` is a git repository; elsewhere only a URL ending `.git`.
+_GIT_HOSTS = ("github.com", "gitlab.com", "codeberg.org", "bitbucket.org")
+# Project-URL labels that name the source (PEP 753's normalised forms).
+_SOURCE_LABELS = ("source", "sourcecode", "repository", "homepage")
+_SYSTEM_FORM = (
+    "wrote the system form (repo: local, language: system): the `hygiene` on PATH at commit "
+    "time runs them"
+)
+
+
+def _repository_form(repo: str, rev: str | None, origin: str) -> str:
+    return (
+        f"wrote the repository form (repo: {repo}, rev: {rev}) {origin}: pre-commit clones it "
+        "and installs hygiene from it in its own environment"
+    )
+
+
+def _local_folder(url: str) -> Path | None:
+    """The folder a `file:` URL names (percent-decoded), else None."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    if os.name == "nt":
+        from nturl2path import url2pathname
+
+        return Path(url2pathname(parts.path))
+    return Path(unquote(parts.path))
+
+
+def repository_from_checkout(folder: Path, *, editable: bool = True) -> RepoSource | str:
+    """`folder` at its HEAD commit, if it is the top of a git work tree whose HEAD holds the
+    hooks manifest; else why not. Uncommitted changes there are not in that commit: a note."""
+    from hygiene.git.run import GitError, git
+
+    where = f"this hygiene was installed from {folder}"
+    try:
+        top = git(str(folder), "rev-parse", "--show-toplevel").decode().strip()
+    except GitError as exc:
+        said = str(exc).split(f"failed in {folder}: ", 1)[-1]
+        return f"{where}: not a git work tree ({said})"
+    if Path(top).resolve() != folder.resolve():
+        return f"{where}: not the top of its git work tree ({top})"
+    try:  # `--`: both must be revisions (HEAD, the manifest's blob in it), never file names
+        rev = git(str(folder), "rev-parse", "HEAD", f"HEAD:{MANIFEST}", "--").split()[0].decode()
+    except GitError:
+        return f"{where}: it has no HEAD commit holding {MANIFEST}"
+    note = None
+    if git(str(folder), "status", "--porcelain", "-z"):
+        note = (
+            f"{folder} has uncommitted changes, which rev {rev[:12]} does not contain: "
+            "commit them and move `rev:` to that commit for pre-commit to run them"
+        )
+    how = "editable, from that checkout" if editable else "built from that checkout"
+    return RepoSource(str(folder), rev, f"from this hygiene's install ({how})", note)
+
+
+def _from_vcs(url: str, vcs: Mapping[str, Any], subdirectory: object) -> RepoSource | str:
+    kind = vcs.get("vcs")
+    commit = vcs.get("commit_id")
+    if kind != "git":
+        return f"this hygiene was installed from {kind} ({url}), and pre-commit clones only git"
+    if subdirectory:
+        return f"this hygiene was installed from {subdirectory} inside {url}, not from its top"
+    if not isinstance(commit, str) or not commit:
+        return f"pip recorded no commit for this hygiene's install from {url}"
+    return RepoSource(
+        url.removeprefix("git+"), commit, "from this hygiene's install (pip's record of the commit)"
+    )
+
+
+def repository_from_direct_url(data: Mapping[str, Any]) -> RepoSource | str:
+    """PEP 610's record of an install (https://packaging.python.org/en/latest/specifications/
+    direct-url-data-structure/) as the repository form, or why it gives none."""
+    url = str(data.get("url", ""))
+    vcs = data.get("vcs_info")
+    if isinstance(vcs, Mapping):
+        return _from_vcs(url, vcs, data.get("subdirectory"))
+    info = data.get("dir_info")
+    if isinstance(info, Mapping):
+        folder = _local_folder(url)
+        if folder is None:
+            return f"this hygiene was installed from {url}, not a local folder"
+        return repository_from_checkout(folder, editable=bool(info.get("editable")))
+    if "archive_info" in data:
+        return f"this hygiene was installed from an archive ({url}), which names no repository"
+    return f"pip's record of this hygiene's install ({url}) names no repository"
+
+
+def _git_hosting(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = parts.path.strip("/")
+    if parts.scheme not in ("https", "http", "ssh", "git") or not path:
+        return False
+    if path.endswith(".git"):
+        return True
+    segments = path.split("/")
+    return parts.hostname in _GIT_HOSTS and len(segments) == 2 and all(segments)
+
+
+def repository_from_project_urls(urls: Sequence[str], version: str) -> RepoSource | str:
+    """The first Source/Repository/Homepage Project-URL that is a git repository, at the tag
+    `v{version}`; else why not. `urls` as the metadata has them: `Label, URL`."""
+    from hygiene.relaunch import DISTRIBUTION
+
+    for line in urls:
+        label, _, url = line.partition(",")
+        url = url.strip()
+        key = "".join(c for c in label.lower() if c.isalnum())
+        if key in _SOURCE_LABELS and _git_hosting(url):
+            origin = f"from {DISTRIBUTION}'s Project-URL metadata ({label.strip()})"
+            return RepoSource(url.rstrip("/"), f"v{version}", origin)
+    return f"{DISTRIBUTION}'s metadata names no git repository (Project-URL Source or Homepage)"
+
+
+def _describes(dist: Distribution, data: Mapping[str, Any] | None, package: Path) -> bool:
+    """Whether `dist` is the install of the running hygiene package (`package`, its folder)."""
+    info = data.get("dir_info") if data is not None else None
+    if data is not None and isinstance(info, Mapping) and info.get("editable"):
+        folder = _local_folder(str(data.get("url", "")))
+        return folder is not None and package.is_relative_to(folder.resolve())
+    return Path(str(dist.locate_file("hygiene"))).resolve() == package
+
+
+def own_repository() -> RepoSource | str:
+    """hygiene's own repository as the install of the running hygiene records it, or why it
+    cannot be told. Only a record of this very copy counts: a `hygiene_cli.egg-info` beside a
+    checkout, or another install on sys.path, describes some other hygiene."""
+    import importlib.metadata
+    import json
+
+    import hygiene
+    from hygiene.relaunch import DISTRIBUTION
+
+    package = Path(hygiene.__file__).resolve().parent
+    mine: list[tuple[importlib.metadata.Distribution, dict[str, Any] | None]] = []
+    for dist in importlib.metadata.distributions(name=DISTRIBUTION):
+        try:
+            data = json.loads(dist.read_text("direct_url.json") or "null")
+        except ValueError:
+            data = None
+        data = data if isinstance(data, dict) else None
+        if _describes(dist, data, package):
+            mine.append((dist, data))
+    if not mine:
+        return f"no installed {DISTRIBUTION} is the hygiene running here ({package})"
+    dist, data = next(((d, u) for d, u in mine if u is not None), mine[0])
+    reasons: list[str] = []
+    if data is not None:
+        found = repository_from_direct_url(data)
+        if isinstance(found, RepoSource):
+            return found
+        reasons.append(found)
+    urls = list(dist.metadata.get_all("Project-URL") or [])
+    urls += [f"Homepage, {home}" for home in dist.metadata.get_all("Home-page") or []]
+    found = repository_from_project_urls(urls, dist.version)
+    if isinstance(found, RepoSource):
+        return found
+    return "; ".join([*reasons, found])
+
+
+def choose_form(*, repo: str | None, rev: str | None, local: bool, install: str | None) -> Form:
+    """What `hook install` writes, and the lines that say which form and where it came from."""
+    if repo is not None:
+        return Form(repo, rev, (_repository_form(repo, rev, "from --repo/--rev"),))
+    if local:
+        return Form(None, None, (_SYSTEM_FORM,))
+    python_form = (
+        f"wrote the local form (repo: local, language: python): pre-commit installs "
+        f"{install or default_install()} in its own environment, from the index pip is set up for"
+    )
+    if install is not None:
+        return Form(None, None, (python_form,))
+    found = own_repository()
+    if isinstance(found, str):
+        why = (
+            f"not the repository form: {found}; `hygiene hook install --repo URL --rev REV` "
+            "writes it (docs/pre-commit.md)"
+        )
+        return Form(None, None, (python_form, why))
+    said = _repository_form(found.repo, found.rev, found.origin)
+    return Form(found.repo, found.rev, (said, *((found.note,) if found.note else ())))
+
+
 def default_install() -> str:
     """What pre-commit installs into its own environment: our distribution, this version."""
     from hygiene import __version__
@@ -55,10 +272,10 @@ def entry(
     local: bool = False,
     install: str | None = None,
 ) -> dict[str, Any]:
-    """The `repos:` item to add: a pinned repository (`--repo/--rev`), the installed hygiene
-    (`--local`: `language: system`), or by default hygiene installed by pre-commit into its own
-    environment (`language: python` with our pinned distribution), so a commit from a shell
-    without the venv on PATH still finds it (issue 17)."""
+    """The `repos:` item to add: a repository at a rev (`choose_form` picks them: `--repo/--rev`
+    or hygiene's own), the installed hygiene (`--local`: `language: system`), or hygiene
+    installed by pre-commit into its own environment (`language: python` with our pinned
+    distribution, or `install`)."""
     if repo is None:
         if local:
             language: dict[str, Any] = {"language": "system"}

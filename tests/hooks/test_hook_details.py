@@ -1,5 +1,5 @@
 """Pre-commit details of issue 17: `.env*` with its template negations, one large-files summary
-per run, `hook install` in pre-commit's own environment by default, a staged dependency folder
+per run, `hook install` says which form it wrote, a staged dependency folder
 without its marker."""
 
 from __future__ import annotations
@@ -56,8 +56,10 @@ def test_large_files_reports_once_per_run() -> None:
     assert OPTIONS["hygiene-large-files"].get("require_serial") is True
 
 
-def test_install_defaults_to_pre_commits_own_environment(repo, cli):  # type: ignore[no-untyped-def]
-    result = cli("hook", "install")
+def test_install_spec_writes_the_python_form(repo, cli):  # type: ignore[no-untyped-def]
+    # The default is hygiene's own repository when its install records one
+    # (tests/hooks/test_hook_install.py); --install asks for the `language: python` form.
+    result = cli("hook", "install", "--install", f"hygiene-cli=={__version__}")
     assert result.code == 0, result.err
     data = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
     [entry] = data["repos"]
@@ -85,16 +87,9 @@ def test_install_local_writes_the_system_form_and_says_so(repo, cli):  # type: i
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        # No public repository of hygiene yet: the default is repo: local, installed by
-        # pre-commit, and the line says how to move to the repository form once there is one.
         (
-            (),
-            [
-                "repo: local",
-                "language: python",
-                f"hygiene-cli=={__version__}",
-                "--repo URL --rev TAG",
-            ],
+            ("--install", f"hygiene-cli=={__version__}"),
+            ["repo: local", "language: python", f"hygiene-cli=={__version__}"],
         ),
         (("--local",), ["repo: local", "language: system"]),
         (

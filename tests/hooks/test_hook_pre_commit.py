@@ -295,3 +295,93 @@ def test_installed_hooks_stop_a_real_commit(  # type: ignore[no-untyped-def]
     assert refused.returncode == 1
     assert "git rm -r --cached -- __pycache__" in refused.stdout + refused.stderr
     assert repo.git("log", "--format=%s").split() == ["first"]
+
+
+def test_default_install_runs_hygiene_from_its_own_repository_off_path(  # type: ignore[no-untyped-def]
+    snapshot, make_repo, tmp_path
+) -> None:
+    """`hygiene hook install` with no options, end to end (issue 17, item 8c): a hygiene that pip
+    installed from a committed clone of this checkout writes `repo: <that clone>` at its HEAD,
+    and real pre-commit builds an environment of its own from it and runs the hooks from a
+    shell with no `hygiene` on PATH, in a git commit and in `run --all-files`."""
+    import sysconfig
+
+    clone = tmp_path / "hygiene-clone"
+    subprocess.run(["git", "clone", "-q", snapshot[0], str(clone)], check=True)
+    head = _git(clone, "rev-parse", "HEAD").strip()
+    # Installed the way a user installs from a checkout (`pip install -e`), into a venv of its
+    # own; its dependencies are this venv's (one .pth line), so only hygiene itself is built.
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    bindir = Path(sysconfig.get_path("scripts", vars={"base": str(venv)}))
+    python = bindir / Path(sys.executable).name
+    where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    purelib = subprocess.run([python, "-c", where], capture_output=True, text=True, check=True)
+    deps = Path(purelib.stdout.strip(), "dependencies-of-the-test-venv.pth")
+    deps.write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps"]
+    built = subprocess.run([*pip, "-e", str(clone)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+
+    # No hygiene on PATH (this venv's bin is on it while the tests run); pip's own settings
+    # (index, find-links: environment and config files) reach pre-commit's pip unchanged.
+    path = os.pathsep.join(
+        d for d in os.environ["PATH"].split(os.pathsep) if d and not Path(d, "hygiene").exists()
+    )
+    assert shutil.which("hygiene", path=path) is None
+    env = {
+        **os.environ,
+        "PATH": path,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PRE_COMMIT_COLOR": "never",
+    }
+
+    def run(cwd: Path, *argv: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(a) for a in argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+        )
+
+    repo = make_repo("project")
+    installed = run(repo.path, bindir / "hygiene", "hook", "install")
+    assert installed.returncode == 0, installed.stderr
+    data = yaml.safe_load((repo.path / ".pre-commit-config.yaml").read_text())
+    assert data == {
+        "repos": [
+            {
+                "repo": str(clone),
+                "rev": head,
+                "hooks": [{"id": h} for h in ALL],
+            }
+        ]
+    }
+    assert (
+        f"hygiene: wrote the repository form (repo: {clone}, rev: {head}) from this hygiene's install"
+        in installed.stderr
+    )
+    assert "uncommitted" not in installed.stderr  # the install's own files are all ignored
+    assert run(repo.path, sys.executable, "-m", "pre_commit", "install").returncode == 0
+
+    repo.write("app.py", "print('hi')\n")
+    repo.git("add", ".")
+    clean = run(repo.path, sys.executable, "-m", "pre_commit", "run", "--all-files")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    # pre-commit reports each hook by its manifest name.
+    manifest = yaml.safe_load((clone / ".pre-commit-hooks.yaml").read_text())
+    name = {h["id"]: h["name"] for h in manifest}
+    results = re.findall(r"^(.+?)\.{3,}(Passed|Failed|Skipped)$", clean.stdout, re.M)
+    assert results == [(name[h], "Passed") for h in ALL], clean.stdout
+    assert run(repo.path, "git", "commit", "-q", "-m", "first").returncode == 0
+
+    repo.write("__pycache__/app.cpython-311.pyc", b"\x00")
+    repo.git("add", "-f", "__pycache__")
+    refused = run(repo.path, "git", "commit", "-q", "-m", "with a cache")
+    said = refused.stdout + refused.stderr  # git's hook shows pre-commit's report on stderr
+    assert refused.returncode == 1, said
+    assert re.search(rf"^{re.escape(name['hygiene-no-artifacts'])}\.{{3,}}Failed$", said, re.M), (
+        said
+    )
+    assert "git rm -r --cached -- __pycache__" in said
+    assert repo.git("log", "--format=%s").split() == ["first"]
+    every = run(repo.path, sys.executable, "-m", "pre_commit", "run", "--all-files")
+    assert every.returncode == 1
+    assert "__pycache__/ (1 staged file)" in hook_output(every.stdout, "hygiene-no-artifacts")
