@@ -10,6 +10,7 @@ import plistlib
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -307,3 +308,33 @@ def test_celery_splits_day_or_weekday_into_two_entries(tmp_path: Path) -> None:
     assert entries["hygiene-mixed"]["schedule"].day_of_month == {1, 15}
     assert entries["hygiene-mixed"]["schedule"].day_of_week == set(range(7))
     assert entries["hygiene-mixed-weekday"]["schedule"].day_of_week == {5}
+
+
+def test_celery_beat_reads_back_the_schedule_it_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beat's PersistentScheduler pickles the entries into its shelve file and unpickles them
+    at its first tick: zoned_crontab must come back whole, zone included."""
+    from celery.beat import PersistentScheduler
+
+    context = ExportContext(("hygiene",), None, tmp_path, tmp_path / "log")
+    [item] = export("celery", [job("30 1 * * *", "America/New_York", name="late")], context)
+    (tmp_path / item.name).write_text(item.content, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("hygiene_beat", tmp_path / item.name)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # pickle finds the class by module name, as beat does under `celery -A hygiene_beat`.
+    monkeypatch.setitem(sys.modules, "hygiene_beat", module)
+    spec.loader.exec_module(module)
+    store = tmp_path / "celerybeat-schedule"
+    scheduler = PersistentScheduler(module.app, schedule_filename=str(store))
+    try:
+        stored = scheduler.schedule["hygiene-late"].schedule  # read back from the file
+    finally:
+        scheduler.close()
+    assert stored.zone == "America/New_York"
+    after = dt.datetime(2026, 10, 31, 12, tzinfo=UTC)
+    exported_schedule = module.beat_schedule["hygiene-late"]["schedule"]
+    # 01:30 on the fall-back day: the first pass (EDT) only, as cron runs it.
+    expected = dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    assert stored.next_run(after) == exported_schedule.next_run(after) == expected
