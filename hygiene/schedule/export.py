@@ -742,7 +742,9 @@ CELERY_ZONED_CRONTAB = '''class zoned_crontab(crontab):
     def __init__(self, *args, zone="UTC", **kwargs):
         super().__init__(*args, **kwargs)
         self.zone = zone
-        self._orig_kwargs = {**kwargs, "zone": zone}
+        # Beat pickles its entries: crontab's __reduce__ carries the cron fields as arguments
+        # and these keywords (nowfun, app) as the state __setstate__ gets; the zone rides there.
+        self._orig_kwargs = {**self._orig_kwargs, "zone": zone}
 
     @property
     def tz(self):
