@@ -79,15 +79,14 @@ def worker_env(tmp_path: Path, redis_url: str, **extra: str) -> dict[str, str]:
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Warm shutdown of the worker and its pool (one process group), killed if it lingers."""
-    for sig, wait in ((signal.SIGTERM, 30.0), (signal.SIGKILL, 30.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    """SIGTERM to the worker itself, as a supervisor stops it: a warm shutdown that lets the
+    pool finish. Then SIGKILL to its process group, for whatever outlived it."""
+    proc.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
 
 
 @contextlib.contextmanager
@@ -205,6 +204,9 @@ def test_worker_runs_the_job_with_the_database_url_from_its_own_environment(  # 
     assert left == ["live"]
     assert "sessions: done (1 attempt)" in output
     job_log = Path(os.environ["HYGIENE_HOME"]) / "logs" / "jobs" / "sessions.log"
+    # The URL came from the worker's environment alone (the config names only the variable),
+    # password and all, and the log shows it masked.
+    assert f"{url.username}:***@{url.host}" in job_log.read_text(encoding="utf-8")
     # Read at run time from the worker's environment, and written nowhere Celery or hygiene keeps.
     for where, written in {
         "the worker's stdout and stderr": output,
