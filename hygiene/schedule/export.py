@@ -843,6 +843,9 @@ from celery.schedules import crontab
 HYGIENE = {list(context.program)!r}
 CONFIG = {[] if context.config is None else ["--config", str(context.config)]!r}
 WORKDIR = {str(context.workdir)!r}
+# HYGIENE_HOME and HYGIENE_CONFIG_HOME as set at export time: the worker's environment may lack
+# them, and the history and logs must land where `hygiene report` reads them.
+CARRIED = {dict(context.env)!r}
 # The variables each job's run reads (`${{NAME}}`): taken from the worker's environment.
 ENV = {env!r}
 
@@ -855,7 +858,12 @@ def run_job(name):
     if missing:
         raise RuntimeError(f"hygiene job {{name}}: set {{', '.join(missing)}} for the worker")
     # hygiene retries, times out, records history and notifies; a failure fails the task.
-    subprocess.run([*HYGIENE, "schedule", "run", name, *CONFIG], cwd=WORKDIR, check=True)
+    subprocess.run(
+        [*HYGIENE, "schedule", "run", name, *CONFIG],
+        cwd=WORKDIR,
+        env={{**os.environ, **CARRIED}},
+        check=True,
+    )
 
 
 beat_schedule = {{
