@@ -263,6 +263,10 @@ def test_worker_keeps_state_and_logs_in_the_exported_hygiene_home(  # type: igno
 def test_worker_fails_the_task_when_the_job_fails_times_out_or_lacks_a_variable(  # type: ignore[no-untyped-def]
     cli, tmp_path: Path, redis_url: str, client: Any
 ) -> None:
+    password = f"pw-{uuid.uuid4().hex}"
+    with socket.socket() as probe:  # a port nothing listens on: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        refused_port = probe.getsockname()[1]
     # A "database" that accepts connections and never answers: the job hangs in connect for
     # hygiene's 10 s connect timeout, longer than the job's own 3 s.
     with socket.create_server(("127.0.0.1", 0)) as silent:
@@ -275,15 +279,20 @@ def test_worker_fails_the_task_when_the_job_fails_times_out_or_lacks_a_variable(
             '[[jobs]]\nname = "stuck"\nschedule = "0 4 * * *"\n'
             f'run = "db clean postgresql://hygiene@127.0.0.1:{port}/app --preset django --yes"\n'
             'timeout = "3s"\nretries = 0\n'
+            '[[jobs]]\nname = "refused"\nschedule = "0 4 * * *"\nretries = 0\n'
+            'run = "db clean postgresql://hygiene:${HYGIENE_TEST_PASSWORD}@127.0.0.1:'
+            f'{refused_port}/app --preset django --yes"\n'
             '[[jobs]]\nname = "unset"\nschedule = "0 4 * * *"\n'
             'run = "db clean --preset django --yes"\nurl_env = "HYGIENE_TEST_UNSET_URL"\n',
         )
         queue = queue_name()
-        env = worker_env(tmp_path, redis_url, HYGIENE_RETRY_BACKOFF="1s")
+        env = worker_env(
+            tmp_path, redis_url, HYGIENE_RETRY_BACKOFF="1s", HYGIENE_TEST_PASSWORD=password
+        )
         with celery_worker(folder, env, tmp_path / "worker.log", "-Q", queue) as worker:
             results = {
                 name: send(client, schedule[f"hygiene-{name}"], queue)
-                for name in ("broken", "stuck", "unset")
+                for name in ("broken", "stuck", "refused", "unset")
             }
             for result in results.values():
                 result.get(timeout=TASK_SECONDS, propagate=False)
@@ -300,6 +309,18 @@ def test_worker_fails_the_task_when_the_job_fails_times_out_or_lacks_a_variable(
     [stuck] = history.runs(job="stuck")
     assert (stuck.status, stuck.attempts) == ("timeout", 1)
     assert (stuck.ended - stuck.started).total_seconds() < 10
+    # `${NAME}` read from the worker's environment: the URL had a password, shown masked.
+    [refused] = history.runs(job="refused")
+    assert refused.status == "failed"
+    assert f"hygiene:***@127.0.0.1:{refused_port}" in refused.error
+    logs = Path(os.environ["HYGIENE_HOME"]) / "logs" / "jobs"
+    for where, written in {
+        "the worker's stdout and stderr": output,
+        "the task's stored result": stored_result(redis_url, results["refused"].id),
+        "the job log": (logs / "refused.log").read_text(encoding="utf-8"),
+        "the history": repr(history.runs()),
+    }.items():
+        assert password not in written, where
     # The task refuses before hygiene starts: nothing recorded, the variable named.
     assert history.runs(job="unset") == []
     assert "HYGIENE_TEST_UNSET_URL" in str(results["unset"].result)
