@@ -90,9 +90,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def celery_worker(folder: Path, env: dict[str, str], log: Path, *options: str) -> Iterator[Worker]:
+def celery_worker(
+    folder: Path, env: dict[str, str], log: Path, *options: str, app: str = "hygiene_beat"
+) -> Iterator[Worker]:
     """`celery -A hygiene_beat worker` started in the export folder, as the docs start it."""
-    argv = [celery_program(), "-A", "hygiene_beat", "worker", "--loglevel", "INFO"]
+    argv = [celery_program(), "-A", app, "worker", "--loglevel", "INFO"]
     # One pool process: two shared cores, and tasks then run one after the other.
     argv += ["--concurrency", "1", "--hostname", f"hygiene-test-{uuid.uuid4().hex[:8]}@%h"]
     with log.open("wb") as sink:
@@ -353,3 +355,34 @@ def test_beat_in_the_worker_sends_a_due_job_and_the_worker_runs_it(  # type: ign
     assert run.status == "ok", output
     assert "Sending due task hygiene-minutely (hygiene.run_job)" in output
     assert "minutely: done (1 attempt)" in output
+
+
+# ---- the module inside an app the project already has -----------------------------------------
+
+
+def test_an_app_of_the_projects_own_runs_the_jobs_it_imports(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, redis_url: str, client: Any
+) -> None:
+    folder, schedule = export_module(
+        cli,
+        tmp_path,
+        '[[jobs]]\nname = "survey"\nschedule = "0 5 * * *"\nrun = "scan ."\n',
+    )
+    # The docs' other way: import the module into your app and hand beat its schedule.
+    (folder / "proj.py").write_text(
+        "from celery import Celery\n\n"
+        "import hygiene_beat\n\n"
+        'app = Celery("proj")\n'
+        "app.conf.beat_schedule = hygiene_beat.beat_schedule\n",
+        encoding="utf-8",
+    )
+    queue = queue_name()
+    env = worker_env(tmp_path, redis_url)
+    argv = ["-Q", queue]
+    with celery_worker(folder, env, tmp_path / "worker.log", *argv, app="proj") as worker:
+        result = send(client, schedule["hygiene-survey"], queue)
+        result.get(timeout=TASK_SECONDS, propagate=False)
+        assert result.state == "SUCCESS", worker.output()
+    assert "app:         proj:" in worker.output()
+    [run] = history.runs(job="survey")
+    assert run.status == "ok"

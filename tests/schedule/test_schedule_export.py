@@ -338,3 +338,17 @@ def test_celery_beat_reads_back_the_schedule_it_stored(
     # 01:30 on the fall-back day: the first pass (EDT) only, as cron runs it.
     expected = dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
     assert stored.next_run(after) == exported_schedule.next_run(after) == expected
+
+
+def test_importing_the_celery_module_leaves_the_projects_app_current(tmp_path: Path) -> None:
+    """The module's own app is for `celery -A hygiene_beat`; a project that imports the module
+    into its app must keep that app as Celery's current one (its tasks' `.delay` use it)."""
+    from celery import Celery, current_app
+
+    own = Celery("proj", set_as_current=True)
+    context = ExportContext(("hygiene",), None, tmp_path, tmp_path / "log")
+    [item] = export("celery", [job("0 5 * * *", "UTC", name="survey")], context)
+    namespace: dict[str, object] = {}
+    exec(compile(item.content, "hygiene_beat.py", "exec"), namespace)
+    assert isinstance(namespace["app"], Celery)
+    assert current_app._get_current_object() is own
