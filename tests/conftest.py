@@ -16,6 +16,8 @@ from hygiene.cli.main import main
 
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MYSQL_DEFAULT = "mysql+pymysql://root@127.0.0.1:3306/test"
+# A database number of its own on the shared Redis: the Celery worker tests flush it, only it.
+REDIS_DEFAULT = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture(autouse=True)
@@ -98,6 +100,13 @@ def make_repo(tmp_path: Path):  # type: ignore[no-untyped-def]
     return make
 
 
+def _unreachable(env: str, url: str, exc: Exception) -> None:
+    """A missing server skips the test with the reason; in CI (`CI=true`) it fails."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{env}: server at {url} is required in CI but unreachable: {exc}")
+    pytest.skip(f"{env}: no server at {url} ({type(exc).__name__})")
+
+
 def _server_url(env: str, default: str, probe: str) -> Iterator[str]:
     url = os.environ.get(env, default)
     from sqlalchemy import create_engine, text
@@ -108,9 +117,7 @@ def _server_url(env: str, default: str, probe: str) -> Iterator[str]:
             conn.execute(text(probe))
         engine.dispose()
     except Exception as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{env}: server at {url} is required in CI but unreachable: {exc}")
-        pytest.skip(f"{env}: no server at {url} ({type(exc).__name__})")
+        _unreachable(env, url, exc)
     yield url
 
 
@@ -122,6 +129,25 @@ def postgres_server_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def mysql_server_url() -> Iterator[str]:
     yield from _server_url("HYGIENE_TEST_MYSQL_URL", MYSQL_DEFAULT, "select 1")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """The real Redis the Celery worker tests use as broker and result backend; its database
+    is emptied before and after the session (FLUSHDB: that database only)."""
+    import redis
+
+    url = os.environ.get("HYGIENE_TEST_REDIS_URL", REDIS_DEFAULT)
+    client = redis.Redis.from_url(url, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except Exception as exc:
+        client.close()
+        _unreachable("HYGIENE_TEST_REDIS_URL", url, exc)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import plistlib
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -307,3 +308,47 @@ def test_celery_splits_day_or_weekday_into_two_entries(tmp_path: Path) -> None:
     assert entries["hygiene-mixed"]["schedule"].day_of_month == {1, 15}
     assert entries["hygiene-mixed"]["schedule"].day_of_week == set(range(7))
     assert entries["hygiene-mixed-weekday"]["schedule"].day_of_week == {5}
+
+
+def test_celery_beat_reads_back_the_schedule_it_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beat's PersistentScheduler pickles the entries into its shelve file and unpickles them
+    at its first tick: zoned_crontab must come back whole, zone included."""
+    from celery.beat import PersistentScheduler
+
+    context = ExportContext(("hygiene",), None, tmp_path, tmp_path / "log")
+    [item] = export("celery", [job("30 1 * * *", "America/New_York", name="late")], context)
+    (tmp_path / item.name).write_text(item.content, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("hygiene_beat", tmp_path / item.name)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # pickle finds the class by module name, as beat does under `celery -A hygiene_beat`.
+    monkeypatch.setitem(sys.modules, "hygiene_beat", module)
+    spec.loader.exec_module(module)
+    store = tmp_path / "celerybeat-schedule"
+    scheduler = PersistentScheduler(module.app, schedule_filename=str(store))
+    try:
+        stored = scheduler.schedule["hygiene-late"].schedule  # read back from the file
+    finally:
+        scheduler.close()
+    assert stored.zone == "America/New_York"
+    after = dt.datetime(2026, 10, 31, 12, tzinfo=UTC)
+    exported_schedule = module.beat_schedule["hygiene-late"]["schedule"]
+    # 01:30 on the fall-back day: the first pass (EDT) only, as cron runs it.
+    expected = dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    assert stored.next_run(after) == exported_schedule.next_run(after) == expected
+
+
+def test_importing_the_celery_module_leaves_the_projects_app_current(tmp_path: Path) -> None:
+    """The module's own app is for `celery -A hygiene_beat`; a project that imports the module
+    into its app must keep that app as Celery's current one (its tasks' `.delay` use it)."""
+    from celery import Celery, current_app
+
+    own = Celery("proj", set_as_current=True)
+    context = ExportContext(("hygiene",), None, tmp_path, tmp_path / "log")
+    [item] = export("celery", [job("0 5 * * *", "UTC", name="survey")], context)
+    namespace: dict[str, object] = {}
+    exec(compile(item.content, "hygiene_beat.py", "exec"), namespace)
+    assert isinstance(namespace["app"], Celery)
+    assert current_app._get_current_object() is own
