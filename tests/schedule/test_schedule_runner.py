@@ -140,3 +140,25 @@ def test_every_attempts_output_is_appended_to_the_job_log(tmp_path: Path) -> Non
     assert "attempt 1:" in text
     assert "attempt 2:" in text
     assert text.count(": exit 4 in ") == 2
+
+
+def test_a_password_the_command_prints_is_masked_in_the_log_and_the_error(tmp_path: Path) -> None:
+    """The job log and the history's error tail keep what the command printed, masked: a
+    driver's error message may quote the URL it was given."""
+    log = tmp_path / "logs" / "jobs" / "j.log"
+    script = python(
+        """
+        import sys
+        print("connecting to postgresql://app:S3cretPw@db.internal/app")
+        sys.stderr.write("failed: mysql://root:An0ther@127.0.0.1/x password=Thr33\\n")
+        sys.exit(1)
+        """
+    )
+    result = run_command(script, timeout=60, retries=0, backoff=1.0, log=log)
+    text = log.read_text()
+    assert "postgresql://app:***@db.internal/app" in text
+    assert "mysql://root:***@127.0.0.1/x" in text
+    for secret in ("S3cretPw", "An0ther", "Thr33"):
+        assert secret not in text
+        assert secret not in result.error
+    assert result.error.startswith("failed: mysql://root:***@")
