@@ -147,9 +147,13 @@ def _attempt(
         _kill(proc, posix=posix)
         return Attempt(number, None, True, time.monotonic() - start, ""), ""
     seconds = time.monotonic() - start
-    text = (err or "").strip() or (out or "").strip()
+    from hygiene.db.url import mask
+
+    # Masked here, whole, before anything is cut or kept: a driver's error may quote the URL.
+    out, err = mask(out or ""), mask(err or "")
+    text = err.strip() or out.strip()
     error = "" if proc.returncode == 0 else text[-ERROR_TAIL:]
-    return Attempt(number, proc.returncode, False, seconds, error), f"{out or ''}{err or ''}"
+    return Attempt(number, proc.returncode, False, seconds, error), out + err
 
 
 def _append_log(log: Path, argv: Sequence[str], attempt: Attempt, output: str) -> None:
@@ -162,7 +166,8 @@ def _append_log(log: Path, argv: Sequence[str], attempt: Attempt, output: str) -
     from hygiene.private import open_private, private_dir
 
     try:
-        # The command and its output may hold a URL and rows: masked, 0600.
+        # The command (masked here) and its output (masked as it was read) may hold a URL,
+        # and rows: 0600.
         private_dir(log.parent, narrow=False)
         fd = open_private(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         with os.fdopen(fd, "a", encoding="utf-8", errors="replace") as handle:
