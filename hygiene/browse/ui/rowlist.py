@@ -294,5 +294,6 @@ class RowList(ScrollView, can_focus=True):
         ):
             segments += (pad, Segment(_fit(text, width, column.right), _style(style)), pad)
         strip = Strip(segments, self.table_width)
+        self._strips.discard(line.key)  # LRUCache.set keeps a key's old value
         self._strips[line.key] = (line, self._widths, strip)
         return strip
