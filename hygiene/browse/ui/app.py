@@ -143,6 +143,9 @@ class BrowseApp(App[int]):
         # redraw does not lose it.
         self.extras: dict[str, list[str]] = {}
         self.looking: set[str] = set()
+        # Each row's path below its root: a relpath each, for every row of every redraw, cost
+        # more than the rest of the row (issue 20).
+        self.short: dict[str, str] = {}
 
     @property
     def main_screen(self) -> Screen[object]:
@@ -249,7 +252,11 @@ class BrowseApp(App[int]):
         marked = row.key in self.board.marked
         mark = "✓" if marked else {"refused": "✗", "kept": "·"}.get(row.state, " ")
         folder = getattr(row.finding, "folder", False)
-        path = short_path(row.path, self.roots) + ("/" if folder else "")
+        path = self.short.get(row.path)
+        if path is None:
+            path = self.short[row.path] = short_path(row.path, self.roots)
+        if folder:
+            path += "/"
         cells = (
             mark,
             format_bytes(row.bytes),
