@@ -55,6 +55,7 @@ STYLES = {
 }
 PATH_WIDTH = 44
 DRAW_EVERY = 0.1  # seconds: how often the scan's news is looked at
+FIRST_LOOK = 0.02  # seconds: how often, until the first rows are on screen
 
 
 def _clip(text: str, width: int) -> str:
@@ -168,6 +169,14 @@ class BrowseApp(App[int]):
         self.free = self.free_space(self.roots)
         self.set_interval(DRAW_EVERY, self.drain)
         self.start_scan()
+        # The scan started before Textual was imported: its first answers are often in before
+        # the list can be drawn, and the first rows should not wait for the next tick.
+        self.first_look = self.set_interval(FIRST_LOOK, self.look_first)
+
+    def look_first(self) -> None:
+        if self.inbox.candidates or not self.scanning:
+            self.first_look.stop()
+            self.drain()
 
     def start_scan(self) -> None:
         if self.inbox.feed is not None:
