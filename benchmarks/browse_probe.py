@@ -1,10 +1,12 @@
 """One headless `hygiene browse` run for bench_browse.py: prints the wall-clock moments the
-first finding and the full, judged list were on screen, as JSON on stdout."""
+first finding and the full, judged list were on screen, and the CPU seconds browse's own process
+had used by then (not the scan's: it runs in a child), as JSON on stdout."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -23,6 +25,8 @@ async def probe(root: Path) -> dict[str, float]:
                 seen["first"] = time.time()
             if app.verdict is not None and not app.dirty:
                 seen["full"] = time.time()
+                used = resource.getrusage(resource.RUSAGE_SELF)
+                seen["cpu"] = used.ru_utime + used.ru_stime
             await pilot.pause(0.01)
         await pilot.press("q")
     return seen

@@ -15,12 +15,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from hygiene.browse import session
 from hygiene.browse.feed import ScanFeed
 from hygiene.browse.rows import GROUPS, SORTS, Board, Row, describe
 from hygiene.browse.session import BrowseRequest, Inbox, Verdict
+from hygiene.browse.ui.rowlist import Column, Line, RowList
 from hygiene.browse.ui.screens import Confirm, Help, Prompt, QuarantineScreen
 from hygiene.clean.act import CleanReport, disk_free
 from hygiene.clean.collect import Restored
@@ -33,7 +34,18 @@ from hygiene.render.human import short_path
 from hygiene.units import format_age, format_bytes, parse_duration, parse_size
 
 GROUP_KEY = "group\0"
-COLUMNS = ("", "size", "frees", "files", "age", "ecosystem", "path", "reason")
+# The numbers are as wide as their formats can be: format_bytes "1000 KB", 999,999,999 files,
+# format_age "104w"; the text columns are as wide as their longest cell.
+COLUMNS = (
+    Column("", 1),
+    Column("size", 7, right=True),
+    Column("frees", 7, right=True),
+    Column("files", 9, right=True),
+    Column("age", 4, right=True),
+    Column("ecosystem"),
+    Column("path"),
+    Column("reason"),
+)
 STYLES = {
     "candidate": "dim italic",
     "kept": "yellow",
@@ -43,22 +55,12 @@ STYLES = {
 }
 PATH_WIDTH = 44
 DRAW_EVERY = 0.1  # seconds: how often the scan's news is looked at
-
-
-def _right(text: str, style: str = "") -> Text:
-    return Text(text, style=style, justify="right")
-
-
-def _same(a: Text, b: Text) -> bool:
-    return (
-        a.plain == b.plain and a.style == b.style and a.justify == b.justify and a.spans == b.spans
-    )
+FIRST_LOOK = 0.02  # seconds: how often, until the first rows are on screen
 
 
 def _clip(text: str, width: int) -> str:
     """Long paths keep their end, which names the artifact."""
     return text if len(text) <= width else "…" + text[-(width - 1) :]
-
 
 
 def _while_shown(method: Callable[..., None]) -> Callable[..., None]:
@@ -135,7 +137,6 @@ class BrowseApp(App[int]):
         self.last_run: str | None = None
         self.dirty = True
         self.shown_keys: list[str] = []
-        self.shown_cells: dict[str, list[Text]] = {}
         self.drawn_at = 0.0  # time.monotonic() of the last redraw
         self.draw_cost = 0.0  # seconds it took
         self.groups: dict[str, list[Row]] = {}
@@ -143,6 +144,9 @@ class BrowseApp(App[int]):
         # redraw does not lose it.
         self.extras: dict[str, list[str]] = {}
         self.looking: set[str] = set()
+        # Each row's path below its root: a relpath each, for every row of every redraw, cost
+        # more than the rest of the row (issue 20).
+        self.short: dict[str, str] = {}
 
     @property
     def main_screen(self) -> Screen[object]:
@@ -154,20 +158,25 @@ class BrowseApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="status")
-        yield DataTable(id="rows", cursor_type="row", zebra_stripes=True)
+        yield RowList(COLUMNS, id="rows")
         yield Static("", id="details")
         yield Input(placeholder="filter: part of a path or reason", id="filter")
         yield Static("", id="totals")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.main_screen.query_one("#rows", DataTable)
-        for label in COLUMNS:
-            table.add_column(label, key=label or "mark")
-        table.focus()
+        self.main_screen.query_one("#rows", RowList).focus()
         self.free = self.free_space(self.roots)
         self.set_interval(DRAW_EVERY, self.drain)
         self.start_scan()
+        # The scan started before Textual was imported: its first answers are often in before
+        # the list can be drawn, and the first rows should not wait for the next tick.
+        self.first_look = self.set_interval(FIRST_LOOK, self.look_first)
+
+    def look_first(self) -> None:
+        if self.inbox.candidates or not self.scanning:
+            self.first_look.stop()
+            self.drain()
 
     def start_scan(self) -> None:
         if self.inbox.feed is not None:
@@ -232,9 +241,8 @@ class BrowseApp(App[int]):
             return
         now = time.monotonic()
         # While candidates stream in, the list is redrawn at most so often that drawing takes
-        # a fifth of the time: on a big tree a redraw costs tenths of a second, taken from the
-        # scan (issue 20). Once the walk is over, the last candidates are drawn at once, while
-        # the plan is made: the verdict then changes only the cells it changes.
+        # a fifth of the time: each redraw sorts and formats every row, on the CPU the scan
+        # needs (issue 20). Once the walk is over, the last candidates are drawn at once.
         if (
             self.scanning
             and not self.inbox.walked
@@ -248,82 +256,62 @@ class BrowseApp(App[int]):
 
     # --- drawing ------------------------------------------------------------------------------
 
-    def cells(self, row: Row, now: float) -> list[Text]:
+    def line(self, row: Row, now: float) -> Line:
         style = STYLES.get(row.state, "")
-        mark = (
-            "✓"
-            if row.key in self.board.marked
-            else {"refused": "✗", "kept": "·"}.get(row.state, " ")
-        )
+        marked = row.key in self.board.marked
+        mark = "✓" if marked else {"refused": "✗", "kept": "·"}.get(row.state, " ")
         folder = getattr(row.finding, "folder", False)
-        path = short_path(row.path, self.roots) + ("/" if folder else "")
-        return [
-            Text(mark, style="bold green" if row.key in self.board.marked else style),
-            _right(format_bytes(row.bytes), style),
-            _right("-" if row.frees is None else format_bytes(row.frees), style),
-            _right("-" if row.files is None else f"{row.files:,}", style),
-            _right("-" if row.newest is None else format_age(max(0.0, now - row.newest)), style),
-            Text(row.ecosystem, style=style),
-            Text(_clip(path, PATH_WIDTH), style=style),
-            Text(row.reason, style=style),
-        ]
+        path = self.short.get(row.path)
+        if path is None:
+            path = self.short[row.path] = short_path(row.path, self.roots)
+        if folder:
+            path += "/"
+        cells = (
+            mark,
+            format_bytes(row.bytes),
+            "-" if row.frees is None else format_bytes(row.frees),
+            "-" if row.files is None else f"{row.files:,}",
+            "-" if row.newest is None else format_age(max(0.0, now - row.newest)),
+            row.ecosystem,
+            _clip(path, PATH_WIDTH),
+            row.reason,
+        )
+        return Line(row.key, cells, ("bold green" if marked else style,) + (style,) * 7)
+
+    def group_line(self, key: str, name: str, rows: list[Row]) -> Line:
+        marked = all(r.key in self.board.marked for r in rows if r.collectable)
+        some = any(r.collectable for r in rows)
+        cells = (
+            "✓" if some and marked else "▸",
+            format_bytes(sum(r.bytes for r in rows)),
+            "",
+            "",
+            "",
+            "",
+            f"{_clip(name, PATH_WIDTH - 6)} ({len(rows)})",
+            "",
+        )
+        return Line(key, cells, ("bold",) * 8)
 
     def rebuild(self, *, keep_top: bool = False) -> None:
-        """Draw the board. When the rows shown are the same, in the same order (a mark, the
-        plan's verdict on the candidates), only the cells that changed are replaced: adding a
-        row costs the table a measure of every cell, which for a thousand rows is a visible
-        pause (issue 20). The cursor stays on its row wherever the row moves, except that with
-        `keep_top` (the scan's news) a cursor on the first row stays on the first row: as
-        bigger findings stream in above it, the cursor shows the biggest."""
-        table = self.main_screen.query_one("#rows", DataTable)
+        """Draw the board. The list keeps the cursor on its row wherever the row moves, except
+        that with `keep_top` (the scan's news) a cursor on the first row stays on the first
+        row: as bigger findings stream in above it, the cursor shows the biggest."""
         now = self.clock()
-        lines: list[tuple[str, list[Text]]] = []
+        lines: list[Line] = []
+        shown: list[Row] = []
         self.groups = {}
         for name, rows in self.board.grouped():
             if name:
                 key = GROUP_KEY + name
                 self.groups[key] = rows
-                lines.append((key, self.group_cells(name, rows)))
-            lines.extend((row.key, self.cells(row, now)) for row in rows)
-        keys = [key for key, _ in lines]
-        if keys == self.shown_keys and table.row_count == len(keys):
-            self.update_changed(table, lines)
-        else:
-            current = self.current_key()
-            at_top = table.cursor_row == 0
-            table.clear()
-            for key, cells in lines:
-                table.add_row(*cells, key=key)
-            self.shown_keys = keys
-            if current in keys and not (keep_top and at_top):
-                table.move_cursor(row=keys.index(current), animate=False)
-        self.shown_cells = dict(lines)
-        self.show_totals()
+                lines.append(self.group_line(key, name, rows))
+            lines.extend(self.line(row, now) for row in rows)
+            shown += rows
+        self.shown_keys = [line.key for line in lines]
+        self.main_screen.query_one("#rows", RowList).set_rows(lines, keep_top=keep_top)
+        self.show_totals(shown)
         self.show_details()
-
-    def update_changed(self, table: DataTable[Text], lines: list[tuple[str, list[Text]]]) -> None:
-        columns = table.ordered_columns
-        for key, cells in lines:
-            old = self.shown_cells.get(key, [])
-            for i, (column, cell) in enumerate(zip(columns, cells, strict=True)):
-                if i < len(old) and _same(cell, old[i]):
-                    continue
-                wider = cell.cell_len > column.content_width
-                table.update_cell(key, column.key, cell, update_width=wider)
-
-    def group_cells(self, name: str, rows: list[Row]) -> list[Text]:
-        marked = all(r.key in self.board.marked for r in rows if r.collectable)
-        some = any(r.collectable for r in rows)
-        return [
-            Text("✓" if some and marked else "▸", style="bold"),
-            _right(format_bytes(sum(r.bytes for r in rows)), "bold"),
-            Text(""),
-            Text(""),
-            Text(""),
-            Text(""),
-            Text(f"{_clip(name, PATH_WIDTH - 6)} ({len(rows)})", style="bold"),
-            Text(""),
-        ]
 
     def show_status(self) -> None:
         status = self.main_screen.query_one("#status", Static)
@@ -350,9 +338,10 @@ class BrowseApp(App[int]):
             view += f", from {format_bytes(self.board.min_size)}"
         status.update(Text(f"{_clip(where, 30)}  {said}  [{view}]", no_wrap=True))
 
-    def show_totals(self) -> None:
+    def show_totals(self, shown: list[Row] | None = None) -> None:
         marked = self.board.marked_rows()
-        shown = [r for rows in self.board.grouped() for r in rows[1]]
+        if shown is None:
+            shown = [r for _name, rows in self.board.grouped() for r in rows]
         text = (
             f"marked {len(marked)}, {format_bytes(self.board.marked_bytes())}"
             f"  │  shown {len(shown)}, {format_bytes(sum(r.bytes for r in shown))}"
@@ -361,17 +350,13 @@ class BrowseApp(App[int]):
         self.main_screen.query_one("#totals", Static).update(Text(text, no_wrap=True))
 
     def current_key(self) -> str | None:
-        table = self.main_screen.query_one("#rows", DataTable)
-        if table.row_count == 0 or not self.shown_keys:
-            return None
-        row = table.cursor_row
-        return self.shown_keys[row] if 0 <= row < len(self.shown_keys) else None
+        return self.main_screen.query_one("#rows", RowList).cursor_key
 
     def current_row(self) -> Row | None:
         key = self.current_key()
         return None if key is None else self.board.rows.get(key)
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+    def on_row_list_highlighted(self, _event: RowList.Highlighted) -> None:
         self.show_details()
 
     def show_details(self) -> None:
@@ -384,7 +369,9 @@ class BrowseApp(App[int]):
             return
         extra = self.extras.get(row.key)
         pane.update(self.details_text(row, extra or []))
-        if extra is None and row.key not in self.looking:
+        # Looking inside waits for the scan: a walk of a big node_modules took 0.15 s of CPU
+        # and half a second of disk beside the scan and the plan (issue 20).
+        if extra is None and row.key not in self.looking and not self.scanning:
             self.looking.add(row.key)
             self.details_worker(row)
 
@@ -449,8 +436,7 @@ class BrowseApp(App[int]):
         self.board.toggle(keys)
         self.rebuild()
         if key not in self.groups:
-            table = self.main_screen.query_one("#rows", DataTable)
-            table.action_cursor_down()
+            self.main_screen.query_one("#rows", RowList).action_cursor_down()
 
     def action_mark_all(self) -> None:
         self.board.toggle([r.key for _name, rows in self.board.grouped() for r in rows])
@@ -479,7 +465,7 @@ class BrowseApp(App[int]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
-            self.main_screen.query_one("#rows", DataTable).focus()
+            self.main_screen.query_one("#rows", RowList).focus()
             if not event.value:
                 event.input.remove_class("shown")
 
@@ -489,7 +475,7 @@ class BrowseApp(App[int]):
         if key == "escape" and box.has_focus:
             box.value = ""
             box.remove_class("shown")
-            self.main_screen.query_one("#rows", DataTable).focus()
+            self.main_screen.query_one("#rows", RowList).focus()
 
     def action_older_than(self) -> None:
         def answered(value: str | None) -> None:
