@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import sqlite3
 import tempfile
@@ -749,6 +750,8 @@ def run_rules(
         compiled = compile_rules(engine, Schema(engine), rules, now=when)
         if dry_run:
             return _dry_run(engine, target, compiled, full=full)
+        archive_dir = archive_dir or default_archive_dir()
+        _ready_to_record(compiled, archive_dir)
         tables = sorted({r.rule.table for r in compiled})
         before = measure(engine, target, tables)
         done = [
@@ -757,7 +760,7 @@ def run_rules(
                 target,
                 rule,
                 batch_size=batch_size,
-                archive_dir=archive_dir or default_archive_dir(),
+                archive_dir=archive_dir,
                 progress=progress,
             )
             for rule in compiled
@@ -769,6 +772,30 @@ def run_rules(
         return CleanReport(target.masked, target.engine, False, tuple(done), result)
     finally:
         engine.dispose()
+
+
+def _ready_to_record(compiled: list[CompiledRule], archive_dir: Path) -> None:
+    """The audit log's folder, and an archive rule's, made and writable before the first row
+    goes: the audit line is written after a rule has run, so a HYGIENE_HOME that cannot be
+    made (a pod's volume its user cannot write) would otherwise be found out after deleting."""
+    from hygiene.db.audit import audit_dir
+    from hygiene.paths import hygiene_home
+    from hygiene.private import private_dir
+
+    makers: list[tuple[Path, Callable[[], Path]]] = [(hygiene_home() / "audit", audit_dir)]
+    if any(r.rule.action == "archive" for r in compiled):
+        makers.append((archive_dir, lambda: private_dir(archive_dir, narrow=False)))
+    for folder, make in makers:
+        try:
+            make()
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write {exc.filename or folder} ({exc.strerror or exc}): nothing "
+                "deleted; the run's audit line (HYGIENE_HOME) and archives ([db] archive_dir) "
+                "go there"
+            ) from None
 
 
 def _dry_run(

@@ -45,6 +45,9 @@ GITHUB_SLOT_WINDOW = "50m"
 CARRIED_ENV = ("HYGIENE_HOME", "HYGIENE_CONFIG_HOME")
 # Where the ConfigMap's hygiene.toml is mounted in the pod, and the job's working folder.
 K8S_WORKDIR = "/work"
+# hygiene's state in the pod: on the work volume, not in the container's own layer, which goes
+# with the pod; a job's quarantine and `db clean`'s archives of deleted rows must outlive it.
+K8S_HOME = f"{K8S_WORKDIR}/.hygiene"
 K8S_SECRET = "hygiene-env"
 
 
@@ -477,11 +480,13 @@ def k8s(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
             "command": [*ON_PATH, *(_k8s_word(arg) for arg in job.run)],
             "workingDir": K8S_WORKDIR,
         }
-        if job.env_names:
-            container["env"] = [
+        container["env"] = [
+            {"name": "HYGIENE_HOME", "value": K8S_HOME},
+            *(
                 {"name": n, "valueFrom": {"secretKeyRef": {"name": K8S_SECRET, "key": n}}}
                 for n in job.env_names
-            ]
+            ),
+        ]
         container["volumeMounts"] = [
             {"name": "work", "mountPath": K8S_WORKDIR},
             {
@@ -496,7 +501,7 @@ def k8s(jobs: Sequence[JobSpec], context: ExportContext) -> list[ExportFile]:
             "containers": [container],
             "volumes": [
                 # Scratch by default: replace with a persistentVolumeClaim holding the files
-                # the job works on (a SQLite database, a tree to scan).
+                # the job works on (a SQLite database, a tree to scan) and hygiene's state.
                 {"name": "work", "emptyDir": {}},
                 {"name": "config", "configMap": {"name": "hygiene-config"}},
             ],

@@ -116,6 +116,26 @@ def test_locked_sqlite_gives_a_clear_message_and_no_partial_batch(cli: Any, tmp_
     assert count(str(db), "logs") == 0
 
 
+@pytest.mark.parametrize("action", ["delete", "archive"])
+def test_clean_where_hygiene_home_cannot_be_made_deletes_nothing(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    """A HYGIENE_HOME hygiene cannot create (a pod's volume its user cannot write, a file in
+    the way) is refused before the first row goes, not found out by the audit line after the
+    rule ran. A regular file stands in the way here: root cannot get past it either."""
+    db = tmp_path / "app.db"
+    _sqlite_logs(db)
+    config = write_config(tmp_path, RULE + f'action = "{action}"\n')
+    blocker = tmp_path / "volume"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    monkeypatch.setenv("HYGIENE_HOME", str(blocker / ".hygiene"))
+    result = cli("db", "clean", db, "--yes", "--config", config, "--now", NOW_ISO)
+    assert result.code == 2, result.err
+    assert "nothing deleted" in result.err
+    assert str(blocker / ".hygiene") in result.err
+    assert count(str(db), "logs") == 100
+
+
 def test_read_only_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Run as an unprivileged user (root writes to read-only files), in a real process."""
     import shutil

@@ -175,9 +175,9 @@ def test_url_env_names_the_database_and_each_export_maps_it(cli, tmp_path: Path)
     cronjob = next(d for d in yaml.safe_load_all(k8s) if d and d["kind"] == "CronJob")
     container = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert "$(APP_DATABASE_URL)" in container["command"]
-    [variable] = container["env"]
-    assert variable["name"] == "APP_DATABASE_URL"
-    assert variable["valueFrom"]["secretKeyRef"]["key"] == "APP_DATABASE_URL"
+    variables = {v["name"]: v for v in container["env"]}
+    assert variables.keys() == {"HYGIENE_HOME", "APP_DATABASE_URL"}
+    assert variables["APP_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "APP_DATABASE_URL"
     [workflow] = exported(cli, config, "github-actions", tmp_path / "gha").values()
     steps = yaml.safe_load(workflow)["jobs"]["sessions"]["steps"]
     assert steps[-1]["env"] == {"APP_DATABASE_URL": "${{ secrets.APP_DATABASE_URL }}"}

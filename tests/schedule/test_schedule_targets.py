@@ -275,6 +275,10 @@ def test_k8s_export_passes_kubernetes_validate_and_can_run(
     config_volume = next(n for n, v in volumes.items() if "configMap" in v)
     assert volumes[config_volume]["configMap"]["name"] == config_map["metadata"]["name"]
     assert mounted[config_volume]["mountPath"].startswith(container["workingDir"])
+    # hygiene's state (quarantine, archives of deleted rows) on the work volume, not in the
+    # container's layer that goes with the pod (run for real in test_schedule_image.py).
+    env = {e["name"]: e for e in container["env"]}
+    assert env["HYGIENE_HOME"]["value"].startswith(mounted["work"]["mountPath"] + "/")
     assert container["image"] != "hygiene:latest"
     # `when` cannot be checked in a pod: said where the job is, not dropped silently.
     assert re.search(r"(?m)^# .*local.*on-ac-power", content)
