@@ -228,26 +228,22 @@ def inspect(path: str, *, device: int | None = None) -> Inspection:
     files, size = 0, top.st_size
     newest = changed = 0.0
     linked: set[tuple[int, int]] = set()
-    stop: Literal["git", "mount"] | None = None
-    # One loop for the re-check and the count, kept tight: it runs once per entry of a tree
-    # of maybe a million entries, right before a deletion that costs about as much.
+    # One loop for the re-check and the count, kept tight (the folder test inline, the mount
+    # test only for folders): it runs once per entry of a tree of maybe a million entries,
+    # right before a deletion that costs about as much.
     for _where, entries in folders(path):
         for entry in entries:
             st = entry.stat(follow_symlinks=False)
-            is_dir = st.st_mode & _S_IFMT == _S_IFDIR
-            if guard:
-                if entry.name == ".git":
-                    stop = "git"
-                elif is_dir and st.st_dev != device:
-                    stop = "mount"
-                if stop is not None:
-                    return Inspection(files, size, newest, changed, stop)
+            if guard and entry.name == ".git":
+                return Inspection(files, size, newest, changed, "git")
             # Folders count too, as in the scan's measure: a new entry bumps its folder.
             if st.st_mtime > newest:
                 newest = st.st_mtime
             if st.st_ctime > changed:
                 changed = st.st_ctime
-            if is_dir:
+            if st.st_mode & _S_IFMT == _S_IFDIR:
+                if guard and st.st_dev != device:
+                    return Inspection(files, size, newest, changed, "mount")
                 size += st.st_size
                 continue
             if st.st_nlink > 1:
