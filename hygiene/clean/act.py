@@ -9,12 +9,13 @@ import errno
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from hygiene.clean.audit import AuditLog, entry
 from hygiene.clean.plan import Plan, PlanItem
 from hygiene.clean.quarantine import Refused, Run, destination, incinerate_item, quarantine_item
-from hygiene.clean.safety import Guard
+from hygiene.clean.safety import Guard, changed_aside
 from hygiene.paths import display
 from hygiene.units import format_bytes
 
@@ -123,12 +124,15 @@ def act(
 
 def _one(run: Run, n: int, item: PlanItem, guard: Guard) -> Outcome:
     artifact = item.artifact
-    why = guard.recheck(artifact)
+    incinerate = item.action == "incinerate"
+    # An incinerated folder is walked once, set aside right before it is deleted, by
+    # `changed_aside`; the re-check here keeps the checks that need no walk.
+    why = guard.recheck(artifact, walk=not incinerate)
     if why is not None:
         return Outcome(item, "skipped", why)
     try:
-        if item.action == "incinerate":
-            incinerate_item(run, n, artifact)
+        if incinerate:
+            incinerate_item(run, n, artifact, partial(changed_aside, artifact, since=guard.since))
         else:
             # Each item is judged on its own room: a big item refused must not refuse the
             # small ones after it, and a failed copy gives its space back.

@@ -506,10 +506,17 @@ def _remove_beside(path: str) -> None:
 
 
 def _roll_back(
-    run: Run, record: ItemRecord, err: int, reason: str, *, refuse: bool = False
+    run: Run,
+    record: ItemRecord,
+    err: int,
+    reason: str,
+    *,
+    refuse: bool = False,
+    named: bool = True,
 ) -> typing.NoReturn:
     """Put the aside original back, drop the copy, journal it, and raise with `reason` (or
-    where the original was kept, if its place was taken meanwhile); `Refused` if `refuse`."""
+    where the original was kept, if its place was taken meanwhile); `Refused` if `refuse`.
+    Unless `named`, the error names no path, so the reason reads as the re-check's own."""
     state = "abandoned"
     try:
         _put_back(record)
@@ -521,6 +528,8 @@ def _roll_back(
     if record.payload:
         remove_item(record.payload)
     run.step(record, state)
+    if refuse and not named:
+        raise Refused(err, reason)
     raise (Refused if refuse else OSError)(err, reason, record.path)
 
 
@@ -547,23 +556,38 @@ def _put_back(record: ItemRecord) -> None:
         os.close(fd)
 
 
-def incinerate_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
-    """Delete one item for good: rename it aside, then remove it. Raises OSError if in place."""
+# Why an item set aside must go back: given its aside path and its own lstat from before the
+# rename (`safety.changed_aside`, which this module cannot import: safety imports it).
+Judge = Callable[[str, os.stat_result], str | None]
+
+
+def incinerate_item(run: Run, n: int, artifact: Artifact, judge: Judge) -> ItemRecord:
+    """Delete one item for good: rename it aside, judge it there, then remove it. Raises
+    OSError if in place (`Refused`, with `judge`'s reason, when it was put back)."""
     record = _intent(run, n, artifact, "incinerate", "")
     checkpoint("intent")
     try:
         with scanned_parent(artifact) as fd:
-            aside = os.path.basename(record.doomed)
-            rename_noreplace(os.path.basename(artifact.path), aside, src_dir_fd=fd, dst_dir_fd=fd)
+            name, aside = os.path.basename(artifact.path), os.path.basename(record.doomed)
+            # Its ctime before the rename, which sets it; as late as can be, so any change
+            # the re-check before it did not see still shows.
+            top = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            rename_noreplace(name, aside, src_dir_fd=fd, dst_dir_fd=fd)
             parent = os.dup(fd)
     except OSError:
         run.step(record, "abandoned")
         raise
-    why = _unplanned(record)
-    if why is not None:
-        # Something came in (or went) after the last re-check: delete nothing, put it back.
+    checkpoint("set-aside")
+    # The one walk before the deletion, from the aside name, which nothing else writes to:
+    # whatever changed since the scan, up to now, shows here. Nothing is deleted before it.
+    try:
+        why = judge(record.doomed, top)
+    except BaseException:
         os.close(parent)
-        _roll_back(run, record, errno.ESTALE, why, refuse=True)
+        raise
+    if why is not None:
+        os.close(parent)
+        _roll_back(run, record, errno.ESTALE, why, refuse=True, named=False)
     try:
         record = run.step(record, "incinerating")
         checkpoint("doomed")
@@ -579,21 +603,6 @@ def incinerate_item(run: Run, n: int, artifact: Artifact) -> ItemRecord:
     finally:
         os.close(parent)
     return run.step(record, "incinerated")
-
-
-def _unplanned(record: ItemRecord) -> str | None:
-    """Why the item set aside is not what the plan showed (files and bytes), or None. Taken
-    from the aside name, which nothing else writes to, right before it is deleted for good."""
-    try:
-        files, size = tally(record.doomed)
-    except OSError as exc:
-        return f"cannot be counted before deleting ({exc.strerror or exc}); left in place"
-    if (files, size) == (record.files, record.bytes):
-        return None
-    return (
-        f"does not match the plan: {files} files, {size} bytes now against {record.files} "
-        f"files, {record.bytes} bytes planned; left in place"
-    )
 
 
 # --- restoring and purging ------------------------------------------------------------------
@@ -822,9 +831,9 @@ def _settle_collect(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
 
 def _settle_incinerate(run: Run, r: ItemRecord) -> tuple[ItemRecord, str]:
     """An item stopped while being deleted for good: set aside first, then removed."""
-    if r.state == "pending" and not os.path.lexists(r.doomed):
-        return run.step(r, "abandoned"), "rolled back"
-    if r.state == "pending" and _unplanned(r) is not None:  # set aside, never matched
+    if r.state == "pending":
+        # Set aside at most, never judged (the walk that decides comes after the rename, and
+        # the plan it judges by is gone): put back whole, for a later run to judge afresh.
         _put_back(r)
         return run.step(r, "abandoned"), "rolled back"
     _remove_beside(r.doomed)

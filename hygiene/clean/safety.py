@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hygiene.clean.quarantine import STORE_PREFIX
-from hygiene.clean.treeops import folders
+from hygiene.clean.treeops import Inspection, inspect
 from hygiene.config.layers import Config
 from hygiene.git.repo import GitError, git, holding_tracked
 from hygiene.model import Artifact
@@ -222,7 +222,7 @@ def in_use(real: str, usage: ProcessUsage) -> str | None:
     return None if who is None else f"in use by {who}"
 
 
-def changed_since_scan(artifact: Artifact, since: float = 0.0) -> str | None:
+def changed_since_scan(artifact: Artifact, since: float = 0.0, *, walk: bool = True) -> str | None:
     """Same inode, same type, nothing newer inside, no repository or mount point inside, and
     (given `since`, when the scan began) nothing inside or the item itself changed after it.
 
@@ -230,6 +230,9 @@ def changed_since_scan(artifact: Artifact, since: float = 0.0) -> str | None:
     Any change to a folder's entries sets that folder's ctime, and every write, rename
     or chmod sets the entry's own; ctime cannot be set back (utime sets it to now), so one ctime
     after `since` anywhere at any level means the item is no longer what was planned.
+
+    Without `walk`, a folder's inside is left to `changed_aside`: `clean --incinerate` reads
+    the folder once, after it is set aside, rather than here and again there.
     """
     if not artifact.inode:
         return "the scan recorded no identity for it"
@@ -245,15 +248,33 @@ def changed_since_scan(artifact: Artifact, since: float = 0.0) -> str | None:
         if st.st_mtime > artifact.newest_mtime:
             return "modified since the scan"
         return _changed(st.st_ctime, since)
-    try:
-        newest = _newest_inside(artifact.path, st.st_dev)
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    if isinstance(newest, str):
-        return newest
-    if newest[0] > artifact.newest_mtime:
-        return "modified since the scan"
-    return _changed(max(st.st_ctime, newest[1]), since)
+    if not walk:
+        return None
+    seen = _inside(artifact, artifact.path, st.st_dev)
+    if isinstance(seen, str):
+        return seen
+    return _changed(max(st.st_ctime, seen.newest_ctime), since)
+
+
+def changed_aside(artifact: Artifact, aside: str, top: os.stat_result, since: float) -> str | None:
+    """`changed_since_scan`'s walk and verdict for an item set aside at `aside`, read once
+    right before it is deleted, with the plan's count: why it must go back, or None.
+
+    `top` is the item's own lstat from before the rename, which sets its ctime (its entries'
+    own ctimes stay). What the re-check would refuse is refused in its words; entries added
+    or removed show in the count too, which the reason then gives as well.
+    """
+    seen = _inside(artifact, aside, top.st_dev)
+    if isinstance(seen, str):
+        return seen
+    why = _changed(max(top.st_ctime, seen.newest_ctime), since)
+    if (seen.files, seen.bytes) == (artifact.files, artifact.bytes):
+        return why
+    mismatch = (
+        f"does not match the plan: {seen.files} files, {seen.bytes} bytes now against "
+        f"{artifact.files} files, {artifact.bytes} bytes planned"
+    )
+    return f"{why}; {mismatch}" if why else f"{mismatch}; left in place"
 
 
 def _changed(ctime: float, since: float) -> str | None:
@@ -262,30 +283,21 @@ def _changed(ctime: float, since: float) -> str | None:
     return None
 
 
-def _newest_inside(folder: str, device: int) -> tuple[float, float] | str:
-    """The newest mtime and ctime of anything inside `folder` (not itself), or why it must
-    stay.
-
-    Each folder is opened once and its entries stat'ed relative to it (fstatat), which keeps
-    this re-check close to the cost of the deletion it guards.
-    """
-    newest = 0.0
-    changed = 0.0
-    # Through folder descriptors (treeops.folders), so a tree deeper than PATH_MAX is read too.
-    for _where, entries in folders(folder):
-        for entry in entries:
-            est = entry.stat(follow_symlinks=False)
-            if entry.name == ".git":  # a folder, or a worktree's or submodule's file
-                return "holds a git repository"
-            if stat.S_ISDIR(est.st_mode) and est.st_dev != device:
-                # Deleting would descend into a mounted filesystem; never.
-                return "holds a mount point"
-            # Folders count too, as in the scan's measure: a new entry bumps its folder.
-            if est.st_mtime > newest:
-                newest = est.st_mtime
-            if est.st_ctime > changed:
-                changed = est.st_ctime
-    return newest, changed
+def _inside(artifact: Artifact, folder: str, device: int) -> Inspection | str:
+    """One walk of `folder` (the item, or the item set aside), or why it must stay: a
+    repository or a mount point inside, a newer entry, or a walk that failed."""
+    try:
+        seen = inspect(folder, device=device)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if seen.stop == "git":
+        return "holds a git repository"
+    if seen.stop == "mount":
+        # Deleting would descend into a mounted filesystem; never.
+        return "holds a mount point"
+    if seen.newest_mtime > artifact.newest_mtime:
+        return "modified since the scan"
+    return seen
 
 
 def _climb(found: bytes, wanted: Mapping[bytes, str]) -> str | None:
@@ -449,8 +461,9 @@ class Guard:
                 return reason
         return None
 
-    def recheck(self, artifact: Artifact) -> str | None:
-        """The last word right before acting: fresh process list, then identity and age."""
+    def recheck(self, artifact: Artifact, *, walk: bool = True) -> str | None:
+        """The last word right before acting: fresh process list, then identity and age
+        (a folder's inside only with `walk`; see `changed_since_scan`)."""
         if time.monotonic() - self.usage.taken > self.fresh_for:
             self.usage = ProcessUsage.snapshot()
-        return self.veto(artifact) or changed_since_scan(artifact, self.since)
+        return self.veto(artifact) or changed_since_scan(artifact, self.since, walk=walk)

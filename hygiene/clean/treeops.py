@@ -22,6 +22,7 @@ import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from hygiene.clean.crashpoint import checkpoint, hooks, reached
 
@@ -194,33 +195,73 @@ def folders(path: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
             tree.close()
 
 
-def tally(path: str) -> tuple[int, int]:
-    """(files, bytes) of the item at `path`, counted as the scan counts an artifact
-    (`scan.measure`): a file is one; a folder is its own entry and what lies below it,
-    folders' own sizes included, a hard-linked file once (what `du -sb` says, issue 18). Read
-    through folder descriptors like the removal it guards, so a tree deeper than PATH_MAX is
-    counted too; raises OSError when it cannot be."""
+@dataclass(frozen=True)
+class Inspection:
+    """What one walk of an item found: its count as the scan counts it, the newest mtime and
+    ctime of anything below its top, and what stopped the walk, if anything did."""
+
+    files: int
+    bytes: int
+    newest_mtime: float = 0.0
+    newest_ctime: float = 0.0
+    stop: Literal["git", "mount"] | None = None  # counts and times then cover only the part read
+
+
+_S_IFMT = 0o170000
+_S_IFDIR = 0o040000
+
+
+def inspect(path: str, *, device: int | None = None) -> Inspection:
+    """Walk the item at `path` once: (files, bytes) counted as the scan counts an artifact
+    (`scan.measure`): a file is one; a folder is its own entry and what lies below it, folders'
+    own sizes included, a hard-linked file once (what `du -sb` says, issue 18); and the newest
+    mtime and ctime below its top, for the re-check.
+
+    With `device` (the item's), the walk stops at what a deletion must never go into: a `.git`
+    entry (a folder, or a worktree's or submodule's file) or a folder on another device, before
+    reading it. Read through folder descriptors like the removal it guards, so a tree deeper
+    than PATH_MAX is read too; raises OSError when it cannot be."""
     top = os.lstat(path)
     if not stat.S_ISDIR(top.st_mode):
-        return 1, top.st_size
+        return Inspection(1, top.st_size)
+    guard = device is not None
     files, size = 0, top.st_size
+    newest = changed = 0.0
     linked: set[tuple[int, int]] = set()
+    # One loop for the re-check and the count, kept tight (the folder test inline, the mount
+    # test only for folders): it runs once per entry of a tree of maybe a million entries,
+    # right before a deletion that costs about as much.
     for _where, entries in folders(path):
         for entry in entries:
             st = entry.stat(follow_symlinks=False)
-            if stat.S_ISDIR(st.st_mode):
-                # The scan leaves another filesystem out; its folder is never collected whole
-                # (the re-check refuses a mount inside), so a count that includes it only
-                # ever refuses.
+            if guard and entry.name == ".git":
+                return Inspection(files, size, newest, changed, "git")
+            # Folders count too, as in the scan's measure: a new entry bumps its folder.
+            if st.st_mtime > newest:
+                newest = st.st_mtime
+            if st.st_ctime > changed:
+                changed = st.st_ctime
+            if st.st_mode & _S_IFMT == _S_IFDIR:
+                if guard and st.st_dev != device:
+                    return Inspection(files, size, newest, changed, "mount")
                 size += st.st_size
                 continue
             if st.st_nlink > 1:
-                if (st.st_dev, st.st_ino) in linked:
+                key = (st.st_dev, st.st_ino)
+                if key in linked:
                     continue
-                linked.add((st.st_dev, st.st_ino))
+                linked.add(key)
             files += 1
             size += st.st_size
-    return files, size
+    return Inspection(files, size, newest, changed)
+
+
+def tally(path: str) -> tuple[int, int]:
+    """(files, bytes) of the item at `path` as the scan counts it (see `inspect`), all of it.
+    The scan leaves another filesystem out; its folder is never collected whole (the re-check
+    refuses a mount inside), so a count that includes it only ever refuses."""
+    seen = inspect(path)
+    return seen.files, seen.bytes
 
 
 # --- removing ---------------------------------------------------------------------------------
