@@ -110,13 +110,14 @@ def scan_clock() -> float:
 
     File times are stamped from the kernel's coarse clock, which runs up to a tick (at most
     10 ms, at HZ=100) behind `time.time()`: a file moved in just after the scan began could
-    carry a ctime earlier than the clock read then, and be missed. So the moment is set two
-    ticks' worth back: whatever changes once the scan runs carries a ctime after it, and what
-    changed in those two ticks before counts as changed after the scan (the item is kept, the
-    safe side). Waiting two ticks before scanning gave the same guarantee for 20 ms more."""
+    carry a ctime earlier than the moment read here, and be missed. So the moment is read, and
+    the scan waits two ticks' worth before it begins: whatever changes once it runs carries a
+    ctime after the moment; whatever changed before, a ctime before it."""
     import time
 
-    return time.time() - SCAN_CLOCK_MARGIN
+    moment = time.time()
+    time.sleep(SCAN_CLOCK_MARGIN)
+    return moment
 
 
 # Two ticks of the slowest common kernel clock (HZ=100): longer than a file time can lag.

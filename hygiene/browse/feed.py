@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from hygiene.errors import HygieneError
 from hygiene.model import Artifact, ScanResult
 from hygiene.scan.engine import ScanRequest
-from hygiene.units import scan_clock
+from hygiene.units import SCAN_CLOCK_MARGIN
 
 if TYPE_CHECKING:
     from hygiene.clean.collect import CleanRequest, Survey
@@ -83,7 +83,9 @@ class ScanFeed:
     def start(cls, request: ScanRequest, plan: CleanRequest | None = None) -> ScanFeed:
         """Start the scan of `request`; given `plan` (a clean request for the same roots, already
         `resolved`), the child then judges the findings as `clean` would."""
-        job = _Job(request, plan, scan_clock())
+        # The moment is read here; the wait `scan_clock` adds before a scan begins is taken in
+        # the child (`_serve`), so this process goes on loading the app meanwhile.
+        job = _Job(request, plan, time.time())
         if hasattr(os, "fork") and threading.active_count() == 1:
             feed = cls._fork(job)
         else:
@@ -241,6 +243,7 @@ def _serve(job: _Job, fd: int) -> None:
         files, size = walked, walked_bytes
         flush()
 
+    time.sleep(max(0.0, job.started + SCAN_CLOCK_MARGIN - time.time()))
     try:
         result = scan(job.scan, progress=progress, candidate=candidate)
         flush(force=True)

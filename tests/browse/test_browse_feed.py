@@ -173,8 +173,9 @@ def test_the_browse_process_is_not_taken_for_a_user_of_the_tree(
 def test_the_scan_begins_a_clock_margin_after_its_moment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As `scan_clock` gives clean: a file time can lag the clock by a tick, so the moment
-    changes are judged against is at least a margin before the walk begins."""
+    """As `scan_clock` does for clean: a file time can lag the clock by a tick, so the walk
+    begins only once the margin after the recorded moment has passed (in the child, so the
+    app goes on loading meanwhile)."""
     import hygiene.scan.engine
     from hygiene.units import SCAN_CLOCK_MARGIN
 
