@@ -306,3 +306,27 @@ def test_a_quarantine_tag_written_after_the_plan_is_refused(make_repo, tmp_path)
         "inside a hygiene quarantine (another home's, maybe)",
     )
     assert (paths["node_modules"] / "left-pad/index.js").exists()
+
+
+def test_the_plans_glance_answers_as_the_fresh_checks_do(tmp_path: Path) -> None:
+    """The plan climbs each folder's ancestors once for quarantine tags, and looks only at the
+    mount points inside the roots; in any order of items, its answers are the fresh reads'."""
+    from hygiene.clean.safety import Glance, _in_tagged, below_a_mount
+    from hygiene.paths import QUARANTINE_SIGNATURE, QUARANTINE_TAG
+
+    folders = [tmp_path / p for p in ("a/x/n", "a/y/n", "a/y/deep/er/n", "b/n", "b/c/n", "a/n")]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+    for tagged in ("a/y", "b/c"):
+        (tmp_path / tagged / QUARANTINE_TAG).write_text(f"{QUARANTINE_SIGNATURE}\n")
+    paths = [str(f) for f in folders] + [str(f.parent) for f in folders]
+    mounts = frozenset({str(tmp_path / "a" / "x"), "/proc", str(tmp_path / "b" / "c" / "n")})
+    roots = (str(tmp_path / "a"), str(tmp_path / "b"))
+    for order in (paths, paths[::-1], sorted(paths, key=len)):
+        glance = Glance(mounts=mounts)
+        for path in order:
+            assert glance.in_tagged(path) == _in_tagged(path), path
+            inside = glance.mounts_inside(roots)
+            assert below_a_mount(path, roots, inside) == below_a_mount(path, roots, mounts), path
+    assert Glance(mounts=mounts).in_tagged(str(tmp_path / "a/y/deep/er/n"))
+    assert not Glance(mounts=mounts).in_tagged(str(tmp_path / "a/x/n"))
