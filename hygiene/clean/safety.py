@@ -60,7 +60,7 @@ def root_or_above(real: str, roots: Iterable[str]) -> str | None:
 
 
 def hygiene_state(
-    real: str, keep_out: Iterable[str], tagged: Callable[[str], bool] = is_quarantine
+    real: str, keep_out: Iterable[str], in_tagged: Callable[[str], bool] | None = None
 ) -> str | None:
     """Never the quarantine, the audit log or anything holding them."""
     if f"{os.sep}{STORE_PREFIX}" in real:
@@ -68,16 +68,16 @@ def hygiene_state(
     for folder in keep_out:
         if _inside_or_same(real, folder) or _under(folder, real):
             return "holds hygiene's own quarantine or log"
-    if _in_tagged(real, tagged):
+    if (in_tagged or _in_tagged)(real):
         return "inside a hygiene quarantine (another home's, maybe)"
     return None
 
 
-def _in_tagged(real: str, tagged: Callable[[str], bool]) -> bool:
+def _in_tagged(real: str) -> bool:
     """`real` or a folder above it holds a quarantine tag (`hygiene.paths.QUARANTINE_TAG`)."""
     probe = real
     while True:
-        if tagged(probe):
+        if is_quarantine(probe):
             return True
         parent = os.path.dirname(probe)
         if parent == probe:
@@ -361,13 +361,39 @@ class Glance:
     before each item moves reads both fresh."""
 
     mounts: frozenset[str] = field(default_factory=mount_points)
-    _tags: dict[str, bool] = field(default_factory=dict)
+    _tagged: dict[str, bool] = field(default_factory=dict)  # a folder -> it or one above is
+    _inside: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
 
-    def tagged(self, folder: str) -> bool:
-        known = self._tags.get(folder)
-        if known is None:
-            known = self._tags[folder] = is_quarantine(folder)
+    def in_tagged(self, folder: str) -> bool:
+        """`_in_tagged`, each folder read once: climbing stops at a folder already known."""
+        pending: list[str] = []
+        probe = folder
+        while True:
+            known = self._tagged.get(probe)
+            if known is not None:
+                break
+            if is_quarantine(probe):
+                known = True
+                break
+            pending.append(probe)
+            parent = os.path.dirname(probe)
+            if parent == probe:
+                known = False
+                break
+            probe = parent
+        self._tagged[probe] = known
+        for seen in pending:
+            self._tagged[seen] = known
         return known
+
+    def mounts_inside(self, roots: tuple[str, ...]) -> frozenset[str]:
+        """The mount points below the roots: the only ones `below_a_mount` can find."""
+        inside = self._inside.get(roots)
+        if inside is None:
+            inside = self._inside[roots] = frozenset(
+                m for m in self.mounts if any(_under(m, root) for root in roots)
+            )
+        return inside
 
 
 # --- the guard ------------------------------------------------------------------------------
@@ -438,17 +464,18 @@ class Guard:
         self, artifact: Artifact, glance: Glance | None = None
     ) -> Iterable[Callable[[], str | None]]:
         real = _real(artifact.path)
-        tagged = is_quarantine if glance is None else glance.tagged
+        in_tagged = None if glance is None else glance.in_tagged
         mounts = None if glance is None else glance.mounts
+        below = None if glance is None else glance.mounts_inside(self.roots)
         yield lambda: root_or_above(real, self.roots)
         yield lambda: outside_roots(real, self.roots)
-        yield lambda: hygiene_state(real, self.keep_out, tagged)
+        yield lambda: hygiene_state(real, self.keep_out, in_tagged)
         yield lambda: active_virtualenv(real, self.envs)
         yield lambda: self.git.get(artifact.path)
         yield lambda: in_use(real, self.usage)
         yield lambda: protected(artifact.path, artifact.folder, self.protect)
         yield lambda: holds_a_mount(real, mounts)
-        yield lambda: None if self.cross_mounts else below_a_mount(real, self.roots, mounts)
+        yield lambda: None if self.cross_mounts else below_a_mount(real, self.roots, below)
 
     def veto(self, artifact: Artifact, glance: Glance | None = None) -> str | None:
         """Why `artifact` must stay, judged on what is known now; None when it may go. With a
