@@ -4,6 +4,7 @@ to the commands they stand in for."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 
@@ -58,3 +59,16 @@ def assert_table_is_the_commands(name: str, table: dict[str, tuple[str, str]], a
     assert arguments == [("roots", -1, False)]
     fields = {f.name: f.default for f in dataclasses.fields(args)}
     assert fields == {p.name: p.default for p in command.params if p.name != "help"}
+
+
+ROOT = "<root>"  # replaced by a real folder
+CONFIG = "<config>"  # replaced by a real config file
+
+
+def real_args(args: list[str], tmp_path: Path) -> list[str]:
+    """`args` with ROOT and CONFIG replaced by a real folder and a real config file."""
+    root = tmp_path / "tree"
+    root.mkdir(exist_ok=True)
+    config = tmp_path / "hygiene.toml"
+    config.write_text("large = '1MB'\n", encoding="utf-8")
+    return [a.replace(ROOT, str(root)).replace(CONFIG, str(config)) for a in args]

@@ -13,10 +13,7 @@ import hygiene.cli.browse_run
 from hygiene.cli.browse_run import BrowseArgs
 from hygiene.cli.fast import BROWSE_OPTIONS, parse_browse
 from hygiene.cli.main import _run
-from tests.fastpath import assert_table_is_the_commands
-
-ROOT = "<root>"
-CONFIG = "<config>"
+from tests.fastpath import CONFIG, ROOT, assert_table_is_the_commands, real_args
 
 ACCEPTED: list[list[str]] = [
     [],
@@ -45,19 +42,11 @@ LEFT_TO_TYPER: list[list[str]] = [
 ]
 
 
-def _real(args: list[str], tmp_path: Path) -> list[str]:
-    root = tmp_path / "tree"
-    root.mkdir(exist_ok=True)
-    config = tmp_path / "hygiene.toml"
-    config.write_text("large = '1MB'\n", encoding="utf-8")
-    return [a.replace(ROOT, str(root)).replace(CONFIG, str(config)) for a in args]
-
-
 @pytest.mark.parametrize("args", ACCEPTED, ids=" ".join)
 def test_fast_reading_is_typers(
     args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = _real(args, tmp_path)
+    real = real_args(args, tmp_path)
     fast = parse_browse(real)
     assert fast is not None
     seen: list[BrowseArgs] = []
@@ -73,7 +62,7 @@ def test_fast_reading_is_typers(
 
 @pytest.mark.parametrize("args", LEFT_TO_TYPER, ids=" ".join)
 def test_anything_else_is_left_to_typer(args: list[str], tmp_path: Path) -> None:
-    assert parse_browse(_real(args, tmp_path)) is None
+    assert parse_browse(real_args(args, tmp_path)) is None
 
 
 def test_the_table_is_the_commands() -> None:

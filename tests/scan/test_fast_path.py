@@ -18,11 +18,8 @@ import hygiene.cli.scan_run
 from hygiene.cli.fast import SCAN_OPTIONS, parse_scan
 from hygiene.cli.main import _run, main
 from hygiene.cli.scan_run import ScanArgs
-from tests.fastpath import assert_table_is_the_commands
+from tests.fastpath import CONFIG, ROOT, assert_table_is_the_commands, real_args
 from tests.scan.helpers import make_tree
-
-ROOT = "<root>"  # replaced by a real folder
-CONFIG = "<config>"  # replaced by a real config file
 
 ACCEPTED: list[list[str]] = [
     [],
@@ -69,14 +66,6 @@ LEFT_TO_TYPER: list[list[str]] = [
 ]
 
 
-def _real(args: list[str], tmp_path: Path) -> list[str]:
-    root = tmp_path / "tree"
-    root.mkdir(exist_ok=True)
-    config = tmp_path / "hygiene.toml"
-    config.write_text("large = '1MB'\n", encoding="utf-8")
-    return [a.replace(ROOT, str(root)).replace(CONFIG, str(config)) for a in args]
-
-
 def _typer_reading(args: list[str], monkeypatch: pytest.MonkeyPatch) -> ScanArgs:
     """What typer hands to `run_scan` for `hygiene scan ARGS`."""
     seen: list[ScanArgs] = []
@@ -94,7 +83,7 @@ def _typer_reading(args: list[str], monkeypatch: pytest.MonkeyPatch) -> ScanArgs
 
 @pytest.mark.parametrize("args", ACCEPTED, ids=" ".join)
 def test_fast_reading_is_typers(args: list[str], tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    real = _real(args, tmp_path)
+    real = real_args(args, tmp_path)
     fast = parse_scan(real)
     assert fast is not None
     assert fast == _typer_reading(real, monkeypatch)
@@ -102,7 +91,7 @@ def test_fast_reading_is_typers(args: list[str], tmp_path: Path, monkeypatch) ->
 
 @pytest.mark.parametrize("args", LEFT_TO_TYPER, ids=" ".join)
 def test_anything_else_is_left_to_typer(args: list[str], tmp_path: Path) -> None:
-    assert parse_scan(_real(args, tmp_path)) is None
+    assert parse_scan(real_args(args, tmp_path)) is None
 
 
 def test_shell_completion_is_left_to_typer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
