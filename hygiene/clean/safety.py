@@ -267,6 +267,12 @@ def changed_aside(artifact: Artifact, aside: str, top: os.stat_result, since: fl
     seen = _inside(artifact, aside, top.st_dev)
     if isinstance(seen, str):
         return seen
+    # A bind mount made inside since the re-check keeps the item's `st_dev`, so the walk's
+    # device test cannot see it, nor the count when it covers a folder of the same count: the
+    # mount table, read fresh once the walk is over, does (a mount moves with the rename).
+    mounted = holds_a_mount(aside)
+    if mounted is not None:
+        return mounted
     why = _changed(max(top.st_ctime, seen.newest_ctime), since)
     if (seen.files, seen.bytes) == (artifact.files, artifact.bytes):
         return why
