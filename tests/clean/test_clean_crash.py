@@ -162,3 +162,40 @@ def test_kill_during_incineration_finishes_the_job(cli, make_repo) -> None:  # t
         pytest.fail("the run never got to the end")
     log = [json.loads(x) for x in (Path(os.environ["HYGIENE_HOME"]) / "audit.jsonl").open()]
     assert any(r["action"] == "recover" for r in log)
+
+
+def test_killed_set_aside_with_its_place_taken_is_listed_kept_whole(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`kill -9` at `set-aside` (an incinerated item renamed aside, not yet judged), then a build
+    makes a new folder at its name before the next run: recovery cannot put it back, so the
+    whole original is listed as kept aside (put back once its place is free), as a rollback that
+    finds its place taken lists it; never as "partly removed ... hygiene finishes it", which
+    tells the user the untouched original is a half-deleted leftover."""
+    from cleanhelp import age, manifest
+
+    project = tmp_path / "shop"
+    nm = project / "node_modules"
+    (nm / "left-pad").mkdir(parents=True)
+    (project / "package.json").write_text("{}\n")
+    (nm / "left-pad" / "index.js").write_text("module.exports = 1\n")
+    age(project)
+    before = manifest(nm)
+
+    # intent, then set-aside: the second checkpoint of the first item.
+    assert _hygiene("clean", project, "--yes", "--incinerate", crash_after=2) == -9
+    (aside,) = project.glob(".hygiene-*")
+    assert manifest(aside) == before
+    (nm / "fresh").mkdir(parents=True)  # `npm install` ran meanwhile
+
+    res = cli("quarantine", "list", "--json")
+    assert res.code == 0, res.err
+    (run,) = json.loads(res.out)["runs"]
+    assert run["unfinished"] == []
+    assert run["set_aside"] == [{"path": str(nm), "kept_at": str(aside)}]
+    assert manifest(aside) == before
+
+    (nm / "fresh").rmdir()
+    nm.rmdir()  # the new one moved away: the next run puts the original back
+    res = cli("quarantine", "list", "--json")
+    assert res.code == 0, res.err
+    assert manifest(nm) == before
+    assert not list(project.glob(".hygiene-*"))
