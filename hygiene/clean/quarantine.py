@@ -799,6 +799,19 @@ def _settle_aside(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
     return run.step(r, "abandoned"), "rolled back"
 
 
+def _put_back_or_keep(run: Run, r: ItemRecord) -> tuple[ItemRecord, str]:
+    """Put an original set aside (never judged, or not yet copied) back; when something new
+    took its name meanwhile, keep it whole under its aside name as "aside", as a rollback does:
+    listed as kept whole, and put back by a later run once its place is free."""
+    try:
+        _put_back(r)
+    except OSError as exc:
+        if exc.errno != errno.EEXIST or not os.path.lexists(r.doomed):
+            raise
+        return run.step(r, "aside"), f"kept aside ({exc.strerror})"
+    return run.step(r, "abandoned"), "rolled back"
+
+
 def _settle_collect(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
     """An item stopped on its way into quarantine (renamed, or copied then removed)."""
     if r.state == "pending" and r.method == "rename":
@@ -809,8 +822,7 @@ def _settle_collect(run: Run, r: ItemRecord) -> tuple[ItemRecord, str] | None:
         # Never verified: the original is in place or whole at its aside name; put it back.
         remove_item(r.payload + ".partial")
         remove_item(r.payload)
-        _put_back(r)
-        return run.step(r, "abandoned"), "rolled back"
+        return _put_back_or_keep(run, r)
     if r.state == "copied":
         if not os.path.lexists(r.doomed):
             if os.path.lexists(r.path):  # a run from before the aside rename: never touched
@@ -834,8 +846,7 @@ def _settle_incinerate(run: Run, r: ItemRecord) -> tuple[ItemRecord, str]:
     if r.state == "pending":
         # Set aside at most, never judged (the walk that decides comes after the rename, and
         # the plan it judges by is gone): put back whole, for a later run to judge afresh.
-        _put_back(r)
-        return run.step(r, "abandoned"), "rolled back"
+        return _put_back_or_keep(run, r)
     _remove_beside(r.doomed)
     return run.step(r, "incinerated"), "finished"
 
