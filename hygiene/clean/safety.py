@@ -460,8 +460,11 @@ class Guard:
     def refresh(
         self, *, roots: Iterable[str], artifacts: Iterable[Artifact], config: Config
     ) -> None:
-        """Ask git and read `.hygieneignore` again: the user may have changed either while the
-        plan waited for an answer."""
+        """Ask git, read `.hygieneignore` and list the processes again: the user may have
+        changed any of them while the plan waited for an answer. The plan's process snapshot
+        shows nothing started since, so the re-check must not take it for a fresh one, however
+        soon after the plan the items move (`clean --yes`, browse's plan from its scan)."""
+        self.usage = ProcessUsage.snapshot()
         items = list(artifacts)
         self.protect = _protect(tuple(os.path.realpath(r) for r in roots), items, config)
         self.git = git_vetoes(items)
