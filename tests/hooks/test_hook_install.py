@@ -466,3 +466,53 @@ def test_a_hygiene_no_install_describes_falls_back_and_says_why(make_repo, tmp_p
     [why] = [ln for ln in lines if ln.startswith("hygiene: not the repository form: ")]
     assert str(copy / "hygiene") in why
     assert "--repo URL --rev REV" in why
+
+
+def test_a_planted_temporary_name_is_never_written_through(repo, cli, tmp_path):  # type: ignore[no-untyped-def]
+    """A repository can carry a symlink at the name the edit writes first (a clone brings it):
+    the edit must never write through it, outside the repository."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's own file\n")
+    before = (victim.read_bytes(), victim.stat().st_mode)
+    config = repo.path / ".pre-commit-config.yaml"
+    config.write_text(STYLED)
+    (repo.path / ".pre-commit-config.yaml.hygiene-tmp").symlink_to(victim)
+
+    result = cli("hook", "install", "--local")
+
+    assert result.code == 0, result.err
+    assert (victim.read_bytes(), victim.stat().st_mode) == before
+    assert not config.is_symlink()
+    assert config.read_text().startswith(STYLED.split("\n# CI settings")[0])
+    validate(config)
+
+
+def test_a_symlinked_config_is_refused_and_left_as_it_is(repo, cli, tmp_path):  # type: ignore[no-untyped-def]
+    """A config that is a link (to a team's shared file, say): writing through it edits a file
+    outside the repository, and replacing it drops the link; neither, the user is told."""
+    shared = tmp_path / "shared.yaml"
+    shared.write_text(STYLED)
+    config = repo.path / ".pre-commit-config.yaml"
+    config.symlink_to(shared)
+
+    result = cli("hook", "install", "--local")
+
+    assert result.code != 0
+    assert "symlink" in result.err
+    assert os.readlink(config) == str(shared)
+    assert shared.read_text() == STYLED
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="root editing another user's file")
+def test_root_editing_a_users_config_keeps_its_owner_and_mode(repo, cli):  # type: ignore[no-untyped-def]
+    config = repo.path / ".pre-commit-config.yaml"
+    config.write_text(STYLED)
+    os.chown(config, 1234, 2345)
+    os.chmod(config, 0o640)
+
+    result = cli("hook", "install", "--local")
+
+    assert result.code == 0, result.err
+    st = config.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (1234, 2345, 0o640)
+    assert config.read_text().startswith(STYLED.split("\n# CI settings")[0])
