@@ -16,10 +16,10 @@ is `repo: local` with `language: python`, and the install line says why.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import re
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -391,6 +391,7 @@ def plan_install(
     if unknown:
         known = ", ".join(HOOKS)
         raise UsageError(f"--hook: unknown hook {unknown[0]!r} (expected one of {known})")
+    _not_a_link(path)
     try:
         # Bytes, not read_text: universal newlines would turn a CRLF file into LF on write.
         text = path.read_bytes().decode("utf-8")
@@ -451,12 +452,42 @@ def plan_install(
     return InstallPlan(path, new_text, tuple(wanted), kept, created)
 
 
+def _not_a_link(path: Path) -> None:
+    """Refuse a config that is a symlink: writing through it edits a file outside the
+    repository, and replacing it drops the user's link."""
+    if path.is_symlink():
+        raise UsageError(
+            f"{path} is a symlink (to {os.readlink(path)}); hygiene edits no file through a "
+            "link nor replaces one: add the hooks to the file it points to by hand, or give it "
+            "with --file"
+        )
+
+
 def write(plan: InstallPlan) -> None:
-    """Write-then-rename, keeping the file's permissions: a crash leaves the old file whole."""
+    """Write-then-rename, keeping the file's owner and mode: a crash leaves the old file whole.
+    The temporary file is a new name made exclusively (never a symlink or file already there,
+    which a repository can carry), and the config is never written through a link."""
+    import secrets
+    import stat
+
     if not plan.added:
         return
-    tmp = plan.path.with_name(plan.path.name + ".hygiene-tmp")
-    tmp.write_text(plan.text, encoding="utf-8", newline="")
-    if not plan.created:
-        shutil.copymode(plan.path, tmp)
-    os.replace(tmp, plan.path)
+    _not_a_link(plan.path)
+    old = None if plan.created else os.lstat(plan.path)
+    tmp = plan.path.with_name(f"{plan.path.name}.{secrets.token_hex(6)}.hygiene-tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(plan.text.encode("utf-8"))
+            if old is not None:
+                os.fchmod(handle.fileno(), stat.S_IMODE(old.st_mode))
+                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                    # Root editing a user's file: it stays theirs (else the owner can't).
+                    with contextlib.suppress(PermissionError):
+                        os.fchown(handle.fileno(), old.st_uid, old.st_gid)
+        os.replace(tmp, plan.path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
