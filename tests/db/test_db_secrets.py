@@ -34,6 +34,13 @@ FORMS = [
     "host=127.0.0.1 password=S3cretPW dbname=x",
     "host=127.0.0.1 password = 'S3c ret\\'PW' dbname=x",
     "postgresql://postgres:S3cretPW@db.example.com/x?password=S3cretPW",
+    # What a driver, a shell or a config dump may print around a URL.
+    "PGPASSWORD=S3cretPW psql -h db",
+    "export MYSQL_PWD='S3c retPW'",
+    "DB_PASSWORD=S3cretPW",
+    "password: S3cretPW",
+    '{"user": "app", "password": "S3cretPW"}',
+    "--password=S3cretPW",
 ]
 
 
