@@ -40,8 +40,11 @@ _DRIVERS = {
 _ENGINES = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
 # `password=...` in a URL query or a libpq conninfo (quoted: 'a b\'c', libpq's own quoting);
 # PyMySQL also takes `passwd`, ODBC-style strings `pwd`.
+# A key naming a password (`password=`, `PGPASSWORD=`, `MYSQL_PWD=`, `password:`, JSON's
+# `"password": "..."`) and its value, quoted or up to a separator.
 _KEY_PASSWORD_RE = re.compile(
-    r"(?i)(\b(?:password|passwd|pwd)\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s&#;]*)"
+    r"""(?i)(\b[\w.-]*(?:password|passwd|pwd)[\w.-]*["']?\s*[=:]\s*)"""
+    r"""('(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s&#;,}]*)"""
 )
 _URL_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)(\S*)")
 _MASK = "***"
