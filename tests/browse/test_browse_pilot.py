@@ -141,3 +141,22 @@ def test_d_before_the_verdict_waits_and_changes_nothing(make_repo) -> None:  # t
 
     run(scenario)
     assert paths["node_modules"].exists()
+
+
+def test_ctrl_c_quits_at_once_as_interrupted(make_repo) -> None:  # type: ignore[no-untyped-def]
+    """As npkill and kondo users expect: Ctrl+C leaves (exit 130, hygiene's "interrupted"),
+    without the question Textual asks by default, mid-scan or after."""
+    repo = make_repo("api")
+    build_project(repo)
+    for settle in (False, True):
+        app = make_app(repo.path)
+
+        async def scenario(settle: bool = settle) -> None:
+            async with app.run_test() as pilot:
+                if settle:
+                    await scanned(pilot)
+                await pilot.press("ctrl+c")
+                await pilot.pause()
+
+        run(scenario)
+        assert app.return_code == 130
