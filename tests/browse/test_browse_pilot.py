@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from hygiene.browse.ui.app import BrowseApp
 from tests.browse.browsehelp import cursor_to, idle_workers, make_app, run, scanned
 from tests.clean.cleanhelp import build_project, manifest, snapshot
 
@@ -151,7 +152,7 @@ def test_ctrl_c_quits_at_once_as_interrupted(make_repo) -> None:  # type: ignore
     for settle in (False, True):
         app = make_app(repo.path)
 
-        async def scenario(settle: bool = settle) -> None:
+        async def scenario(app: BrowseApp = app, settle: bool = settle) -> None:
             async with app.run_test() as pilot:
                 if settle:
                     await scanned(pilot)
@@ -159,4 +160,5 @@ def test_ctrl_c_quits_at_once_as_interrupted(make_repo) -> None:  # type: ignore
                 await pilot.pause()
 
         run(scenario)
-        assert app.return_code == 130
+        # The app's result is the command's exit code (`hygiene.cli.browse_run.run_browse`).
+        assert app.return_value == 130
