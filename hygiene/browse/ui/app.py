@@ -26,7 +26,7 @@ from hygiene.browse.ui.screens import Confirm, Help, Prompt, QuarantineScreen
 from hygiene.clean.act import CleanReport, disk_free
 from hygiene.clean.collect import Restored
 from hygiene.clean.plan import Action
-from hygiene.errors import HygieneError
+from hygiene.errors import EXIT_INTERRUPTED, HygieneError
 from hygiene.fix.engine import FixOutcome, FixPlan
 from hygiene.model import Artifact
 from hygiene.paths import display
@@ -109,6 +109,8 @@ class BrowseApp(App[int]):
         Binding("r", "rescan", "rescan", show=False),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit_app", "quit"),
+        # Textual asks before Ctrl+C quits; a user of npkill or kondo expects it to leave.
+        Binding("ctrl+c", "interrupt", show=False, priority=True),
     ]
 
     def __init__(
@@ -512,6 +514,9 @@ class BrowseApp(App[int]):
 
     def action_quit_app(self) -> None:
         self.exit(0)
+
+    def action_interrupt(self) -> None:
+        self.exit(EXIT_INTERRUPTED)
 
     def action_rescan(self) -> None:
         self.start_scan()
