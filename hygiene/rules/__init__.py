@@ -93,31 +93,14 @@ class RuleIndex:
         # A cheap necessary condition before the regex, asked for every file of a walk: a name
         # a glob can match starts with the glob's literal head and ends with its literal tail
         # (or, for a glob with neither, holds its longest literal piece).
-        heads: set[str] = set()
-        tails: set[str] = set()
-        pieces: set[str] = set()
-        for rule in self.rules:
-            for name in rule.names if not rule.folder else ():
-                if not is_glob(name):
-                    continue
-                head, tail, piece = _literals(name)
-                if head:
-                    heads.add(head)
-                elif tail:
-                    tails.add(tail)
-                else:
-                    pieces.add(piece)
-        self._file_heads = tuple(sorted(heads))
-        self._file_tails = tuple(sorted(tails))
-        self._file_piece = (
-            re.compile("|".join(re.escape(p) for p in sorted(pieces))) if pieces else None
-        )
+        exact, self._file_heads, self._file_tails, pieces = name_prefilter(self.rules)
+        self._file_piece = re.compile("|".join(map(re.escape, pieces))) if pieces else None
         # The same test for code that cannot run the regex (the compiled walk): a superset.
         self.file_prefilter = (
-            frozenset(name for (folder, name) in self._exact if not folder),
+            exact,
             self._file_heads,
             self._file_tails,
-            tuple(sorted(pieces)),
+            pieces,
         )
         self.inside_names = frozenset(n for r in self.rules for n in r.inside)
         # A rule without names matches a folder only by one of these inside it.
@@ -145,6 +128,31 @@ class RuleIndex:
             return False
         any_glob = self._any_glob[False]
         return any_glob is not None and any_glob.match(name) is not None
+
+
+def name_prefilter(
+    rules: Iterable[Rule],
+) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """For the file names of `rules`: the exact ones, and each glob's literal head, or else
+    its tail, or else its longest literal piece. A name a glob can match starts with its head,
+    ends with its tail, or holds its piece: a cheap necessary test before the regexes."""
+    exact: set[str] = set()
+    heads: set[str] = set()
+    tails: set[str] = set()
+    pieces: set[str] = set()
+    for rule in rules:
+        for name in rule.names if not rule.folder else ():
+            if not is_glob(name):
+                exact.add(name)
+                continue
+            head, tail, piece = _literals(name)
+            if head:
+                heads.add(head)
+            elif tail:
+                tails.add(tail)
+            else:
+                pieces.add(piece)
+    return frozenset(exact), tuple(sorted(heads)), tuple(sorted(tails)), tuple(sorted(pieces))
 
 
 def _literals(glob: str) -> tuple[str, str, str]:

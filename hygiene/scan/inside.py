@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import stat
 
-from hygiene.rules import Rule, _literals, default_index, is_glob, judge
+from hygiene.rules import default_index, judge, name_prefilter
 
 SQLITE_HEADER = b"SQLite format 3\0"  # https://www.sqlite.org/fileformat.html#the_database_header
 # DuckDB's magic, at offset 8 of its first block (duckdb src/storage/storage_info.cpp).
@@ -26,32 +26,8 @@ VIM_SWAP_HEADER = b"b0VIM "  # vim's swap file block 0 (vim src/memline.c, BLOCK
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
-def _rules() -> list[Rule]:
-    return [r for r in default_index().rules if r.precious and not r.folder]
-
-
-def _prefilter() -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    exact: set[str] = set()
-    heads: set[str] = set()
-    tails: set[str] = set()
-    pieces: set[str] = set()
-    for rule in _rules():
-        for name in rule.names:
-            if not is_glob(name):
-                exact.add(name)
-                continue
-            head, tail, piece = _literals(name)
-            if head:
-                heads.add(head)
-            elif tail:
-                tails.add(tail)
-            else:
-                pieces.add(piece)
-    return frozenset(exact), tuple(sorted(heads)), tuple(sorted(tails)), tuple(sorted(pieces))
-
-
 # A superset of the names a precious file rule can match; `judge` decides.
-PREFILTER = _prefilter()
+PREFILTER = name_prefilter(r for r in default_index().rules if r.precious and not r.folder)
 
 
 def may_be_precious(name: str) -> bool:
