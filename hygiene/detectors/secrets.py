@@ -194,31 +194,45 @@ def _tracked(repo: str, listing: bytes, rules: list[Rule]) -> list[TrackedSecret
             hits.append((rel, verdict))
     committed = _in_head(repo, [rel for rel, _ in hits])
     out: list[TrackedSecret] = []
-    for rel, (rule, what, line) in hits:
+    for rel, verdict in hits:
         size = disk = 0
         try:
             st = os.lstat(os.path.join(repo, rel))
             size, disk = st.st_size, st.st_blocks * 512
         except OSError:
             pass  # deleted in the work tree, still in the index
-        in_head = rel in committed
         out.append(
-            TrackedSecret(
-                path=os.path.join(repo, *rel.split("/")),
-                bytes=size,
-                disk_bytes=disk,
-                repo=repo,
-                rel=rel,
-                rule=rule,
-                secret=what,
-                tracked=True,
-                in_head=in_head,
-                commit=None,
-                suggestion=line,
-                remedy=_remedy(rel, line, tracked=True, in_history=in_head),
-            )
+            _finding(repo, rel, verdict, (size, disk), tracked=True, in_head=rel in committed)
         )
     return out
+
+
+def _finding(
+    repo: str,
+    rel: str,
+    verdict: tuple[str, str, str],
+    sizes: tuple[int, int],
+    *,
+    tracked: bool,
+    in_head: bool,
+    commit: str | None = None,
+) -> TrackedSecret:
+    """A tracked secret, or one only in the history (added by `commit`, when known)."""
+    rule, what, line = verdict
+    return TrackedSecret(
+        path=os.path.join(repo, *rel.split("/")),
+        bytes=sizes[0],
+        disk_bytes=sizes[1],
+        repo=repo,
+        rel=rel,
+        rule=rule,
+        secret=what,
+        tracked=tracked,
+        in_head=in_head,
+        commit=commit,
+        suggestion=line,
+        remedy=_remedy(rel, line, tracked=tracked, in_history=in_head if tracked else True),
+    )
 
 
 def _history(repo: str, tracked: set[str], rules: list[Rule]) -> list[TrackedSecret]:
@@ -241,22 +255,15 @@ def _history(repo: str, tracked: set[str], rules: list[Rule]) -> list[TrackedSec
         verdict = _judge(rel, rules, head)
         if verdict is None:
             continue
-        rule, what, line = verdict
-        size, disk = sizes.get(oid, (0, 0))
         found.append(
-            TrackedSecret(
-                path=os.path.join(repo, *rel.split("/")),
-                bytes=size,
-                disk_bytes=disk,
-                repo=repo,
-                rel=rel,
-                rule=rule,
-                secret=what,
+            _finding(
+                repo,
+                rel,
+                verdict,
+                sizes.get(oid, (0, 0)),
                 tracked=False,
                 in_head=rel in committed,
                 commit=first or None,
-                suggestion=line,
-                remedy=_remedy(rel, line, tracked=False, in_history=True),
             )
         )
     return found
