@@ -38,7 +38,7 @@ from typing import Any
 
 from hygiene.clean.audit import AuditLog, append_durably, entry, read_lines
 from hygiene.clean.crashpoint import checkpoint
-from hygiene.clean.treeops import copy_item, difference, fsync_dir, remove_item, tally
+from hygiene.clean.treeops import copy_item, difference, fsync_dir, open_down, remove_item, tally
 from hygiene.errors import UsageError
 from hygiene.model import Artifact
 from hygiene.paths import QUARANTINE_PREFIX, hygiene_home, mark_quarantine
@@ -338,36 +338,32 @@ def open_parent(path: str, *, create: bool = False) -> tuple[int, bool]:
     a folder swapped for a link after the re-check must not redirect a rename). Raises `Refused`
     naming the component that is a link or not a folder."""
     parent = os.path.dirname(os.path.abspath(path))
-    fd = os.open("/", _DIR_FLAGS)
     created = False
-    walked = "/"
-    try:
-        for part in [p for p in parent.split(os.sep) if p]:
-            walked = os.path.join(walked, part)
-            if create:
-                try:
-                    os.mkdir(part, 0o777, dir_fd=fd)
-                    created = True
-                    if os.geteuid() == 0:
-                        # Root restoring a user's item: the folder is theirs, as the one above.
-                        above = os.fstat(fd)
-                        os.chown(part, above.st_uid, above.st_gid, dir_fd=fd, follow_symlinks=False)
-                except FileExistsError:
-                    pass
-            try:
-                nxt = os.open(part, _DIR_FLAGS, dir_fd=fd)
-            except OSError as exc:
-                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                    raise Refused(
-                        errno.ELOOP,
-                        f"{walked} on its path is a symlink or not a folder; nothing moved",
-                    ) from None
-                raise
-            os.close(fd)
-            fd = nxt
-    except BaseException:
-        os.close(fd)
-        raise
+
+    def make(fd: int, part: str) -> None:
+        nonlocal created
+        try:
+            os.mkdir(part, 0o777, dir_fd=fd)
+        except FileExistsError:
+            return
+        created = True
+        if os.geteuid() == 0:
+            # Root restoring a user's item: the folder is theirs, as the one above.
+            above = os.fstat(fd)
+            os.chown(part, above.st_uid, above.st_gid, dir_fd=fd, follow_symlinks=False)
+
+    def refuse(walked: str) -> OSError:
+        return Refused(
+            errno.ELOOP, f"{walked} on its path is a symlink or not a folder; nothing moved"
+        )
+
+    fd = open_down(
+        os.open("/", _DIR_FLAGS),
+        [p for p in parent.split(os.sep) if p],
+        "/",
+        refuse,
+        make if create else None,
+    )
     return fd, created
 
 

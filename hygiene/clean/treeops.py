@@ -20,7 +20,7 @@ import contextlib
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,6 +32,36 @@ _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
 # Folders held open at once per walk; deeper levels are reopened through "..", checked.
 _OPEN_LEVELS = 64
 _CHUNK = 1 << 20
+
+
+def open_down(
+    fd: int,
+    parts: Iterable[str],
+    walked: str,
+    refuse: Callable[[str], OSError],
+    before: Callable[[int, str], None] | None = None,
+) -> int:
+    """The fd of the folder `parts` below the folder open at `fd` (`walked`), each component
+    opened without following a link, so a folder swapped for a link cannot lead elsewhere.
+    Takes `fd` over: closed on the way down, or on error. Raises `refuse(path)` where a
+    component is a link or not a folder; `before(fd, part)` runs before each is opened."""
+    try:
+        for part in parts:
+            walked = os.path.join(walked, part)
+            if before is not None:
+                before(fd, part)
+            try:
+                nxt = os.open(part, _DIR, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise refuse(walked) from None
+                raise
+            os.close(fd)
+            fd = nxt
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def fsync_dir(path: str) -> None:

@@ -30,6 +30,7 @@ import stat
 from collections.abc import Callable
 
 from hygiene.clean.crashpoint import checkpoint
+from hygiene.clean.treeops import open_down
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
@@ -52,24 +53,14 @@ def _open_dirs(root: str, parts: list[str], expect: tuple[int, int] | None = Non
             raise WriteRefused(
                 errno.ESTALE, "is another folder than the one planned; not written", root
             )
-    walked = root
-    try:
-        for part in parts:
-            walked = os.path.join(walked, part)
-            try:
-                nxt = os.open(part, _DIR, dir_fd=fd)
-            except OSError as exc:
-                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                    raise WriteRefused(
-                        errno.ELOOP, "is a symlink or not a folder; not written through", walked
-                    ) from None
-                raise
-            os.close(fd)
-            fd = nxt
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+    return open_down(
+        fd,
+        parts,
+        root,
+        lambda walked: WriteRefused(
+            errno.ELOOP, "is a symlink or not a folder; not written through", walked
+        ),
+    )
 
 
 def _read_all(fd: int) -> bytes:
