@@ -80,3 +80,27 @@ def write_config(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "hygiene.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def seed_daily_logs(target: str, rows: int) -> list[tuple[Any, ...]]:
+    """A `logs` table of `rows` rows, id i stamped i days before NOW (naive, UTC); its rows."""
+    from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
+
+    md = MetaData()
+    logs = Table(
+        "logs",
+        md,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("at", DateTime),
+        Column("msg", String(40)),
+    )
+    create(target, md)
+    insert(
+        target,
+        logs,
+        [
+            {"id": i, "at": (NOW - dt.timedelta(days=i)).replace(tzinfo=None), "msg": f"m{i}"}
+            for i in range(rows)
+        ],
+    )
+    return rows_of(target, "logs")

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -18,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dbhelp import NOW, NOW_ISO, create, execute, insert, rows_of, write_config
+from dbhelp import NOW_ISO, execute, rows_of, seed_daily_logs, write_config
 
 ROWS = 30  # ids 8..29 are older than 7 days: batches of 5 hold 8..12, 13..17, ...
 BATCH2 = list(range(13, 18))
@@ -63,26 +62,7 @@ sys.exit(main(sys.argv[2:]))
 
 
 def _seed(target: str) -> list[tuple[Any, ...]]:
-    from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
-
-    md = MetaData()
-    logs = Table(
-        "logs",
-        md,
-        Column("id", Integer, primary_key=True, autoincrement=False),
-        Column("at", DateTime),
-        Column("msg", String(40)),
-    )
-    create(target, md)
-    insert(
-        target,
-        logs,
-        [
-            {"id": i, "at": (NOW - dt.timedelta(days=i)).replace(tzinfo=None), "msg": f"m{i}"}
-            for i in range(ROWS)
-        ],
-    )
-    return rows_of(target, "logs")
+    return seed_daily_logs(target, ROWS)
 
 
 def _args(db_url: str, config: Path, archive_dir: Path, *more: str) -> list[str]:

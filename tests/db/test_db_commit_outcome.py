@@ -10,7 +10,6 @@ audit say that the batch's outcome is unknown.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sqlite3
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from dbhelp import NOW, NOW_ISO, create, engine_name, insert, rows_of, write_config
+from dbhelp import NOW_ISO, engine_name, rows_of, seed_daily_logs, write_config
 from faultproxy import FaultProxy
 
 from hygiene.errors import EXIT_FINDINGS, EXIT_INTERRUPTED
@@ -39,26 +38,7 @@ action = "archive"
 
 
 def _seed(target: str) -> list[tuple[Any, ...]]:
-    from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
-
-    md = MetaData()
-    logs = Table(
-        "logs",
-        md,
-        Column("id", Integer, primary_key=True, autoincrement=False),
-        Column("at", DateTime),
-        Column("msg", String(40)),
-    )
-    create(target, md)
-    insert(
-        target,
-        logs,
-        [
-            {"id": i, "at": (NOW - dt.timedelta(days=i)).replace(tzinfo=None), "msg": f"m{i}"}
-            for i in range(ROWS)
-        ],
-    )
-    return rows_of(target, "logs")
+    return seed_daily_logs(target, ROWS)
 
 
 def _archived(archive_dir: Path) -> dict[int, dict[str, Any]]:
