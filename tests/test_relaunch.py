@@ -132,6 +132,22 @@ def served_long_ago(project: Path, env: dict[str, str]) -> None:
     assert outcome(first)["outcome"] == "new"
 
 
+def exported_to(decoy: Path, form: str, out: Path, env: dict[str, str]) -> Path:
+    """`hygiene schedule export --format FORM -o OUT`, run in the decoy project."""
+    exported = hygiene(
+        decoy, "schedule", "export", "--format", form, "-o", str(out), "--config", "hygiene.toml",
+        env=env,
+    )  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    return out
+
+
+def run_in(
+    folder: str | Path, argv: list[str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=folder, env=env, capture_output=True, text=True, check=False)
+
+
 def ran_ok() -> list[str]:
     from hygiene.schedule import history
 
@@ -154,13 +170,7 @@ def test_exported_cron_line_under_env_i_from_a_folder_with_a_decoy(
     from hygiene.schedule.dispatch import job_log
 
     job_log("sessions").parent.parent.mkdir(parents=True, exist_ok=True)  # logs/: issue 17
-    done = subprocess.run(
-        ["env", "-i", f"HOME={env['HOME']}", "/bin/sh", "-c", line],
-        cwd=decoy,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_in(decoy, ["env", "-i", f"HOME={env['HOME']}", "/bin/sh", "-c", line])
     log = (job_log("sessions").parent.parent / "schedule.log").read_text(encoding="utf-8")
     assert DECOY_ERROR not in log
     assert done.returncode == 0, log
@@ -171,31 +181,15 @@ def test_exported_systemd_service_from_a_folder_with_a_decoy(
     decoy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = cron_home(tmp_path, monkeypatch)
-    out = tmp_path / "units"
-    exported = hygiene(
-        decoy,
-        "schedule",
-        "export",
-        "--format",
-        "systemd",
-        "-o",
-        str(out),
-        "--config",
-        "hygiene.toml",
-        env=env,
-    )
-    assert exported.returncode == 0, exported.stderr
+    out = exported_to(decoy, "systemd", tmp_path / "units", env)
     service = (out / "hygiene-sessions.service").read_text(encoding="utf-8")
     fields = dict(line.split("=", 1) for line in service.splitlines() if "=" in line)
     # systemd.service(5): `%%` is a literal `%`; the rest splits as a shell would.
     argv = shlex.split(fields["ExecStart"].replace("%%", "%"))
     # A user service starts with systemd's own PATH, never the venv's (systemd.exec(5)).
-    done = subprocess.run(
+    done = run_in(
+        fields["WorkingDirectory"],
         ["env", "-i", f"HOME={env['HOME']}", "PATH=/usr/local/bin:/usr/bin:/bin", *argv],
-        cwd=fields["WorkingDirectory"],
-        capture_output=True,
-        text=True,
-        check=False,
     )
     assert DECOY_ERROR not in done.stderr
     assert done.returncode == 0, done.stdout + done.stderr
@@ -206,29 +200,12 @@ def test_exported_launchd_agent_from_a_folder_with_a_decoy(
     decoy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = cron_home(tmp_path, monkeypatch)
-    out = tmp_path / "agents"
-    exported = hygiene(
-        decoy,
-        "schedule",
-        "export",
-        "--format",
-        "launchd",
-        "-o",
-        str(out),
-        "--config",
-        "hygiene.toml",
-        env=env,
-    )
-    assert exported.returncode == 0, exported.stderr
+    out = exported_to(decoy, "launchd", tmp_path / "agents", env)
     [plist] = out.iterdir()
     agent = plistlib.loads(plist.read_bytes())
     served_long_ago(decoy, env)
-    done = subprocess.run(
-        ["env", "-i", f"HOME={env['HOME']}", *agent["ProgramArguments"]],
-        cwd=agent["WorkingDirectory"],
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_in(
+        agent["WorkingDirectory"], ["env", "-i", f"HOME={env['HOME']}", *agent["ProgramArguments"]]
     )
     assert DECOY_ERROR not in done.stderr
     assert done.returncode == 0, done.stdout + done.stderr
@@ -239,30 +216,10 @@ def test_exported_celery_task_from_a_folder_with_a_decoy(
     decoy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = cron_home(tmp_path, monkeypatch)
-    out = tmp_path / "beat"
-    exported = hygiene(
-        decoy,
-        "schedule",
-        "export",
-        "--format",
-        "celery",
-        "-o",
-        str(out),
-        "--config",
-        "hygiene.toml",
-        env=env,
-    )
-    assert exported.returncode == 0, exported.stderr
+    out = exported_to(decoy, "celery", tmp_path / "beat", env)
     # A worker started in the project folder calls the task (a shared task runs when called).
     call = "import sys; sys.path.insert(0, sys.argv[1]); import hygiene_beat; hygiene_beat.run_job('sessions')"
-    done = subprocess.run(
-        [sys.executable, "-c", call, str(out)],
-        cwd=decoy,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_in(decoy, [sys.executable, "-c", call, str(out)], env)
     assert done.returncode == 0, done.stderr
     assert ran_ok() == ["ok"]
 
@@ -271,20 +228,7 @@ def test_exported_github_actions_step_from_a_checkout_with_a_decoy(
     decoy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = cron_home(tmp_path, monkeypatch)
-    out = tmp_path / "workflows"
-    exported = hygiene(
-        decoy,
-        "schedule",
-        "export",
-        "--format",
-        "github-actions",
-        "-o",
-        str(out),
-        "--config",
-        "hygiene.toml",
-        env=env,
-    )
-    assert exported.returncode == 0, exported.stderr
+    out = exported_to(decoy, "github-actions", tmp_path / "workflows", env)
     import yaml
 
     [workflow] = out.iterdir()
@@ -294,14 +238,7 @@ def test_exported_github_actions_step_from_a_checkout_with_a_decoy(
     # On the runner the installed package's scripts are on PATH and the step runs in the
     # checkout, which may hold a `hygiene` package (hygiene's own repository does).
     runner_env = {**env, "PATH": f"{SCRIPT.parent}{os.pathsep}{CRON_PATH}"}
-    done = subprocess.run(
-        ["/bin/sh", "-c", run],
-        cwd=decoy,
-        env=runner_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_in(decoy, ["/bin/sh", "-c", run], runner_env)
     assert DECOY_ERROR not in done.stderr + done.stdout
     assert done.returncode == 0, done.stdout + done.stderr
     assert ran_ok() == ["ok"]
