@@ -7,8 +7,10 @@ target), never by what the app says.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from hygiene.browse.ui.app import BrowseApp
+from hygiene.browse.ui.screens import Help, QuarantineScreen
 from tests.browse.browsehelp import cursor_to, idle_workers, make_app, run, scanned
 from tests.clean.cleanhelp import build_project, manifest, snapshot
 
@@ -162,3 +164,39 @@ def test_ctrl_c_quits_at_once_as_interrupted(make_repo) -> None:  # type: ignore
         run(scenario)
         # The app's result is the command's exit code (`hygiene.cli.browse_run.run_browse`).
         assert app.return_value == 130
+
+
+async def _click_key(pilot: Any, bar: str, words: str) -> None:
+    """Click the key bar where it shows `words` ("a all"), as a mouse user would."""
+    widget = pilot.app.screen.query_one(bar)
+    text = str(widget.render())
+    await pilot.click(bar, offset=(1 + text.index(words), 0))  # 1: the bar's padding
+    await pilot.pause()
+
+
+def test_the_key_bar_answers_the_mouse(make_repo) -> None:  # type: ignore[no-untyped-def]
+    """Every key the bar shows is a click away: marking all, the help and the quarantine's
+    screen open, and back, with no keyboard."""
+    repo = make_repo("mouse")
+    build_project(repo)
+    app = make_app(repo.path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await scanned(pilot)
+            assert not app.board.marked
+            await _click_key(pilot, "#keys", "a all")
+            assert app.board.marked and len(app.board.marked) == len(
+                [r for r in app.board.visible() if r.collectable]
+            )
+            await _click_key(pilot, "#keys", "? help")
+            assert isinstance(app.screen, Help)
+            await pilot.press("escape")
+            await pilot.press("Q")
+            assert isinstance(app.screen, QuarantineScreen)
+            await _click_key(pilot, "KeyBar", "back")
+            assert app.screen is app.main_screen
+            await _click_key(pilot, "#keys", "q quit")
+
+    run(scenario)
+    assert app.return_value == 0

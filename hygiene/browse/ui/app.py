@@ -15,12 +15,13 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from hygiene.browse import session
 from hygiene.browse.feed import ScanFeed
 from hygiene.browse.rows import GROUPS, SORTS, Board, Row, describe
 from hygiene.browse.session import BrowseRequest, Inbox, Verdict
+from hygiene.browse.ui.keybar import KeyBar
 from hygiene.browse.ui.rowlist import Column, Line, RowList
 from hygiene.browse.ui.screens import Confirm, Help, Prompt, QuarantineScreen
 from hygiene.clean.act import CleanReport, disk_free
@@ -164,7 +165,7 @@ class BrowseApp(App[int]):
         yield Static("", id="details")
         yield Input(placeholder="filter: part of a path or reason", id="filter")
         yield Static("", id="totals")
-        yield Footer()
+        yield KeyBar(self.BINDINGS, "app", id="keys")
 
     def on_mount(self) -> None:
         self.main_screen.query_one("#rows", RowList).focus()
@@ -338,7 +339,7 @@ class BrowseApp(App[int]):
             view += f", older than {format_age(self.board.older_than)}"
         if self.board.min_size is not None:
             view += f", from {format_bytes(self.board.min_size)}"
-        status.update(Text(f"{_clip(where, 30)}  {said}  [{view}]", no_wrap=True))
+        status.update(Text(f"{_clip(where, 30)}  {said}  [{view}]", no_wrap=True), layout=False)
 
     def show_totals(self, shown: list[Row] | None = None) -> None:
         marked = self.board.marked_rows()
@@ -349,7 +350,7 @@ class BrowseApp(App[int]):
             f"  │  shown {len(shown)}, {format_bytes(sum(r.bytes for r in shown))}"
             f"  │  disk free {format_bytes(self.free)}"
         )
-        self.main_screen.query_one("#totals", Static).update(Text(text, no_wrap=True))
+        self.main_screen.query_one("#totals", Static).update(Text(text, no_wrap=True), layout=False)
 
     def current_key(self) -> str | None:
         return self.main_screen.query_one("#rows", RowList).cursor_key
@@ -367,10 +368,10 @@ class BrowseApp(App[int]):
         if row is None:
             key = self.current_key()
             text = "" if key is None else f"{len(self.groups.get(key, []))} finding(s) in group"
-            pane.update(text)
+            pane.update(text, layout=False)
             return
         extra = self.extras.get(row.key)
-        pane.update(self.details_text(row, extra or []))
+        pane.update(self.details_text(row, extra or []), layout=False)
         # Looking inside waits for the scan: a walk of a big node_modules took 0.15 s of CPU
         # and half a second of disk beside the scan and the plan (issue 20).
         if extra is None and row.key not in self.looking and not self.scanning:
@@ -426,7 +427,9 @@ class BrowseApp(App[int]):
         self.extras[row.key] = extra
         self.looking.discard(row.key)
         if self.current_row() is row:
-            self.main_screen.query_one("#details", Static).update(self.details_text(row, extra))
+            self.main_screen.query_one("#details", Static).update(
+                self.details_text(row, extra), layout=False
+            )
 
     # --- marking and viewing ------------------------------------------------------------------
 

@@ -10,8 +10,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
+from hygiene.browse.ui.keybar import KeyBar
 from hygiene.units import format_bytes
 
 KEYS: tuple[tuple[str, str], ...] = (
@@ -120,7 +121,7 @@ class QuarantineScreen(Screen[None]):
         yield Static("The quarantine: runs that can be restored or purged", id="title")
         yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Static("", id="runs-total")
-        yield Footer()
+        yield KeyBar(self.BINDINGS, "screen")
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
