@@ -330,3 +330,49 @@ def test_the_plans_glance_answers_as_the_fresh_checks_do(tmp_path: Path) -> None
             assert below_a_mount(path, roots, inside) == below_a_mount(path, roots, mounts), path
     assert Glance(mounts=mounts).in_tagged(str(tmp_path / "a/y/deep/er/n"))
     assert not Glance(mounts=mounts).in_tagged(str(tmp_path / "a/x/n"))
+
+
+def test_the_plans_glance_resolves_paths_as_realpath_does(tmp_path: Path) -> None:
+    """The plan resolves each folder once; on a tree of links (to folders inside and outside,
+    relative and absolute, chained, dangling, looping) every path comes out as the fresh
+    `_real` has it, in any order, so `outside_roots` judges the same real path."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from hygiene.clean.safety import Glance, _real
+
+    outside = tmp_path / "outside"
+    (outside / "o1" / "o2").mkdir(parents=True)
+    root = tmp_path / "root"
+    for folder in ("a/b/c", "a/d", "e/f/g"):
+        (root / folder).mkdir(parents=True)
+    links = {
+        "a/up": "..",  # back to the root
+        "a/b/out": str(outside / "o1"),  # absolute, outside the roots
+        "e/rel": "../a/b",  # relative, inside
+        "e/chain": "rel/c",  # a link through a link
+        "a/d/gone": "no/such/folder",  # dangling
+        "e/f/loop": "loop2",
+        "e/f/loop2": "loop",  # a loop
+        "tail": "e/f",
+    }
+    for name, target in links.items():
+        (root / name).symlink_to(target)
+    names = ["a", "b", "c", "d", "e", "f", "g", "up", "out", "o2", "rel", "chain", "gone", "loop"]
+    names += ["tail", "item", "x", "."]
+
+    path = st.lists(st.sampled_from(names), min_size=1, max_size=7).map(
+        lambda parts: os.path.join(str(root), *parts)
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(path, min_size=1, max_size=12))
+    def check(paths: list[str]) -> None:
+        glance = Glance(mounts=frozenset())
+        for p in paths:
+            assert glance.real(p) == _real(p), p
+
+    check()
+    # And the case that matters: an item reached through a link that leads out resolves out.
+    glance = Glance(mounts=frozenset())
+    assert glance.real(str(root / "a/b/out/o2/item")) == str(outside / "o1/o2/item")
