@@ -131,10 +131,11 @@ class ScanFeed:
         self,
         candidates: Callable[[list[Artifact]], None],
         progress: Callable[[int, int], None],
-        walked: Callable[[], None] | None = None,
+        walked: Callable[[ScanResult], None] | None = None,
     ) -> Scanned:
-        """Hand on candidates and progress as they come, call `walked` once the walk is over
-        (the plan, if asked for, is being made), and return the result and plan at the end.
+        """Hand on candidates and progress as they come, the scan's result to `walked` once the
+        walk is over (the plan, if asked for, is being made), and return the result and plan at
+        the end.
         Blocks: call it off the UI thread. ScanFailed if the scan failed or was stopped."""
         result: ScanResult | None = None
         try:
@@ -151,7 +152,7 @@ class ScanFeed:
                 elif kind == "result":
                     result = message[1]
                     if walked is not None:
-                        walked()
+                        walked(result)
                 elif kind == "plan" and result is not None:
                     return Scanned(result, message[1])
                 else:

@@ -132,6 +132,17 @@ class Board:
         row = Row(artifact, "candidate")
         self.rows.setdefault(row.key, row)
 
+    def listed(self, findings: Iterable[Finding]) -> None:
+        """The walk is over: its findings, of every kind, replace the candidates. Artifacts stay
+        candidates until the plan speaks; the other kinds need no plan. A candidate the scan
+        dropped in the end (git said it holds tracked files) goes, and its mark with it."""
+        rows: dict[str, Row] = {}
+        for finding in findings:
+            row = Row(finding, "candidate" if isinstance(finding, Artifact) else "ready")
+            rows[row.key] = row
+        self.rows = rows
+        self.marked &= rows.keys()
+
     def settle(self, findings: Iterable[Finding], kept: Mapping[str, str]) -> None:
         """The scan's verdict replaces the candidates; `kept` maps an artifact's path to the
         plan's reason to keep it. A candidate the verdict dropped (tracked, protected) goes."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -56,13 +57,22 @@ class Inbox:
     bytes: int = 0
     started: float = 0.0
     feed: ScanFeed | None = None
-    walked: bool = False  # every candidate is in; the plan is being made
+    # The walk is over: its result, every finding of every kind; the plan is being made.
+    result: ScanResult | None = None
+    # Called (on the reader thread) once `result` is in, so the screen need not wait a tick.
+    on_walked: Callable[[], None] | None = None
+
+    @property
+    def walked(self) -> bool:
+        return self.result is not None
 
     def progress(self, files: int, size: int) -> None:
         self.files, self.bytes = files, size
 
-    def walk_over(self) -> None:
-        self.walked = True
+    def walk_over(self, result: ScanResult) -> None:
+        self.result = result
+        if self.on_walked is not None:
+            self.on_walked()
 
 
 @dataclass(frozen=True)

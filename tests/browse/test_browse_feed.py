@@ -16,7 +16,7 @@ import pytest
 from hygiene.browse.feed import ScanFailed, ScanFeed
 from hygiene.clean.collect import Survey, judge
 from hygiene.errors import UsageError
-from hygiene.model import Artifact
+from hygiene.model import Artifact, ScanResult
 from hygiene.scan.engine import ScanRequest, scan
 from tests.browse.browsehelp import make_app
 
@@ -128,8 +128,8 @@ def test_the_child_plans_as_clean_would(tmp_path: Path, forked: bool) -> None:
             thread.start()
             thread.join()
             feed = box[0]
-        walked: list[bool] = []
-        scanned = feed.read(lambda _a: None, lambda _f, _b: None, lambda: walked.append(True))
+        walked: list[ScanResult] = []
+        scanned = feed.read(lambda _a: None, lambda _f, _b: None, walked.append)
         here = judge(
             app.request.clean,
             scanned.result.findings,
@@ -139,7 +139,8 @@ def test_the_child_plans_as_clean_would(tmp_path: Path, forked: bool) -> None:
     finally:
         sleeper.kill()
         sleeper.wait()
-    assert walked == [True]
+    # The walk's result went on before the plan was made: the same result.
+    assert len(walked) == 1 and walked[0] is scanned.result
     skips = _skips(scanned.survey)
     assert skips == _skips(here)
     assert skips[str(tmp_path / "b" / "node_modules")] == f"in use by sleep (pid {sleeper.pid})"

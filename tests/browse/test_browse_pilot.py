@@ -7,11 +7,12 @@ target), never by what the app says.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from hygiene.browse.ui.app import BrowseApp
 from hygiene.browse.ui.screens import Help, QuarantineScreen
-from tests.browse.browsehelp import cursor_to, idle_workers, make_app, run, scanned
+from tests.browse.browsehelp import cursor_to, idle_workers, make_app, run, scanned, until
 from tests.clean.cleanhelp import build_project, manifest, snapshot
 
 
@@ -200,3 +201,54 @@ def test_the_key_bar_answers_the_mouse(make_repo) -> None:  # type: ignore[no-un
 
     run(scenario)
     assert app.return_value == 0
+
+
+def test_the_whole_list_is_shown_while_the_plan_is_made(make_repo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Once the walk ends, every finding of every kind is on screen (an ignore gap too, which
+    no candidate carries), marked as still being checked; acting waits for the plan."""
+    import time
+
+    from hygiene.browse import feed as feed_module
+    from hygiene.browse.feed import ScanFeed
+
+    repo = make_repo("gaps")
+    paths = build_project(repo)
+    repo.write(".pytest_cache/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n")
+    real_plan = feed_module._plan
+
+    def slow_plan(*args, **kwargs):  # type: ignore[no-untyped-def]
+        time.sleep(1.5)  # as on a big tree still being judged
+        return real_plan(*args, **kwargs)
+
+    # The scan is forked from this process, as the command forks it, so it plans slowly too
+    # (ScanFeed forks only from a single-threaded process).
+    monkeypatch.setattr(feed_module, "_plan", slow_plan)
+    assert threading.active_count() == 1, "another thread: the scan would not be forked"
+    request = make_app(repo.path).request
+    started = ScanFeed.start(request.scan, request.clean)
+    app = BrowseApp(request, feed=started, free_space=lambda _roots: 0)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.listed)
+            assert app.verdict is None
+            result = app.inbox.result
+            assert result is not None
+            kinds = {(r.kind, r.path) for r in app.board.rows.values()}
+            assert kinds == {(f.kind, f.path) for f in result.findings}
+            assert ("ignore-gap", str(repo.path / ".pytest_cache")) in kinds
+            # On screen: the gap's row, and the status says the plan is still coming.
+            assert any(k.startswith("ignore-gap\0") for k in app.shown_keys)
+            status = str(app.query_one("#status").render())
+            assert "checking which may go" in status, status
+            before = manifest(repo.path)
+            await pilot.press("a", "d")
+            await pilot.pause(0.2)
+            assert manifest(repo.path) == before  # nothing moves before the plan
+            await scanned(pilot)
+            assert "checking" not in str(app.query_one("#status").render())
+            row = next(r for r in app.board.rows.values() if r.path == str(paths["pycache"]))
+            assert row.state == "ready"
+            await pilot.press("q")
+
+    run(scenario)

@@ -14,6 +14,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -136,6 +137,7 @@ class BrowseApp(App[int]):
         self.free = 0
         self.inbox = Inbox()
         self.verdict: Verdict | None = None
+        self.listed = False  # the walk's findings are on the board; the plan is not yet
         self.scan_error: str | None = None
         self.last_run: str | None = None
         self.dirty = True
@@ -184,10 +186,11 @@ class BrowseApp(App[int]):
     def start_scan(self) -> None:
         if self.inbox.feed is not None:
             self.inbox.feed.stop()  # a rescan: the old scan's process ends
-        self.inbox = Inbox(feed=self.feed)
+        self.inbox = Inbox(feed=self.feed, on_walked=self.walked_soon)
         self.feed = None
         self.verdict = None
         self.scan_error = None
+        self.listed = False
         self.board.rows.clear()
         self.board.marked.clear()
         self.extras.clear()
@@ -195,6 +198,17 @@ class BrowseApp(App[int]):
         self.board.judged = False
         self.dirty = True
         self.scan_worker(self.inbox)
+
+    class Walked(Message):
+        """The walk is over: its result is in the inbox."""
+
+    def walked_soon(self) -> None:
+        # Called on the reader thread, where post_message is safe: the full list is drawn as
+        # the walk ends, not at the next tick.
+        self.post_message(self.Walked())
+
+    def on_browse_app_walked(self, _message: Walked) -> None:
+        self.drain()
 
     @work(thread=True, exclusive=True, group="scan")
     def scan_worker(self, inbox: Inbox) -> None:
@@ -236,6 +250,12 @@ class BrowseApp(App[int]):
         if not self.main_screen.query("#status"):
             return  # the app is closing: its list is gone, a last tick may still come
         candidates = self.inbox.candidates
+        result = self.inbox.result
+        if result is not None and self.verdict is None and not self.listed:
+            # Every finding of the walk, every kind, while the plan is made.
+            candidates.clear()
+            self.board.listed(result.findings)
+            self.listed = self.dirty = True
         while candidates:
             self.board.candidate(candidates.popleft())
             self.dirty = True
@@ -322,6 +342,12 @@ class BrowseApp(App[int]):
         inbox = self.inbox
         if self.scan_error is not None:
             said = f"scan failed: {self.scan_error}"
+        elif self.listed and self.verdict is None:
+            assert inbox.result is not None
+            said = (
+                f"scanned {inbox.result.totals.scanned_files:,} files; "
+                f"{len(self.board.rows)} finding(s); checking which may go…"
+            )
         elif self.verdict is None:
             said = (
                 f"scanning… {inbox.files:,} files, {format_bytes(inbox.bytes)}; "
