@@ -62,7 +62,6 @@ def generate(root: Path, files: int, seed: int = 7) -> Path:
     return root
 
 
-
 def prepare(root: Path, files: int, *, fresh: bool) -> None:
     """The benchmark's tree, generated once (again with `fresh`), and hygiene's bytecode
     written, as `pip install` writes it: without it (PYTHONDONTWRITEBYTECODE is set on some
@@ -78,6 +77,7 @@ def prepare(root: Path, files: int, *, fresh: bool) -> None:
         print(f"generating {files} files under {root} ...", flush=True)
         generate(root, files)
     compileall.compile_dir(Path(hygiene.__file__).parent, quiet=1)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
