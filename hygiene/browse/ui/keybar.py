@@ -18,7 +18,11 @@ from textual.widgets import Static
 
 class KeyBar(Static):
     DEFAULT_CSS = """
-    KeyBar { height: 1; background: $panel; color: $foreground; padding: 0 1; }
+    KeyBar {
+        height: 1; background: $panel; color: $foreground; padding: 0 1;
+        link-style: none; link-color: $foreground; link-background: $panel;
+        link-style-hover: reverse;
+    }
     """
 
     def __init__(
@@ -37,7 +41,7 @@ class KeyBar(Static):
             first = binding.key.split(",")[0]  # "d,delete": d is the one to show
             key = self.app.get_key_display(dataclasses.replace(binding, key=first))
             action = f"{self.namespace}.{binding.action}"
-            # One space between entries: at 80 columns browse's nine keys fit; the key's colour
+            # One space between entries: at 80 columns browse's nine keys fit; the bold key
             # marks where an entry starts.
-            parts.append(f"[@click={action}][b $accent]{key}[/] {binding.description}[/]")
+            parts.append(f"[@click={action}][b]{key}[/b] {binding.description}[/]")
         return " ".join(parts)

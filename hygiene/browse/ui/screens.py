@@ -148,7 +148,7 @@ class QuarantineScreen(Screen[None]):
             )
         total = format_bytes(sum(s.bytes for s in summaries))
         self.query_one("#runs-total", Static).update(
-            f"{len(summaries)} run(s), {total} in quarantine.  r: restore   p: purge   esc: back"
+            f"{len(summaries)} run(s), {total} in quarantine"
         )
 
     def _current(self) -> str | None:
