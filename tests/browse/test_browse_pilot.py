@@ -203,30 +203,36 @@ def test_the_key_bar_answers_the_mouse(make_repo) -> None:  # type: ignore[no-un
     assert app.return_value == 0
 
 
+def _forked(repo_path: Any, monkeypatch: Any, plan: Any) -> BrowseApp:
+    """The app with its scan forked from this process, as the command forks it, and the
+    scan's plan made by `plan(real_plan, *args)` there (ScanFeed forks only from a
+    single-threaded process)."""
+    from hygiene.browse import feed as feed_module
+    from hygiene.browse.feed import ScanFeed
+
+    real_plan = feed_module._plan
+    monkeypatch.setattr(feed_module, "_plan", lambda *a, **k: plan(real_plan, *a, **k))
+    assert threading.active_count() == 1, "another thread: the scan would not be forked"
+    request = make_app(repo_path).request
+    return BrowseApp(
+        request, feed=ScanFeed.start(request.scan, request.clean), free_space=lambda _r: 0
+    )
+
+
 def test_the_whole_list_is_shown_while_the_plan_is_made(make_repo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Once the walk ends, every finding of every kind is on screen (an ignore gap too, which
     no candidate carries), marked as still being checked; acting waits for the plan."""
     import time
 
-    from hygiene.browse import feed as feed_module
-    from hygiene.browse.feed import ScanFeed
-
     repo = make_repo("gaps")
     paths = build_project(repo)
     repo.write(".pytest_cache/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n")
-    real_plan = feed_module._plan
 
-    def slow_plan(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def slow_plan(real_plan, *args):  # type: ignore[no-untyped-def]
         time.sleep(1.5)  # as on a big tree still being judged
-        return real_plan(*args, **kwargs)
+        return real_plan(*args)
 
-    # The scan is forked from this process, as the command forks it, so it plans slowly too
-    # (ScanFeed forks only from a single-threaded process).
-    monkeypatch.setattr(feed_module, "_plan", slow_plan)
-    assert threading.active_count() == 1, "another thread: the scan would not be forked"
-    request = make_app(repo.path).request
-    started = ScanFeed.start(request.scan, request.clean)
-    app = BrowseApp(request, feed=started, free_space=lambda _roots: 0)
+    app = _forked(repo.path, monkeypatch, slow_plan)
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 40)) as pilot:
@@ -249,6 +255,37 @@ def test_the_whole_list_is_shown_while_the_plan_is_made(make_repo, monkeypatch) 
             assert "checking" not in str(app.query_one("#status").render())
             row = next(r for r in app.board.rows.values() if r.path == str(paths["pycache"]))
             assert row.state == "ready"
+            await pilot.press("q")
+
+    run(scenario)
+
+
+def test_a_plan_that_fails_after_the_walk_leaves_everything_in_place(
+    make_repo, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The walk's list is on screen, then the plan fails: the status says so, and marking
+    everything and pressing d or D moves nothing (nothing was judged)."""
+    from hygiene.errors import HygieneError
+
+    repo = make_repo("broken")
+    build_project(repo)
+
+    def failing_plan(_real_plan, *_args):  # type: ignore[no-untyped-def]
+        raise HygieneError("git could not answer")
+
+    app = _forked(repo.path, monkeypatch, failing_plan)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.scan_error is not None)
+            assert app.listed and app.board.rows
+            status = str(app.query_one("#status").render())
+            assert "scan failed: git could not answer" in status, status
+            before = manifest(repo.path)
+            await pilot.press("a", "d", "D")
+            await pilot.pause(0.2)
+            assert manifest(repo.path) == before
+            assert app.screen is app.main_screen  # no incinerate question was asked
             await pilot.press("q")
 
     run(scenario)

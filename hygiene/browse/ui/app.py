@@ -562,6 +562,9 @@ class BrowseApp(App[int]):
         return paths
 
     def ready_to_act(self) -> bool:
+        if self.scan_error is not None:
+            self.notify("the scan failed, so nothing was judged: r scans again", severity="error")
+            return False
         if self.verdict is None:
             self.notify("the scan is still judging what it found; act when it is done")
             return False
