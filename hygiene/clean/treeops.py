@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hygiene.clean.crashpoint import checkpoint, hooks, reached
+from hygiene.git.bare import BARE_REPO, BARE_REPO_PARTS
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: a fifo swapped in for a file must fail the type check, not hang the open.
@@ -247,10 +248,11 @@ def inspect(path: str, *, device: int | None = None) -> Inspection:
     own sizes included, a hard-linked file once (what `du -sb` says, issue 18); and the newest
     mtime and ctime below its top, for the re-check.
 
-    With `device` (the item's), the walk stops at what a deletion must never go into: a `.git`
-    entry (a folder, or a worktree's or submodule's file) or a folder on another device, before
-    reading it. Read through folder descriptors like the removal it guards, so a tree deeper
-    than PATH_MAX is read too; raises OSError when it cannot be."""
+    With `device` (the item's), the walk stops where a deletion must never go: at a `.git`
+    entry (a folder, or a worktree's or submodule's file) or a folder on another device before
+    reading it, at a bare repository (`hygiene.git.bare`) once its own entries are listed.
+    Read through folder descriptors like the removal it guards, so a tree deeper than PATH_MAX
+    is read too; raises OSError when it cannot be."""
     top = os.lstat(path)
     if not stat.S_ISDIR(top.st_mode):
         return Inspection(1, top.st_size)
@@ -262,10 +264,13 @@ def inspect(path: str, *, device: int | None = None) -> Inspection:
     # test only for folders): it runs once per entry of a tree of maybe a million entries,
     # right before a deletion that costs about as much.
     for _where, entries in folders(path):
+        git_parts = 0  # of a bare repository's HEAD, objects and refs, in this folder
         for entry in entries:
             st = entry.stat(follow_symlinks=False)
             if guard and entry.name == ".git":
                 return Inspection(files, size, newest, changed, "git")
+            if entry.name in BARE_REPO_PARTS:
+                git_parts |= BARE_REPO_PARTS[entry.name]
             # Folders count too, as in the scan's measure: a new entry bumps its folder.
             if st.st_mtime > newest:
                 newest = st.st_mtime
@@ -283,6 +288,8 @@ def inspect(path: str, *, device: int | None = None) -> Inspection:
                 linked.add(key)
             files += 1
             size += st.st_size
+        if guard and git_parts == BARE_REPO:
+            return Inspection(files, size, newest, changed, "git")
     return Inspection(files, size, newest, changed)
 
 

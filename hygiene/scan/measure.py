@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from hygiene.git.bare import BARE_REPO, BARE_REPO_PARTS
 from hygiene.scan.inside import PREFILTER, judge_paths, may_be_precious, shaped
 
 if TYPE_CHECKING:
@@ -354,6 +355,7 @@ def _add_listing(
     total, disk, files, dirs, freed = sums
     newest = 0.0
     links = part.links
+    git_parts = 0  # which of a bare repository's HEAD, objects and refs this folder holds
     for entry in listing.entries:
         try:
             st = entry.stat(follow_symlinks=False)
@@ -367,6 +369,8 @@ def _add_listing(
             # A folder, or a file for worktrees and submodules: someone's repository, with
             # work git may not have anywhere else.
             part.contains_repo = True
+        elif entry.name in BARE_REPO_PARTS:
+            git_parts |= BARE_REPO_PARTS[entry.name]
         is_dir = st.st_mode & _S_IFMT == _S_IFDIR
         if not is_dir and (may_be_precious(entry.name) or shaped(st)):
             candidates.append(listing.child(entry.name))
@@ -390,6 +394,8 @@ def _add_listing(
             total += st.st_size
             disk += blocks
             freed += blocks
+    if git_parts == BARE_REPO:
+        part.contains_repo = True  # a bare repository: commits maybe nowhere else
     sums[:] = total, disk, files, dirs, freed
     return newest
 

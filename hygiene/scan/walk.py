@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
+from hygiene.git.bare import is_bare_repo
 from hygiene.model import ScanIssue
 from hygiene.paths import QUARANTINE_PREFIX, QUARANTINE_TAG, is_quarantine
 from hygiene.rules import Match
@@ -99,7 +100,7 @@ class WalkOptions:
 
 
 def _is_bare_repo(names: frozenset[str]) -> bool:
-    return "HEAD" in names and "objects" in names and "refs" in names and ".git" not in names
+    return is_bare_repo(names) and ".git" not in names
 
 
 @dataclass

@@ -11,6 +11,7 @@ before hygiene acts, never by hygiene's messages alone. The one seam wrapped is
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -68,6 +69,10 @@ def _git_inside(nm: Path, tmp_path: Path) -> None:
     (nm / "a" / "lib" / ".git").mkdir()
 
 
+def _bare_inside(nm: Path, tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", "--bare", str(nm / "a" / "mirror.git")], check=True)
+
+
 def _move_in(nm: Path, tmp_path: Path) -> None:
     os.rename(_outside(tmp_path), nm / "thesis.txt")  # keeps its old mtime
 
@@ -87,6 +92,7 @@ def _chmod_top(nm: Path, tmp_path: Path) -> None:
 CHANGES: dict[str, tuple[Callable[[Path, Path], None], str]] = {
     "modified": (_modify, "modified since the scan"),
     "git-inside": (_git_inside, "holds a git repository"),
+    "bare-repository-inside": (_bare_inside, "holds a git repository"),
     "moved-in": (_move_in, CHANGED),
     "hard-linked-in": (_link_in, CHANGED),
     "chmod-inside": (_chmod_inside, CHANGED),

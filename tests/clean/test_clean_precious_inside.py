@@ -129,3 +129,30 @@ def test_decoys_templates_and_installed_packages_do_not_keep_an_artifact(
     res = cli("scan", tmp_path, "--json")
     precious = [p["path"] for p in json.loads(res.out).get("precious", [])]
     assert str(tmp_path / "a/.env.example") not in precious
+
+
+def test_a_bare_repository_inside_keeps_the_artifact(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A bare repository (a mirror, a local remote used as a backup) inside node_modules or a
+    build folder holds commits maybe nowhere else: neither quarantine nor incinerate takes the
+    folder holding it, whatever the flags; the folder next to it goes."""
+    import subprocess
+
+    from cleanhelp import manifest
+
+    _write(
+        tmp_path,
+        {
+            "web/package.json": "{}\n",
+            "web/node_modules/left-pad/index.js": "module.exports = 1\n",
+            "web/dist/bundle.js": "bundle\n",
+        },
+    )
+    mirror = tmp_path / "web/node_modules/left-pad/backup.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(mirror)], check=True)
+    age(tmp_path)
+    before = manifest(tmp_path / "web/node_modules")
+    for flags in (("--yes",), ("--incinerate", "--yes")):
+        res = cli("clean", tmp_path, "--all", "--json", *flags)
+        assert res.code == 0, res.err
+        assert manifest(tmp_path / "web/node_modules") == before, flags
+    assert not (tmp_path / "web/dist").exists()

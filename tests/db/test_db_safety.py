@@ -166,7 +166,9 @@ def test_read_only_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> None
         _sqlite_logs(db)
         db.chmod(0o444)
         if immutable and subprocess.run(["chattr", "+i", str(db)], check=False).returncode:
-            pytest.skip("running as root, with no other user able to run this checkout and no chattr")
+            pytest.skip(
+                "running as root, with no other user able to run this checkout and no chattr"
+            )
         config = folder / "hygiene.toml"
         config.write_text(RULE, encoding="utf-8")
         state = folder / "state"

@@ -85,6 +85,25 @@ def test_a_tree_with_links_odd_names_and_a_repository(tmp_path: Path) -> None:
 
 
 @native
+def test_a_bare_repository_inside_is_a_repository(tmp_path: Path) -> None:
+    """A mirror or backup made with `git init --bare` holds commits, maybe nowhere else, as a
+    `.git` does; HEAD, objects and refs together are what git itself looks for. Two of the
+    three are not."""
+    (tmp_path / "nm" / "a").mkdir(parents=True)
+    (tmp_path / "nm" / "a" / "index.js").write_text("x")
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "nm/a/mirror.git")], check=True)
+    (tmp_path / "nm2" / "refs").mkdir(parents=True)
+    (tmp_path / "nm2" / "HEAD").write_text("not git\n")
+    dev = os.lstat(tmp_path).st_dev
+    c, py = both([str(tmp_path / "nm")], dev)
+    same(c, py)
+    assert c.contains_repo
+    c, py = both([str(tmp_path / "nm2")], dev)
+    same(c, py)
+    assert not c.contains_repo
+
+
+@native
 def test_errors_read_the_same(tmp_path: Path) -> None:
     make_tree(tmp_path, {"real/f.txt": "x"})
     (tmp_path / "swapped").symlink_to(tmp_path / "real")
@@ -210,7 +229,7 @@ def test_an_exception_from_a_handler_propagates_and_leaks_no_descriptor(tmp_path
 # One step of building a tree: (kind, a pick among what exists, a size or nanoseconds).
 steps = st.lists(
     st.tuples(
-        st.sampled_from(["dir", "file", "link", "symlink", "utime", "git"]),
+        st.sampled_from(["dir", "file", "link", "symlink", "utime", "git", "bare"]),
         st.integers(0, 1_000),
         st.integers(0, 2**62),
     ),
@@ -246,6 +265,17 @@ def grow(base: str, plan: list[tuple[str, int, int]], *, logs: bool = False) -> 
                 os.mkdir(os.path.join(folder, ".git"))
             else:
                 open(os.path.join(folder, ".git"), "w").close()
+        elif kind == "bare":
+            # Some of a bare repository's three entries, all of them one time in four.
+            for bit, name in ((1, "HEAD"), (2, "objects"), (4, "refs")):
+                if (pick % 4 == 0 or number & bit) and not os.path.lexists(
+                    os.path.join(folder, name)
+                ):
+                    if name == "HEAD":
+                        with open(os.path.join(folder, name), "w") as head:
+                            head.write("ref: refs/heads/main\n")
+                    else:
+                        os.mkdir(os.path.join(folder, name))
     return folders
 
 

@@ -429,6 +429,7 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
             continue;
         }
         int failed = 0;
+        int git_parts = 0; /* of a bare repository's HEAD, objects and refs (hygiene.git.bare) */
         size_t at = 0;
         for (size_t i = 0; i < entries.len && !failed; i++, at += strlen(names.buf + at) + 1) {
             const char *name = names.buf + at;
@@ -451,6 +452,12 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
             if (strcmp(name, ".git") == 0) {
                 /* A folder, or a file for worktrees and submodules: someone's repository. */
                 contains_repo = 1;
+            } else if (strcmp(name, "HEAD") == 0) {
+                git_parts |= 1;
+            } else if (strcmp(name, "objects") == 0) {
+                git_parts |= 2;
+            } else if (strcmp(name, "refs") == 0) {
+                git_parts |= 4;
             }
             if (!S_ISDIR(st->mode) &&
                 ((S_ISREG(st->mode) && st->size >= 512 && st->size % 512 == 0) ||
@@ -483,6 +490,9 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
         free(folder);
         if (failed) {
             goto done;
+        }
+        if (git_parts == 7) {
+            contains_repo = 1; /* a bare repository: commits maybe nowhere else */
         }
     }
     result = Py_BuildValue("(LLLLdOOOO)", total, blocks * 512, files, dirs, newest,
