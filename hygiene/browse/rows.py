@@ -22,6 +22,8 @@ GROUPS: tuple[Group, ...] = ("none", "repo", "kind", "ecosystem")
 SORTS: tuple[Sort, ...] = ("size", "age", "path")
 # Finding kinds `hygiene fix` repairs (an edit to .gitignore, the index or VS Code settings).
 FIXABLE = frozenset({"ignore-gap", "tracked-artifact", "editor-exclude"})
+# The states a user's action gives a row; a new verdict on the same scan keeps them.
+DONE: frozenset[State] = frozenset({"gone", "refused", "restored", "fixed"})
 
 
 def _text(finding: Finding, *names: str) -> str | None:
@@ -145,11 +147,16 @@ class Board:
 
     def settle(self, findings: Iterable[Finding], kept: Mapping[str, str]) -> None:
         """The scan's verdict replaces the candidates; `kept` maps an artifact's path to the
-        plan's reason to keep it. A candidate the verdict dropped (tracked, protected) goes."""
+        plan's reason to keep it. A candidate the verdict dropped (tracked, protected) goes.
+        What the user did to a row since the walk ended (a fix: those need no plan) stays:
+        the verdict was made from the walk, before it."""
         rows: dict[str, Row] = {}
         for finding in findings:
             reason = kept.get(finding.path) if isinstance(finding, Artifact) else None
             row = Row(finding, "kept" if reason else "ready", reason or "")
+            done = self.rows.get(row.key)
+            if done is not None and done.state in DONE:
+                row.state, row.note = done.state, done.note
             rows[row.key] = row
         self.rows = rows
         self.marked &= {k for k, r in rows.items() if r.collectable or r.fixable}

@@ -289,3 +289,42 @@ def test_a_plan_that_fails_after_the_walk_leaves_everything_in_place(
             await pilot.press("q")
 
     run(scenario)
+
+
+def test_a_fix_made_before_the_verdict_stays_fixed_after_it(make_repo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An ignore gap fixed while the plan is made (its row is on screen, and a fix needs no
+    plan) still reads fixed when the verdict replaces the rows, as the disk says."""
+    import time
+
+    from hygiene.browse.ui.screens import Confirm
+
+    repo = make_repo("fixer")
+    build_project(repo)
+    repo.write(".pytest_cache/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n")
+    gap = "ignore-gap\0" + str(repo.path / ".pytest_cache")
+
+    def slow_plan(real_plan, *args):  # type: ignore[no-untyped-def]
+        time.sleep(2.5)
+        return real_plan(*args)
+
+    app = _forked(repo.path, monkeypatch, slow_plan)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: app.listed)
+            table = app.query_one("#rows")
+            while app.current_key() != gap:
+                await pilot.press("down")
+            await pilot.press("f")
+            await until(pilot, lambda: isinstance(app.screen, Confirm))
+            await pilot.press("y")
+            await until(pilot, lambda: app.board.rows[gap].state == "fixed")
+            assert app.verdict is None, "the plan came too soon to test this"
+            assert ".pytest_cache" in (repo.path / ".gitignore").read_text()
+            await scanned(pilot)
+            row = app.board.rows[gap]
+            assert row.state == "fixed" and not row.fixable, (row.state, row.reason)
+            assert any("fixed" in c for c in table.get_row(gap)), table.get_row(gap)
+            await pilot.press("q")
+
+    run(scenario)

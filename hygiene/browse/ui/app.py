@@ -723,6 +723,8 @@ class BrowseApp(App[int]):
 
     @_while_shown
     def fixed(self, row: Row, outcomes: list[FixOutcome]) -> None:
+        # The board's row now: the verdict may have replaced the one the fix began with.
+        row = self.board.rows.get(row.key, row)
         bad = [o for o in outcomes if o.status != "done"]
         if bad:
             row.state, row.note = "refused", f"fix {bad[0].status}: {bad[0].detail}"
