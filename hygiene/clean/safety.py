@@ -374,7 +374,8 @@ class Glance:
     def real(self, path: str) -> str:
         """`_real(path)`, each folder above it resolved once: `os.path.realpath` reads every
         folder of every item's path, the same ancestors over and over."""
-        if os.path.normpath(path) != path:  # a "..": only realpath knows what it leads to
+        if not path.startswith(os.sep) or path.startswith("//") or os.path.normpath(path) != path:
+            # Relative, "//" (kept by normpath), "." or "..": left to realpath, which knows.
             return _real(path)
         return os.path.join(self.real_folder(os.path.dirname(path)), os.path.basename(path))
 

@@ -332,7 +332,9 @@ def test_the_plans_glance_answers_as_the_fresh_checks_do(tmp_path: Path) -> None
     assert not Glance(mounts=mounts).in_tagged(str(tmp_path / "a/x/n"))
 
 
-def test_the_plans_glance_resolves_paths_as_realpath_does(tmp_path: Path) -> None:
+def test_the_plans_glance_resolves_paths_as_realpath_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The plan resolves each folder once; on a tree of links (to folders inside and outside,
     relative and absolute, chained, dangling, looping) every path comes out as the fresh
     `_real` has it, in any order, so `outside_roots` judges the same real path."""
@@ -376,3 +378,7 @@ def test_the_plans_glance_resolves_paths_as_realpath_does(tmp_path: Path) -> Non
     # And the case that matters: an item reached through a link that leads out resolves out.
     glance = Glance(mounts=frozenset())
     assert glance.real(str(root / "a/b/out/o2/item")) == str(outside / "o1/o2/item")
+    # Paths the plan never sees today (its roots are real paths), answered as realpath would.
+    monkeypatch.chdir(root)
+    for odd in ("//" + str(root / "a/x").lstrip("/"), "a/x", "e/rel/x", "./a/x"):
+        assert Glance(mounts=frozenset()).real(odd) == _real(odd), odd
