@@ -328,3 +328,25 @@ def test_a_fix_made_before_the_verdict_stays_fixed_after_it(make_repo, monkeypat
             await pilot.press("q")
 
     run(scenario)
+
+
+def test_a_path_with_brackets_is_shown_as_it_is(make_repo) -> None:  # type: ignore[no-untyped-def]
+    """Folders named like markup ("[b]", "[red]") are named as they are in what browse says,
+    not read as styles (or refused as bad markup)."""
+    from textual.widgets._toast import Toast
+
+    repo = make_repo("we[b]site[red]")
+    build_project(repo)
+    app = make_app(repo.path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            await scanned(pilot)
+            # As `fixed` says it: every message of the app goes through its notify.
+            app.notify(f"Fixed {repo.path.name}/.gitignore")
+            await pilot.pause(0.2)
+            said = [str(t.render()) for t in app.screen.query(Toast)]
+            assert any("we[b]site[red]/.gitignore" in s for s in said), said
+            await pilot.press("q")
+
+    run(scenario)

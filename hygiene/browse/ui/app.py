@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -152,6 +153,19 @@ class BrowseApp(App[int]):
         # Each row's path below its root: a relpath each, for every row of every redraw, cost
         # more than the rest of the row (issue 20).
         self.short: dict[str, str] = {}
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        # Plain text unless asked: the messages carry paths and errors, and a folder named
+        # "[draft]" or "[b]" is not markup.
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     @property
     def main_screen(self) -> Screen[object]:
