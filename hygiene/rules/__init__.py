@@ -48,6 +48,9 @@ class Rule:
     unless: tuple[str, ...] = ()
     # The line `hygiene fix` suggests for .gitignore; default: the name with a trailing slash.
     ignore_line: str = ""
+    # For a folder proven by its name alone: the names (globs) of what the tool writes in it.
+    # Anything else directly inside keeps the folder (a name anyone can give is no proof).
+    only: tuple[str, ...] = ()
 
     @property
     def precious(self) -> bool:

@@ -26,7 +26,16 @@ RULES: tuple[Rule, ...] = (
         inside=("pyvenv.cfg",),
         recreate="python -m venv <path> && pip install -r requirements.txt",
     ),
-    Rule("python.pycache", "python", "cache", ("__pycache__",), recreate="automatic on import"),
+    Rule(
+        "python.pycache",
+        "python",
+        "cache",
+        ("__pycache__",),
+        recreate="automatic on import",
+        # What CPython writes there: bytecode, and the temporary name it writes it under first
+        # (importlib's _write_atomic: the path, a dot, a number).
+        only=("*.pyc", "*.pyo", "*.pyc.[0-9]*"),
+    ),
     Rule("python.pytest-cache", "python", "cache", (".pytest_cache",), recreate="pytest"),
     Rule("python.mypy-cache", "python", "cache", (".mypy_cache",), recreate="mypy"),
     Rule("python.ruff-cache", "python", "cache", (".ruff_cache",), recreate="ruff check"),

@@ -8,6 +8,7 @@ again, so the artifacts inside it (an untracked `__pycache__` in a tracked `buil
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -20,7 +21,7 @@ from hygiene.git.prefetch import Prefetch
 from hygiene.git.repo import GitError, work_tree_of
 from hygiene.model import Artifact, Finding, Precious, ScanIssue, ScanResult, Totals
 from hygiene.paths import hygiene_home
-from hygiene.rules import Match, default_index
+from hygiene.rules import Match, Rule, default_index
 from hygiene.scan.detect import Classifier
 from hygiene.scan.inside import installed
 from hygiene.scan.measure import WorkerPool, default_workers
@@ -184,8 +185,30 @@ def _folder_artifact(hit: FolderHit) -> Artifact:
         inode=hit.inode,
         # A package's own files do not keep it, but nobody ships unsaved work: a swap file
         # below node_modules/<package>/ is an edit in place an editor left (patch-package).
-        holds=tuple(p for p in m.precious if p[1] == "recovery" or not installed(hit.path, p[0])),
+        holds=tuple(p for p in m.precious if p[1] == "recovery" or not installed(hit.path, p[0]))
+        + _foreign(hit.path, hit.match.rule),
     )
+
+
+def _foreign(folder: str, rule: Rule) -> tuple[tuple[str, str], ...]:
+    """What lies directly in `folder` that its tool does not write there (`Rule.only`): one
+    listing of a small folder, for the few rules whose only evidence is the folder's name."""
+    only = rule.only
+    if not only:
+        return ()
+    why = f"not {rule.ecosystem}'s own"
+
+    def own(entry: os.DirEntry[str]) -> bool:
+        if entry.is_dir(follow_symlinks=False):
+            return False
+        return any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in only)
+
+    try:
+        with os.scandir(folder) as entries:
+            found = [(entry.path, why) for entry in entries if not own(entry)]
+    except OSError as exc:
+        found = [(folder, f"cannot be read: {exc.strerror or exc}")]
+    return tuple(found)
 
 
 def _file_artifact(hit: FileHit) -> Artifact:

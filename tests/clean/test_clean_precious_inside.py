@@ -156,3 +156,35 @@ def test_a_bare_repository_inside_keeps_the_artifact(cli, tmp_path: Path) -> Non
         assert res.code == 0, res.err
         assert manifest(tmp_path / "web/node_modules") == before, flags
     assert not (tmp_path / "web/dist").exists()
+
+
+def test_a_pycache_holding_anything_but_bytecode_is_kept(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`__pycache__` is proven by its name alone, so its content must be what Python writes
+    there: bytecode (and the temporary name it writes first). Notes put in by hand, or a
+    folder, keep it whatever the flags, with the reason; a plain one goes (as pyclean only
+    removes the .pyc files and a folder left empty)."""
+    from cleanhelp import manifest
+
+    _write(
+        tmp_path,
+        {
+            "app/pyproject.toml": "[project]\nname = 'app'\n",
+            "app/src/__pycache__/main.cpython-311.pyc": b"\xa7\r\r\n" + b"\0" * 40,
+            "app/src/__pycache__/main.cpython-311.pyc.140551": b"\xa7\r\r\n",
+            "app/lib/__pycache__/util.cpython-312.opt-1.pyc": b"\xcb\r\r\n" + b"\0" * 40,
+            "app/lib/__pycache__/TODO.txt": "the plan for the rewrite\n",
+            "app/tools/__pycache__/gen.cpython-311.pyc": b"\xa7\r\r\n",
+            "app/tools/__pycache__/drafts/idea.md": "an idea\n",
+        },
+    )
+    age(tmp_path)
+    plan = _items(cli, tmp_path, "--dry-run")
+    assert plan["app/lib/__pycache__"][0] == "skipped"
+    assert "TODO.txt (not python's own)" in plan["app/lib/__pycache__"][1], plan
+    assert "drafts (not python's own)" in plan["app/tools/__pycache__"][1], plan
+    kept = {rel: manifest(tmp_path / "app" / rel) for rel in ("lib", "tools")}
+    done = _items(cli, tmp_path, "--incinerate", "--yes")
+    assert done["app/src/__pycache__"][0] == "done"
+    assert not (tmp_path / "app/src/__pycache__").exists()
+    for rel, seen in kept.items():
+        assert manifest(tmp_path / "app" / rel) == seen, rel
