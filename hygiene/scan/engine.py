@@ -9,7 +9,9 @@ again, so the artifacts inside it (an untracked `__pycache__` in a tracked `buil
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -190,22 +192,26 @@ def _folder_artifact(hit: FolderHit) -> Artifact:
     )
 
 
+@functools.cache
+def _own_names(only: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    """One compiled test for a rule's `only` globs."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in only)).match
+
+
 def _foreign(folder: str, rule: Rule) -> tuple[tuple[str, str], ...]:
     """What lies directly in `folder` that its tool does not write there (`Rule.only`): one
     listing of a small folder, for the few rules whose only evidence is the folder's name."""
-    only = rule.only
-    if not only:
+    if not rule.only:
         return ()
     why = f"not {rule.ecosystem}'s own"
-
-    def own(entry: os.DirEntry[str]) -> bool:
-        if entry.is_dir(follow_symlinks=False):
-            return False
-        return any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in only)
-
+    own = _own_names(rule.only)
     try:
         with os.scandir(folder) as entries:
-            found = [(entry.path, why) for entry in entries if not own(entry)]
+            found = [
+                (entry.path, why)
+                for entry in entries
+                if own(entry.name) is None or entry.is_dir(follow_symlinks=False)
+            ]
     except OSError as exc:
         found = [(folder, f"cannot be read: {exc.strerror or exc}")]
     return tuple(found)
