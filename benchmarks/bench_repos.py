@@ -77,6 +77,7 @@ def make_repo(repo: Path, files: int, rng: random.Random, kind: int) -> None:
         cache.mkdir(parents=True, exist_ok=True)
         for j in range(5):
             (cache / f"m{j}.cpython-311.pyc").write_bytes(b"p" * 300)
+            (cache.parent / f"m{j}.py").write_text("")  # its source: bytecode without one stays
 
 
 def generate(root: Path, *, files: int, repos: int, seed: int = 11) -> None:

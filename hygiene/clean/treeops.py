@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hygiene.clean.crashpoint import checkpoint, hooks, reached
-from hygiene.git.bare import BARE_REPO, BARE_REPO_PARTS
+from hygiene.git.bare import PARTS, holds_objects
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 # O_NONBLOCK: a fifo swapped in for a file must fail the type check, not hang the open.
@@ -264,13 +264,13 @@ def inspect(path: str, *, device: int | None = None) -> Inspection:
     # test only for folders): it runs once per entry of a tree of maybe a million entries,
     # right before a deletion that costs about as much.
     for _where, entries in folders(path):
-        git_parts = 0  # of a bare repository's HEAD, objects and refs, in this folder
+        git_parts = 0  # of a bare repository's entries, in this folder (hygiene.git.bare)
         for entry in entries:
             st = entry.stat(follow_symlinks=False)
             if guard and entry.name == ".git":
                 return Inspection(files, size, newest, changed, "git")
-            if entry.name in BARE_REPO_PARTS:
-                git_parts |= BARE_REPO_PARTS[entry.name]
+            if entry.name in PARTS:
+                git_parts |= PARTS[entry.name]
             # Folders count too, as in the scan's measure: a new entry bumps its folder.
             if st.st_mtime > newest:
                 newest = st.st_mtime
@@ -288,7 +288,7 @@ def inspect(path: str, *, device: int | None = None) -> Inspection:
                 linked.add(key)
             files += 1
             size += st.st_size
-        if guard and git_parts == BARE_REPO:
+        if guard and holds_objects(git_parts):
             return Inspection(files, size, newest, changed, "git")
     return Inspection(files, size, newest, changed)
 

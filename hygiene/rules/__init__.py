@@ -48,9 +48,14 @@ class Rule:
     unless: tuple[str, ...] = ()
     # The line `hygiene fix` suggests for .gitignore; default: the name with a trailing slash.
     ignore_line: str = ""
-    # For a folder proven by its name alone: the names (globs) of what the tool writes in it.
-    # Anything else directly inside keeps the folder (a name anyone can give is no proof).
-    only: tuple[str, ...] = ()
+    # For a folder proven by its name alone: a regular expression every name directly inside
+    # must match in full (what the tool writes there); anything else keeps the folder (a name
+    # anyone can give is no proof).
+    only: str = ""
+    # With `only`: the suffixes of the source each such file was made from, named by the
+    # pattern's `module` group, in the folder above. A file whose source is gone keeps the
+    # folder: it may be the last trace of that code.
+    only_from: tuple[str, ...] = ()
 
     @property
     def precious(self) -> bool:

@@ -32,9 +32,10 @@ RULES: tuple[Rule, ...] = (
         "cache",
         ("__pycache__",),
         recreate="automatic on import",
-        # What CPython writes there: bytecode, and the temporary name it writes it under first
-        # (importlib's _write_atomic: the path, a dot, a number).
-        only=("*.pyc", "*.pyo", "*.pyc.[0-9]*"),
+        # What Python writes there (PEP 3147): <module>.<tag>[.opt-N].pyc, and the temporary
+        # name importlib writes it under first (_write_atomic: the path, a dot, a number).
+        only=r"(?P<module>[^.]+)\.[^/]+\.py[co](?:\.[0-9]+)?",
+        only_from=(".py", ".pyw"),
     ),
     Rule("python.pytest-cache", "python", "cache", (".pytest_cache",), recreate="pytest"),
     Rule("python.mypy-cache", "python", "cache", (".mypy_cache",), recreate="mypy"),

@@ -8,7 +8,6 @@ again, so the artifacts inside it (an untracked `__pycache__` in a tracked `buil
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import os
 import re
@@ -193,25 +192,36 @@ def _folder_artifact(hit: FolderHit) -> Artifact:
 
 
 @functools.cache
-def _own_names(only: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
-    """One compiled test for a rule's `only` globs."""
-    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in only)).match
+def _own_names(only: str) -> Callable[[str], re.Match[str] | None]:
+    return re.compile(only).fullmatch
 
 
 def _foreign(folder: str, rule: Rule) -> tuple[tuple[str, str], ...]:
-    """What lies directly in `folder` that its tool does not write there (`Rule.only`): one
-    listing of a small folder, for the few rules whose only evidence is the folder's name."""
+    """What lies directly in `folder` that its tool does not write there (`Rule.only`), or
+    what it wrote from a source that is gone (`Rule.only_from`): one listing of a small folder
+    and a look for each source, for the few rules whose only evidence is the folder's name."""
     if not rule.only:
         return ()
-    why = f"not {rule.ecosystem}'s own"
     own = _own_names(rule.only)
+    above = os.path.dirname(folder)
+    sources: dict[str, bool] = {}
+
+    def why_not(entry: os.DirEntry[str]) -> str | None:
+        named = own(entry.name)
+        if named is None or entry.is_dir(follow_symlinks=False):
+            return f"not {rule.ecosystem}'s own"
+        if not rule.only_from:
+            return None
+        module = named["module"]
+        if module not in sources:
+            sources[module] = any(
+                os.path.lexists(os.path.join(above, module + suffix)) for suffix in rule.only_from
+            )
+        return None if sources[module] else f"its source {module}{rule.only_from[0]} is gone"
+
     try:
         with os.scandir(folder) as entries:
-            found = [
-                (entry.path, why)
-                for entry in entries
-                if own(entry.name) is None or entry.is_dir(follow_symlinks=False)
-            ]
+            found = [(entry.path, why) for entry in entries if (why := why_not(entry))]
     except OSError as exc:
         found = [(folder, f"cannot be read: {exc.strerror or exc}")]
     return tuple(found)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from hygiene.git.bare import BARE_REPO, BARE_REPO_PARTS
+from hygiene.git.bare import PARTS, holds_objects, parts_of
 from hygiene.scan.inside import PREFILTER, judge_paths, may_be_precious, shaped
 
 if TYPE_CHECKING:
@@ -285,7 +285,8 @@ def listed_partial(folder: FolderList, path: str) -> Partial:
         folder.disk_bytes,
         links,
         errors,
-        ".git" in folder.names and ".git" not in unstated,
+        (".git" in folder.names and ".git" not in unstated)
+        or holds_objects(parts_of(n for n in folder.names if n not in unstated)),
     )
     part.precious = judge_paths(sorted(candidates))
     return part
@@ -355,7 +356,7 @@ def _add_listing(
     total, disk, files, dirs, freed = sums
     newest = 0.0
     links = part.links
-    git_parts = 0  # which of a bare repository's HEAD, objects and refs this folder holds
+    git_parts = 0  # which of a bare repository's entries this folder holds (hygiene.git.bare)
     for entry in listing.entries:
         try:
             st = entry.stat(follow_symlinks=False)
@@ -369,8 +370,8 @@ def _add_listing(
             # A folder, or a file for worktrees and submodules: someone's repository, with
             # work git may not have anywhere else.
             part.contains_repo = True
-        elif entry.name in BARE_REPO_PARTS:
-            git_parts |= BARE_REPO_PARTS[entry.name]
+        elif entry.name in PARTS:
+            git_parts |= PARTS[entry.name]
         is_dir = st.st_mode & _S_IFMT == _S_IFDIR
         if not is_dir and (may_be_precious(entry.name) or shaped(st)):
             candidates.append(listing.child(entry.name))
@@ -394,7 +395,7 @@ def _add_listing(
             total += st.st_size
             disk += blocks
             freed += blocks
-    if git_parts == BARE_REPO:
+    if holds_objects(git_parts):
         part.contains_repo = True  # a bare repository: commits maybe nowhere else
     sums[:] = total, disk, files, dirs, freed
     return newest

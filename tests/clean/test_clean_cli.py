@@ -157,7 +157,7 @@ def test_virtualenv_only_when_asked(cli, make_repo) -> None:  # type: ignore[no-
 def test_min_age_keeps_fresh_items(cli, make_repo) -> None:  # type: ignore[no-untyped-def]
     repo = make_repo()
     paths = build_project(repo)
-    (paths["pycache"] / "fresh.pyc").write_bytes(b"new")  # a build is writing right now
+    (paths["pycache"] / "app.cpython-312.pyc").write_bytes(b"new")  # written right now
     doc = _doc(cli("clean", repo.path, "--yes", "--json").out)
     kept = {i["path"]: i["reason"] for i in doc["items"] if i["outcome"] == "skipped"}
     assert "within --min-age" in kept[str(paths["pycache"])]

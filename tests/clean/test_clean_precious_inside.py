@@ -160,21 +160,33 @@ def test_a_bare_repository_inside_keeps_the_artifact(cli, tmp_path: Path) -> Non
 
 def test_a_pycache_holding_anything_but_bytecode_is_kept(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`__pycache__` is proven by its name alone, so its content must be what Python writes
-    there: bytecode (and the temporary name it writes first). Notes put in by hand, or a
-    folder, keep it whatever the flags, with the reason; a plain one goes (as pyclean only
-    removes the .pyc files and a folder left empty)."""
+    there, from sources that are still there: bytecode named as PEP 3147 names it (and the
+    temporary name importlib writes first). Notes put in by hand, a folder, a name that only
+    looks like bytecode, or bytecode whose source is gone keep it whatever the flags, with
+    the reason; a plain one goes (pyclean too removes a folder only once it is empty)."""
     from cleanhelp import manifest
 
+    pyc = b"\xa7\r\r\n" + b"\0" * 40
     _write(
         tmp_path,
         {
             "app/pyproject.toml": "[project]\nname = 'app'\n",
-            "app/src/__pycache__/main.cpython-311.pyc": b"\xa7\r\r\n" + b"\0" * 40,
-            "app/src/__pycache__/main.cpython-311.pyc.140551": b"\xa7\r\r\n",
-            "app/lib/__pycache__/util.cpython-312.opt-1.pyc": b"\xcb\r\r\n" + b"\0" * 40,
+            "app/src/main.py": "print('hi')\n",
+            "app/src/__pycache__/main.cpython-311.pyc": pyc,
+            "app/src/__pycache__/main.cpython-311.pyc.140551": pyc,
+            "app/src/__pycache__/main.cpython-312.opt-1.pyc": pyc,
+            "app/lib/util.py": "X = 1\n",
+            "app/lib/__pycache__/util.cpython-311.pyc": pyc,
             "app/lib/__pycache__/TODO.txt": "the plan for the rewrite\n",
-            "app/tools/__pycache__/gen.cpython-311.pyc": b"\xa7\r\r\n",
+            "app/tools/gen.py": "X = 2\n",
+            "app/tools/__pycache__/gen.cpython-311.pyc": pyc,
             "app/tools/__pycache__/drafts/idea.md": "an idea\n",
+            # Named like bytecode, but not as Python names it.
+            "app/notes/n.py": "",
+            "app/notes/__pycache__/n.cpython-311.pyc.2-final-draft.txt": "chapter 2\n",
+            "app/notes/__pycache__/.pyc": "hidden\n",
+            # The source is gone: the bytecode may be the last trace of that code.
+            "app/old/__pycache__/billing.cpython-311.pyc": pyc,
         },
     )
     age(tmp_path)
@@ -182,7 +194,9 @@ def test_a_pycache_holding_anything_but_bytecode_is_kept(cli, tmp_path: Path) ->
     assert plan["app/lib/__pycache__"][0] == "skipped"
     assert "TODO.txt (not python's own)" in plan["app/lib/__pycache__"][1], plan
     assert "drafts (not python's own)" in plan["app/tools/__pycache__"][1], plan
-    kept = {rel: manifest(tmp_path / "app" / rel) for rel in ("lib", "tools")}
+    assert "2-final-draft.txt (not python's own)" in plan["app/notes/__pycache__"][1], plan
+    assert "its source billing.py is gone" in plan["app/old/__pycache__"][1], plan
+    kept = {rel: manifest(tmp_path / "app" / rel) for rel in ("lib", "tools", "notes", "old")}
     done = _items(cli, tmp_path, "--incinerate", "--yes")
     assert done["app/src/__pycache__"][0] == "done"
     assert not (tmp_path / "app/src/__pycache__").exists()

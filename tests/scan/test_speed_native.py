@@ -87,20 +87,22 @@ def test_a_tree_with_links_odd_names_and_a_repository(tmp_path: Path) -> None:
 @native
 def test_a_bare_repository_inside_is_a_repository(tmp_path: Path) -> None:
     """A mirror or backup made with `git init --bare` holds commits, maybe nowhere else, as a
-    `.git` does; HEAD, objects and refs together are what git itself looks for. Two of the
-    three are not."""
+    `.git` does: `objects` with HEAD, refs or packed-refs (a copy that lost its empty `refs/`
+    still holds every commit). HEAD and refs without objects, or objects alone, are not."""
     (tmp_path / "nm" / "a").mkdir(parents=True)
     (tmp_path / "nm" / "a" / "index.js").write_text("x")
     subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "nm/a/mirror.git")], check=True)
+    # What a sync that drops empty folders leaves after `git gc`: objects and packed-refs.
+    (tmp_path / "nm3" / "copy.git" / "objects" / "pack").mkdir(parents=True)
+    (tmp_path / "nm3" / "copy.git" / "packed-refs").write_text("# pack-refs\n")
     (tmp_path / "nm2" / "refs").mkdir(parents=True)
     (tmp_path / "nm2" / "HEAD").write_text("not git\n")
+    (tmp_path / "nm4" / "objects").mkdir(parents=True)  # a folder named objects, alone
     dev = os.lstat(tmp_path).st_dev
-    c, py = both([str(tmp_path / "nm")], dev)
-    same(c, py)
-    assert c.contains_repo
-    c, py = both([str(tmp_path / "nm2")], dev)
-    same(c, py)
-    assert not c.contains_repo
+    for held, folder in ((True, "nm"), (True, "nm3"), (False, "nm2"), (False, "nm4")):
+        c, py = both([str(tmp_path / folder)], dev)
+        same(c, py)
+        assert c.contains_repo is held, folder
 
 
 @native
@@ -266,16 +268,21 @@ def grow(base: str, plan: list[tuple[str, int, int]], *, logs: bool = False) -> 
             else:
                 open(os.path.join(folder, ".git"), "w").close()
         elif kind == "bare":
-            # Some of a bare repository's three entries, all of them one time in four.
-            for bit, name in ((1, "HEAD"), (2, "objects"), (4, "refs")):
-                if (pick % 4 == 0 or number & bit) and not os.path.lexists(
-                    os.path.join(folder, name)
-                ):
-                    if name == "HEAD":
-                        with open(os.path.join(folder, name), "w") as head:
-                            head.write("ref: refs/heads/main\n")
-                    else:
-                        os.mkdir(os.path.join(folder, name))
+            # Some of a bare repository's entries, all of them one time in four; its folders
+            # as folders, links to folders (no subfolder to enter: sized from the listing) or
+            # files.
+            shape = number % 3
+            for bit, name in ((1, "HEAD"), (2, "objects"), (4, "refs"), (8, "packed-refs")):
+                where = os.path.join(folder, name)
+                if not (pick % 4 == 0 or number & bit) or os.path.lexists(where):
+                    continue
+                if name in ("HEAD", "packed-refs") or shape == 2:
+                    with open(where, "w") as handle:
+                        handle.write("ref: refs/heads/main\n")
+                elif shape == 0:
+                    os.mkdir(where)
+                else:
+                    os.symlink(base, where)
     return folders
 
 

@@ -429,7 +429,7 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
             continue;
         }
         int failed = 0;
-        int git_parts = 0; /* of a bare repository's HEAD, objects and refs (hygiene.git.bare) */
+        int git_parts = 0; /* a bare repository's entries here (hygiene.git.bare PARTS) */
         size_t at = 0;
         for (size_t i = 0; i < entries.len && !failed; i++, at += strlen(names.buf + at) + 1) {
             const char *name = names.buf + at;
@@ -458,6 +458,8 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
                 git_parts |= 2;
             } else if (strcmp(name, "refs") == 0) {
                 git_parts |= 4;
+            } else if (strcmp(name, "packed-refs") == 0) {
+                git_parts |= 8;
             }
             if (!S_ISDIR(st->mode) &&
                 ((S_ISREG(st->mode) && st->size >= 512 && st->size % 512 == 0) ||
@@ -491,7 +493,7 @@ static PyObject *measure_tree(PyObject *self, PyObject *args) {
         if (failed) {
             goto done;
         }
-        if (git_parts == 7) {
+        if ((git_parts & 2) && (git_parts & ~2)) { /* objects and one more: holds_objects */
             contains_repo = 1; /* a bare repository: commits maybe nowhere else */
         }
     }
