@@ -33,8 +33,10 @@ RULES: tuple[Rule, ...] = (
         ("__pycache__",),
         recreate="automatic on import",
         # What Python writes there (PEP 3147): <module>.<tag>[.opt-N].pyc, and the temporary
-        # name importlib writes it under first (_write_atomic: the path, a dot, a number).
-        only=r"(?P<module>[^.]+)\.[^/]+\.py[co](?:\.[0-9]+)?",
+        # name importlib writes it under first (_write_atomic: the path, a dot, a number);
+        # and Numba's cache of compiled functions, <module>.<function>-<line>.py<ver>.nbi and
+        # .<n>.nbc (https://numba.readthedocs.io/en/stable/developer/caching.html).
+        only=r"(?P<module>[^.]+)\.[^/]+\.(?:py[co](?:\.[0-9]+)?|py[0-9]+\.(?:[0-9]+\.nbc|nbi))",
         only_from=(".py", ".pyw"),
     ),
     Rule("python.pytest-cache", "python", "cache", (".pytest_cache",), recreate="pytest"),

@@ -175,6 +175,9 @@ def test_a_pycache_holding_anything_but_bytecode_is_kept(cli, tmp_path: Path) ->
             "app/src/__pycache__/main.cpython-311.pyc": pyc,
             "app/src/__pycache__/main.cpython-311.pyc.140551": pyc,
             "app/src/__pycache__/main.cpython-312.opt-1.pyc": pyc,
+            # Numba's cache of a compiled function, beside the bytecode.
+            "app/src/__pycache__/main.step-12.py311.nbi": b"\x80\x04",
+            "app/src/__pycache__/main.step-12.py311.1.nbc": b"\x80\x04",
             "app/lib/util.py": "X = 1\n",
             "app/lib/__pycache__/util.cpython-311.pyc": pyc,
             "app/lib/__pycache__/TODO.txt": "the plan for the rewrite\n",
