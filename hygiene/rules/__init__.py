@@ -52,9 +52,9 @@ class Rule:
     # must match in full (what the tool writes there); anything else keeps the folder (a name
     # anyone can give is no proof).
     only: str = ""
-    # With `only`: the suffixes of the source each such file was made from, named by the
-    # pattern's `module` group, in the folder above. A file whose source is gone keeps the
-    # folder: it may be the last trace of that code.
+    # With `only`: the suffixes of the source each such file was made from, in the folder
+    # above, named by the pattern's `module` group and its `ext` group if it has one. A file
+    # whose source is gone keeps the folder: it may be the last trace of that work.
     only_from: tuple[str, ...] = ()
 
     @property

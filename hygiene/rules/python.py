@@ -67,6 +67,10 @@ RULES: tuple[Rule, ...] = (
         "cache",
         (".ipynb_checkpoints",),
         recreate="automatic (Jupyter)",
+        # Jupyter's last saved copy of each file it edits, <name>-checkpoint<ext>
+        # (jupyter_server's FileCheckpoints); with the file gone, the last copy of it.
+        only=r"(?P<module>.+)-checkpoint(?P<ext>\.[^/]*)?",
+        only_from=("",),
     ),
     Rule(
         "python.egg-info",

@@ -212,12 +212,12 @@ def _foreign(folder: str, rule: Rule) -> tuple[tuple[str, str], ...]:
             return f"not {rule.ecosystem}'s own"
         if not rule.only_from:
             return None
-        module = named["module"]
-        if module not in sources:
-            sources[module] = any(
-                os.path.lexists(os.path.join(above, module + suffix)) for suffix in rule.only_from
+        stem = named["module"] + (named.groupdict().get("ext") or "")
+        if stem not in sources:
+            sources[stem] = any(
+                os.path.lexists(os.path.join(above, stem + suffix)) for suffix in rule.only_from
             )
-        return None if sources[module] else f"its source {module}{rule.only_from[0]} is gone"
+        return None if sources[stem] else f"its source {stem}{rule.only_from[0]} is gone"
 
     try:
         with os.scandir(folder) as entries:

@@ -205,3 +205,36 @@ def test_a_pycache_holding_anything_but_bytecode_is_kept(cli, tmp_path: Path) ->
     assert not (tmp_path / "app/src/__pycache__").exists()
     for rel, seen in kept.items():
         assert manifest(tmp_path / "app" / rel) == seen, rel
+
+
+def test_a_jupyter_checkpoint_whose_file_is_gone_is_kept(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`.ipynb_checkpoints` holds Jupyter's last saved copy of each file it edits,
+    `<name>-checkpoint<ext>`. With the file beside, the copy is a cache; with the file gone
+    (deleted by mistake) it is the last copy, and the folder stays, as does anything Jupyter
+    does not write there."""
+    from cleanhelp import manifest
+
+    _write(
+        tmp_path,
+        {
+            "lab/pyproject.toml": "[project]\nname = 'lab'\n",
+            "lab/ok/analysis.ipynb": '{"cells": []}\n',
+            "lab/ok/.ipynb_checkpoints/analysis-checkpoint.ipynb": '{"cells": []}\n',
+            "lab/ok/prep.py": "x = 1\n",
+            "lab/ok/.ipynb_checkpoints/prep-checkpoint.py": "x = 1\n",
+            "lab/lost/.ipynb_checkpoints/thesis-checkpoint.ipynb": '{"cells": ["3 years"]}\n',
+            "lab/odd/data.csv": "a,b\n",
+            "lab/odd/.ipynb_checkpoints/data-checkpoint.csv": "a,b\n",
+            "lab/odd/.ipynb_checkpoints/mine.txt": "not Jupyter's\n",
+        },
+    )
+    age(tmp_path)
+    plan = _items(cli, tmp_path, "--dry-run")
+    lost = plan["lab/lost/.ipynb_checkpoints"]
+    assert lost[0] == "skipped" and "its source thesis.ipynb is gone" in lost[1], plan
+    assert "mine.txt (not python's own)" in plan["lab/odd/.ipynb_checkpoints"][1], plan
+    kept = {rel: manifest(tmp_path / "lab" / rel) for rel in ("lost", "odd")}
+    done = _items(cli, tmp_path, "--incinerate", "--yes")
+    assert done["lab/ok/.ipynb_checkpoints"][0] == "done"
+    for rel, seen in kept.items():
+        assert manifest(tmp_path / "lab" / rel) == seen, rel
