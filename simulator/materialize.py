@@ -562,13 +562,17 @@ def _workspace(
     base = start.replace(tzinfo=dt.timezone.utc).timestamp()
     for name, folder, suffix in (
         ("build_outputs", "target/debug", "o"),
-        ("caches", "__pycache__", "pyc"),
+        # Bytecode as Python names it, beside its source: hygiene keeps a __pycache__ holding
+        # anything else, or bytecode whose source is gone.
+        ("caches", "__pycache__", "cpython-311.pyc"),
     ):
         for day, n in enumerate(counts[name].tolist()):
             for i in range(int(n)):
                 target = root / f"project-{(day + i) % projects:03d}" / folder
                 path = target / f"d{day:04d}-{i:03d}.{suffix}"
                 path.write_bytes(blobs[name])
+                if folder == "__pycache__":
+                    (target.parent / f"d{day:04d}-{i:03d}.py").touch()
                 # Written during its simulated day, on the virtual clock.
                 moment = base + day * 86400 + (i * 600) % 86400
                 os.utime(path, (moment, moment))
