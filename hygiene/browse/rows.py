@@ -126,7 +126,6 @@ class Board:
     min_size: int | None = None
     group: Group = "none"
     sort: Sort = "size"
-    judged: bool = False
 
     # --- what the scan says -------------------------------------------------------------------
 
@@ -160,7 +159,6 @@ class Board:
             rows[row.key] = row
         self.rows = rows
         self.marked &= {k for k, r in rows.items() if r.collectable or r.fixable}
-        self.judged = True
 
     # --- what the user did --------------------------------------------------------------------
 

@@ -209,7 +209,6 @@ class BrowseApp(App[int]):
         self.board.marked.clear()
         self.extras.clear()
         self.looking.clear()
-        self.board.judged = False
         self.dirty = True
         self.scan_worker(self.inbox)
 
