@@ -15,15 +15,6 @@ from hygiene.hooks import OPTIONS
 from tests.conftest import WORKTREE
 
 
-@pytest.fixture
-def repo(make_repo, monkeypatch):  # type: ignore[no-untyped-def]
-    r = make_repo()
-    r.write("app.py", "print('hi')\n")
-    r.commit("app.py")
-    monkeypatch.chdir(r.path)
-    return r
-
-
 def test_fix_ignores_env_files_but_not_their_templates(repo, cli):  # type: ignore[no-untyped-def]
     repo.write(".env", "TOKEN=1\n")
     repo.write(".env.example", "TOKEN=\n")

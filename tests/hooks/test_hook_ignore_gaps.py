@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 HOOK = "hygiene-ignore-gaps"
-
-
-@pytest.fixture
-def repo(make_repo, monkeypatch):  # type: ignore[no-untyped-def]
-    r = make_repo()
-    r.write("app.py", "print('hi')\n")
-    r.commit("app.py")
-    monkeypatch.chdir(r.path)
-    return r
 
 
 def test_clean_work_tree_prints_nothing(repo, cli):  # type: ignore[no-untyped-def]
